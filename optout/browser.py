@@ -1,0 +1,106 @@
+"""Finds a Chromium to drive and launches it quietly.
+
+Preference: `OPTOUT_BROWSER` (an explicit path), then Playwright's own Chromium when installed, then a
+system Chromium or Chrome. Chromium's background services (updates, metrics, first-run) are switched off:
+they leak traffic and, on a closed network, flood it with failing connections.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from playwright.async_api import Browser, Playwright
+
+LAUNCH_ARGS = (
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+    "--disable-default-apps",
+    "--disable-quic",
+)
+
+_SYSTEM_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "chrome")
+_SYSTEM_PATHS = (
+    "/usr/bin/chromium",
+    "/usr/bin/chromium-browser",
+    "/snap/bin/chromium",
+    "/Applications/Chromium.app/Contents/MacOS/Chromium",
+    "/Applications/Google Chrome.app/Contents/MacOS/Google Chrome",
+    r"C:\Program Files\Google\Chrome\Application\chrome.exe",
+    r"C:\Program Files (x86)\Google\Chrome\Application\chrome.exe",
+)
+
+HOW_TO_GET_ONE = (
+    "no Chromium found. Install one of: Playwright's browser (python -m playwright install chromium); "
+    "your system's Chromium (Debian/Ubuntu: apt-get install chromium); Google Chrome. "
+    "Or point OPTOUT_BROWSER at a Chromium/Chrome executable."
+)
+
+
+class BrowserNotFound(RuntimeError):
+    pass
+
+
+@dataclass(frozen=True)
+class BrowserChoice:
+    executable: Path | None  # None: Playwright's own build
+    source: str
+
+
+def find_browser(bundled: Path) -> BrowserChoice:
+    """`bundled` is where Playwright's own Chromium would be (`playwright.chromium.executable_path`)."""
+    explicit = os.environ.get("OPTOUT_BROWSER")
+    if explicit:
+        path = Path(explicit)
+        if not path.is_file():
+            raise BrowserNotFound(f"OPTOUT_BROWSER={explicit} is not a file")
+        return BrowserChoice(path, "OPTOUT_BROWSER")
+    if bundled.is_file():
+        return BrowserChoice(None, "Playwright's Chromium")
+    system = find_system_browser()
+    if system is not None:
+        return BrowserChoice(system, "system browser")
+    raise BrowserNotFound(HOW_TO_GET_ONE)
+
+
+def find_system_browser() -> Path | None:
+    for name in _SYSTEM_NAMES:
+        found = shutil.which(name)
+        if found:
+            return Path(found)
+    return next((Path(p) for p in _SYSTEM_PATHS if Path(p).is_file()), None)
+
+
+async def launch(playwright: Playwright, *, headed: bool = False, slow_mo_ms: float = 0) -> Browser:
+    choice = find_browser(Path(playwright.chromium.executable_path))
+    return await playwright.chromium.launch(
+        executable_path=str(choice.executable) if choice.executable else None,
+        headless=not headed,
+        slow_mo=slow_mo_ms or None,
+        args=list(LAUNCH_ARGS),
+    )
+
+
+def main() -> int:
+    """`python -m optout.browser`: say which browser optout would use; exit 1 when there is none.
+    The set-up script uses it to decide whether to install one."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        bundled = Path(p.chromium.executable_path)
+    try:
+        choice = find_browser(bundled)
+    except BrowserNotFound as exc:
+        print(f"optout: {exc}", file=sys.stderr)
+        return 1
+    print(f"{choice.executable or bundled} ({choice.source})")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,119 @@
+"""Finding elements the way people see them, and waiting for pages without fixed sleeps.
+
+An element is found by ARIA role and accessible name (tolerantly matched, see `names`), else by the
+visible label of a form field, else by a stable hook the flow names. Finding two candidates is an
+error, never a guess: the engine must not act on a control it cannot identify unambiguously.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+
+from playwright.async_api import Error as PlaywrightError
+from playwright.async_api import Locator, Page
+
+from optout import names
+from optout.flow import Target
+
+_SNAPSHOT_LINE = re.compile(r'^\s*- (?P<role>[a-z]+) "(?P<name>(?:[^"\\]|\\.)*)"')
+
+# Resolves on the next DOM change; a navigation destroys the context and rejects it, which also
+# counts as a change. Either way the caller looks again instead of sleeping.
+_NEXT_DOM_CHANGE = """() => new Promise(resolve => {
+  const observer = new MutationObserver(() => { observer.disconnect(); resolve(true); });
+  observer.observe(document, {subtree: true, childList: true, attributes: true, characterData: true});
+})"""
+
+
+class NotFound(LookupError):
+    pass
+
+
+class Ambiguous(LookupError):
+    pass
+
+
+async def wait_for_change(page: Page, timeout_s: float) -> None:
+    """Return at the page's next DOM change or navigation, or after `timeout_s`."""
+    if timeout_s <= 0:
+        return
+    try:
+        await asyncio.wait_for(page.evaluate(_NEXT_DOM_CHANGE), timeout_s)
+    except asyncio.TimeoutError:
+        return
+    except PlaywrightError:
+        # The document went away mid-wait (navigation): wait for the next one to be parsed.
+        try:
+            await page.wait_for_load_state("domcontentloaded", timeout=timeout_s * 1000)
+        except PlaywrightError:
+            return
+
+
+async def accessible_names(page: Page, role: str) -> list[str]:
+    """Accessible names of the visible elements with `role`, as Playwright computes them."""
+    snapshot = await page.locator("body").aria_snapshot()
+    found = []
+    for line in snapshot.splitlines():
+        match = _SNAPSHOT_LINE.match(line)
+        if match and match["role"] == role:
+            found.append(json.loads(f'"{match["name"]}"'))
+    return found
+
+
+def tolerant_pattern(texts: list[str]) -> re.Pattern[str]:
+    """A regex accepting each text with any case, spacing and apostrophe style (for field labels)."""
+    alternatives = []
+    for text in texts:
+        words = names.normalise(text).split(" ")
+        escaped = [re.escape(w).replace("'", "['’‘ʼ]") for w in words]
+        alternatives.append(r"\s+".join(escaped))
+    return re.compile(r"^\s*(?:" + "|".join(alternatives) + r")\s*[*:]?\s*$", re.IGNORECASE)
+
+
+async def _unique(locator: Locator, what: str) -> Locator | None:
+    count = await locator.count()
+    if count > 1:
+        raise Ambiguous(f"{count} elements match {what}; refusing to guess")
+    return locator if count == 1 else None
+
+
+async def find_now(page: Page, target: Target) -> Locator | None:
+    """One attempt: the element if it is on the page now, None if not, Ambiguous if several."""
+    if target.role and target.name:
+        expected = target.name.all()
+        candidates = {n for n in await accessible_names(page, target.role) if names.best_score(n, expected) > 0}
+        if len(candidates) > 1:
+            listed = "; ".join(sorted(f'"{c}"' for c in candidates))
+            raise Ambiguous(f"several {target.role}s look like {target.describe()}: {listed}")
+        if candidates:
+            (name,) = candidates
+            found = await _unique(page.get_by_role(target.role, name=name, exact=True), f'{target.role} "{name}"')
+            if found is not None:
+                return found
+    if target.label:
+        labelled = page.get_by_label(tolerant_pattern(target.label.all())).filter(visible=True)
+        found = await _unique(labelled, target.describe())
+        if found is not None:
+            return found
+    if target.selector:
+        return await _unique(page.locator(target.selector).filter(visible=True), f"selector {target.selector}")
+    return None
+
+
+async def find(page: Page, target: Target, timeout_s: float) -> Locator:
+    """Wait (on DOM changes, not a clock) until `target` is on the page. Raises NotFound or Ambiguous."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout_s
+    while True:
+        try:
+            found = await find_now(page, target)
+        except PlaywrightError:
+            found = None  # the page navigated while we looked: look again
+        if found is not None:
+            return found
+        remaining = deadline - loop.time()
+        if remaining <= 0:
+            raise NotFound(f"{target.describe()} not found on {page.url}")
+        await wait_for_change(page, remaining)

@@ -1,0 +1,176 @@
+"""Traffic mapping (`--origin PLATFORM=URL`): the browser keeps the platform's real https URLs while a
+local server answers them.
+
+Playwright's `route()` does not see redirect hops, so a login that answers `303 Location:
+https://www.linkedin.com/feed/` would escape the mapping. Chromium's DevTools `Fetch` domain pauses
+every request, hops included, with the browser's own cookies attached; fulfilling it from the mapped
+server makes Chromium store Set-Cookie for the real origin, so Secure/SameSite cookies and CSRF checks
+behave as on the real site. While a mapping is active every other non-local host is refused.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import ipaddress
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+from playwright.async_api import BrowserContext, CDPSession, Page
+
+_HOP_BY_HOP = {"content-length", "content-encoding", "transfer-encoding", "connection", "keep-alive"}
+
+
+class OriginSpecError(ValueError):
+    """A malformed `--origin` value; the message is meant for the person who typed it."""
+
+
+@dataclass(frozen=True)
+class OriginSpec:
+    platform: str
+    base_url: str
+
+    @classmethod
+    def parse(cls, text: str) -> OriginSpec:
+        platform, sep, url = text.partition("=")
+        if not sep or not platform.strip() or not url.strip():
+            raise OriginSpecError(f"--origin {text!r}: expected PLATFORM=URL, e.g. linkedin=http://127.0.0.1:8000")
+        parts = urlsplit(url.strip())
+        if parts.scheme != "http" or not parts.hostname or parts.query or parts.fragment:
+            raise OriginSpecError(
+                f"--origin {text!r}: URL must be a plain-HTTP base URL, optionally with a path prefix"
+            )
+        try:
+            parts.port  # noqa: B018 - raises on a bad port
+        except ValueError:
+            raise OriginSpecError(f"--origin {text!r}: invalid port") from None
+        return cls(platform=platform.strip().lower(), base_url=url.strip().rstrip("/"))
+
+
+def is_local_host(host: str | None) -> bool:
+    if not host:
+        return False
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+@dataclass
+class TrafficMap:
+    """Real origin (`https://www.linkedin.com`) → base URL of the server that answers for it."""
+
+    routes: Mapping[str, str]
+    blocked: list[str] = field(default_factory=list)
+
+    def target(self, url: str) -> str | None:
+        parts = urlsplit(url)
+        base = self.routes.get(f"{parts.scheme}://{parts.netloc}")
+        if base is None:
+            return None
+        path = parts.path or "/"
+        return f"{base}{path}" + (f"?{parts.query}" if parts.query else "")
+
+    def allows_unmapped(self, url: str) -> bool:
+        parts = urlsplit(url)
+        return parts.scheme not in ("http", "https") or is_local_host(parts.hostname)
+
+    async def attach(self, context: BrowserContext, page: Page) -> MappedPage:
+        """Start mapping `page`. Call before its first navigation."""
+        session = await context.new_cdp_session(page)
+        mapped = MappedPage(self, session)
+        session.on("Fetch.requestPaused", mapped.on_paused)
+        await session.send("Fetch.enable", {"patterns": [{"urlPattern": "*", "requestStage": "Request"}]})
+        return mapped
+
+
+class MappedPage:
+    """The live mapping of one page: answers each paused request from the mapped server."""
+
+    def __init__(self, traffic: TrafficMap, session: CDPSession) -> None:
+        self._traffic = traffic
+        self._session = session
+        self._client = httpx.AsyncClient(follow_redirects=False, timeout=httpx.Timeout(60.0))
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    def on_paused(self, event: dict[str, Any]) -> None:
+        task = asyncio.get_running_loop().create_task(self._answer(event))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def close(self) -> None:
+        for task in list(self._tasks):
+            task.cancel()
+        await self._client.aclose()
+
+    async def _answer(self, event: dict[str, Any]) -> None:
+        request_id = event["requestId"]
+        request = event["request"]
+        url: str = request["url"]
+        try:
+            target = self._traffic.target(url)
+            if target is not None:
+                await self._fulfil(request_id, request, target)
+            elif self._traffic.allows_unmapped(url):
+                await self._session.send("Fetch.continueRequest", {"requestId": request_id})
+            else:
+                self._traffic.blocked.append(url)
+                await self._session.send(
+                    "Fetch.failRequest", {"requestId": request_id, "errorReason": "BlockedByClient"}
+                )
+        except Exception:  # noqa: BLE001 - the page or context may be gone; nothing left to answer
+            return
+
+    async def _fulfil(self, request_id: str, request: dict[str, Any], target: str) -> None:
+        original = urlsplit(request["url"])
+        headers = {k: v for k, v in request["headers"].items() if k.lower() != "host"}
+        headers["X-Forwarded-Host"] = original.netloc
+        headers["X-Forwarded-Proto"] = original.scheme
+        try:
+            response = await self._client.request(
+                request["method"], target, headers=headers, content=_body(request)
+            )
+        except httpx.HTTPError:
+            await self._session.send(
+                "Fetch.failRequest", {"requestId": request_id, "errorReason": "ConnectionRefused"}
+            )
+            return
+        response_headers = [
+            {"name": k, "value": v} for k, v in response.headers.multi_items() if k.lower() not in _HOP_BY_HOP
+        ]
+        await self._session.send(
+            "Fetch.fulfillRequest",
+            {
+                "requestId": request_id,
+                "responseCode": response.status_code,
+                "responseHeaders": response_headers,
+                "body": base64.b64encode(response.content).decode("ascii"),
+            },
+        )
+
+
+def _body(request: dict[str, Any]) -> bytes | None:
+    entries = request.get("postDataEntries")
+    if entries:
+        return b"".join(base64.b64decode(e.get("bytes", "")) for e in entries)
+    data = request.get("postData")
+    return data.encode("utf-8") if isinstance(data, str) else None
+
+
+def build_traffic_map(specs: list[OriginSpec], origins_by_platform: Mapping[str, list[str]]) -> TrafficMap | None:
+    """All of a platform's real origins go to its mapped base URL. None when nothing is mapped."""
+    if not specs:
+        return None
+    routes: dict[str, str] = {}
+    for spec in specs:
+        if spec.platform not in origins_by_platform:
+            known = ", ".join(sorted(origins_by_platform))
+            raise OriginSpecError(f"--origin {spec.platform}=…: unknown platform (known: {known})")
+        for origin in origins_by_platform[spec.platform]:
+            routes[origin] = spec.base_url
+    return TrafficMap(routes)

@@ -1,0 +1,105 @@
+"""Recognising what a page says about the session (signed in, rejected, PIN, CAPTCHA, …).
+
+Only URLs, stable hooks, h1 headings, titles and alerts are read, never body text: a feed post that
+mentions "restricted accounts" must not be taken for a restriction notice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+
+from playwright.async_api import Error as PlaywrightError
+from playwright.async_api import Page
+
+from optout import names
+from optout.flow import PageState, Recognition, Signal
+from optout.locate import wait_for_change
+
+_READ_PAGE = """(selectors) => {
+  const visible = el => {
+    const style = getComputedStyle(el);
+    return style.visibility !== 'hidden' && style.display !== 'none' &&
+      !!(el.offsetWidth || el.offsetHeight || el.getClientRects().length);
+  };
+  const texts = sel => [...document.querySelectorAll(sel)].filter(visible).map(el => el.innerText || '');
+  const present = selectors.map(sel => {
+    try { return [...document.querySelectorAll(sel)].some(visible); } catch (e) { return false; }
+  });
+  return {
+    url: location.href,
+    title: document.title,
+    headings: texts('h1, [role=heading][aria-level="1"]'),
+    alerts: texts('[role=alert]').filter(t => t.trim()),
+    present,
+  };
+}"""
+
+
+@dataclass(frozen=True)
+class PageFacts:
+    url: str
+    title: str
+    headings: list[str]
+    alerts: list[str]
+    present: dict[str, bool]
+
+
+def _selectors(recognise: Sequence[Recognition]) -> list[str]:
+    return sorted({s.selector for r in recognise for s in r.when if s.selector})
+
+
+async def read_facts(page: Page, recognise: Sequence[Recognition]) -> PageFacts:
+    selectors = _selectors(recognise)
+    raw = await page.evaluate(_READ_PAGE, selectors)
+    return PageFacts(
+        url=raw["url"],
+        title=raw["title"],
+        headings=raw["headings"],
+        alerts=raw["alerts"],
+        present=dict(zip(selectors, raw["present"], strict=True)),
+    )
+
+
+def _holds(signal: Signal, facts: PageFacts) -> bool:
+    checks = []
+    if signal.url is not None:
+        checks.append(signal.url in facts.url)
+    if signal.selector is not None:
+        checks.append(facts.present.get(signal.selector, False))
+    if signal.heading is not None:
+        checks.append(any(names.contains(h, signal.heading.all()) for h in facts.headings))
+    if signal.title is not None:
+        checks.append(names.contains(facts.title, signal.title.all()))
+    if signal.alert is not None:
+        checks.append(any(names.contains(a, signal.alert.all()) for a in facts.alerts))
+    return all(checks)
+
+
+def classify(facts: PageFacts, recognise: Sequence[Recognition]) -> Recognition | None:
+    """The first recognised state whose signals (any) hold, in the flow's order."""
+    return next((r for r in recognise if any(_holds(s, facts) for s in r.when)), None)
+
+
+async def wait_for_state(
+    page: Page,
+    recognise: Sequence[Recognition],
+    timeout_s: float,
+    *,
+    ignore: Collection[PageState] = (),
+) -> Recognition | None:
+    """Wait until the page is in a recognised state not in `ignore`; None when the time runs out."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout_s
+    while True:
+        try:
+            found = classify(await read_facts(page, recognise), recognise)
+        except PlaywrightError:
+            found = None  # navigating: the next document will be read
+        if found is not None and found.state not in ignore:
+            return found
+        remaining = deadline - loop.time()
+        if remaining <= 0:
+            return None
+        await wait_for_change(page, remaining)

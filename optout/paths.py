@@ -1,0 +1,43 @@
+"""Where optout keeps its own state: `OPTOUT_HOME` when set, else the platform's user directories."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import platformdirs
+
+APP_NAME = "optout"
+
+
+@dataclass(frozen=True)
+class Home:
+    """Locations of optout's files. One object so that every module agrees on them."""
+
+    config_dir: Path
+    data_dir: Path
+
+    @property
+    def config_file(self) -> Path:
+        return self.config_dir / "config.json"
+
+    @property
+    def sessions_dir(self) -> Path:
+        return self.data_dir / "sessions"
+
+    @property
+    def history_file(self) -> Path:
+        return self.data_dir / "history.sqlite"
+
+
+def home() -> Home:
+    """Resolve optout's home. `OPTOUT_HOME=DIR` puts everything under DIR (tests, demo, portable use)."""
+    override = os.environ.get("OPTOUT_HOME")
+    if override:
+        root = Path(override).expanduser()
+        return Home(config_dir=root, data_dir=root)
+    return Home(
+        config_dir=Path(platformdirs.user_config_dir(APP_NAME)),
+        data_dir=Path(platformdirs.user_data_dir(APP_NAME)),
+    )

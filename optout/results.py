@@ -1,0 +1,70 @@
+"""What a run reports: one Result per (account, setting), and the exit code they add up to."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime, timezone
+from enum import Enum
+
+from pydantic import BaseModel, ConfigDict
+
+
+class State(str, Enum):
+    """The setting as read at the end: ON means the data is used for training."""
+
+    ON = "on"
+    OFF = "off"
+    NOT_OFFERED = "not_offered"
+    UNKNOWN = "unknown"
+
+
+class Outcome(str, Enum):
+    CHECKED = "checked"
+    ALREADY_OFF = "already_off"
+    SWITCHED_OFF = "switched_off"
+    FAILED = "failed"
+    NEEDS_ATTENTION = "needs_attention"
+
+
+class EvidenceRef(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    path: str
+    sha256: str
+
+
+class Result(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    platform: str
+    account: str
+    setting: str
+    state: State
+    outcome: Outcome
+    verified: bool
+    reason: str | None
+    url: str | None
+    started_at: datetime
+    finished_at: datetime
+    evidence: list[EvidenceRef]
+
+
+class ExitCode(int, Enum):
+    OK = 0
+    SETTING_ON = 1
+    USAGE = 2
+    PROBLEM = 3
+
+
+def exit_code(results: Iterable[Result]) -> ExitCode:
+    """3 if anything failed or needs a person, else 1 if any setting is still on, else 0."""
+    results = list(results)
+    if any(r.outcome in (Outcome.FAILED, Outcome.NEEDS_ATTENTION) for r in results):
+        return ExitCode.PROBLEM
+    if any(r.state is State.ON for r in results):
+        return ExitCode.SETTING_ON
+    return ExitCode.OK
+
+
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc)

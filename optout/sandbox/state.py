@@ -1,0 +1,155 @@
+"""Server-side state of the sandbox: settings, write log, counters and sessions.
+
+Handlers run on the server's event loop while tests read the state from another
+thread, so every access goes through one lock.
+"""
+
+from __future__ import annotations
+
+import copy
+import secrets
+import threading
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+
+#: How long a pending sign-in challenge (PIN, CAPTCHA) stays valid.
+CHALLENGE_TTL_SECONDS = 600.0
+
+Defaults = Mapping[str, Mapping[str, Mapping[str, bool]]]
+"""Default settings: platform -> username -> setting key -> value."""
+
+
+@dataclass
+class AccountState:
+    """What the server holds for one account."""
+
+    settings: dict[str, bool]
+    writes: list[dict[str, Any]] = field(default_factory=list)
+    password_submissions: int = 0
+    pin_submissions: int = 0
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "settings": dict(self.settings),
+            "writes": copy.deepcopy(self.writes),
+            "password_submissions": self.password_submissions,
+            "pin_submissions": self.pin_submissions,
+        }
+
+
+@dataclass(frozen=True)
+class Challenge:
+    """A sign-in held at a checkpoint, waiting for the person."""
+
+    username: str
+    kind: str
+    expires: float
+
+
+class SandboxState:
+    """All mutable state of one sandbox app."""
+
+    def __init__(self, defaults: Defaults) -> None:
+        self._defaults = defaults
+        self._lock = threading.Lock()
+        self._accounts: dict[str, dict[str, AccountState]] = {}
+        self._sessions: dict[str, dict[str, str]] = {}
+        self._challenges: dict[str, dict[str, Challenge]] = {}
+        self.reset()
+
+    def reset(self) -> None:
+        """Back to the defaults for every account; drop sessions and challenges."""
+        with self._lock:
+            self._accounts = {
+                platform: {user: AccountState(settings=dict(values)) for user, values in users.items()}
+                for platform, users in self._defaults.items()
+            }
+            self._sessions = {platform: {} for platform in self._defaults}
+            self._challenges = {platform: {} for platform in self._defaults}
+
+    def snapshot(self) -> dict[str, dict[str, dict[str, Any]]]:
+        """A JSON-ready copy of every account's state."""
+        with self._lock:
+            return {
+                platform: {user: account.as_json() for user, account in users.items()}
+                for platform, users in self._accounts.items()
+            }
+
+    def count_password(self, platform: str, username: str) -> None:
+        with self._lock:
+            self._accounts[platform][username].password_submissions += 1
+
+    def count_pin(self, platform: str, username: str) -> None:
+        with self._lock:
+            self._accounts[platform][username].pin_submissions += 1
+
+    def setting(self, platform: str, username: str, key: str) -> bool:
+        with self._lock:
+            return self._accounts[platform][username].settings[key]
+
+    def settings(self, platform: str, username: str) -> dict[str, bool]:
+        with self._lock:
+            return dict(self._accounts[platform][username].settings)
+
+    def write(self, platform: str, username: str, key: str, requested: bool, *, store: bool = True) -> bool:
+        """Record a write request; store it unless told not to. Returns the stored value."""
+        with self._lock:
+            account = self._accounts[platform][username]
+            if store:
+                account.settings[key] = requested
+            stored = account.settings[key]
+            account.writes.append(
+                {
+                    "key": key,
+                    "requested": requested,
+                    "stored": stored,
+                    "at": datetime.now(timezone.utc).isoformat(),
+                }
+            )
+            return stored
+
+    def open_session(self, platform: str, username: str) -> str:
+        """A new session token (the value of the auth cookie)."""
+        # "AQEDA" mimics the prefix of real li_at values; the rest is random.
+        token = "AQEDA" + secrets.token_urlsafe(32)
+        with self._lock:
+            self._sessions[platform][token] = username
+        return token
+
+    def session_user(self, platform: str, token: str | None) -> str | None:
+        if not token:
+            return None
+        with self._lock:
+            return self._sessions[platform].get(token)
+
+    def close_session(self, platform: str, token: str | None) -> None:
+        if token:
+            with self._lock:
+                self._sessions[platform].pop(token, None)
+
+    def open_challenge(self, platform: str, username: str, kind: str) -> str:
+        """A short-lived id standing for a sign-in paused at a checkpoint."""
+        challenge_id = "AQH" + secrets.token_urlsafe(24)
+        expires = time.monotonic() + CHALLENGE_TTL_SECONDS
+        with self._lock:
+            self._challenges[platform][challenge_id] = Challenge(username, kind, expires)
+        return challenge_id
+
+    def challenge(self, platform: str, challenge_id: str | None, kind: str) -> Challenge | None:
+        if not challenge_id:
+            return None
+        with self._lock:
+            found = self._challenges[platform].get(challenge_id)
+            if found is None or found.kind != kind:
+                return None
+            if found.expires < time.monotonic():
+                del self._challenges[platform][challenge_id]
+                return None
+            return found
+
+    def close_challenge(self, platform: str, challenge_id: str) -> None:
+        with self._lock:
+            self._challenges[platform].pop(challenge_id, None)

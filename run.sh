@@ -1,0 +1,77 @@
+#!/bin/sh
+# Set up optout in ./.venv (once, and again when pyproject.toml changes), make sure a Chromium is
+# available, then run:   ./run.sh demo [ARGS...]   |   ./run.sh test [PYTEST ARGS...]   |   ./run.sh optout ARGS...
+set -eu
+cd "$(dirname "$0")"
+
+say() { printf '%s\n' "run.sh: $*" >&2; }
+
+pick_python() {
+    for candidate in python3 python; do
+        if command -v "$candidate" >/dev/null 2>&1 &&
+            "$candidate" -c 'import sys; sys.exit(sys.version_info < (3, 10))' 2>/dev/null; then
+            echo "$candidate"
+            return 0
+        fi
+    done
+    say "Python 3.10 or newer is needed (Debian/Ubuntu: apt-get install python3 python3-venv)"
+    exit 2
+}
+
+ensure_venv() {
+    python=$(pick_python)
+    if [ ! -x .venv/bin/python ]; then
+        say "creating .venv"
+        "$python" -m venv .venv || { say "cannot create a virtualenv (Debian/Ubuntu: apt-get install python3-venv)"; exit 2; }
+    fi
+    stamp=.venv/.optout-installed
+    want=$(cksum pyproject.toml | cut -d' ' -f1)
+    if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
+        say "installing optout and its test tools into .venv"
+        .venv/bin/python -m pip install --quiet --upgrade pip >/dev/null 2>&1 || true
+        .venv/bin/python -m pip install --quiet -e '.[test]'
+        echo "$want" >"$stamp"
+    fi
+}
+
+ensure_browser() {
+    if .venv/bin/python -m optout.browser >/dev/null 2>&1; then
+        return 0
+    fi
+    say "no Chromium found; installing one"
+    sudo=""
+    [ "$(id -u)" -eq 0 ] || sudo="sudo"
+    if command -v apt-get >/dev/null 2>&1 && { [ -z "$sudo" ] || command -v sudo >/dev/null 2>&1; }; then
+        $sudo apt-get update -qq && $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null ||
+            $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium-browser >/dev/null || true
+    fi
+    if ! .venv/bin/python -m optout.browser >/dev/null 2>&1; then
+        # Not Debian, or no root: Playwright's own build (needs its download server).
+        .venv/bin/python -m playwright install chromium || true
+    fi
+    .venv/bin/python -m optout.browser >&2 || exit 2
+}
+
+command=${1:-}
+[ $# -gt 0 ] && shift
+case "$command" in
+    demo)
+        ensure_venv
+        ensure_browser
+        exec .venv/bin/optout demo "$@"
+        ;;
+    test)
+        ensure_venv
+        ensure_browser
+        exec .venv/bin/python -m pytest "$@"
+        ;;
+    optout)
+        ensure_venv
+        ensure_browser
+        exec .venv/bin/optout "$@"
+        ;;
+    *)
+        echo "usage: ./run.sh demo [ARGS...] | ./run.sh test [PYTEST ARGS...] | ./run.sh optout ARGS..." >&2
+        exit 2
+        ;;
+esac

@@ -1,0 +1,150 @@
+"""Shared test fixtures: one sandbox server and one Chromium for the whole session, a fresh context
+(via a fresh Runner session) per test, a real file keyring in a temporary folder, and a helper that
+runs the real `optout` command line in a subprocess."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import keyring
+import pytest
+from keyrings.alt.file import PlaintextKeyring
+
+from optout.browser import LAUNCH_ARGS, find_browser
+from optout.registry import load_all
+from optout.sandbox import SandboxServer
+
+REPO = Path(__file__).resolve().parent.parent
+FLOWS = load_all()
+LINKEDIN = FLOWS["linkedin"]
+
+
+# -- browser (pytest-playwright-asyncio's session browser, launched the way optout launches) --------
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args: dict[str, Any], playwright: Any) -> dict[str, Any]:
+    choice = find_browser(Path(playwright.chromium.executable_path))
+    args = dict(browser_type_launch_args)
+    if choice.executable is not None:
+        args["executable_path"] = str(choice.executable)
+    args["args"] = list(LAUNCH_ARGS)
+    return args
+
+
+# -- sandbox ----------------------------------------------------------------------------------------
+
+
+class Sandbox:
+    """The running sandbox, and its server-side state read over HTTP like any client would."""
+
+    def __init__(self, server: SandboxServer) -> None:
+        self.server = server
+
+    def origin(self, platform: str = "linkedin") -> str:
+        return self.server.origin_url(platform)
+
+    def state(self) -> dict[str, Any]:
+        response = httpx.get(f"{self.server.base_url}/__sandbox__/state", timeout=10)
+        response.raise_for_status()
+        data: dict[str, Any] = response.json()
+        return data
+
+    def account(self, username: str, platform: str = "linkedin") -> dict[str, Any]:
+        data: dict[str, Any] = self.state()[platform][username]
+        return data
+
+    def reset(self) -> None:
+        httpx.post(f"{self.server.base_url}/__sandbox__/reset", timeout=10).raise_for_status()
+
+
+@pytest.fixture(scope="session")
+def sandbox_server() -> Iterator[SandboxServer]:
+    with SandboxServer() as server:
+        yield server
+
+
+@pytest.fixture
+def sandbox(sandbox_server: SandboxServer) -> Sandbox:
+    box = Sandbox(sandbox_server)
+    box.reset()
+    return box
+
+
+# -- keyring and home -----------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def keyring_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A real keyring backend (keyrings.alt's file backend) for this test session only."""
+    path = tmp_path_factory.mktemp("keyring") / "keyring_pass.cfg"
+    backend = PlaintextKeyring()
+    backend.file_path = str(path)
+    keyring.set_keyring(backend)
+    return path
+
+
+@dataclass
+class Cli:
+    home: Path
+    env: dict[str, str]
+
+    def __call__(self, *args: str, input: str | None = None, env: dict[str, str] | None = None,
+                 timeout: float = 180) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "optout", *args],
+            input=input,
+            capture_output=True,
+            text=True,
+            env={**self.env, **(env or {})},
+            cwd=self.home,
+            timeout=timeout,
+        )
+
+
+@pytest.fixture
+def cli(tmp_path: Path, keyring_file: Path) -> Cli:
+    """The real command line, with its own OPTOUT_HOME and the session's file keyring."""
+    home = tmp_path / "home"
+    home.mkdir()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("OPTOUT_", "PYTHON_KEYRING"))}
+    env.update(
+        OPTOUT_HOME=str(home),
+        PYTHON_KEYRING_BACKEND="keyrings.alt.file.PlaintextKeyring",
+        # keyrings.alt keeps its file under the XDG data directory.
+        XDG_DATA_HOME=str(tmp_path / "xdg-data"),
+        COLUMNS="200",
+    )
+    return Cli(home=home, env=env)
+
+
+@pytest.fixture
+def optout_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, keyring_file: Path) -> Path:
+    home = tmp_path / "home"
+    monkeypatch.setenv("OPTOUT_HOME", str(home))
+    return home
+
+
+# -- engine runs against the sandbox -------------------------------------------------------------
+
+
+@pytest.fixture
+async def runner(browser: Any, sandbox: Sandbox) -> AsyncIterator[Any]:
+    """A Runner on the session's browser, mapping LinkedIn to the sandbox; each account gets a fresh
+    context that is closed at the end of the test."""
+    from optout.engine import Options
+    from optout.mapping import OriginSpec, build_traffic_map
+    from optout.runner import Runner
+
+    traffic = build_traffic_map(
+        [OriginSpec("linkedin", sandbox.origin())], {p: f.origins for p, f in FLOWS.items()}
+    )
+    async with Runner(traffic=traffic, options=Options(timeout_s=5.0), browser=browser) as r:
+        yield r

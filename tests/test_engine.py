@@ -1,0 +1,200 @@
+"""The engine in real Chromium against the sandbox, one behaviour per sandbox account; every test
+reads the sandbox server's own state to prove what changed and what did not."""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from optout import accounts
+from optout.engine import Mode, Options
+from optout.evidence import RunEvidence, sha256_of
+from optout.results import Outcome, Result, State
+from optout.sandbox.accounts import find_account
+from tests.conftest import LINKEDIN, Sandbox
+
+KEY = "allowDataForGenerativeAI"
+
+
+def target(username: str, *, password: str | None = None, locale: str | None = None) -> Any:
+    from optout.runner import AccountTarget
+
+    demo = find_account("linkedin", username)
+    assert demo is not None
+    accounts.store_password("linkedin", username, password or demo.password)
+    return AccountTarget(
+        flow=LINKEDIN,
+        username=username,
+        password=functools.partial(accounts.get_password, "linkedin", username),
+        locale=locale,
+    )
+
+
+@pytest.fixture
+def evidence(tmp_path: Path) -> RunEvidence:
+    return RunEvidence(tmp_path / "out", "test", {"linkedin": LINKEDIN.version})
+
+
+async def run(runner: Any, mode: Mode, username: str, evidence: RunEvidence, **kw: Any) -> Result:
+    (result,) = await runner.run(mode, [target(username, **kw)], evidence)
+    return result
+
+
+def writes(sandbox: Sandbox, username: str) -> list[dict[str, Any]]:
+    return list(sandbox.account(username)["writes"])
+
+
+async def test_check_reads_on_and_changes_nothing(runner: Any, sandbox: Sandbox, evidence: RunEvidence) -> None:
+    result = await run(runner, Mode.CHECK, "alice@example.com", evidence)
+    assert (result.outcome, result.state, result.verified) == (Outcome.CHECKED, State.ON, False)
+    assert result.url == "https://www.linkedin.com/mypreferences/d/settings/data-for-ai-improvement"
+    assert writes(sandbox, "alice@example.com") == []
+    assert sandbox.account("alice@example.com")["settings"][KEY] is True
+    (shot,) = result.evidence
+    assert Path(shot.path).is_file() and sha256_of(Path(shot.path)) == shot.sha256
+
+
+async def test_off_switches_off_and_verifies_after_reload(
+    runner: Any, sandbox: Sandbox, evidence: RunEvidence
+) -> None:
+    result = await run(runner, Mode.OFF, "alice@example.com", evidence)
+    assert (result.outcome, result.state, result.verified) == (Outcome.SWITCHED_OFF, State.OFF, True)
+    assert sandbox.account("alice@example.com")["settings"][KEY] is False
+    assert [(w["key"], w["requested"]) for w in writes(sandbox, "alice@example.com")] == [(KEY, False)]
+    steps = [Path(e.path).stem for e in result.evidence]
+    assert steps == ["01-off-before", "02-off-after-change", "03-off-after-reload"]
+
+
+async def test_off_when_already_off_clicks_nothing(runner: Any, sandbox: Sandbox, evidence: RunEvidence) -> None:
+    result = await run(runner, Mode.OFF, "olivia@example.com", evidence)
+    assert (result.outcome, result.state) == (Outcome.ALREADY_OFF, State.OFF)
+    assert writes(sandbox, "olivia@example.com") == []
+
+
+async def test_french_account_with_drifted_wording(runner: Any, sandbox: Sandbox, evidence: RunEvidence) -> None:
+    result = await run(runner, Mode.OFF, "camille@example.fr", evidence, locale="fr-FR")
+    assert (result.outcome, result.state, result.verified) == (Outcome.SWITCHED_OFF, State.OFF, True)
+    assert sandbox.account("camille@example.fr")["settings"][KEY] is False
+
+
+async def test_late_rendering_and_slow_save(runner: Any, sandbox: Sandbox, evidence: RunEvidence) -> None:
+    result = await run(runner, Mode.OFF, "lena@example.com", evidence)
+    assert (result.outcome, result.state, result.verified) == (Outcome.SWITCHED_OFF, State.OFF, True)
+    assert sandbox.account("lena@example.com")["settings"][KEY] is False
+
+
+async def test_moved_deep_link_falls_back_to_the_menus(
+    runner: Any, sandbox: Sandbox, evidence: RunEvidence
+) -> None:
+    result = await run(runner, Mode.OFF, "mo@example.com", evidence)
+    assert (result.outcome, result.state) == (Outcome.SWITCHED_OFF, State.OFF)
+    assert result.url is not None and result.url.endswith("/settings/data-for-generative-ai-improvement")
+    assert sandbox.account("mo@example.com")["settings"][KEY] is False
+
+
+async def test_change_that_does_not_stick_fails_verified_on(
+    runner: Any, sandbox: Sandbox, evidence: RunEvidence
+) -> None:
+    result = await run(runner, Mode.OFF, "sam@example.com", evidence)
+    assert (result.outcome, result.state, result.verified) == (Outcome.FAILED, State.ON, True)
+    assert result.reason and "did not stick" in result.reason
+    assert len(writes(sandbox, "sam@example.com")) == 1  # one click, never a retry
+    assert sandbox.account("sam@example.com")["settings"][KEY] is True
+
+
+async def test_layout_changed_fails_without_clicking(runner: Any, sandbox: Sandbox, evidence: RunEvidence) -> None:
+    result = await run(runner, Mode.OFF, "lou@example.com", evidence)
+    assert (result.outcome, result.state) == (Outcome.FAILED, State.UNKNOWN)
+    assert result.reason and "nothing was clicked" in result.reason
+    assert writes(sandbox, "lou@example.com") == []  # not even the look-alike switch on that page
+    assert all(sandbox.account("lou@example.com")["settings"].values())
+    assert result.evidence and Path(result.evidence[0].path).is_file()
+
+
+@pytest.mark.parametrize(
+    ("username", "words"),
+    [("pat@example.com", "verification code"), ("casey@example.com", "CAPTCHA"), ("rita@example.com", "restricted")],
+)
+async def test_challenges_need_attention_quickly_when_nobody_is_there(
+    runner: Any, sandbox: Sandbox, evidence: RunEvidence, username: str, words: str
+) -> None:
+    started = time.monotonic()
+    result = await run(runner, Mode.OFF, username, evidence)
+    assert (result.outcome, result.state) == (Outcome.NEEDS_ATTENTION, State.UNKNOWN)
+    assert result.reason and words in result.reason
+    assert time.monotonic() - started < 30  # bounded: no wait for a person who is not there
+    account = sandbox.account(username)
+    assert account["password_submissions"] == 1 and account["pin_submissions"] == 0
+    assert writes(sandbox, username) == [] and account["settings"][KEY] is True
+    assert result.evidence  # a screenshot of the challenge
+
+
+async def test_person_completes_pin_in_the_window_then_the_run_carries_on(
+    browser: Any, sandbox: Sandbox, evidence: RunEvidence
+) -> None:
+    from optout.mapping import OriginSpec, build_traffic_map
+    from optout.runner import Runner
+
+    traffic = build_traffic_map([OriginSpec("linkedin", sandbox.origin())], {"linkedin": LINKEDIN.origins})
+    alerts: list[str] = []
+
+    class Reporter:
+        def status(self, text: str) -> None:
+            pass
+
+        def alert(self, text: str) -> None:
+            alerts.append(text)
+
+        def result(self, result: Result) -> None:
+            pass
+
+    options = Options(timeout_s=5.0, interactive=True, human_timeout_s=60)
+    async with Runner(traffic=traffic, options=options, browser=browser, reporter=Reporter()) as runner:
+        account = target("pat@example.com")
+        session = await runner.session(account)
+
+        async def person() -> None:
+            # What the person does in the headed window: type the PIN from their e-mail and submit.
+            pin = session.page.get_by_label("Verification code")
+            await pin.wait_for(timeout=30_000)
+            await pin.fill("424242")
+            await session.page.get_by_role("button", name="Submit").click()
+
+        (result,), _ = await asyncio.gather(runner.run(Mode.OFF, [account], evidence), person())
+    assert (result.outcome, result.state, result.verified) == (Outcome.SWITCHED_OFF, State.OFF, True)
+    assert any("Complete it in the browser window" in a for a in alerts)
+    assert sandbox.account("pat@example.com")["pin_submissions"] == 1
+    assert sandbox.account("pat@example.com")["settings"][KEY] is False
+
+
+async def test_wrong_password_is_submitted_once_per_run(runner: Any, sandbox: Sandbox, evidence: RunEvidence) -> None:
+    account = target("alice@example.com", password="not-her-password")
+    (checked,) = await runner.run(Mode.CHECK, [account], evidence)
+    (switched,) = await runner.run(Mode.OFF, [account], evidence)
+    for result in (checked, switched):
+        assert (result.outcome, result.state) == (Outcome.FAILED, State.UNKNOWN)
+        assert result.reason and "rejected" in result.reason
+    assert sandbox.account("alice@example.com")["password_submissions"] == 1
+    assert writes(sandbox, "alice@example.com") == []
+
+
+async def test_session_is_reused_for_a_second_pass(runner: Any, sandbox: Sandbox, evidence: RunEvidence) -> None:
+    account = target("alice@example.com")
+    (checked,) = await runner.run(Mode.CHECK, [account], evidence)
+    (switched,) = await runner.run(Mode.OFF, [account], evidence)
+    assert (checked.outcome, switched.outcome) == (Outcome.CHECKED, Outcome.SWITCHED_OFF)
+    assert sandbox.account("alice@example.com")["password_submissions"] == 1
+
+
+async def test_one_failure_does_not_stop_the_others(runner: Any, sandbox: Sandbox, evidence: RunEvidence) -> None:
+    names = ["lou@example.com", "casey@example.com", "alice@example.com"]
+    results = await runner.run(Mode.OFF, [target(n) for n in names], evidence)
+    assert [r.outcome for r in results] == [Outcome.FAILED, Outcome.NEEDS_ATTENTION, Outcome.SWITCHED_OFF]
+    assert sandbox.account("alice@example.com")["settings"][KEY] is False
+    manifest = evidence.manifest_path.read_text()
+    assert all(n in manifest for n in names)  # each result recorded as it finished
