@@ -79,7 +79,10 @@ class RunEvidence:
         folder.mkdir(parents=True, exist_ok=True)
         index = sum(1 for f in self.manifest.files if f.platform == platform and f.account == account) + 1
         path = folder / f"{index:02d}-{step}.png"
-        await page.screenshot(path=str(path), full_page=True, mask=[page.locator(SECRET_FIELDS)])
+        # Finished transitions: a toggle caught mid-animation would show neither state.
+        await page.screenshot(
+            path=str(path), full_page=True, animations="disabled", mask=[page.locator(SECRET_FIELDS)]
+        )
         digest = sha256_of(path)
         self.manifest.files.append(
             EvidenceFile(

@@ -86,7 +86,7 @@ async def find_now(page: Page, target: Target) -> Locator | None:
         candidates = {n for n in await accessible_names(page, target.role) if names.best_score(n, expected) > 0}
         if len(candidates) > 1:
             listed = "; ".join(sorted(f'"{c}"' for c in candidates))
-            raise Ambiguous(f"several {target.role}s look like {target.describe()}: {listed}")
+            raise Ambiguous(f"several elements look like {target.describe()}: {listed}")
         if candidates:
             (name,) = candidates
             found = await _unique(page.get_by_role(target.role, name=name, exact=True), f'{target.role} "{name}"')

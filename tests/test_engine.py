@@ -198,3 +198,23 @@ async def test_one_failure_does_not_stop_the_others(runner: Any, sandbox: Sandbo
     assert sandbox.account("alice@example.com")["settings"][KEY] is False
     manifest = evidence.manifest_path.read_text()
     assert all(n in manifest for n in names)  # each result recorded as it finished
+
+
+async def test_ambiguous_control_stops_without_clicking(runner: Any, sandbox: Sandbox, evidence: RunEvidence) -> None:
+    # A flow pointed at a page where its control's name is shown twice (the left-hand and the top
+    # "Notifications" links of LinkedIn's settings pages): the engine must refuse to pick one.
+    from optout.flow import Target
+    from optout.runner import AccountTarget
+
+    setting = LINKEDIN.settings[0]
+    control = setting.control.model_copy(update={"target": Target(role="link", name=setting.title.model_validate(
+        {"en": "Notifications", "fr": "Notifications"}))})
+    page_url = "https://www.linkedin.com/mypreferences/d/categories/privacy"
+    title = setting.title.model_validate({"en": "Data privacy", "fr": "Confidentialité des données"})
+    flow = LINKEDIN.model_copy(update={"settings": [setting.model_copy(
+        update={"url": page_url, "title": title, "control": control})]})
+    plain = target("alice@example.com")
+    (result,) = await runner.run(Mode.OFF, [AccountTarget(flow, plain.username, plain.password)], evidence)
+    assert (result.outcome, result.state) == (Outcome.FAILED, State.UNKNOWN)
+    assert result.reason and "refusing to guess" in result.reason and "nothing was clicked" in result.reason
+    assert result.url == page_url

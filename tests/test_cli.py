@@ -1,0 +1,175 @@
+"""The real `optout` command line in a subprocess: accounts and keyring, check/off against the sandbox
+through --origin, exit codes, one-line usage errors, the demo, and no password in anything written."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import httpx
+import pytest
+from keyrings.alt.file import PlaintextKeyring
+
+from optout.evidence import sha256_of
+from tests.conftest import Cli, Sandbox
+
+RESULT_KEYS = ["platform", "account", "setting", "state", "outcome", "verified", "reason", "url",
+               "started_at", "finished_at", "evidence"]
+
+
+def add(cli: Cli, username: str, password: str, platform: str = "linkedin") -> None:
+    done = cli("accounts", "add", platform, username, "--password-stdin", input=password + "\n")
+    assert done.returncode == 0, done.stderr
+
+
+def one_line_error(done: subprocess.CompletedProcess[str]) -> str:
+    assert done.returncode == 2, (done.returncode, done.stdout, done.stderr)
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("optout: error: "), done.stderr
+    return lines[0]
+
+
+def test_platforms_json(cli: Cli) -> None:
+    done = cli("platforms", "--json")
+    assert done.returncode == 0
+    (linkedin,) = json.loads(done.stdout)
+    assert linkedin["platform"] == "linkedin"
+    assert linkedin["settings"][0]["url"] == "https://www.linkedin.com/mypreferences/d/settings/data-for-ai-improvement"
+
+
+def test_accounts_add_list_remove_use_the_keyring(cli: Cli) -> None:
+    add(cli, "alice@example.com", "alice-demo-pass")
+    listed = json.loads(cli("accounts", "list", "--json").stdout)
+    assert listed == [{"platform": "linkedin", "username": "alice@example.com", "locale": None}]
+    config = cli.home / "config.json"
+    assert "alice-demo-pass" not in config.read_text()
+    assert config.stat().st_mode & 0o077 == 0
+    # Read back through the keyring backend the command used.
+    stored = PlaintextKeyring()
+    stored.file_path = str(Path(cli.env["XDG_DATA_HOME"]) / "python_keyring" / "keyring_pass.cfg")
+    assert stored.get_password("optout", "linkedin:alice@example.com") == "alice-demo-pass"
+
+    removed = cli("accounts", "remove", "linkedin", "alice@example.com")
+    assert removed.returncode == 0, removed.stderr
+    assert json.loads(cli("accounts", "list", "--json").stdout) == []
+    assert stored.get_password("optout", "linkedin:alice@example.com") is None
+
+
+def test_no_keyring_backend_is_explained(cli: Cli) -> None:
+    done = cli("accounts", "add", "linkedin", "a@example.com", "--password-stdin", input="x\n",
+               env={"PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring"})
+    line = one_line_error(done)
+    assert "no usable keyring backend" in line and "keyrings.alt" in line
+    assert not (cli.home / "config.json").exists()
+
+
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (["check", "myspace"], "unknown platform 'myspace'"),
+        (["off", "linkedin", "--origin", "linkedin"], "expected PLATFORM=URL"),
+        (["check", "--origin", "linkedin=https://127.0.0.1:1"], "plain-HTTP base URL"),
+        (["check", "--origin", "myspace=http://127.0.0.1:1"], "unknown platform"),
+        (["check", "linkedin"], "no account configured for linkedin"),
+        (["accounts", "remove", "linkedin", "nobody"], "no linkedin account 'nobody'"),
+    ],
+)
+def test_usage_errors_are_one_line_exit_2(cli: Cli, args: list[str], words: str) -> None:
+    assert words in one_line_error(cli(*args))
+
+
+def test_broken_flow_file_is_one_line_exit_2(cli: Cli, tmp_path: Path) -> None:
+    flows = tmp_path / "flows"
+    flows.mkdir()
+    (flows / "linkedin.yaml").write_text("schema_version: 1\nplatform: linkedin\nname: LinkedIn\n")
+    line = one_line_error(cli("check", env={"OPTOUT_FLOWS_DIR": str(flows)}))
+    assert "linkedin.yaml" in line and "Field required" in line
+    assert "linkedin.yaml" in one_line_error(cli("flows", "validate", str(flows / "linkedin.yaml")))
+
+
+def test_check_then_off_through_origin(cli: Cli, sandbox: Sandbox) -> None:
+    add(cli, "alice@example.com", "alice-demo-pass")
+    origin = f"linkedin={sandbox.origin()}"
+
+    checked = cli("check", "linkedin", "--origin", origin, "--json", "--timeout", "5")
+    assert checked.returncode == 1, checked.stderr  # the setting is on
+    (result,) = json.loads(checked.stdout)
+    assert list(result) == RESULT_KEYS
+    assert (result["state"], result["outcome"], result["verified"]) == ("on", "checked", False)
+    assert sandbox.account("alice@example.com")["writes"] == []
+
+    switched = cli("off", "--account", "alice@example.com", "--origin", origin, "--json", "--out", "evidence")
+    assert switched.returncode == 0, switched.stderr
+    (result,) = json.loads(switched.stdout)
+    assert (result["state"], result["outcome"], result["verified"]) == ("off", "switched_off", True)
+    assert sandbox.account("alice@example.com")["settings"]["allowDataForGenerativeAI"] is False
+    for item in result["evidence"]:
+        assert sha256_of(cli.home / item["path"]) == item["sha256"]
+    (manifest_path,) = (cli.home / "evidence").glob("run-*-off/manifest.json")
+    manifest = json.loads(manifest_path.read_text())
+    assert [f["step"] for f in manifest["files"]] == ["off-before", "off-after-change", "off-after-reload"]
+    assert all(f["flow_version"] and f["url"].startswith("https://www.linkedin.com/") for f in manifest["files"])
+    assert manifest["results"][0]["outcome"] == "switched_off" and manifest["finished_at"]
+
+
+def test_failures_exit_3_and_do_not_stop_other_accounts(cli: Cli, sandbox: Sandbox) -> None:
+    add(cli, "lou@example.com", "lou-demo-pass")
+    add(cli, "olivia@example.com", "olivia-demo-pass")
+    done = cli("off", "--origin", f"linkedin={sandbox.origin()}", "--timeout", "3")
+    assert done.returncode == 3
+    assert re.search(r"lou@example\.com.*failed", done.stderr)
+    assert re.search(r"olivia@example\.com.*already_off", done.stderr)
+    assert "Evidence:" in done.stderr and done.stdout == ""
+
+
+def test_password_never_appears_in_output_or_files(cli: Cli, sandbox: Sandbox) -> None:
+    right, wrong = "camille-demo-pass", "Wr0ng-Secret-Typed-Once!"
+    add(cli, "camille@example.fr", right)
+    add(cli, "alice@example.com", wrong)
+    origin = f"linkedin={sandbox.origin()}"
+    runs = [cli("off", "--origin", origin, "--timeout", "5"), cli("check", "--origin", origin, "--json")]
+    for done in runs:
+        assert done.returncode == 3  # alice's password is wrong
+        for secret in (right, wrong):
+            assert secret not in done.stdout and secret not in done.stderr
+    written = [p for p in cli.home.rglob("*") if p.is_file()]
+    assert any(p.suffix == ".png" for p in written) and any(p.name == "manifest.json" for p in written)
+    for path in written:
+        data = path.read_bytes()
+        for secret in (right, wrong):
+            assert secret.encode() not in data, path
+    assert sandbox.account("alice@example.com")["password_submissions"] == 2  # once per run, never more
+
+
+def test_demo_runs_every_sandbox_account_as_designed(cli: Cli) -> None:
+    done = cli("demo", "--out", "gallery", timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert "every account behaved as designed" in done.stderr
+    (manifest_path,) = (cli.home / "gallery").glob("run-*-demo/manifest.json")
+    manifest = json.loads(manifest_path.read_text())
+    outcomes = {(r["account"], r["outcome"]) for r in manifest["results"]}
+    assert ("alice@example.com", "switched_off") in outcomes and ("sam@example.com", "failed") in outcomes
+    for item in manifest["files"]:
+        assert sha256_of(manifest_path.parent / item["path"]) == item["sha256"]
+    # The demo's home was a throwaway one: nothing landed in this OPTOUT_HOME but the evidence.
+    assert sorted(p.name for p in cli.home.iterdir()) == ["gallery"]
+
+
+def test_sandbox_command_serves_and_prints_accounts(cli: Cli) -> None:
+    proc = subprocess.Popen([sys.executable, "-m", "optout", "sandbox", "--port", "0"], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, env=cli.env)
+    try:
+        assert proc.stdout is not None
+        first = proc.stdout.readline()
+        match = re.search(r"http://127\.0\.0\.1:(\d+)", first)
+        assert match, first
+        listing = "".join(proc.stdout.readline() for _ in range(8))
+        assert "alice@example.com" in listing and "alice-demo-pass" in listing
+        index = httpx.get(f"http://127.0.0.1:{match[1]}/", timeout=10)
+        assert index.status_code == 200 and "alice@example.com" in index.text
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)

@@ -1,0 +1,70 @@
+"""Finding controls by role and name in real Chromium: tolerant, visible only, never ambiguous."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from optout.flow import Target, Texts
+from optout.locate import Ambiguous, NotFound, find, find_now
+
+SWITCH = Target(role="switch", name=Texts.model_validate({
+    "en": "Use my data for training content creation AI models",
+    "fr": "Utiliser mes données pour entraîner des modèles d'IA de création de contenu",
+}))
+
+
+def switch(label: str, key: str, extra: str = "") -> str:
+    return (f'<div {extra}><input type="checkbox" role="switch" aria-labelledby="{key}" checked>'
+            f'<span id="{key}">{label}</span></div>')
+
+
+@pytest.fixture
+async def page(browser: Any) -> Any:
+    context = await browser.new_context()
+    yield await context.new_page()
+    await context.close()
+
+
+async def test_finds_the_one_visible_switch_despite_a_hidden_duplicate(page: Any) -> None:
+    await page.set_content(
+        switch("Use my data for training content creation AI models", "a", "hidden")
+        + switch("use my data for training content-creation AI models", "b")
+        + switch("Use my data for social, economic and workplace research", "c")
+    )
+    found = await find_now(page, SWITCH)
+    assert found is not None and await found.get_attribute("aria-labelledby") == "b"
+
+
+async def test_two_look_alike_switches_are_ambiguous(page: Any) -> None:
+    await page.set_content(
+        switch("Use my data for training content creation AI models", "a")
+        + switch("Use my data for training content creation AI models (beta)", "b")
+    )
+    with pytest.raises(Ambiguous, match="several elements look like switch"):
+        await find_now(page, SWITCH)
+
+
+async def test_two_identical_names_are_ambiguous(page: Any) -> None:
+    label = "Use my data for training content creation AI models"
+    await page.set_content(switch(label, "a") + switch(label, "b"))
+    with pytest.raises(Ambiguous, match="2 elements"):
+        await find_now(page, SWITCH)
+
+
+async def test_waits_for_a_late_control_then_gives_up_on_a_missing_one(page: Any) -> None:
+    late = switch("Use my data for training content creation AI models", "late").replace('"', '\\"')
+    await page.set_content(f'<div id=root></div><script>setTimeout(() => root.innerHTML = "{late}", 700)</script>')
+    assert await (await find(page, SWITCH, timeout_s=5)).get_attribute("aria-labelledby") == "late"
+    await page.set_content(switch("Show me AI-powered writing suggestions", "w"))
+    with pytest.raises(NotFound):
+        await find(page, SWITCH, timeout_s=0.5)
+
+
+async def test_french_field_label_with_typographic_apostrophe(page: Any) -> None:
+    await page.set_content('<label for=u>Adresse e‑mail ou téléphone</label><input id=u>'
+                           '<label for=p>Mot de passe</label><input id=p type=password>')
+    field = Target(label=Texts.model_validate({"en": "Password", "fr": "mot  de passe"}))
+    found = await find_now(page, field)
+    assert found is not None and await found.get_attribute("id") == "p"
