@@ -372,7 +372,7 @@ def sandbox(
 ) -> None:
     """Serve the local replica of the platforms' pages until interrupted, and print its demo accounts.
 
-    Point optout at it with --origin, e.g.: optout check linkedin --origin linkedin=http://127.0.0.1:8000/linkedin"""
+    Point optout at it with --origin PLATFORM=URL; the command prints the URL to use for each platform."""
     import threading
 
     from optout.sandbox import DEMO_ACCOUNTS, SandboxServer

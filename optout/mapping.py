@@ -2,7 +2,7 @@
 local server answers them.
 
 Playwright's `route()` does not see redirect hops, so a login that answers `303 Location:
-https://www.linkedin.com/feed/` would escape the mapping. Chromium's DevTools `Fetch` domain pauses
+https://www.example.com/home` would escape the mapping. Chromium's DevTools `Fetch` domain pauses
 every request, hops included, with the browser's own cookies attached; fulfilling it from the mapped
 server makes Chromium store Set-Cookie for the real origin, so Secure/SameSite cookies and CSRF checks
 behave as on the real site. While a mapping is active every other non-local host is refused.
@@ -63,7 +63,7 @@ def is_local_host(host: str | None) -> bool:
 
 @dataclass
 class TrafficMap:
-    """Real origin (`https://www.linkedin.com`) → base URL of the server that answers for it."""
+    """Real origin (`https://www.example.com`) → base URL of the server that answers for it."""
 
     routes: Mapping[str, str]
     blocked: list[str] = field(default_factory=list)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -173,3 +174,24 @@ def test_sandbox_command_serves_and_prints_accounts(cli: Cli) -> None:
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+def test_unreachable_origin_is_a_failure_with_a_reason(cli: Cli) -> None:
+    add(cli, "alice@example.com", "alice-demo-pass")
+    with socket.socket() as probe:  # a port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    done = cli("check", "--origin", f"linkedin=http://127.0.0.1:{port}/linkedin", "--json", "--timeout", "3")
+    assert done.returncode == 3
+    (result,) = json.loads(done.stdout)
+    assert (result["outcome"], result["state"]) == ("failed", "unknown")
+    assert "could not open https://www.linkedin.com/" in result["reason"]
+
+
+def test_broken_config_is_one_line_exit_2_and_left_alone(cli: Cli) -> None:
+    config = cli.home / "config.json"
+    config.write_text('{"accounts": [{"platform": "linkedin"')
+    assert "config.json: unreadable config" in one_line_error(cli("check"))
+    assert "unreadable config" in one_line_error(cli("accounts", "add", "linkedin", "x", "--password-stdin",
+                                                     input="pw\n"))
+    assert config.read_text() == '{"accounts": [{"platform": "linkedin"'
