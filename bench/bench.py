@@ -18,7 +18,6 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 from optout.sandbox import SandboxServer
@@ -78,8 +77,7 @@ def main() -> None:
     for name, row in rows.items():
         print(f"{name:44} {row['wall_s']:8.2f} {row['peak_mib']:9.1f} "
               f"{row['wall_s'] / base['wall_s']:7.2f} {row['peak_mib'] / base['peak_mib']:6.2f}")
-    started = time.strftime("%Y-%m-%d %H:%M:%S")
-    print(f"(median of {args.runs} runs; demo once; {started}; {os.cpu_count()} CPUs)")
+    print(f"(median of {args.runs} runs; demo once; {os.cpu_count()} CPUs)")
 
 
 if __name__ == "__main__":

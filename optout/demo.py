@@ -99,7 +99,7 @@ async def run_demo(
         targets = register_demo_accounts(flows)
         evidence = RunEvidence(out_dir, "demo", {p: flows[p].version for p in platforms})
         # Short waits: every sandbox page answers in well under a second, except the deliberately late one.
-        options = Options(timeout_s=8.0)
+        options = Options(timeout_s=5.0)
         async with Runner(
             traffic=traffic, options=options, headed=headed, slow_mo_ms=slow_mo_ms, reporter=reporter
         ) as runner:
