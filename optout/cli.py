@@ -293,6 +293,9 @@ def _run(
                 results = asyncio.run(go(reporter))
     except BrowserNotFound as exc:
         usage_error(str(exc))
+    except KeyboardInterrupt:
+        err.print(f"optout: interrupted; what was recorded so far is in {evidence.manifest_path}")
+        raise typer.Exit(130) from None
     finally:
         evidence.finish()
     code = exit_code(results)
@@ -354,11 +357,18 @@ def demo(
             report = asyncio.run(run_demo(flows, out, reporter=reporter, headed=headed, slow_mo_ms=slow_mo))
     except BrowserNotFound as exc:
         usage_error(str(exc))
-    table = Table("Account", "Shows", "check", "off", "As designed", title="optout demo summary")
+    except KeyboardInterrupt:
+        err.print("optout: demo interrupted")
+        raise typer.Exit(130) from None
+    table = Table(title="optout demo summary")
+    for header in ("Account", "check", "off", "As designed"):
+        table.add_column(header, no_wrap=True)
+    table.add_column("What it shows", overflow="fold", min_width=20)
     for row in report.rows:
-        cells = [f"{r.outcome.value} ({r.state.value})" for r in (row.check, row.off)]
-        table.add_row(row.account.username, row.account.description, *cells,
-                      "[green]yes[/]" if row.as_designed else "[red]NO[/]")
+        cells = [r.outcome.value + ("" if r.state.value == "unknown" else f" ({r.state.value})")
+                 for r in (row.check, row.off)]
+        table.add_row(row.account.username, *cells, "[green]yes[/]" if row.as_designed else "[red]NO[/]",
+                      row.account.description)
     err.print(table)
     err.print(f"Evidence: {report.evidence_dir}\nManifest: {report.manifest}")
     verdict = "every account behaved as designed" if report.as_designed else "some accounts did NOT behave as designed"

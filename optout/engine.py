@@ -193,9 +193,9 @@ class _Run:
             raise Stop(Outcome.NEEDS_ATTENTION, f"{prefix}{state.reason}", shot="attention")
         minutes = self.options.human_timeout_s / 60
         self.notify(f"{state.reason}. Complete it in the browser window (waiting up to {minutes:g} min).")
-        found = await wait_for_state(
-            self.page, self.flow.recognise, self.options.human_timeout_s, ignore=(state.state,)
-        )
+        # A person may clear one challenge only to meet the next (CAPTCHA, then PIN): keep waiting.
+        resolvable = tuple(s for s in PageState if s.person_can_resolve)
+        found = await wait_for_state(self.page, self.flow.recognise, self.options.human_timeout_s, ignore=resolvable)
         if found is None or found.state is not PageState.SIGNED_IN:
             why = "nobody completed it in time" if found is None else found.reason
             raise Stop(Outcome.NEEDS_ATTENTION, f"{state.reason}; {why}", shot="attention")

@@ -10,8 +10,9 @@ from types import TracebackType
 from typing import Protocol
 
 from playwright.async_api import Browser, Playwright, async_playwright
+from playwright.async_api import Error as PlaywrightError
 
-from optout.browser import launch
+from optout.browser import BrowserNotFound, launch
 from optout.engine import AccountSession, Mode, Options, run_setting
 from optout.evidence import RunEvidence
 from optout.flow import Flow, Setting
@@ -72,6 +73,10 @@ class Runner:
             self._playwright = await async_playwright().start()
             try:
                 self._browser = await launch(self._playwright, headed=self.headed, slow_mo_ms=self.slow_mo_ms)
+            except PlaywrightError as exc:
+                await self._playwright.stop()
+                first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+                raise BrowserNotFound(f"the browser did not start: {first}") from None
             except BaseException:
                 await self._playwright.stop()
                 raise
@@ -152,6 +157,6 @@ class Runner:
             mode,
             options=self.options,
             evidence=evidence,
-            notify=self.reporter.alert,
+            notify=lambda text: self.reporter.alert(f"{label}: {text}"),
             status=lambda text: self.reporter.status(f"{label}: {text}"),
         )
