@@ -19,7 +19,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
-from playwright.async_api import BrowserContext, CDPSession, Page
+from playwright.async_api import BrowserContext, CDPSession, Page, WebSocketRoute
 
 _HOP_BY_HOP = {"content-length", "content-encoding", "transfer-encoding", "connection", "keep-alive"}
 
@@ -82,11 +82,18 @@ class TrafficMap:
 
     async def attach(self, context: BrowserContext, page: Page) -> MappedPage:
         """Start mapping `page`. Call before its first navigation."""
+        # WebSockets do not pass through the Fetch domain: refuse them all (no platform flow needs one).
+        await context.route_web_socket(lambda _: True, self._refuse_web_socket)
         session = await context.new_cdp_session(page)
         mapped = MappedPage(self, session)
         session.on("Fetch.requestPaused", mapped.on_paused)
         await session.send("Fetch.enable", {"patterns": [{"urlPattern": "*", "requestStage": "Request"}]})
         return mapped
+
+
+    async def _refuse_web_socket(self, socket: WebSocketRoute) -> None:
+        self.blocked.append(socket.url)
+        await socket.close(code=1008, reason="optout: offline while --origin is active")
 
 
 class MappedPage:

@@ -76,3 +76,15 @@ async def test_other_hosts_are_blocked_while_mapping(mapped_page: Any) -> None:
     with pytest.raises(PlaywrightError, match="ERR_BLOCKED_BY_CLIENT"):
         await page.goto("https://www.example.org/")
     assert traffic.blocked == ["https://www.example.org/"]
+
+
+async def test_web_sockets_are_refused_while_mapping(mapped_page: Any) -> None:
+    page, traffic = mapped_page
+    await page.goto("https://www.linkedin.com/login")
+    closed = await page.evaluate("""() => new Promise(resolve => {
+        const ws = new WebSocket('wss://realtime.example.org/socket');
+        ws.onopen = () => resolve('open');
+        ws.onclose = event => resolve('closed ' + event.code);
+    })""")
+    assert closed.startswith("closed")
+    assert "wss://realtime.example.org/socket" in traffic.blocked
