@@ -1,6 +1,6 @@
 """The least a script can do to read the switch: the benchmark's baseline, not a product path.
 
-    python bench/baseline_read.py http://127.0.0.1:PORT/linkedin
+python bench/baseline_read.py http://127.0.0.1:PORT/linkedin
 """
 
 from __future__ import annotations

@@ -54,11 +54,21 @@ def main() -> None:
     args = parser.parse_args()
 
     with SandboxServer() as server, tempfile.TemporaryDirectory(prefix="optout-bench-") as tmp:
-        env = {**os.environ, "OPTOUT_HOME": tmp, "PYTHON_KEYRING_BACKEND": "keyrings.alt.file.PlaintextKeyring",
-               "XDG_DATA_HOME": tmp}
+        env = {
+            **os.environ,
+            "OPTOUT_HOME": tmp,
+            "PYTHON_KEYRING_BACKEND": "keyrings.alt.file.PlaintextKeyring",
+            "XDG_DATA_HOME": tmp,
+        }
         optout = [sys.executable, "-m", "optout"]
-        subprocess.run([*optout, "accounts", "add", "linkedin", "olivia@example.com", "--password-stdin"],
-                       input="olivia-demo-pass\n", text=True, env=env, check=True, capture_output=True)
+        subprocess.run(
+            [*optout, "accounts", "add", "linkedin", "olivia@example.com", "--password-stdin"],
+            input="olivia-demo-pass\n",
+            text=True,
+            env=env,
+            check=True,
+            capture_output=True,
+        )
         origin = f"linkedin={server.origin_url('linkedin')}"
         out = str(Path(tmp) / "out")
         rows = {
@@ -68,15 +78,15 @@ def main() -> None:
             "optout check (1 account, mapped)": median_of(
                 args.runs, [*optout, "check", "--origin", origin, "--json", "--out", out], env, {0}
             ),
-            "optout demo (11 accounts, check + off)": median_of(
-                1, [*optout, "demo", "--out", out], env, {0}
-            ),
+            "optout demo (11 accounts, check + off)": median_of(1, [*optout, "demo", "--out", out], env, {0}),
         }
     base = rows["baseline: minimal Playwright sign-in + read"]
     print(f"{'command':44} {'wall s':>8} {'peak MiB':>9} {'× wall':>7} {'× mem':>6}")
     for name, row in rows.items():
-        print(f"{name:44} {row['wall_s']:8.2f} {row['peak_mib']:9.1f} "
-              f"{row['wall_s'] / base['wall_s']:7.2f} {row['peak_mib'] / base['peak_mib']:6.2f}")
+        print(
+            f"{name:44} {row['wall_s']:8.2f} {row['peak_mib']:9.1f} "
+            f"{row['wall_s'] / base['wall_s']:7.2f} {row['peak_mib'] / base['peak_mib']:6.2f}"
+        )
     print(f"(median of {args.runs} runs; demo once; {os.cpu_count()} CPUs)")
 
 

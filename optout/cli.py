@@ -32,6 +32,11 @@ app = typer.Typer(
         "keeping screenshot evidence of what was seen and done.\n\n"
         "Try it without an account: optout demo."
     ),
+    epilog=(
+        "Environment: OPTOUT_HOME=DIR keeps optout's config and state under DIR; OPTOUT_BROWSER=PATH picks "
+        "the browser; OPTOUT_FLOWS_DIR=DIR reads flow files from DIR; PYTHON_KEYRING_BACKEND picks the "
+        "keyring backend (see README, 'Passwords and keyrings')."
+    ),
     no_args_is_help=True,
     add_completion=False,
     # Never print locals in a traceback: they could hold a password.
@@ -39,8 +44,9 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 flows_app = typer.Typer(help="Inspect the flow files that describe each platform.", no_args_is_help=True)
-accounts_app = typer.Typer(help="Manage the accounts optout signs in to (passwords go to the keyring).",
-                           no_args_is_help=True)
+accounts_app = typer.Typer(
+    help="Manage the accounts optout signs in to (passwords go to the keyring).", no_args_is_help=True
+)
 app.add_typer(flows_app, name="flows")
 app.add_typer(accounts_app, name="accounts")
 
@@ -76,11 +82,17 @@ def platforms(json_: Annotated[bool, typer.Option("--json", help="Print JSON onl
     """List the platforms optout knows and the settings it handles on each."""
     flows = _flows()
     if json_:
-        _json_out([
-            {"platform": f.platform, "name": f.name, "flow_version": f.version,
-             "settings": [{"id": s.id, "title": s.title.by_locale["en"][0], "url": s.url} for s in f.settings]}
-            for f in flows.values()
-        ])
+        _json_out(
+            [
+                {
+                    "platform": f.platform,
+                    "name": f.name,
+                    "flow_version": f.version,
+                    "settings": [{"id": s.id, "title": s.title.by_locale["en"][0], "url": s.url} for s in f.settings],
+                }
+                for f in flows.values()
+            ]
+        )
         return
     table = Table("Platform", "Name", "Setting", "URL", box=None)
     for f in flows.values():
@@ -91,8 +103,9 @@ def platforms(json_: Annotated[bool, typer.Option("--json", help="Print JSON onl
 
 @flows_app.command("validate")
 def flows_validate(
-    files: Annotated[list[Path] | None, typer.Argument(help="Flow files to check (default: every bundled flow).")]
-    = None,
+    files: Annotated[
+        list[Path] | None, typer.Argument(help="Flow files to check (default: every bundled flow).")
+    ] = None,
 ) -> None:
     """Validate flow files against the flow model; exit 2 at the first broken one."""
     try:
@@ -114,8 +127,12 @@ def flows_validate(
 def accounts_add(
     platform: Annotated[str, typer.Argument(help="Platform id, as listed by 'optout platforms'.")],
     username: Annotated[str, typer.Argument(help="The e-mail or user name you sign in with.")],
-    password_stdin: Annotated[bool, typer.Option("--password-stdin", help="Read the password from the first "
-                                                 "line of standard input instead of prompting.")] = False,
+    password_stdin: Annotated[
+        bool,
+        typer.Option(
+            "--password-stdin", help="Read the password from the first line of standard input instead of prompting."
+        ),
+    ] = False,
     locale: Annotated[str | None, typer.Option(help="Browser language for this account, e.g. fr-FR.")] = None,
 ) -> None:
     """Store an account: the password in the system keyring, the account (no secret) in the config file."""
@@ -186,23 +203,40 @@ def accounts_remove(
 
 # -- check / off --------------------------------------------------------------------------------
 
-PlatformsArg = Annotated[list[str] | None, typer.Argument(
-    help="Platforms to run (default: every platform with a configured account).", show_default=False)]
-AccountOpt = Annotated[str | None, typer.Option("--account", metavar="USERNAME",
-                                                help="Only this account.")]
-OriginOpt = Annotated[list[str] | None, typer.Option(
-    "--origin", metavar="PLATFORM=URL",
-    help="Serve every request to PLATFORM's real origins from URL (plain HTTP, optional path prefix); "
-         "the address bar keeps the real URL. While any mapping is active, other non-local hosts are "
-         "blocked. Repeatable.")]
+PlatformsArg = Annotated[
+    list[str] | None,
+    typer.Argument(
+        metavar="PLATFORM",
+        help="Platforms to run (default: every platform with a configured account).",
+        show_default=False,
+    ),
+]
+AccountOpt = Annotated[str | None, typer.Option("--account", metavar="USERNAME", help="Only this account.")]
+OriginOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--origin",
+        metavar="PLATFORM=URL",
+        help="Serve every request to PLATFORM's real origins from URL (plain HTTP, optional path prefix); "
+        "the address bar keeps the real URL. While any mapping is active, other non-local hosts are "
+        "blocked. Repeatable.",
+    ),
+]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print only a JSON array of results on stdout.")]
 OutOpt = Annotated[Path, typer.Option("--out", metavar="DIR", help="Where evidence runs are written.")]
-HeadedOpt = Annotated[bool, typer.Option("--headed", help="Show the browser window. On a terminal you can "
-                                         "then complete a PIN, app approval or CAPTCHA yourself.")]
-SlowMoOpt = Annotated[float, typer.Option("--slow-mo", metavar="MS", min=0,
-                                          help="Slow every browser action down by MS milliseconds.")]
-TimeoutOpt = Annotated[float, typer.Option("--timeout", metavar="SECONDS", min=1,
-                                           help="How long to wait for any one page or control.")]
+HeadedOpt = Annotated[
+    bool,
+    typer.Option(
+        "--headed",
+        help="Show the browser window. On a terminal you can then complete a PIN, app approval or CAPTCHA yourself.",
+    ),
+]
+SlowMoOpt = Annotated[
+    float, typer.Option("--slow-mo", metavar="MS", min=0, help="Slow every browser action down by MS milliseconds.")
+]
+TimeoutOpt = Annotated[
+    float, typer.Option("--timeout", metavar="SECONDS", min=1, help="How long to wait for any one page or control.")
+]
 
 
 class ConsoleReporter:
@@ -244,7 +278,8 @@ def _selected_targets(names: list[str] | None, account: str | None, flows: dict[
     except accounts.ConfigError as exc:
         usage_error(str(exc))
     chosen = [
-        a for a in config.accounts
+        a
+        for a in config.accounts
         if a.platform in flows and (not names or a.platform in names) and (account is None or a.username == account)
     ]
     if not chosen:
@@ -255,8 +290,15 @@ def _selected_targets(names: list[str] | None, account: str | None, flows: dict[
 
 
 def _run(
-    mode: Mode, names: list[str] | None, account: str | None, origin: list[str] | None, json_: bool,
-    out: Path, headed: bool, slow_mo: float, timeout: float,
+    mode: Mode,
+    names: list[str] | None,
+    account: str | None,
+    origin: list[str] | None,
+    json_: bool,
+    out: Path,
+    headed: bool,
+    slow_mo: float,
+    timeout: float,
 ) -> None:
     from optout.runner import AccountTarget, QuietReporter, Runner
 
@@ -272,8 +314,12 @@ def _run(
     except accounts.KeyringUnavailable as exc:
         usage_error(str(exc))
     targets = [
-        AccountTarget(flow=flows[a.platform], username=a.username, locale=a.locale,
-                      password=functools.partial(accounts.get_password, a.platform, a.username))
+        AccountTarget(
+            flow=flows[a.platform],
+            username=a.username,
+            locale=a.locale,
+            password=functools.partial(accounts.get_password, a.platform, a.username),
+        )
         for a in chosen
     ]
     interactive = headed and sys.stdin.isatty() and sys.stderr.isatty()
@@ -281,8 +327,9 @@ def _run(
     evidence = RunEvidence(out, mode.value, {p: flows[p].version for p in sorted({a.platform for a in chosen})})
 
     async def go(reporter: QuietReporter | ConsoleReporter) -> list[Result]:
-        async with Runner(traffic=traffic, options=options, headed=headed, slow_mo_ms=slow_mo,
-                          reporter=reporter) as runner:
+        async with Runner(
+            traffic=traffic, options=options, headed=headed, slow_mo_ms=slow_mo, reporter=reporter
+        ) as runner:
             return await runner.run(mode, targets, evidence)
 
     try:
@@ -311,16 +358,27 @@ def _print_summary(results: list[Result], evidence: RunEvidence) -> None:
     colour = {Outcome.FAILED: "red", Outcome.NEEDS_ATTENTION: "yellow"}
     for r in results:
         style = colour.get(r.outcome, "green")
-        table.add_row(r.platform, r.account, r.state.value, f"[{style}]{r.outcome.value}[/]",
-                      "yes" if r.verified else "no", r.reason or "")
+        table.add_row(
+            r.platform,
+            r.account,
+            r.state.value,
+            f"[{style}]{r.outcome.value}[/]",
+            "yes" if r.verified else "no",
+            r.reason or "",
+        )
     err.print(table)
     err.print(f"Evidence: {evidence.directory} (manifest.json lists every file with its SHA-256)")
 
 
 @app.command(epilog=EXIT_HELP)
 def check(
-    platform: PlatformsArg = None, account: AccountOpt = None, origin: OriginOpt = None, json_: JsonOpt = False,
-    out: OutOpt = Path("screenshots"), headed: HeadedOpt = False, slow_mo: SlowMoOpt = 0,
+    platform: PlatformsArg = None,
+    account: AccountOpt = None,
+    origin: OriginOpt = None,
+    json_: JsonOpt = False,
+    out: OutOpt = Path("screenshots"),
+    headed: HeadedOpt = False,
+    slow_mo: SlowMoOpt = 0,
     timeout: TimeoutOpt = 15.0,
 ) -> None:
     """Sign in, open each setting, read its state and save a screenshot. Changes nothing."""
@@ -329,8 +387,13 @@ def check(
 
 @app.command(epilog=EXIT_HELP)
 def off(
-    platform: PlatformsArg = None, account: AccountOpt = None, origin: OriginOpt = None, json_: JsonOpt = False,
-    out: OutOpt = Path("screenshots"), headed: HeadedOpt = False, slow_mo: SlowMoOpt = 0,
+    platform: PlatformsArg = None,
+    account: AccountOpt = None,
+    origin: OriginOpt = None,
+    json_: JsonOpt = False,
+    out: OutOpt = Path("screenshots"),
+    headed: HeadedOpt = False,
+    slow_mo: SlowMoOpt = 0,
     timeout: TimeoutOpt = 15.0,
 ) -> None:
     """Switch each setting off: read it, click it once only if it is on, reload and verify it stayed
@@ -343,7 +406,9 @@ def off(
 
 @app.command()
 def demo(
-    out: OutOpt = Path("screenshots"), headed: HeadedOpt = False, slow_mo: SlowMoOpt = 0,
+    out: OutOpt = Path("screenshots"),
+    headed: HeadedOpt = False,
+    slow_mo: SlowMoOpt = 0,
 ) -> None:
     """Run check then off on every demo account of the built-in sandbox, in a throwaway home.
 
@@ -365,10 +430,13 @@ def demo(
         table.add_column(header, no_wrap=True)
     table.add_column("What it shows", overflow="fold", min_width=20)
     for row in report.rows:
-        cells = [r.outcome.value + ("" if r.state.value == "unknown" else f" ({r.state.value})")
-                 for r in (row.check, row.off)]
-        table.add_row(row.account.username, *cells, "[green]yes[/]" if row.as_designed else "[red]NO[/]",
-                      row.account.description)
+        cells = [
+            r.outcome.value + ("" if r.state.value == "unknown" else f" ({r.state.value})")
+            for r in (row.check, row.off)
+        ]
+        table.add_row(
+            row.account.username, *cells, "[green]yes[/]" if row.as_designed else "[red]NO[/]", row.account.description
+        )
     err.print(table)
     err.print(f"Evidence: {report.evidence_dir}\nManifest: {report.manifest}")
     verdict = "every account behaved as designed" if report.as_designed else "some accounts did NOT behave as designed"
@@ -416,11 +484,11 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def _root(
-    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
-                                          help="Print the version and exit.")] = False,
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")
+    ] = False,
 ) -> None:
-    """Environment: OPTOUT_HOME=DIR keeps config and state under DIR; OPTOUT_BROWSER=PATH picks the
-    browser; OPTOUT_FLOWS_DIR=DIR reads flow files from DIR."""
+    """Global options."""
 
 
 def main() -> None:

@@ -356,4 +356,3 @@ async def _try_shot(run: _Run, step: str) -> None:
 def _first_line(exc: BaseException) -> str:
     text = str(exc).strip().splitlines()
     return text[0] if text else type(exc).__name__
-

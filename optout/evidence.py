@@ -80,9 +80,7 @@ class RunEvidence:
         index = sum(1 for f in self.manifest.files if f.platform == platform and f.account == account) + 1
         path = folder / f"{index:02d}-{step}.png"
         # Finished transitions: a toggle caught mid-animation would show neither state.
-        await page.screenshot(
-            path=str(path), full_page=True, animations="disabled", mask=[page.locator(SECRET_FIELDS)]
-        )
+        await page.screenshot(path=str(path), full_page=True, animations="disabled", mask=[page.locator(SECRET_FIELDS)])
         digest = sha256_of(path)
         self.manifest.files.append(
             EvidenceFile(

@@ -90,7 +90,6 @@ class TrafficMap:
         await session.send("Fetch.enable", {"patterns": [{"urlPattern": "*", "requestStage": "Request"}]})
         return mapped
 
-
     async def _refuse_web_socket(self, socket: WebSocketRoute) -> None:
         self.blocked.append(socket.url)
         await socket.close(code=1008, reason="optout: offline while --origin is active")
@@ -139,13 +138,9 @@ class MappedPage:
         headers["X-Forwarded-Host"] = original.netloc
         headers["X-Forwarded-Proto"] = original.scheme
         try:
-            response = await self._client.request(
-                request["method"], target, headers=headers, content=_body(request)
-            )
+            response = await self._client.request(request["method"], target, headers=headers, content=_body(request))
         except httpx.HTTPError:
-            await self._session.send(
-                "Fetch.failRequest", {"requestId": request_id, "errorReason": "ConnectionRefused"}
-            )
+            await self._session.send("Fetch.failRequest", {"requestId": request_id, "errorReason": "ConnectionRefused"})
             return
         response_headers = [
             {"name": k, "value": v} for k, v in response.headers.multi_items() if k.lower() not in _HOP_BY_HOP

@@ -24,7 +24,7 @@ def normalise(text: str) -> str:
     """Case-fold, unify quotes and apostrophes, collapse whitespace and trim punctuation at the ends."""
     text = unicodedata.normalize("NFKC", text).translate(_QUOTES).casefold()
     text = _SPACE.sub(" ", text)
-    return text.strip(" .:;,!?\u00a0\"")
+    return text.strip(' .:;,!?\u00a0"')
 
 
 def similarity(candidate: str, expected: str) -> float:

@@ -96,8 +96,9 @@ class Cli:
     home: Path
     env: dict[str, str]
 
-    def __call__(self, *args: str, input: str | None = None, env: dict[str, str] | None = None,
-                 timeout: float = 180) -> subprocess.CompletedProcess[str]:
+    def __call__(
+        self, *args: str, input: str | None = None, env: dict[str, str] | None = None, timeout: float = 180
+    ) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
             [sys.executable, "-m", "optout", *args],
             input=input,
@@ -143,8 +144,6 @@ async def runner(browser: Any, sandbox: Sandbox) -> AsyncIterator[Any]:
     from optout.mapping import OriginSpec, build_traffic_map
     from optout.runner import Runner
 
-    traffic = build_traffic_map(
-        [OriginSpec("linkedin", sandbox.origin())], {p: f.origins for p, f in FLOWS.items()}
-    )
+    traffic = build_traffic_map([OriginSpec("linkedin", sandbox.origin())], {p: f.origins for p, f in FLOWS.items()})
     async with Runner(traffic=traffic, options=Options(timeout_s=5.0), browser=browser) as r:
         yield r

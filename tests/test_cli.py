@@ -17,8 +17,19 @@ from keyrings.alt.file import PlaintextKeyring
 from optout.evidence import sha256_of
 from tests.conftest import Cli, Sandbox
 
-RESULT_KEYS = ["platform", "account", "setting", "state", "outcome", "verified", "reason", "url",
-               "started_at", "finished_at", "evidence"]
+RESULT_KEYS = [
+    "platform",
+    "account",
+    "setting",
+    "state",
+    "outcome",
+    "verified",
+    "reason",
+    "url",
+    "started_at",
+    "finished_at",
+    "evidence",
+]
 
 
 def add(cli: Cli, username: str, password: str, platform: str = "linkedin") -> None:
@@ -60,8 +71,15 @@ def test_accounts_add_list_remove_use_the_keyring(cli: Cli) -> None:
 
 
 def test_no_keyring_backend_is_explained(cli: Cli) -> None:
-    done = cli("accounts", "add", "linkedin", "a@example.com", "--password-stdin", input="x\n",
-               env={"PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring"})
+    done = cli(
+        "accounts",
+        "add",
+        "linkedin",
+        "a@example.com",
+        "--password-stdin",
+        input="x\n",
+        env={"PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring"},
+    )
     line = one_line_error(done)
     assert "no usable keyring backend" in line and "keyrings.alt" in line
     assert not (cli.home / "config.json").exists()
@@ -160,8 +178,13 @@ def test_demo_runs_every_sandbox_account_as_designed(cli: Cli) -> None:
 
 
 def test_sandbox_command_serves_and_prints_accounts(cli: Cli) -> None:
-    proc = subprocess.Popen([sys.executable, "-m", "optout", "sandbox", "--port", "0"], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, env=cli.env)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "optout", "sandbox", "--port", "0"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=cli.env,
+    )
     try:
         assert proc.stdout is not None
         first = proc.stdout.readline()
@@ -192,6 +215,7 @@ def test_broken_config_is_one_line_exit_2_and_left_alone(cli: Cli) -> None:
     config = cli.home / "config.json"
     config.write_text('{"accounts": [{"platform": "linkedin"')
     assert "config.json: unreadable config" in one_line_error(cli("check"))
-    assert "unreadable config" in one_line_error(cli("accounts", "add", "linkedin", "x", "--password-stdin",
-                                                     input="pw\n"))
+    assert "unreadable config" in one_line_error(
+        cli("accounts", "add", "linkedin", "x", "--password-stdin", input="pw\n")
+    )
     assert config.read_text() == '{"accounts": [{"platform": "linkedin"'

@@ -59,9 +59,7 @@ async def test_check_reads_on_and_changes_nothing(runner: Any, sandbox: Sandbox,
     assert Path(shot.path).is_file() and sha256_of(Path(shot.path)) == shot.sha256
 
 
-async def test_off_switches_off_and_verifies_after_reload(
-    runner: Any, sandbox: Sandbox, evidence: RunEvidence
-) -> None:
+async def test_off_switches_off_and_verifies_after_reload(runner: Any, sandbox: Sandbox, evidence: RunEvidence) -> None:
     result = await run(runner, Mode.OFF, "alice@example.com", evidence)
     assert (result.outcome, result.state, result.verified) == (Outcome.SWITCHED_OFF, State.OFF, True)
     assert sandbox.account("alice@example.com")["settings"][KEY] is False
@@ -88,9 +86,7 @@ async def test_late_rendering_and_slow_save(runner: Any, sandbox: Sandbox, evide
     assert sandbox.account("lena@example.com")["settings"][KEY] is False
 
 
-async def test_moved_deep_link_falls_back_to_the_menus(
-    runner: Any, sandbox: Sandbox, evidence: RunEvidence
-) -> None:
+async def test_moved_deep_link_falls_back_to_the_menus(runner: Any, sandbox: Sandbox, evidence: RunEvidence) -> None:
     result = await run(runner, Mode.OFF, "mo@example.com", evidence)
     assert (result.outcome, result.state) == (Outcome.SWITCHED_OFF, State.OFF)
     assert result.url is not None and result.url.endswith("/settings/data-for-generative-ai-improvement")
@@ -207,12 +203,18 @@ async def test_ambiguous_control_stops_without_clicking(runner: Any, sandbox: Sa
     from optout.runner import AccountTarget
 
     setting = LINKEDIN.settings[0]
-    control = setting.control.model_copy(update={"target": Target(role="link", name=setting.title.model_validate(
-        {"en": "Notifications", "fr": "Notifications"}))})
+    control = setting.control.model_copy(
+        update={
+            "target": Target(
+                role="link", name=setting.title.model_validate({"en": "Notifications", "fr": "Notifications"})
+            )
+        }
+    )
     page_url = "https://www.linkedin.com/mypreferences/d/categories/privacy"
     title = setting.title.model_validate({"en": "Data privacy", "fr": "Confidentialité des données"})
-    flow = LINKEDIN.model_copy(update={"settings": [setting.model_copy(
-        update={"url": page_url, "title": title, "control": control})]})
+    flow = LINKEDIN.model_copy(
+        update={"settings": [setting.model_copy(update={"url": page_url, "title": title, "control": control})]}
+    )
     plain = target("alice@example.com")
     (result,) = await runner.run(Mode.OFF, [AccountTarget(flow, plain.username, plain.password)], evidence)
     assert (result.outcome, result.state) == (Outcome.FAILED, State.UNKNOWN)

@@ -40,8 +40,9 @@ async def test_filled_password_is_masked_and_manifest_hashes_match(
         password = page.get_by_label("Password")
         await password.fill("a-very-visible-password")
         evidence = RunEvidence(tmp_path, "test", {"linkedin": LINKEDIN.version})
-        ref = await evidence.screenshot(page, platform="linkedin", account="alice@example.com", setting=None,
-                                        step="login")
+        ref = await evidence.screenshot(
+            page, platform="linkedin", account="alice@example.com", setting=None, step="login"
+        )
         box = await password.bounding_box()
         user_box = await page.get_by_label("Email or phone").bounding_box()
         viewer = await context.new_page()

@@ -48,8 +48,10 @@ def _set(path: tuple[object, ...], value: object) -> object:
         (_set(("settings", 0, "title"), {"en": ["Data for Generative AI Improvement"]}), "locale(s): fr"),
         (_set(("settings", 0, "url"), "https://evil.example/settings"), "not on one of the flow's origins"),
         (_set(("origins",), ["http://www.linkedin.com"]), "https origin"),
-        (_set(("login", "steps"), [{"click": {"role": "button", "name": {"en": "Go", "fr": "Aller"}}}]),
-         "must fill the password"),
+        (
+            _set(("login", "steps"), [{"click": {"role": "button", "name": {"en": "Go", "fr": "Aller"}}}]),
+            "must fill the password",
+        ),
     ],
 )
 def test_broken_flows_fail_with_one_line(tmp_path: Path, change: object, message: str) -> None:

@@ -9,15 +9,22 @@ import pytest
 from optout.flow import Target, Texts
 from optout.locate import Ambiguous, NotFound, find, find_now
 
-SWITCH = Target(role="switch", name=Texts.model_validate({
-    "en": "Use my data for training content creation AI models",
-    "fr": "Utiliser mes données pour entraîner des modèles d'IA de création de contenu",
-}))
+SWITCH = Target(
+    role="switch",
+    name=Texts.model_validate(
+        {
+            "en": "Use my data for training content creation AI models",
+            "fr": "Utiliser mes données pour entraîner des modèles d'IA de création de contenu",
+        }
+    ),
+)
 
 
 def switch(label: str, key: str, extra: str = "") -> str:
-    return (f'<div {extra}><input type="checkbox" role="switch" aria-labelledby="{key}" checked>'
-            f'<span id="{key}">{label}</span></div>')
+    return (
+        f'<div {extra}><input type="checkbox" role="switch" aria-labelledby="{key}" checked>'
+        f'<span id="{key}">{label}</span></div>'
+    )
 
 
 @pytest.fixture
@@ -63,8 +70,10 @@ async def test_waits_for_a_late_control_then_gives_up_on_a_missing_one(page: Any
 
 
 async def test_french_field_label_with_typographic_apostrophe(page: Any) -> None:
-    await page.set_content('<label for=u>Adresse e‑mail ou téléphone</label><input id=u>'
-                           '<label for=p>Mot de passe</label><input id=p type=password>')
+    await page.set_content(
+        "<label for=u>Adresse e‑mail ou téléphone</label><input id=u>"
+        "<label for=p>Mot de passe</label><input id=p type=password>"
+    )
     field = Target(label=Texts.model_validate({"en": "Password", "fr": "mot  de passe"}))
     found = await find_now(page, field)
     assert found is not None and await found.get_attribute("id") == "p"

@@ -15,8 +15,15 @@ from tests.conftest import FLOWS, Sandbox
 
 @pytest.mark.parametrize(
     "text",
-    ["linkedin", "linkedin=", "=http://127.0.0.1:1", "linkedin=https://127.0.0.1:8000", "linkedin=127.0.0.1:8000",
-     "linkedin=http://127.0.0.1:99999", "linkedin=http://127.0.0.1:8000/?x=1"],
+    [
+        "linkedin",
+        "linkedin=",
+        "=http://127.0.0.1:1",
+        "linkedin=https://127.0.0.1:8000",
+        "linkedin=127.0.0.1:8000",
+        "linkedin=http://127.0.0.1:99999",
+        "linkedin=http://127.0.0.1:8000/?x=1",
+    ],
 )
 def test_malformed_origin_is_refused(text: str) -> None:
     with pytest.raises(OriginSpecError, match="--origin"):
