@@ -10,14 +10,16 @@ from __future__ import annotations
 import asyncio
 import json
 import re
+from collections.abc import Iterator
 
+import yaml
 from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import Locator, Page
 
 from optout import names
 from optout.flow import Target
 
-_SNAPSHOT_LINE = re.compile(r'^\s*- (?P<role>[a-z]+) "(?P<name>(?:[^"\\]|\\.)*)"')
+_SNAPSHOT_ENTRY = re.compile(r'^(?P<role>[a-z]+) "(?P<name>(?:[^"\\]|\\.)*)"')
 
 # Resolves on the next DOM change; a navigation destroys the context and rejects it, which also
 # counts as a change. Either way the caller looks again instead of sleeping.
@@ -53,13 +55,28 @@ async def wait_for_change(page: Page, timeout_s: float) -> None:
 
 async def accessible_names(page: Page, role: str) -> list[str]:
     """Accessible names of the visible elements with `role`, as Playwright computes them."""
-    snapshot = await page.locator("body").aria_snapshot()
+    snapshot = yaml.safe_load(await page.locator("body").aria_snapshot()) or []
     found = []
-    for line in snapshot.splitlines():
-        match = _SNAPSHOT_LINE.match(line)
+    for entry in _snapshot_entries(snapshot):
+        match = _SNAPSHOT_ENTRY.match(entry)
         if match and match["role"] == role:
             found.append(json.loads(f'"{match["name"]}"'))
     return found
+
+
+def _snapshot_entries(node: object) -> Iterator[str]:
+    """Every `role "name" [attrs]` entry of a parsed aria snapshot, children included. (YAML quotes
+    entries that contain ': ', so the snapshot is parsed, not read line by line.)"""
+    if isinstance(node, str):
+        yield node
+    elif isinstance(node, list):
+        for item in node:
+            yield from _snapshot_entries(item)
+    elif isinstance(node, dict):
+        for key, value in node.items():
+            if isinstance(key, str):
+                yield key
+            yield from _snapshot_entries(value)
 
 
 def tolerant_pattern(texts: list[str]) -> re.Pattern[str]:

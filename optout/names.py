@@ -1,8 +1,9 @@
 """Tolerant, never ambiguous matching of the texts people see (accessible names, headings, messages).
 
-Real wordings drift: case, spacing, typographic quotes, « des modèles » versus « les modèles », a state
-word appended to a link ("… Improvement On"). Matching therefore compares normalised texts and accepts
-a close variant of a long text, but never a variant of a short one ("Sign in" must not match "Sign up").
+Real wordings drift: case, spacing, accents, typographic quotes, an article (« des modèles » versus
+« les modèles »), a state word appended to a row link ("… Improvement On"). Those variants match.
+Any other changed word does not: "Do not use my data…", "Ne pas utiliser…" or "…content moderation
+AI models" name a different control, and acting on one could switch sharing on.
 """
 
 from __future__ import annotations
@@ -12,12 +13,18 @@ import unicodedata
 from collections.abc import Iterable
 from difflib import SequenceMatcher
 
-# Below this many characters only an exact (normalised) match counts: short labels differ by one word.
-FUZZY_MIN_LENGTH = 12
-FUZZY_THRESHOLD = 0.9
-
 _QUOTES = str.maketrans({"’": "'", "‘": "'", "`": "'", "´": "'", "ʼ": "'", "«": '"', "»": '"', "“": '"', "”": '"'})
 _SPACE = re.compile(r"\s+")
+_WORD = re.compile(r"\w+")
+
+# Words whose presence, absence or exchange does not change what a label means. Negations ("not",
+# "ne", "pas", "don't") are deliberately absent. Written accent-folded, as `words` returns them.
+FILLER_WORDS = frozenset(["a", "an", "the", "and", "of", "de", "des", "les", "le", "la", "l", "du", "d", "et"])
+# A state a page may append to a label ("… Improvement On"), only ever at the end.
+STATE_WORDS = frozenset(
+    ["on", "off", "enabled", "disabled", "active", "inactive", "activee", "desactive", "desactivee"]
+)
+VARIANT_SCORE = 0.9
 
 
 def normalise(text: str) -> str:
@@ -27,15 +34,32 @@ def normalise(text: str) -> str:
     return text.strip(' .:;,!?\u00a0"')
 
 
+def _fold(word: str) -> str:
+    return "".join(c for c in unicodedata.normalize("NFKD", word) if not unicodedata.combining(c))
+
+
+def words(text: str) -> list[str]:
+    """The label's words, case- and accent-folded; punctuation and spacing do not count."""
+    return [_fold(w) for w in _WORD.findall(normalise(text))]
+
+
 def similarity(candidate: str, expected: str) -> float:
-    """1.0 for the same normalised text; a ratio below 1 for a close variant of a long text; else 0."""
-    a, b = normalise(candidate), normalise(expected)
-    if a == b:
-        return 1.0
-    if min(len(a), len(b)) < FUZZY_MIN_LENGTH:
+    """1.0 for the same words; VARIANT_SCORE for a tolerated variant; 0 for anything else."""
+    seen, wanted = words(candidate), words(expected)
+    if not wanted:
         return 0.0
-    ratio = SequenceMatcher(None, a, b, autojunk=False).ratio()
-    return ratio if ratio >= FUZZY_THRESHOLD else 0.0
+    if seen == wanted:
+        return 1.0
+    for tag, i1, i2, j1, j2 in SequenceMatcher(None, seen, wanted, autojunk=False).get_opcodes():
+        if tag == "equal":
+            continue
+        changed = set(seen[i1:i2]) | set(wanted[j1:j2])
+        if changed <= FILLER_WORDS:
+            continue
+        trailing_state = tag == "delete" and i2 == len(seen) and set(seen[i1:i2]) <= STATE_WORDS
+        if not trailing_state:
+            return 0.0
+    return VARIANT_SCORE
 
 
 def best_score(candidate: str, expected: Iterable[str]) -> float:

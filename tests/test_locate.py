@@ -47,7 +47,7 @@ async def test_finds_the_one_visible_switch_despite_a_hidden_duplicate(page: Any
 async def test_two_look_alike_switches_are_ambiguous(page: Any) -> None:
     await page.set_content(
         switch("Use my data for training content creation AI models", "a")
-        + switch("Use my data for training content creation AI models (beta)", "b")
+        + switch("Use my data for training the content creation AI models", "b")
     )
     with pytest.raises(Ambiguous, match="several elements look like switch"):
         await find_now(page, SWITCH)
@@ -77,3 +77,13 @@ async def test_french_field_label_with_typographic_apostrophe(page: Any) -> None
     field = Target(label=Texts.model_validate({"en": "Password", "fr": "mot  de passe"}))
     found = await find_now(page, field)
     assert found is not None and await found.get_attribute("id") == "p"
+
+
+async def test_names_with_colons_are_seen_and_compared(page: Any) -> None:
+    # The aria snapshot quotes such names; both must still be found, so the pair is ambiguous.
+    await page.set_content(
+        switch("Use my data for training: content creation AI models", "a")
+        + switch("Use my data for training content creation AI models", "b")
+    )
+    with pytest.raises(Ambiguous):
+        await find_now(page, SWITCH)
