@@ -76,13 +76,20 @@ def find_system_browser() -> Path | None:
     return next((Path(p) for p in _SYSTEM_PATHS if Path(p).is_file()), None)
 
 
-async def launch(playwright: Playwright, *, headed: bool = False, slow_mo_ms: float = 0) -> Browser:
+# With traffic mapping, mapped requests are answered before any DNS lookup; every other host name
+# resolves to nothing, so a request the mapping did not see (a popup, a worker) cannot leave the machine.
+OFFLINE_ARGS = ("--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost, EXCLUDE 127.0.0.1",)
+
+
+async def launch(
+    playwright: Playwright, *, headed: bool = False, slow_mo_ms: float = 0, offline: bool = False
+) -> Browser:
     choice = find_browser(Path(playwright.chromium.executable_path))
     return await playwright.chromium.launch(
         executable_path=str(choice.executable) if choice.executable else None,
         headless=not headed,
         slow_mo=slow_mo_ms or None,
-        args=list(LAUNCH_ARGS),
+        args=[*LAUNCH_ARGS, *(OFFLINE_ARGS if offline else ())],
     )
 
 

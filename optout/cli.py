@@ -138,10 +138,18 @@ def accounts_add(
     """Store an account: the password in the system keyring, the account (no secret) in the config file."""
     if platform not in _flows():
         usage_error(f"unknown platform {platform!r} (see: optout platforms)")
+    if not username.strip():
+        usage_error("empty username")
+    # Everything that can fail is checked before the password is asked for or stored.
     try:
         accounts.usable_keyring()
-    except accounts.KeyringUnavailable as exc:
+        config = accounts.load_config(home())
+        home().config_dir.mkdir(parents=True, exist_ok=True)
+    except (accounts.ConfigError, accounts.KeyringUnavailable) as exc:
         usage_error(str(exc))
+    except OSError as exc:
+        usage_error(f"cannot use {home().config_dir}: {exc.strerror}")
+    account = accounts.Account(platform=platform, username=username, locale=locale)
     if password_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
     else:
@@ -149,14 +157,16 @@ def accounts_add(
     if not password:
         usage_error("empty password")
     try:
-        config = accounts.load_config(home())
         accounts.store_password(platform, username, password)
-    except (accounts.ConfigError, accounts.KeyringUnavailable) as exc:
+    except accounts.KeyringUnavailable as exc:
         usage_error(str(exc))
-    if config.find(platform, username) is not None:
-        config.accounts.remove(config.find(platform, username))  # type: ignore[arg-type]
-    config.accounts.append(accounts.Account(platform=platform, username=username, locale=locale))
-    accounts.save_config(home(), config)
+    config.accounts = [a for a in config.accounts if (a.platform, a.username) != (platform, username)]
+    config.accounts.append(account)
+    try:
+        accounts.save_config(home(), config)
+    except OSError as exc:
+        accounts.delete_password(platform, username)
+        usage_error(f"cannot write {home().config_file}: {exc.strerror}")
     err.print(f"Added {platform} account {username} (password stored in the keyring).")
 
 
@@ -324,7 +334,10 @@ def _run(
     ]
     interactive = headed and sys.stdin.isatty() and sys.stderr.isatty()
     options = Options(timeout_s=timeout, interactive=interactive)
-    evidence = RunEvidence(out, mode.value, {p: flows[p].version for p in sorted({a.platform for a in chosen})})
+    try:
+        evidence = RunEvidence(out, mode.value, {p: flows[p].version for p in sorted({a.platform for a in chosen})})
+    except OSError as exc:
+        usage_error(f"cannot write evidence under {out}: {exc.strerror}")
 
     async def go(reporter: QuietReporter | ConsoleReporter) -> list[Result]:
         async with Runner(
@@ -417,6 +430,10 @@ def demo(
     from optout.demo import run_demo
 
     flows = _flows()
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        usage_error(f"cannot write evidence under {out}: {exc.strerror}")
     try:
         with ConsoleReporter(err) as reporter:
             report = asyncio.run(run_demo(flows, out, reporter=reporter, headed=headed, slow_mo_ms=slow_mo))

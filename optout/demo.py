@@ -36,7 +36,7 @@ class DemoRow:
     @property
     def as_designed(self) -> bool:
         return all(
-            (got.outcome.value, got.state.value) == (want.outcome, want.state)
+            want.met_by(got.outcome.value, got.state.value, got.verified, got.reason)
             for got, want in ((self.check, self.account.expect_check), (self.off, self.account.expect_off))
         )
 

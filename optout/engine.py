@@ -32,6 +32,14 @@ _UNTIL_USABLE = """el => new Promise(resolve => {
 })"""
 
 
+# The control's state as a boolean, or null when the element does not carry one (fail closed).
+_READ_STATE = """(el, how) => {
+  if (how === 'checked') return typeof el.checked === 'boolean' ? el.checked : null;
+  const value = el.getAttribute('aria-checked');
+  return value === 'true' ? true : value === 'false' ? false : null;
+}"""
+
+
 class Mode(str, Enum):
     CHECK = "check"
     OFF = "off"
@@ -57,6 +65,7 @@ class AccountSession:
     password: Callable[[], str]
     context: BrowserContext
     page: Page
+    origins: tuple[str, ...] = ()  # the platform's origins: only their data requests are waited for
     mapped: MappedPage | None = None
     password_submitted: bool = False
     login_stopped: Recognition | None = None  # why the one sign-in attempt did not succeed
@@ -69,14 +78,17 @@ class AccountSession:
         self.page.on("requestfailed", self._ended)
 
     def _started(self, request: Request) -> None:
-        self.in_flight.add(request)
+        # Only the platform's own data requests (loading a value, saving a change) say whether the page
+        # has settled; trackers, beacons and images from elsewhere may never finish.
+        if request.resource_type in ("fetch", "xhr") and any(request.url.startswith(o) for o in self.origins):
+            self.in_flight.add(request)
 
     def _ended(self, request: Request) -> None:
         self.in_flight.discard(request)
         self.request_ended.set()
 
     async def requests_done(self, since: set[Request], timeout_s: float) -> None:
-        """Wait until every request started after `since` was taken has ended (the save, typically)."""
+        """Wait until every data request started after `since` was taken has ended. Raises TimeoutError."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout_s
         while self.in_flight - since:
@@ -252,29 +264,55 @@ class _Run:
             raise Stop(Outcome.FAILED, f"{exc}; nothing was clicked", shot="ambiguous") from None
 
     async def read(self, control: Locator) -> State:
+        """The state the control shows now. Fails closed: a control whose state cannot be read is not
+        taken for "off"."""
         how = self.setting.control.state_from
-        if how == "checked":
-            checked = await control.evaluate("el => el.checked === true")
-        else:
-            checked = await control.get_attribute("aria-checked") == "true"
-        shared = checked if self.setting.control.shared_when == "checked" else not checked
+        try:
+            raw = await control.evaluate(_READ_STATE, how)
+        except PlaywrightError as exc:
+            raise Stop(Outcome.FAILED, f"cannot read the control's state: {_first_line(exc)}") from None
+        if raw is None:
+            source = "a checked property" if how == "checked" else 'aria-checked="true|false"'
+            raise Stop(Outcome.FAILED, f"the control has no {source} to read; nothing was clicked", shot="unreadable")
+        shared = raw if self.setting.control.shared_when == "checked" else not raw
         return State.ON if shared else State.OFF
+
+    async def settle(self, control: Locator, since: set[Request], timeout_s: float) -> bool:
+        """Wait until the page has finished what it was doing with the control: the control usable
+        (not disabled, not aria-busy) and the platform's data requests started after `since` ended.
+        False when that did not happen in time."""
+        try:
+            await asyncio.wait_for(control.evaluate(_UNTIL_USABLE), timeout_s)
+            await self.session.requests_done(since, timeout_s)
+        except (PlaywrightError, asyncio.TimeoutError):
+            return False
+        return True
+
+    async def read_settled(self, control: Locator, shot: str) -> State:
+        """Read a state that can be trusted: after the page settled, screenshot it, read it again;
+        a value that changed meanwhile (a placeholder replaced by the real one) is not trusted."""
+        if not await self.settle(control, set(), self.options.timeout_s):
+            raise Stop(Outcome.FAILED, "the page kept loading the setting; nothing was clicked", shot="unsettled")
+        first = await self.read(control)
+        await self.shot(shot)
+        again = await self.read(control)
+        if again is not first:
+            raise Stop(
+                Outcome.FAILED,
+                f"the setting changed from {first.value} to {again.value} while being read; nothing was clicked",
+            )
+        return first
 
     # -- changing it ------------------------------------------------------------------------
 
-    async def switch_off(self, control: Locator) -> State:
-        """Click once, wait until the page has confirmed (control usable again, save requests done),
-        and return the state the page then shows. Never clicks a second time on a stale reading."""
+    async def switch_off(self, control: Locator) -> tuple[State, bool]:
+        """Click once and wait for the page to confirm. Returns the state the page then shows and
+        whether it confirmed in time. Never clicks a second time, whatever it reads."""
         self.status("switching off")
         since = set(self.session.in_flight)
         await control.click()
-        timeout = self.setting.after_change.settle_timeout_s
-        try:
-            await asyncio.wait_for(control.evaluate(_UNTIL_USABLE), timeout)
-            await self.session.requests_done(since, timeout)
-        except (PlaywrightError, asyncio.TimeoutError):
-            raise Stop(Outcome.FAILED, "the page did not confirm the change in time", shot="unsettled") from None
-        return await self.read(control)
+        confirmed = await self.settle(control, since, self.setting.after_change.settle_timeout_s)
+        return await self.read(control), confirmed
 
     async def reload_and_read(self) -> State:
         self.status("reloading to verify")
@@ -284,7 +322,7 @@ class _Run:
             raise Stop(Outcome.FAILED, f"reload failed: {_first_line(exc)}") from None
         if not await self.on_setting_page(None):
             raise Stop(Outcome.FAILED, "after the reload the setting's page did not come back")
-        return await self.read(await self.control())
+        return await self.read_settled(await self.control(), "after-reload")
 
 
 async def run_setting(
@@ -320,23 +358,22 @@ async def run_setting(
     try:
         await run.reach_setting()
         control = await run.control()
-        before = await run.read(control)
-        await run.shot("setting" if mode is Mode.CHECK else "before")
+        before = await run.read_settled(control, "setting" if mode is Mode.CHECK else "before")
         if mode is Mode.CHECK:
             return result(before, Outcome.CHECKED)
         if before is State.OFF:
             return result(before, Outcome.ALREADY_OFF)
-        shown = await run.switch_off(control)
+        shown, confirmed = await run.switch_off(control)
         await run.shot("after-change")
         after = await run.reload_and_read()
-        await run.shot("after-reload")
         if after is State.OFF:
             return result(after, Outcome.SWITCHED_OFF, verified=True)
-        why = (
-            "the page refused the change (the switch snapped back on)"
-            if shown is State.ON
-            else "the change did not stick: after a reload the setting was on again"
-        )
+        if not confirmed:
+            why = "the page did not confirm the change in time, and after a reload the setting was on"
+        elif shown is State.ON:
+            why = "the page refused the change (the switch snapped back on)"
+        else:
+            why = "the change did not stick: after a reload the setting was on again"
         return result(after, Outcome.FAILED, verified=True, reason=why)
     except Stop as stop:
         await _try_shot(run, stop.shot)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import ipaddress
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -20,6 +21,7 @@ from urllib.parse import urlsplit
 
 import httpx
 from playwright.async_api import BrowserContext, CDPSession, Page, WebSocketRoute
+from playwright.async_api import Error as PlaywrightError
 
 _HOP_BY_HOP = {"content-length", "content-encoding", "transfer-encoding", "connection", "keep-alive"}
 
@@ -38,7 +40,10 @@ class OriginSpec:
         platform, sep, url = text.partition("=")
         if not sep or not platform.strip() or not url.strip():
             raise OriginSpecError(f"--origin {text!r}: expected PLATFORM=URL, e.g. linkedin=http://127.0.0.1:8000")
-        parts = urlsplit(url.strip())
+        try:
+            parts = urlsplit(url.strip())
+        except ValueError as exc:
+            raise OriginSpecError(f"--origin {text!r}: {exc}") from None
         if parts.scheme != "http" or not parts.hostname or parts.query or parts.fragment:
             raise OriginSpecError(
                 f"--origin {text!r}: URL must be a plain-HTTP base URL, optionally with a path prefix"
@@ -112,7 +117,10 @@ class MappedPage:
     async def close(self) -> None:
         for task in list(self._tasks):
             task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
         await self._client.aclose()
+        with contextlib.suppress(PlaywrightError):
+            await self._session.detach()
 
     async def _answer(self, event: dict[str, Any]) -> None:
         request_id = event["requestId"]
@@ -129,8 +137,10 @@ class MappedPage:
                 await self._session.send(
                     "Fetch.failRequest", {"requestId": request_id, "errorReason": "BlockedByClient"}
                 )
-        except Exception:  # noqa: BLE001 - the page or context may be gone; nothing left to answer
-            return
+        except Exception:  # noqa: BLE001 - answered below, or the page is gone
+            # Never leave a request paused: fail it (a no-op when the page is already gone).
+            with contextlib.suppress(Exception):
+                await self._session.send("Fetch.failRequest", {"requestId": request_id, "errorReason": "Failed"})
 
     async def _fulfil(self, request_id: str, request: dict[str, Any], target: str) -> None:
         original = urlsplit(request["url"])

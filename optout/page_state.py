@@ -93,10 +93,11 @@ async def wait_for_state(
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout_s
     while True:
+        remaining = max(deadline - loop.time(), 0.1)
         try:
-            found = classify(await read_facts(page, recognise), recognise)
-        except PlaywrightError:
-            found = None  # navigating: the next document will be read
+            found = classify(await asyncio.wait_for(read_facts(page, recognise), remaining), recognise)
+        except (PlaywrightError, asyncio.TimeoutError):
+            found = None  # navigating (the next document will be read), or a page too busy to answer
         if found is not None and found.state not in ignore:
             return found
         remaining = deadline - loop.time()

@@ -23,7 +23,10 @@ def flows_dir() -> Path:
 
 def flow_files(directory: Path | None = None) -> list[Path]:
     directory = directory or flows_dir()
-    return sorted(p for p in directory.iterdir() if p.suffix in (".yaml", ".yml"))
+    try:
+        return sorted(p for p in directory.iterdir() if p.suffix in (".yaml", ".yml"))
+    except OSError as exc:
+        raise FlowError(f"{directory}: cannot list flow files: {exc.strerror}") from None
 
 
 def load_all(directory: Path | None = None) -> dict[str, Flow]:

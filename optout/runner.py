@@ -4,12 +4,13 @@ never stopping the next."""
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Sequence
+import sys
+from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass
 from types import TracebackType
-from typing import Protocol
+from typing import Any, Protocol
 
-from playwright.async_api import Browser, Playwright, async_playwright
+from playwright.async_api import Browser, Page, Playwright, async_playwright
 from playwright.async_api import Error as PlaywrightError
 
 from optout.browser import BrowserNotFound, launch
@@ -27,11 +28,13 @@ class Reporter(Protocol):
 
 
 class QuietReporter:
+    """For --json: no progress; alerts (a person is needed) still go to stderr, never stdout."""
+
     def status(self, text: str) -> None:
         pass
 
     def alert(self, text: str) -> None:
-        pass
+        print(f"optout: {text}", file=sys.stderr, flush=True)
 
     def result(self, result: Result) -> None:
         pass
@@ -72,7 +75,9 @@ class Runner:
         if self._browser is None:
             self._playwright = await async_playwright().start()
             try:
-                self._browser = await launch(self._playwright, headed=self.headed, slow_mo_ms=self.slow_mo_ms)
+                self._browser = await launch(
+                    self._playwright, headed=self.headed, slow_mo_ms=self.slow_mo_ms, offline=self.traffic is not None
+                )
             except PlaywrightError as exc:
                 await self._playwright.stop()
                 first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
@@ -105,14 +110,24 @@ class Runner:
                 # A service worker's requests bypass the page's request mapping.
                 service_workers="block" if self.traffic else "allow",
             )
-            page = await context.new_page()
-            mapped = await self.traffic.attach(context, page) if self.traffic else None
+            # Every Playwright wait (click, fill, screenshot, locator) is bounded by the run's timeout.
+            context.set_default_timeout(self.options.timeout_s * 1000)
+            try:
+                page = await context.new_page()
+                mapped = await self.traffic.attach(context, page) if self.traffic else None
+            except BaseException:
+                await context.close()
+                raise
+            if self.traffic:
+                # Only the session's page is mapped; a page the site opens itself would not be.
+                context.on("page", _close_unless(page))
             self._sessions[key] = AccountSession(
                 platform=target.flow.platform,
                 username=target.username,
                 password=target.password,
                 context=context,
                 page=page,
+                origins=tuple(target.flow.origins),
                 mapped=mapped,
             )
         return self._sessions[key]
@@ -160,3 +175,12 @@ class Runner:
             notify=lambda text: self.reporter.alert(f"{label}: {text}"),
             status=lambda text: self.reporter.status(f"{label}: {text}"),
         )
+
+
+def _close_unless(keep: Page) -> Callable[[Page], Coroutine[Any, Any, None]]:
+    async def close_other(page: Page) -> None:
+        if page != keep:
+            with contextlib.suppress(PlaywrightError):
+                await page.close()
+
+    return close_other

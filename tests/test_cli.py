@@ -94,6 +94,8 @@ def test_no_keyring_backend_is_explained(cli: Cli) -> None:
         (["check", "--origin", "myspace=http://127.0.0.1:1"], "unknown platform"),
         (["check", "linkedin"], "no account configured for linkedin"),
         (["accounts", "remove", "linkedin", "nobody"], "no linkedin account 'nobody'"),
+        (["check", "--origin", "linkedin=http://[::1"], "--origin 'linkedin=http://[::1'"),
+        (["demo", "--out", "/dev/null/evidence"], "cannot write evidence under /dev/null/evidence"),
     ],
 )
 def test_usage_errors_are_one_line_exit_2(cli: Cli, args: list[str], words: str) -> None:
@@ -219,3 +221,37 @@ def test_broken_config_is_one_line_exit_2_and_left_alone(cli: Cli) -> None:
         cli("accounts", "add", "linkedin", "x", "--password-stdin", input="pw\n")
     )
     assert config.read_text() == '{"accounts": [{"platform": "linkedin"'
+
+
+def test_unwritable_evidence_folder_is_one_line_exit_2(cli: Cli) -> None:
+    add(cli, "alice@example.com", "alice-demo-pass")
+    assert "cannot write evidence" in one_line_error(cli("check", "--out", "/dev/null/evidence"))
+
+
+def test_missing_flows_dir_is_one_line_exit_2(cli: Cli, tmp_path: Path) -> None:
+    line = one_line_error(cli("platforms", env={"OPTOUT_FLOWS_DIR": str(tmp_path / "nowhere")}))
+    assert "cannot list flow files" in line
+
+
+@pytest.mark.parametrize("username", ["", "  "])
+def test_empty_username_is_refused_before_the_keyring(cli: Cli, username: str) -> None:
+    done = cli("accounts", "add", "linkedin", username, "--password-stdin", input="pw\n")
+    assert "empty username" in one_line_error(done)
+
+
+def test_unusable_home_is_refused_before_the_password_is_stored(cli: Cli, tmp_path: Path) -> None:
+    not_a_dir = tmp_path / "file"
+    not_a_dir.write_text("")
+    done = cli(
+        "accounts",
+        "add",
+        "linkedin",
+        "a@example.com",
+        "--password-stdin",
+        input="pw\n",
+        env={"OPTOUT_HOME": str(not_a_dir / "home")},
+    )
+    assert "cannot use" in one_line_error(done)
+    stored = PlaintextKeyring()
+    stored.file_path = str(Path(cli.env["XDG_DATA_HOME"]) / "python_keyring" / "keyring_pass.cfg")
+    assert stored.get_password("optout", "linkedin:a@example.com") is None

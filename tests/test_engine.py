@@ -220,3 +220,73 @@ async def test_ambiguous_control_stops_without_clicking(runner: Any, sandbox: Sa
     assert (result.outcome, result.state) == (Outcome.FAILED, State.UNKNOWN)
     assert result.reason and "refusing to guess" in result.reason and "nothing was clicked" in result.reason
     assert result.url == page_url
+
+
+async def test_placeholder_state_is_not_trusted_until_the_page_settles(
+    runner: Any, sandbox: Sandbox, evidence: RunEvidence
+) -> None:
+    # hana's page first shows a placeholder "On", then loads the real value (Off). Acting on the
+    # first reading would click the switch and turn sharing on.
+    (checked,) = await runner.run(Mode.CHECK, [target("hana@example.com")], evidence)
+    (switched,) = await runner.run(Mode.OFF, [target("hana@example.com")], evidence)
+    assert (checked.outcome, checked.state) == (Outcome.CHECKED, State.OFF)
+    assert (switched.outcome, switched.state) == (Outcome.ALREADY_OFF, State.OFF)
+    assert writes(sandbox, "hana@example.com") == []
+    assert sandbox.account("hana@example.com")["settings"][KEY] is False
+
+
+async def test_unreadable_state_fails_closed(runner: Any, sandbox: Sandbox, evidence: RunEvidence) -> None:
+    # A flow that reads aria-checked from a control that has none must not take it for "off".
+    from optout.runner import AccountTarget
+
+    setting = LINKEDIN.settings[0]
+    control = setting.control.model_copy(update={"state_from": "aria-checked"})
+    flow = LINKEDIN.model_copy(update={"settings": [setting.model_copy(update={"control": control})]})
+    plain = target("alice@example.com")
+    (result,) = await runner.run(Mode.OFF, [AccountTarget(flow, plain.username, plain.password)], evidence)
+    assert (result.outcome, result.state) == (Outcome.FAILED, State.UNKNOWN)
+    assert result.reason and "aria-checked" in result.reason
+    assert writes(sandbox, "alice@example.com") == []
+
+
+async def test_failure_screenshot_on_the_sign_in_page_masks_the_password(
+    runner: Any, browser: Any, sandbox: Sandbox, evidence: RunEvidence
+) -> None:
+    # The sign-in button's name changed: the run stops on the sign-in page with the password typed in.
+    from optout.flow import ClickStep, Target
+    from optout.runner import AccountTarget
+    from tests.test_evidence import pixel
+
+    steps = [
+        *LINKEDIN.login.steps[:2],
+        ClickStep(
+            click=Target.model_validate({"role": "button", "name": {"en": "Log on", "fr": "Ouvrir une session"}})
+        ),
+    ]
+    flow = LINKEDIN.model_copy(update={"login": LINKEDIN.login.model_copy(update={"steps": steps})})
+    plain = target("alice@example.com")
+    account = AccountTarget(flow, plain.username, plain.password)
+    (result,) = await runner.run(Mode.CHECK, [account], evidence)
+    assert result.outcome is Outcome.FAILED and result.reason and "sign-in" in result.reason
+    session = await runner.session(account)
+    password = session.page.get_by_label("Password")
+    assert await password.input_value() == "alice-demo-pass"  # really typed in…
+    box = await password.bounding_box()
+    shot = Path(result.evidence[-1].path)
+    viewer = await browser.new_context()  # the session's context closes any extra page while mapping
+    try:
+        center = (box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+        assert await pixel(await viewer.new_page(), shot, *center) == [255, 0, 255]
+    finally:
+        await viewer.close()
+    assert sandbox.account("alice@example.com")["password_submissions"] == 0
+
+
+async def test_pages_the_site_opens_itself_are_closed_while_mapping(runner: Any, sandbox: Sandbox) -> None:
+    session = await runner.session(target("alice@example.com"))
+    await session.page.goto("https://www.linkedin.com/login")
+    async with session.context.expect_page() as opened:
+        await session.page.evaluate("window.open('https://tracker.example.net/pixel')")
+    popup = await opened.value
+    await popup.wait_for_event("close")
+    assert session.context.pages == [session.page]

@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 import pytest
 
-from optout.sandbox import DEMO_ACCOUNTS, SandboxServer, accounts_for
+from optout.sandbox import DEMO_ACCOUNTS, Expectation, SandboxServer, accounts_for
 
 MAPPED = {"X-Forwarded-Host": "www.linkedin.com", "X-Forwarded-Proto": "https"}
 LOGIN_SUBMIT = "/checkpoint/lg/login-submit"
@@ -77,6 +77,9 @@ class Browser:
 
     def write(self, value: bool, api: str = AI_API) -> httpx.Response:
         return self.post(api, json={"value": value}, headers={"csrf-token": self.cookies["JSESSIONID"]})
+
+    def read(self, api: str = AI_API) -> httpx.Response:
+        return self.get(api, headers={"csrf-token": self.cookies["JSESSIONID"]})
 
 
 def set_cookie(response: httpx.Response, name: str) -> str:
@@ -305,6 +308,43 @@ def test_already_off_account_starts_off(server: SandboxServer) -> None:
     assert switch and " checked" not in switch.group(0)
 
 
+def test_read_api_needs_a_session_and_the_csrf_header_and_returns_the_stored_value(server: SandboxServer) -> None:
+    browser = Browser(server)
+    browser.get("/login")
+    signed_out = browser.read()
+    assert signed_out.status_code == 403 and signed_out.json() == {"error": "not signed in"}
+    browser.sign_in("alice@example.com")
+    assert browser.get(AI_API).status_code == 403
+    assert browser.get(AI_API, headers={"csrf-token": "ajax:1"}).json() == {"error": "CSRF check failed"}
+    started = time.monotonic()
+    response = browser.read()
+    assert time.monotonic() - started < 0.5  # only the hydrating variant is slow
+    assert response.status_code == 200 and response.json() == {"value": True}
+    browser.write(False)
+    assert browser.read().json() == {"value": False}
+    assert browser.read("/mypreferences/d/api/settings/allowAnonymizedDataResearch").json() == {"value": True}
+    assert browser.read("/mypreferences/d/api/settings/noSuchSetting").status_code == 404
+    assert len(account_state(server, "alice@example.com")["writes"]) == 1  # reads are not logged as writes
+
+
+def test_hydrating_variant_renders_a_busy_placeholder_on_and_answers_the_read_slowly(server: SandboxServer) -> None:
+    browser = Browser(server)
+    browser.sign_in("hana@example.com")
+    page = browser.get(AI_PAGE).text
+    switch = AI_SWITCH.search(page)
+    assert switch and " checked" in switch.group(0)
+    assert 'aria-busy="true"' in switch.group(0) and " disabled" in switch.group(0)
+    assert '<span class="setting-switch__text" aria-hidden="true" data-toggled="true">On</span>' in page
+    assert account_state(server, "hana@example.com")["settings"]["allowDataForGenerativeAI"] is False
+    started = time.monotonic()
+    assert browser.read().json() == {"value": False}
+    assert time.monotonic() - started >= 0.75
+    alice = Browser(server)
+    alice.sign_in("alice@example.com")
+    plain = AI_SWITCH.search(alice.get(AI_PAGE).text)
+    assert plain and "aria-busy" not in plain.group(0) and "disabled" not in plain.group(0)
+
+
 def test_state_lists_every_account_and_reset_restores_defaults(server: SandboxServer) -> None:
     state = httpx.get(f"{server.base_url}/__sandbox__/state").json()
     assert set(state["linkedin"]) == {a.username for a in accounts_for("linkedin")}
@@ -348,6 +388,36 @@ def test_direct_access_keeps_the_mount_prefix(server: SandboxServer) -> None:
 
 
 def test_demo_accounts_table() -> None:
-    assert len(DEMO_ACCOUNTS) == 11
+    assert len(DEMO_ACCOUNTS) == 12
+    names = [a.username for a in DEMO_ACCOUNTS]
+    assert names.index("hana@example.com") == names.index("olivia@example.com") + 1
     assert [a.username for a in DEMO_ACCOUNTS if a.demo_password != a.password] == ["wes@example.com"]
     assert {a.variant for a in DEMO_ACCOUNTS} >= {"pin", "captcha", "restricted", "sticky", "moved"}
+
+
+def test_every_account_expects_a_verification_or_a_reason() -> None:
+    for account in DEMO_ACCOUNTS:
+        off = account.expect_off
+        assert off.verified is not None or off.reason is not None, account.username
+    hana = next(a for a in DEMO_ACCOUNTS if a.username == "hana@example.com")
+    assert (hana.variant, hana.language, hana.password) == ("hydrating", "en", "hana-demo-pass")
+    assert hana.expect_check == Expectation(outcome="checked", state="off")
+    assert hana.expect_off == Expectation(outcome="already_off", state="off", verified=False)
+
+
+def test_expectation_met_by_compares_outcome_state_and_the_optional_fields() -> None:
+    plain = Expectation(outcome="checked", state="on")
+    assert plain.met_by("checked", "on", verified=False, reason=None)
+    assert plain.met_by("checked", "on", verified=True, reason="anything")
+    assert not plain.met_by("checked", "off", verified=False, reason=None)
+    assert not plain.met_by("switched_off", "on", verified=False, reason=None)
+    verified = Expectation(outcome="switched_off", state="off", verified=True)
+    assert verified.met_by("switched_off", "off", verified=True, reason=None)
+    assert not verified.met_by("switched_off", "off", verified=False, reason=None)
+    sticky = Expectation(outcome="failed", state="on", verified=True, reason="did not stick")
+    assert sticky.met_by("failed", "on", True, "the change DID NOT STICK: after a reload the setting was on again")
+    assert not sticky.met_by("failed", "on", True, "unexpected error: timeout")
+    assert not sticky.met_by("failed", "on", True, None)
+    assert not sticky.met_by("failed", "on", False, "the change did not stick")
+    with pytest.raises(ValueError):
+        Expectation(outcome="failed", state="on", reason=" ")

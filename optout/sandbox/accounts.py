@@ -12,7 +12,18 @@ from pydantic import BaseModel, ConfigDict, field_validator
 OUTCOMES = frozenset({"checked", "already_off", "switched_off", "failed", "needs_attention"})
 STATES = frozenset({"on", "off", "unknown"})
 VARIANTS = frozenset(
-    {"normal", "already_off", "late", "moved", "sticky", "layout_changed", "pin", "captcha", "restricted"}
+    {
+        "normal",
+        "already_off",
+        "hydrating",
+        "late",
+        "moved",
+        "sticky",
+        "layout_changed",
+        "pin",
+        "captcha",
+        "restricted",
+    }
 )
 
 Language = Literal["en", "fr"]
@@ -22,12 +33,18 @@ DEMO_PIN = "424242"
 
 
 class Expectation(BaseModel):
-    """What a run of the product against one account should report."""
+    """What a run of the product against one account should report.
+
+    `verified` and `reason` are only checked when set; `reason` is a case-insensitive
+    substring of the run's reason.
+    """
 
     model_config = ConfigDict(frozen=True)
 
     outcome: str
     state: str
+    verified: bool | None = None
+    reason: str | None = None
 
     @field_validator("outcome")
     @classmethod
@@ -42,6 +59,22 @@ class Expectation(BaseModel):
         if value not in STATES:
             raise ValueError(f"unknown state {value!r}")
         return value
+
+    @field_validator("reason")
+    @classmethod
+    def _meaningful_reason(cls, value: str | None) -> str | None:
+        # An empty substring would match every reason and so check nothing.
+        if value is not None and not value.strip():
+            raise ValueError("an expected reason must not be blank")
+        return value
+
+    def met_by(self, outcome: str, state: str, verified: bool, reason: str | None) -> bool:
+        """Whether a run that reported these values is what this account should produce."""
+        if (outcome, state) != (self.outcome, self.state):
+            return False
+        if self.verified is not None and verified != self.verified:
+            return False
+        return self.reason is None or (reason is not None and self.reason.casefold() in reason.casefold())
 
 
 class DemoAccount(BaseModel):
@@ -67,8 +100,8 @@ class DemoAccount(BaseModel):
         return value
 
 
-def _expect(outcome: str, state: str) -> Expectation:
-    return Expectation(outcome=outcome, state=state)
+def _expect(outcome: str, state: str, *, verified: bool | None = None, reason: str | None = None) -> Expectation:
+    return Expectation(outcome=outcome, state=state, verified=verified, reason=reason)
 
 
 def _linkedin(
@@ -97,9 +130,17 @@ def _linkedin(
 
 
 _ON = _expect("checked", "on")
-_SWITCHED = _expect("switched_off", "off")
-_FAILED_UNKNOWN = _expect("failed", "unknown")
-_ATTENTION = _expect("needs_attention", "unknown")
+_SWITCHED = _expect("switched_off", "off", verified=True)
+_CHECKED_OFF = _expect("checked", "off")
+# Nothing was changed, so there was nothing to verify.
+_ALREADY_OFF = _expect("already_off", "off", verified=False)
+_NO_SWITCH = _expect("failed", "unknown", reason="nothing was clicked")
+_REJECTED = _expect("failed", "unknown", reason="rejected")
+
+
+def _attention(reason: str) -> Expectation:
+    return _expect("needs_attention", "unknown", reason=reason)
+
 
 DEMO_ACCOUNTS: tuple[DemoAccount, ...] = (
     _linkedin(
@@ -124,8 +165,16 @@ DEMO_ACCOUNTS: tuple[DemoAccount, ...] = (
         "olivia-demo-pass",
         "already_off",
         "the setting is already off",
-        _expect("checked", "off"),
-        _expect("already_off", "off"),
+        _CHECKED_OFF,
+        _ALREADY_OFF,
+    ),
+    _linkedin(
+        "hana@example.com",
+        "hana-demo-pass",
+        "hydrating",
+        "page shows a placeholder On, then loads the real value (Off)",
+        _CHECKED_OFF,
+        _ALREADY_OFF,
     ),
     _linkedin(
         "lena@example.com",
@@ -149,47 +198,47 @@ DEMO_ACCOUNTS: tuple[DemoAccount, ...] = (
         "sticky",
         "change does not stick: the server snaps it back on reload",
         _ON,
-        _expect("failed", "on"),
+        _expect("failed", "on", verified=True, reason="did not stick"),
     ),
     _linkedin(
         "lou@example.com",
         "lou-demo-pass",
         "layout_changed",
         "page redesigned: the switch is gone",
-        _FAILED_UNKNOWN,
-        _FAILED_UNKNOWN,
+        _NO_SWITCH,
+        _NO_SWITCH,
     ),
     _linkedin(
         "pat@example.com",
         "pat-demo-pass",
         "pin",
         f"e-mail PIN checkpoint after sign-in (PIN {DEMO_PIN})",
-        _ATTENTION,
-        _ATTENTION,
+        _attention("verification code"),
+        _attention("verification code"),
     ),
     _linkedin(
         "casey@example.com",
         "casey-demo-pass",
         "captcha",
         "CAPTCHA after sign-in",
-        _ATTENTION,
-        _ATTENTION,
+        _attention("CAPTCHA"),
+        _attention("CAPTCHA"),
     ),
     _linkedin(
         "rita@example.com",
         "rita-demo-pass",
         "restricted",
         "restricted account",
-        _ATTENTION,
-        _ATTENTION,
+        _attention("restricted"),
+        _attention("restricted"),
     ),
     _linkedin(
         "wes@example.com",
         "wes-demo-pass",
         "normal",
         "the demo stores a mistyped password",
-        _FAILED_UNKNOWN,
-        _FAILED_UNKNOWN,
+        _REJECTED,
+        _REJECTED,
         demo_password="wes-typo-pass",
     ),
 )

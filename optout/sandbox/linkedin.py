@@ -46,6 +46,8 @@ AUTH_COOKIE = "li_at"
 CSRF_COOKIE = "JSESSIONID"
 #: The `late` variant's server answers this much later, on purpose.
 LATE_API_DELAY_SECONDS = 0.8
+#: The `hydrating` variant's server takes this long to tell its page the stored value.
+HYDRATE_API_DELAY_SECONDS = 0.8
 _AUTH_MAX_AGE = 30 * 24 * 3600
 _JSESSIONID = re.compile(r"^ajax:\d{19}$")
 
@@ -102,6 +104,7 @@ class LinkedInSite:
             Route("/m/logout/", self.logout),
             Route(CATEGORY_PREFIX + "{category}", self.category_page),
             Route(SETTINGS_PREFIX + "{slug}", self.setting_page),
+            Route(API_PREFIX + "{key}", self.read_setting, methods=["GET"]),
             Route(API_PREFIX + "{key}", self.write_setting, methods=["POST"]),
             *(Route(path, self.placeholder) for path in placeholders),
             Route("/{path:path}", self.not_found, methods=None),
@@ -364,14 +367,20 @@ class LinkedInSite:
                 "notice": t["updating"],
                 "switches": [Switch(WRITING_KEY, t["writing_switch"], t["writing_description"], settings[WRITING_KEY])],
             }
+        if account.variant == "hydrating":
+            # Like a single-page app's first paint: a placeholder On until the script loads the truth.
+            switch = Switch(AI_KEY, t["ai_switch"], t["ai_description"], checked=True, hydrating=True)
+        else:
+            switch = Switch(AI_KEY, t["ai_switch"], t["ai_description"], settings[AI_KEY])
         return {
             "title": t["ai_title"],
             "question": t["ai_question"],
             "late": account.variant == "late",
-            "switches": [Switch(AI_KEY, t["ai_switch"], t["ai_description"], settings[AI_KEY])],
+            "switches": [switch],
         }
 
-    async def write_setting(self, request: Request) -> Response:
+    def _api_call(self, request: Request) -> tuple[DemoAccount, str] | JSONResponse:
+        """The account and setting key of a settings API call, or the error to answer with."""
         visit = self._visit(request)
         account = visit.account
         if account is None:
@@ -381,6 +390,23 @@ class LinkedInSite:
         key = request.path_params["key"]
         if key not in SETTING_KEYS:
             return JSONResponse({"error": "unknown setting"}, status_code=404)
+        return account, key
+
+    async def read_setting(self, request: Request) -> Response:
+        call = self._api_call(request)
+        if isinstance(call, Response):
+            return call
+        account, key = call
+        if account.variant == "hydrating":
+            await asyncio.sleep(HYDRATE_API_DELAY_SECONDS)
+        # Read after the delay: the answer is the stored value when it is sent.
+        return JSONResponse({"value": self.state.setting(PLATFORM, account.username, key)})
+
+    async def write_setting(self, request: Request) -> Response:
+        call = self._api_call(request)
+        if isinstance(call, Response):
+            return call
+        account, key = call
         try:
             requested = json.loads(await request.body()).get("value")
         except (ValueError, AttributeError):

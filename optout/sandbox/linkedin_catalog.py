@@ -16,6 +16,9 @@ AI_SLUG = "data-for-ai-improvement"
 MOVED_AI_SLUG = "data-for-generative-ai-improvement"
 RESEARCH_SLUG = "policy-and-academic-research"
 
+#: Variants whose stored AI setting starts Off.
+STARTS_OFF = frozenset({"already_off", "hydrating"})
+
 SETTINGS_PREFIX = "/mypreferences/d/settings/"
 CATEGORY_PREFIX = "/mypreferences/d/categories/"
 API_PREFIX = "/mypreferences/d/api/settings/"
@@ -78,18 +81,23 @@ PARENT_CATEGORY = {
 
 @dataclass(frozen=True)
 class Switch:
-    """One `role=switch` checkbox as rendered on a settings page."""
+    """One `role=switch` checkbox as rendered on a settings page.
+
+    A `hydrating` switch renders `checked` as a placeholder, busy and disabled, until the
+    page's script has fetched the stored value.
+    """
 
     key: str
     label: str
     description: str
     checked: bool
+    hydrating: bool = False
 
 
 def default_settings(account: DemoAccount) -> dict[str, bool]:
     """The stored settings a demo account starts with (the AI setting is On by default)."""
     return {
-        AI_KEY: account.variant != "already_off",
+        AI_KEY: account.variant not in STARTS_OFF,
         RESEARCH_KEY: True,
         WRITING_KEY: True,
     }

@@ -146,6 +146,7 @@ EN: Final[dict[str, str]] = {
     "writing_description": "Get suggestions from AI when you write posts, comments and messages.",
     "loading": "Loading…",
     "save_error": "We couldn't save your change. Try again.",
+    "load_error": "We couldn't load this setting. Refresh the page to try again.",
     # Errors
     "not_found_title": "Page not found | LinkedIn",
     "not_found_heading": "This page doesn't exist",
@@ -290,6 +291,7 @@ FR: Final[dict[str, str]] = {
     "writing_description": "Recevez des suggestions de l'IA lorsque vous rédigez des posts, commentaires et messages.",
     "loading": "Chargement…",
     "save_error": "Impossible d'enregistrer votre modification. Réessayez.",
+    "load_error": "Impossible de charger ce paramètre. Actualisez la page pour réessayer.",
     "not_found_title": "Page introuvable | LinkedIn",
     "not_found_heading": "Cette page n'existe pas",
     "not_found_text": "Vérifiez l'URL ou revenez à l'accueil de LinkedIn.",
