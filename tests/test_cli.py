@@ -37,6 +37,14 @@ def add(cli: Cli, username: str, password: str, platform: str = "linkedin") -> N
     assert done.returncode == 0, done.stderr
 
 
+def stored_password(cli: Cli, username: str, platform: str = "linkedin") -> str | None:
+    """Read back through the keyring backend the command used (keyrings.alt's file, under XDG_DATA_HOME)."""
+    stored = PlaintextKeyring()
+    stored.file_path = str(Path(cli.env["XDG_DATA_HOME"]) / "python_keyring" / "keyring_pass.cfg")
+    password: str | None = stored.get_password("optout", f"{platform}:{username}")
+    return password
+
+
 def one_line_error(done: subprocess.CompletedProcess[str]) -> str:
     assert done.returncode == 2, (done.returncode, done.stdout, done.stderr)
     lines = done.stderr.strip().splitlines()
@@ -59,15 +67,12 @@ def test_accounts_add_list_remove_use_the_keyring(cli: Cli) -> None:
     config = cli.home / "config.json"
     assert "alice-demo-pass" not in config.read_text()
     assert config.stat().st_mode & 0o077 == 0
-    # Read back through the keyring backend the command used.
-    stored = PlaintextKeyring()
-    stored.file_path = str(Path(cli.env["XDG_DATA_HOME"]) / "python_keyring" / "keyring_pass.cfg")
-    assert stored.get_password("optout", "linkedin:alice@example.com") == "alice-demo-pass"
+    assert stored_password(cli, "alice@example.com") == "alice-demo-pass"
 
     removed = cli("accounts", "remove", "linkedin", "alice@example.com")
     assert removed.returncode == 0, removed.stderr
     assert json.loads(cli("accounts", "list", "--json").stdout) == []
-    assert stored.get_password("optout", "linkedin:alice@example.com") is None
+    assert stored_password(cli, "alice@example.com") is None
 
 
 def test_no_keyring_backend_is_explained(cli: Cli) -> None:
@@ -252,6 +257,4 @@ def test_unusable_home_is_refused_before_the_password_is_stored(cli: Cli, tmp_pa
         env={"OPTOUT_HOME": str(not_a_dir / "home")},
     )
     assert "cannot use" in one_line_error(done)
-    stored = PlaintextKeyring()
-    stored.file_path = str(Path(cli.env["XDG_DATA_HOME"]) / "python_keyring" / "keyring_pass.cfg")
-    assert stored.get_password("optout", "linkedin:a@example.com") is None
+    assert stored_password(cli, "a@example.com") is None
