@@ -120,10 +120,16 @@ class _Run:
     status: Notify
     mode: Mode
     shots: list[EvidenceRef] = field(default_factory=list)
+    clicked: bool = False
 
     @property
     def page(self) -> Page:
         return self.session.page
+
+    @property
+    def untouched(self) -> str:
+        """What a stop message says about the control: people need to know whether it was changed."""
+        return "the switch had been clicked once" if self.clicked else "nothing was clicked"
 
     async def shot(self, step: str) -> None:
         self.shots.append(
@@ -257,11 +263,11 @@ class _Run:
         except NotFound:
             raise Stop(
                 Outcome.FAILED,
-                f"the page has no {self.setting.control.target.describe()} (layout changed?); nothing was clicked",
+                f"the page has no {self.setting.control.target.describe()} (layout changed?); {self.untouched}",
                 shot="no-control",
             ) from None
         except Ambiguous as exc:
-            raise Stop(Outcome.FAILED, f"{exc}; nothing was clicked", shot="ambiguous") from None
+            raise Stop(Outcome.FAILED, f"{exc}; {self.untouched}", shot="ambiguous") from None
 
     async def read(self, control: Locator) -> State:
         """The state the control shows now. Fails closed: a control whose state cannot be read is not
@@ -273,7 +279,7 @@ class _Run:
             raise Stop(Outcome.FAILED, f"cannot read the control's state: {_first_line(exc)}") from None
         if raw is None:
             source = "a checked property" if how == "checked" else 'aria-checked="true|false"'
-            raise Stop(Outcome.FAILED, f"the control has no {source} to read; nothing was clicked", shot="unreadable")
+            raise Stop(Outcome.FAILED, f"the control has no {source} to read; {self.untouched}", shot="unreadable")
         shared = raw if self.setting.control.shared_when == "checked" else not raw
         return State.ON if shared else State.OFF
 
@@ -292,14 +298,14 @@ class _Run:
         """Read a state that can be trusted: after the page settled, screenshot it, read it again;
         a value that changed meanwhile (a placeholder replaced by the real one) is not trusted."""
         if not await self.settle(control, set(), self.options.timeout_s):
-            raise Stop(Outcome.FAILED, "the page kept loading the setting; nothing was clicked", shot="unsettled")
+            raise Stop(Outcome.FAILED, f"the page kept loading the setting; {self.untouched}", shot="unsettled")
         first = await self.read(control)
         await self.shot(shot)
         again = await self.read(control)
         if again is not first:
             raise Stop(
                 Outcome.FAILED,
-                f"the setting changed from {first.value} to {again.value} while being read; nothing was clicked",
+                f"the setting changed from {first.value} to {again.value} while being read; {self.untouched}",
             )
         return first
 
@@ -310,6 +316,7 @@ class _Run:
         whether it confirmed in time. Never clicks a second time, whatever it reads."""
         self.status("switching off")
         since = set(self.session.in_flight)
+        self.clicked = True  # before the click: a click that errors may still have landed
         await control.click()
         confirmed = await self.settle(control, since, self.setting.after_change.settle_timeout_s)
         return await self.read(control), confirmed
