@@ -8,6 +8,7 @@ error, never a guess: the engine must not act on a control it cannot identify un
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import re
 from collections.abc import Iterator
@@ -21,9 +22,12 @@ from optout.flow import Target
 
 _SNAPSHOT_ENTRY = re.compile(r'^(?P<role>[a-z]+) "(?P<name>(?:[^"\\]|\\.)*)"')
 
-# Resolves on the next DOM change; a navigation destroys the context and rejects it, which also
-# counts as a change. Either way the caller looks again instead of sleeping.
+# A document is marked just before it is read. Waiting resolves at once on an unmarked document (a
+# navigation happened since the read) or at the next DOM change; a navigation while waiting destroys
+# the context and rejects it, which counts as a change too. Either way the caller looks again.
+_MARK_SEEN = "() => { window[Symbol.for('optout.seen')] = true; }"
 _NEXT_DOM_CHANGE = """() => new Promise(resolve => {
+  if (!window[Symbol.for('optout.seen')]) return resolve(true);
   const observer = new MutationObserver(() => { observer.disconnect(); resolve(true); });
   observer.observe(document, {subtree: true, childList: true, attributes: true, characterData: true});
 })"""
@@ -37,8 +41,14 @@ class Ambiguous(LookupError):
     pass
 
 
+async def mark_seen(page: Page) -> None:
+    """Call just before reading a page, so that `wait_for_change` knows a later document is new."""
+    with contextlib.suppress(PlaywrightError):
+        await page.evaluate(_MARK_SEEN)
+
+
 async def wait_for_change(page: Page, timeout_s: float) -> None:
-    """Return at the page's next DOM change or navigation, or after `timeout_s`."""
+    """Return at the page's next DOM change or navigation since `mark_seen`, or after `timeout_s`."""
     if timeout_s <= 0:
         return
     try:
@@ -124,6 +134,7 @@ async def find(page: Page, target: Target, timeout_s: float) -> Locator:
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout_s
     while True:
+        await mark_seen(page)
         try:
             found = await find_now(page, target)
         except PlaywrightError:

@@ -15,7 +15,7 @@ from playwright.async_api import Page
 
 from optout import names
 from optout.flow import PageState, Recognition, Signal
-from optout.locate import wait_for_change
+from optout.locate import mark_seen, wait_for_change
 
 _READ_PAGE = """(selectors) => {
   const visible = el => {
@@ -94,6 +94,7 @@ async def wait_for_state(
     deadline = loop.time() + timeout_s
     while True:
         remaining = max(deadline - loop.time(), 0.1)
+        await mark_seen(page)
         try:
             found = classify(await asyncio.wait_for(read_facts(page, recognise), remaining), recognise)
         except (PlaywrightError, asyncio.TimeoutError):

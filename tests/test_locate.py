@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import pytest
@@ -87,3 +88,16 @@ async def test_names_with_colons_are_seen_and_compared(page: Any) -> None:
     )
     with pytest.raises(Ambiguous):
         await find_now(page, SWITCH)
+
+
+async def test_a_document_not_yet_read_counts_as_a_change(page: Any) -> None:
+    # A navigation between a read and the wait must not leave the waiter watching a quiet new page.
+    from optout.locate import mark_seen, wait_for_change
+
+    await page.goto("data:text/html,<p>read</p>")
+    await mark_seen(page)
+    await page.goto("data:text/html,<p>a new document nobody has read</p>")
+    await asyncio.wait_for(wait_for_change(page, timeout_s=60), timeout=10)
+    await mark_seen(page)
+    with pytest.raises(asyncio.TimeoutError):  # a read, quiet document: nothing to report
+        await asyncio.wait_for(wait_for_change(page, timeout_s=60), timeout=1)
