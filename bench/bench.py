@@ -20,7 +20,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from optout.sandbox import SandboxServer
+from optout.sandbox import DEMO_ACCOUNTS, SandboxServer
 
 HERE = Path(__file__).resolve().parent
 
@@ -78,7 +78,9 @@ def main() -> None:
             "optout check (1 account, mapped)": median_of(
                 args.runs, [*optout, "check", "--origin", origin, "--json", "--out", out], env, {0}
             ),
-            "optout demo (11 accounts, check + off)": median_of(1, [*optout, "demo", "--out", out], env, {0}),
+            f"optout demo ({len(DEMO_ACCOUNTS)} accounts, check + off)": median_of(
+                1, [*optout, "demo", "--out", out], env, {0}
+            ),
         }
     base = rows["baseline: minimal Playwright sign-in + read"]
     print(f"{'command':44} {'wall s':>8} {'peak MiB':>9} {'× wall':>7} {'× mem':>6}")
