@@ -7,6 +7,7 @@ import functools
 import getpass
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, NoReturn
 
@@ -383,35 +384,35 @@ def _print_summary(results: list[Result], evidence: RunEvidence) -> None:
     err.print(f"Evidence: {evidence.directory} (manifest.json lists every file with its SHA-256)")
 
 
-@app.command(epilog=EXIT_HELP)
-def check(
-    platform: PlatformsArg = None,
-    account: AccountOpt = None,
-    origin: OriginOpt = None,
-    json_: JsonOpt = False,
-    out: OutOpt = Path("screenshots"),
-    headed: HeadedOpt = False,
-    slow_mo: SlowMoOpt = 0,
-    timeout: TimeoutOpt = 15.0,
-) -> None:
-    """Sign in, open each setting, read its state and save a screenshot. Changes nothing."""
-    _run(Mode.CHECK, platform, account, origin, json_, out, headed, slow_mo, timeout)
+def _mode_command(mode: Mode, doc: str) -> Callable[..., None]:
+    """check and off take the same options; one definition serves both."""
+
+    def command(
+        platform: PlatformsArg = None,
+        account: AccountOpt = None,
+        origin: OriginOpt = None,
+        json_: JsonOpt = False,
+        out: OutOpt = Path("screenshots"),
+        headed: HeadedOpt = False,
+        slow_mo: SlowMoOpt = 0,
+        timeout: TimeoutOpt = 15.0,
+    ) -> None:
+        _run(mode, platform, account, origin, json_, out, headed, slow_mo, timeout)
+
+    command.__doc__ = doc
+    return command
 
 
-@app.command(epilog=EXIT_HELP)
-def off(
-    platform: PlatformsArg = None,
-    account: AccountOpt = None,
-    origin: OriginOpt = None,
-    json_: JsonOpt = False,
-    out: OutOpt = Path("screenshots"),
-    headed: HeadedOpt = False,
-    slow_mo: SlowMoOpt = 0,
-    timeout: TimeoutOpt = 15.0,
-) -> None:
-    """Switch each setting off: read it, click it once only if it is on, reload and verify it stayed
-    off, with before/after screenshots. Never switches anything on."""
-    _run(Mode.OFF, platform, account, origin, json_, out, headed, slow_mo, timeout)
+app.command("check", epilog=EXIT_HELP)(
+    _mode_command(Mode.CHECK, "Sign in, open each setting, read its state and save a screenshot. Changes nothing.")
+)
+app.command("off", epilog=EXIT_HELP)(
+    _mode_command(
+        Mode.OFF,
+        "Switch each setting off: read it, click it once only if it is on, reload and verify it stayed off, "
+        "with before/after screenshots. Never switches anything on.",
+    )
+)
 
 
 # -- demo and sandbox -------------------------------------------------------------------------------
