@@ -190,7 +190,9 @@ class _Run:
                 try:
                     secret = session.password()
                 except Exception as exc:  # noqa: BLE001 - keyring backends raise anything
-                    raise Stop(Outcome.FAILED, f"cannot read the password from the keyring: {exc}") from None
+                    raise Stop(
+                        Outcome.FAILED, f"cannot read the password from the keyring: {first_line(exc)}"
+                    ) from None
                 await field_.fill(secret)
                 password_filled = True
             else:
@@ -225,7 +227,7 @@ class _Run:
         try:
             response = await self.page.goto(url, wait_until="domcontentloaded", timeout=self.options.timeout_s * 1000)
         except PlaywrightError as exc:
-            raise Stop(Outcome.FAILED, f"could not open {url}: {_first_line(exc)}") from None
+            raise Stop(Outcome.FAILED, f"could not open {url}: {first_line(exc)}") from None
         return response.status if response is not None else None
 
     async def find_or_stop(self, target: Target, where: str) -> Locator:
@@ -276,7 +278,7 @@ class _Run:
         try:
             raw = await control.evaluate(_READ_STATE, how)
         except PlaywrightError as exc:
-            raise Stop(Outcome.FAILED, f"cannot read the control's state: {_first_line(exc)}") from None
+            raise Stop(Outcome.FAILED, f"cannot read the control's state: {first_line(exc)}") from None
         if raw is None:
             source = "a checked property" if how == "checked" else 'aria-checked="true|false"'
             raise Stop(Outcome.FAILED, f"the control has no {source} to read; {self.untouched}", shot="unreadable")
@@ -326,7 +328,7 @@ class _Run:
         try:
             await self.page.reload(wait_until="domcontentloaded", timeout=self.options.timeout_s * 1000)
         except PlaywrightError as exc:
-            raise Stop(Outcome.FAILED, f"reload failed: {_first_line(exc)}") from None
+            raise Stop(Outcome.FAILED, f"reload failed: {first_line(exc)}") from None
         if not await self.on_setting_page(None):
             raise Stop(Outcome.FAILED, "after the reload the setting's page did not come back")
         return await self.read_settled(await self.control(), "after-reload")
@@ -387,7 +389,7 @@ async def run_setting(
         return result(stop.state, stop.outcome, reason=stop.reason)
     except Exception as exc:  # noqa: BLE001 - one account's surprise must not end the run
         await _try_shot(run, "error")
-        return result(State.UNKNOWN, Outcome.FAILED, reason=f"unexpected error: {_first_line(exc)}")
+        return result(State.UNKNOWN, Outcome.FAILED, reason=f"unexpected error: {first_line(exc)}")
 
 
 async def _try_shot(run: _Run, step: str) -> None:
@@ -397,6 +399,7 @@ async def _try_shot(run: _Run, step: str) -> None:
         return
 
 
-def _first_line(exc: BaseException) -> str:
+def first_line(exc: BaseException) -> str:
+    """An exception as one line for a result's reason: Playwright's messages carry a call log after it."""
     text = str(exc).strip().splitlines()
     return text[0] if text else type(exc).__name__

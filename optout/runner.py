@@ -14,7 +14,7 @@ from playwright.async_api import Browser, Page, Playwright, async_playwright
 from playwright.async_api import Error as PlaywrightError
 
 from optout.browser import BrowserNotFound, launch
-from optout.engine import AccountSession, Mode, Options, run_setting
+from optout.engine import AccountSession, Mode, Options, first_line, run_setting
 from optout.evidence import RunEvidence
 from optout.flow import Flow, Setting
 from optout.mapping import TrafficMap
@@ -80,8 +80,7 @@ class Runner:
                 )
             except PlaywrightError as exc:
                 await self._playwright.stop()
-                first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-                raise BrowserNotFound(f"the browser did not start: {first}") from None
+                raise BrowserNotFound(f"the browser did not start: {first_line(exc)}") from None
             except BaseException:
                 await self._playwright.stop()
                 raise
@@ -151,7 +150,6 @@ class Runner:
         try:
             session = await self.session(target)
         except Exception as exc:  # noqa: BLE001 - reported as this account's failure
-            reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             return Result(
                 platform=target.flow.platform,
                 account=target.username,
@@ -159,7 +157,7 @@ class Runner:
                 state=State.UNKNOWN,
                 outcome=Outcome.FAILED,
                 verified=False,
-                reason=f"could not open a browser context: {reason}",
+                reason=f"could not open a browser context: {first_line(exc)}",
                 url=None,
                 started_at=started,
                 finished_at=utc_now(),
