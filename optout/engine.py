@@ -17,7 +17,7 @@ from playwright.async_api import BrowserContext, Locator, Page, Request
 from playwright.async_api import Error as PlaywrightError
 
 from optout.evidence import RunEvidence
-from optout.flow import ClickStep, Flow, PageState, Recognition, Setting, Target
+from optout.flow import ClickStep, Flow, PageState, Recognition, Setting, Signal, Target
 from optout.locate import Ambiguous, NotFound, find
 from optout.mapping import MappedPage
 from optout.page_state import wait_for_state
@@ -38,6 +38,10 @@ _READ_STATE = """(el, how) => {
   const value = el.getAttribute('aria-checked');
   return value === 'true' ? true : value === 'false' ? false : null;
 }"""
+
+
+# How long a click may wait for the control to be hit by a real pointer before it is clicked by script.
+_ACTIONABLE_MS = 2000
 
 
 class Mode(str, Enum):
@@ -70,30 +74,45 @@ class AccountSession:
     password_submitted: bool = False
     login_stopped: Recognition | None = None  # why the one sign-in attempt did not succeed
     in_flight: set[Request] = field(default_factory=set)
-    request_ended: asyncio.Event = field(default_factory=asyncio.Event)
+    activity: asyncio.Event = field(default_factory=asyncio.Event)
 
     def __post_init__(self) -> None:
         self.page.on("request", self._started)
-        self.page.on("requestfinished", self._ended)
-        self.page.on("requestfailed", self._ended)
+        self.page.on("response", lambda response: self._answered(response.request))
+        self.page.on("requestfinished", self._answered)
+        self.page.on("requestfailed", self._answered)
 
-    def _started(self, request: Request) -> None:
+    def _tracked(self, request: Request) -> bool:
         # Only the platform's own data requests (loading a value, saving a change) say whether the page
         # has settled; trackers, beacons and images from elsewhere may never finish.
-        if request.resource_type in ("fetch", "xhr") and any(request.url.startswith(o) for o in self.origins):
+        return request.resource_type in ("fetch", "xhr") and any(request.url.startswith(o) for o in self.origins)
+
+    def _started(self, request: Request) -> None:
+        if self._tracked(request):
             self.in_flight.add(request)
+            self.activity.set()
 
-    def _ended(self, request: Request) -> None:
-        self.in_flight.discard(request)
-        self.request_ended.set()
+    def _answered(self, request: Request) -> None:
+        # Headers count as an answer: a long-lived (streaming, realtime) request must not hold us up.
+        if self._tracked(request):
+            self.in_flight.discard(request)
+            self.activity.set()
 
-    async def requests_done(self, since: set[Request], timeout_s: float) -> None:
-        """Wait until every data request started after `since` was taken has ended. Raises TimeoutError."""
+    async def quiet(self, quiet_s: float, deadline: float) -> bool:
+        """Wait until no platform data request is pending and none started or was answered for
+        `quiet_s` (a value loaded late, a debounced save). False if that did not happen by `deadline`."""
         loop = asyncio.get_running_loop()
-        deadline = loop.time() + timeout_s
-        while self.in_flight - since:
-            self.request_ended.clear()
-            await asyncio.wait_for(self.request_ended.wait(), max(deadline - loop.time(), 0))
+        while True:
+            remaining = deadline - loop.time()
+            if remaining <= 0:
+                return False
+            self.activity.clear()
+            window = remaining if self.in_flight else min(quiet_s, remaining)
+            try:
+                await asyncio.wait_for(self.activity.wait(), window)
+            except asyncio.TimeoutError:
+                if not self.in_flight and window >= quiet_s:
+                    return True
 
     async def close(self) -> None:
         if self.mapped is not None:
@@ -157,8 +176,17 @@ class _Run:
             status = await self.goto(url)
         return status
 
+    @property
+    def rules(self) -> list[Recognition]:
+        """The flow's page states, and last: a page showing the setting's own heading is signed in,
+        whatever else it shows or lacks (a settings app without the main navigation, say)."""
+        own_page = Recognition(
+            state=PageState.SIGNED_IN, reason="the setting's page", when=[Signal(heading=self.setting.title)]
+        )
+        return [*self.flow.recognise, own_page]
+
     async def recognise(self, ignore: tuple[PageState, ...] = ()) -> Recognition:
-        found = await wait_for_state(self.page, self.flow.recognise, self.options.timeout_s, ignore=ignore)
+        found = await wait_for_state(self.page, self.rules, self.options.timeout_s, ignore=ignore)
         if found is None:
             raise Stop(Outcome.FAILED, f"the page at {self.page.url} is not one the flow recognises")
         return found
@@ -215,7 +243,7 @@ class _Run:
         self.notify(f"{state.reason}. Complete it in the browser window (waiting up to {minutes:g} min).")
         # A person may clear one challenge only to meet the next (CAPTCHA, then PIN): keep waiting.
         resolvable = tuple(s for s in PageState if s.person_can_resolve)
-        found = await wait_for_state(self.page, self.flow.recognise, self.options.human_timeout_s, ignore=resolvable)
+        found = await wait_for_state(self.page, self.rules, self.options.human_timeout_s, ignore=resolvable)
         if found is None or found.state is not PageState.SIGNED_IN:
             why = "nobody completed it in time" if found is None else found.reason
             raise Stop(Outcome.NEEDS_ATTENTION, f"{state.reason}; {why}", shot="attention")
@@ -244,6 +272,8 @@ class _Run:
             await find(self.page, heading, self.options.timeout_s)
         except NotFound:
             return False
+        except Ambiguous:
+            pass  # the title shown twice (page and section headings): present is all that matters here
         return True
 
     async def reach_setting(self) -> None:
@@ -285,21 +315,22 @@ class _Run:
         shared = raw if self.setting.control.shared_when == "checked" else not raw
         return State.ON if shared else State.OFF
 
-    async def settle(self, control: Locator, since: set[Request], timeout_s: float) -> bool:
+    async def settle(self, control: Locator, timeout_s: float) -> bool:
         """Wait until the page has finished what it was doing with the control: the control usable
-        (not disabled, not aria-busy) and the platform's data requests started after `since` ended.
-        False when that did not happen in time."""
+        (not disabled, not aria-busy) and the platform's data requests quiet for the flow's quiet
+        period. False when that did not happen within `timeout_s`."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout_s
         try:
             await asyncio.wait_for(control.evaluate(_UNTIL_USABLE), timeout_s)
-            await self.session.requests_done(since, timeout_s)
         except (PlaywrightError, asyncio.TimeoutError):
             return False
-        return True
+        return await self.session.quiet(self.setting.quiet_ms / 1000, deadline)
 
     async def read_settled(self, control: Locator, shot: str) -> State:
         """Read a state that can be trusted: after the page settled, screenshot it, read it again;
         a value that changed meanwhile (a placeholder replaced by the real one) is not trusted."""
-        if not await self.settle(control, set(), self.options.timeout_s):
+        if not await self.settle(control, self.options.timeout_s):
             raise Stop(Outcome.FAILED, f"the page kept loading the setting; {self.untouched}", shot="unsettled")
         first = await self.read(control)
         await self.shot(shot)
@@ -317,10 +348,16 @@ class _Run:
         """Click once and wait for the page to confirm. Returns the state the page then shows and
         whether it confirmed in time. Never clicks a second time, whatever it reads."""
         self.status("switching off")
-        since = set(self.session.in_flight)
         self.clicked = True  # before the click: a click that errors may still have landed
-        await control.click()
-        confirmed = await self.settle(control, since, self.setting.after_change.settle_timeout_s)
+        try:
+            await control.click(trial=True, timeout=_ACTIONABLE_MS)
+        except PlaywrightError:
+            # Covered by its own label or a styled track, as LinkedIn's toggles are: the one control
+            # is clicked by script instead (once; the trial above clicked nothing).
+            await control.dispatch_event("click")
+        else:
+            await control.click()
+        confirmed = await self.settle(control, self.setting.after_change.settle_timeout_s)
         return await self.read(control), confirmed
 
     async def reload_and_read(self) -> State:
@@ -386,10 +423,16 @@ async def run_setting(
         return result(after, Outcome.FAILED, verified=True, reason=why)
     except Stop as stop:
         await _try_shot(run, stop.shot)
-        return result(stop.state, stop.outcome, reason=stop.reason)
+        return result(stop.state, stop.outcome, reason=_after_click(run, stop.reason))
     except Exception as exc:  # noqa: BLE001 - one account's surprise must not end the run
         await _try_shot(run, "error")
-        return result(State.UNKNOWN, Outcome.FAILED, reason=f"unexpected error: {first_line(exc)}")
+        reason = _after_click(run, f"unexpected error: {first_line(exc)}")
+        return result(State.UNKNOWN, Outcome.FAILED, reason=reason)
+
+
+def _after_click(run: _Run, reason: str) -> str:
+    """A stop after the click must say so: the person then knows the setting may have changed."""
+    return reason if not run.clicked or "clicked" in reason else f"{reason}; {run.untouched}"
 
 
 async def _try_shot(run: _Run, step: str) -> None:

@@ -193,11 +193,11 @@ class PageState(str, Enum):
 class Signal(Strict):
     """One way to recognise a page. Every condition given must hold."""
 
-    url: str | None = Field(None, description="substring of the page URL")
-    selector: str | None = Field(None, description="a visible element matching this CSS exists")
-    heading: Texts | None = Field(None, description="text contained in a visible h1")
-    title: Texts | None = Field(None, description="text contained in the document title")
-    alert: Texts | None = Field(None, description="text contained in a visible role=alert element")
+    url: str | None = Field(default=None, description="substring of the page URL")
+    selector: str | None = Field(default=None, description="a visible element matching this CSS exists")
+    heading: Texts | None = Field(default=None, description="text contained in a visible h1")
+    title: Texts | None = Field(default=None, description="text contained in the document title")
+    alert: Texts | None = Field(default=None, description="text contained in a visible role=alert element")
 
     @model_validator(mode="after")
     def _not_empty(self) -> Signal:
@@ -276,6 +276,13 @@ class Setting(Strict):
     url: str = Field(description="the real deep link")
     menu: MenuPath
     control: Control
+    quiet_ms: int = Field(
+        default=500,
+        ge=0,
+        le=10_000,
+        description="how long the platform's data requests must stay quiet before a reading is trusted "
+        "(covers values loaded after the page and saves sent after a debounce)",
+    )
     after_change: AfterChange = Field(default_factory=AfterChange)
 
     @field_validator("id")
