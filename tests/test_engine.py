@@ -114,7 +114,12 @@ async def test_layout_changed_fails_without_clicking(runner: Any, sandbox: Sandb
 
 @pytest.mark.parametrize(
     ("username", "words"),
-    [("pat@example.com", "verification code"), ("casey@example.com", "CAPTCHA"), ("rita@example.com", "restricted")],
+    [
+        ("pat@example.com", "verification code"),
+        ("casey@example.com", "CAPTCHA"),
+        ("rita@example.com", "restricted"),
+        ("abe@example.com", "approve the sign-in in the LinkedIn app"),
+    ],
 )
 async def test_challenges_need_attention_quickly_when_nobody_is_there(
     runner: Any, sandbox: Sandbox, evidence: RunEvidence, username: str, words: str
@@ -290,3 +295,31 @@ async def test_pages_the_site_opens_itself_are_closed_while_mapping(runner: Any,
     popup = await opened.value
     await popup.wait_for_event("close")
     assert session.context.pages == [session.page]
+
+
+@pytest.mark.parametrize(
+    ("username", "shows"),
+    [
+        ("nora@example.com", "switch covered by its label, as LinkedIn's toggles are"),
+        ("uma@example.com", "placeholder Off with no busy marker, real value (On) loaded after the page"),
+        ("dev@example.com", "save sent 400 ms after the change (debounce)"),
+        ("rem@example.com", "a 'Remember me on this browser?' prompt after signing in"),
+    ],
+)
+async def test_page_behaviours_that_still_switch_off(
+    runner: Any, sandbox: Sandbox, evidence: RunEvidence, username: str, shows: str
+) -> None:
+    (checked,) = await runner.run(Mode.CHECK, [target(username)], evidence)
+    assert (checked.outcome, checked.state) == (Outcome.CHECKED, State.ON), shows
+    (result,) = await runner.run(Mode.OFF, [target(username)], evidence)
+    assert (result.outcome, result.state, result.verified) == (Outcome.SWITCHED_OFF, State.OFF, True), shows
+    assert [(w["key"], w["requested"]) for w in writes(sandbox, username)] == [(KEY, False)]
+    assert sandbox.account(username)["settings"][KEY] is False
+
+
+async def test_refused_change_is_reported_and_not_retried(runner: Any, sandbox: Sandbox, evidence: RunEvidence) -> None:
+    result = await run(runner, Mode.OFF, "ray@example.com", evidence)
+    assert (result.outcome, result.state, result.verified) == (Outcome.FAILED, State.ON, True)
+    assert result.reason and "refused" in result.reason
+    assert len(writes(sandbox, "ray@example.com")) == 1
+    assert sandbox.account("ray@example.com")["settings"][KEY] is True

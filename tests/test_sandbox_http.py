@@ -12,6 +12,8 @@ import httpx
 import pytest
 
 from optout.sandbox import DEMO_ACCOUNTS, Expectation, SandboxServer, accounts_for
+from optout.sandbox.accounts import VARIANTS
+from optout.sandbox.linkedin_text import texts
 
 MAPPED = {"X-Forwarded-Host": "www.linkedin.com", "X-Forwarded-Proto": "https"}
 LOGIN_SUBMIT = "/checkpoint/lg/login-submit"
@@ -80,6 +82,17 @@ class Browser:
 
     def read(self, api: str = AI_API) -> httpx.Response:
         return self.get(api, headers={"csrf-token": self.cookies["JSESSIONID"]})
+
+
+def body(page: str) -> str:
+    """The page's markup without the shared styles in its head."""
+    return page[page.index("<body>") :]
+
+
+def timed_read(browser: Browser) -> tuple[float, httpx.Response]:
+    started = time.monotonic()
+    response = browser.read()
+    return time.monotonic() - started, response
 
 
 def set_cookie(response: httpx.Response, name: str) -> str:
@@ -345,6 +358,133 @@ def test_hydrating_variant_renders_a_busy_placeholder_on_and_answers_the_read_sl
     assert plain and "aria-busy" not in plain.group(0) and "disabled" not in plain.group(0)
 
 
+def test_covered_variant_puts_an_empty_label_over_the_real_switch(server: SandboxServer) -> None:
+    browser = Browser(server)
+    browser.sign_in("nora@example.com")
+    page = browser.get(AI_PAGE).text
+    switch = AI_SWITCH.search(page)
+    assert switch and " checked" in switch.group(0) and 'class="artdeco-toggle__button"' in switch.group(0)
+    toggle_id = re.search(r'id="(adToggle_ember\d+)"', switch.group(0))
+    assert toggle_id
+    assert '<div class="artdeco-toggle artdeco-toggle--32dp artdeco-toggle--default artdeco-toggle--toggled">' in page
+    label = re.search(rf'<label class="artdeco-toggle__label" for="{toggle_id.group(1)}"[^>]*>(.*?)</label>', page)
+    # No text of its own, so the accessible name stays the one aria-labelledby points at.
+    assert label and re.sub(r"<[^>]*>", "", label.group(1)).strip() == ""
+    assert 'aria-hidden="true"' in label.group(1)
+    assert '<span id="allowDataForGenerativeAI" class="setting-switch__label">' in page
+    assert ".artdeco-toggle__label{position:absolute;inset:0;z-index:1;" in page
+    assert switch.end() < label.start()  # the label comes later, so it paints over the input
+    assert browser.write(False).json() == {"value": False}
+    assert account_state(server, "nora@example.com")["settings"]["allowDataForGenerativeAI"] is False
+    alice = Browser(server)
+    alice.sign_in("alice@example.com")
+    assert '<div class="artdeco-toggle' not in alice.get(AI_PAGE).text
+
+
+def test_unmarked_placeholder_variant_renders_a_plain_off_and_only_its_read_is_slow(server: SandboxServer) -> None:
+    browser = Browser(server)
+    browser.sign_in("uma@example.com")
+    page = browser.get(AI_PAGE).text
+    switch = AI_SWITCH.search(page)
+    assert switch and " checked" not in switch.group(0)
+    assert "aria-busy" not in switch.group(0) and "disabled" not in switch.group(0)
+    assert 'data-hydrate-after-load="300"' in switch.group(0) and "data-hydrate " not in switch.group(0)
+    assert '<span class="setting-switch__text" aria-hidden="true" data-toggled="false">Off</span>' in page
+    assert account_state(server, "uma@example.com")["settings"]["allowDataForGenerativeAI"] is True
+    elapsed, response = timed_read(browser)
+    assert response.json() == {"value": True}
+    assert 0.25 <= elapsed < 0.75
+    for username in ("nora@example.com", "dev@example.com", "ray@example.com", "alice@example.com"):
+        other = Browser(server)
+        other.sign_in(username)
+        plain = AI_SWITCH.search(other.get(AI_PAGE).text)
+        assert plain and "data-hydrate" not in plain.group(0)
+        elapsed, response = timed_read(other)
+        assert response.json() == {"value": True} and elapsed < 0.25, username
+
+
+def test_debounced_variant_delays_the_save_in_the_page_and_stores_it_normally(server: SandboxServer) -> None:
+    browser = Browser(server)
+    browser.sign_in("dev@example.com")
+    page = browser.get(AI_PAGE).text
+    assert "var saveDelay = 400;" in page
+    switch = AI_SWITCH.search(page)
+    assert switch and " checked" in switch.group(0) and "disabled" not in switch.group(0)
+    assert browser.write(False).json() == {"value": False}
+    state = account_state(server, "dev@example.com")
+    assert state["settings"]["allowDataForGenerativeAI"] is False and len(state["writes"]) == 1
+    alice = Browser(server)
+    alice.sign_in("alice@example.com")
+    assert "var saveDelay = 0;" in alice.get(AI_PAGE).text
+
+
+def test_refused_variant_records_the_write_but_answers_and_keeps_on(server: SandboxServer) -> None:
+    browser = Browser(server)
+    browser.sign_in("ray@example.com")
+    started = time.monotonic()
+    response = browser.write(False)
+    assert response.status_code == 200 and response.json() == {"value": True}
+    assert time.monotonic() - started < 0.5
+    state = account_state(server, "ray@example.com")
+    assert state["settings"]["allowDataForGenerativeAI"] is True
+    [write] = state["writes"]
+    assert write["key"] == "allowDataForGenerativeAI" and write["requested"] is False and write["stored"] is True
+    switch = AI_SWITCH.search(browser.get(AI_PAGE).text)
+    assert switch and " checked" in switch.group(0)
+    assert browser.read().json() == {"value": True}
+
+
+def test_app_approval_variant_waits_on_a_checkpoint_with_no_way_past(server: SandboxServer) -> None:
+    browser = Browser(server)
+    response = browser.submit_login("abe@example.com", "abe-demo-pass")
+    assert response.status_code == 303 and "li_at" not in browser.cookies
+    location = response.headers["location"]
+    assert re.fullmatch(r"/checkpoint/challenge/AgH[\w-]+\?ut=[\w-]+", location)
+    page = browser.get(location)
+    assert page.status_code == 200
+    text = html.unescape(body(page.text))
+    assert "<h1>Check your LinkedIn app</h1>" in text
+    assert (
+        "We sent a notification to your signed in devices. "
+        "Open your LinkedIn app and tap Yes, it's me to verify it's you." in text
+    )
+    assert "<input" not in text and "<form" not in text and 'id="global-nav"' not in text
+    assert "captcha" not in text.lower() and "verification code" not in text.lower()
+    assert browser.get(location).status_code == 200 and "li_at" not in browser.cookies
+    assert browser.get("/feed/").headers["location"].startswith("/authwall")
+    assert browser.get("/checkpoint/challenge/AgHnoSuchChallenge").headers["location"] == "/login"
+    assert texts("fr")["app_heading"] == "Consultez votre application LinkedIn"
+    assert account_state(server, "abe@example.com")["password_submissions"] == 1
+
+
+def test_remember_me_variant_signs_in_but_answers_the_submit_with_a_prompt(server: SandboxServer) -> None:
+    alice = Browser(server)
+    normal = set_cookie(alice.submit_login("alice@example.com", "alice-demo-pass"), "li_at")
+    browser = Browser(server)
+    response = browser.submit_login("rem@example.com", "rem-demo-pass")
+    assert response.status_code == 200 and response.url.path.endswith(LOGIN_SUBMIT)
+    li_at = set_cookie(response, "li_at")
+    # Same attributes as a normal sign-in's cookie; only the token differs.
+    assert li_at.split(";", 1)[1] == normal.split(";", 1)[1]
+    assert len(browser.cookies["li_at"]) > 10 and browser.cookies["liap"] == "true"
+    page = html.unescape(body(response.text))
+    assert '<form id="remember-me-prompt__form-primary" method="post"' in page
+    assert "<h1>Remember me on this browser?</h1>" in page
+    assert ">Remember me</button>" in page and ">Not now</button>" in page
+    assert 'id="global-nav"' not in page and "global-nav__" not in page
+    action = re.search(r'<form id="remember-me-prompt__form-primary" method="post" action="([^"]+)"', page)
+    assert action and action.group(1) == "/checkpoint/lg/remember-me-submit"
+    for choice in ("true", "false"):
+        answer = browser.post(
+            action.group(1), data={"csrfToken": browser.cookies["JSESSIONID"], "rememberMeOptIn": choice}
+        )
+        assert answer.status_code == 303 and answer.headers["location"] == "https://www.linkedin.com/feed/"
+    assert browser.post(action.group(1), data={"csrfToken": "ajax:1"}).status_code == 403
+    assert browser.get("/feed/").status_code == 200
+    assert AI_SWITCH.search(browser.get(AI_PAGE).text)
+    assert Browser(server).post(action.group(1)).headers["location"] == "/login"
+
+
 def test_state_lists_every_account_and_reset_restores_defaults(server: SandboxServer) -> None:
     state = httpx.get(f"{server.base_url}/__sandbox__/state").json()
     assert set(state["linkedin"]) == {a.username for a in accounts_for("linkedin")}
@@ -388,11 +528,47 @@ def test_direct_access_keeps_the_mount_prefix(server: SandboxServer) -> None:
 
 
 def test_demo_accounts_table() -> None:
-    assert len(DEMO_ACCOUNTS) == 12
+    assert len(DEMO_ACCOUNTS) == 18
     names = [a.username for a in DEMO_ACCOUNTS]
     assert names.index("hana@example.com") == names.index("olivia@example.com") + 1
     assert [a.username for a in DEMO_ACCOUNTS if a.demo_password != a.password] == ["wes@example.com"]
     assert {a.variant for a in DEMO_ACCOUNTS} >= {"pin", "captcha", "restricted", "sticky", "moved"}
+
+
+def test_every_variant_has_an_account() -> None:
+    assert {a.variant for a in DEMO_ACCOUNTS} == VARIANTS
+
+
+def test_new_variant_accounts_sit_between_hana_and_lou_with_their_expectations() -> None:
+    names = [a.username for a in DEMO_ACCOUNTS]
+    added = names[names.index("hana@example.com") + 1 : names.index("lou@example.com")][-6:]
+    assert added == [
+        "nora@example.com",
+        "uma@example.com",
+        "dev@example.com",
+        "ray@example.com",
+        "abe@example.com",
+        "rem@example.com",
+    ]
+    on = Expectation(outcome="checked", state="on")
+    switched = Expectation(outcome="switched_off", state="off", verified=True)
+    app = Expectation(outcome="needs_attention", state="unknown", reason="app")
+    expected = {
+        "covered": (on, switched),
+        "unmarked_placeholder": (on, switched),
+        "debounced": (on, switched),
+        "refused": (on, Expectation(outcome="failed", state="on", verified=True, reason="refused")),
+        "app_approval": (app, app),
+        "remember_me": (on, switched),
+    }
+    for username in added:
+        account = next(a for a in DEMO_ACCOUNTS if a.username == username)
+        name = username.split("@")[0]
+        password = f"{name}-demo-pass"
+        assert (account.language, account.password, account.demo_password) == ("en", password, password)
+        assert (account.expect_check, account.expect_off) == expected.pop(account.variant), username
+        assert account.description
+    assert not expected
 
 
 def test_every_account_expects_a_verification_or_a_reason() -> None:

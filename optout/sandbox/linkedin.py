@@ -48,6 +48,13 @@ CSRF_COOKIE = "JSESSIONID"
 LATE_API_DELAY_SECONDS = 0.8
 #: The `hydrating` variant's server takes this long to tell its page the stored value.
 HYDRATE_API_DELAY_SECONDS = 0.8
+#: The `unmarked_placeholder` variant's server takes this long to answer the same read...
+UNMARKED_API_DELAY_SECONDS = 0.3
+#: ...which its page only starts this long after `load`.
+UNMARKED_HYDRATE_AFTER_LOAD_MS = 300
+#: The `debounced` variant's page sends the save this long after the change.
+DEBOUNCED_SAVE_DELAY_MS = 400
+_READ_DELAY_SECONDS = {"hydrating": HYDRATE_API_DELAY_SECONDS, "unmarked_placeholder": UNMARKED_API_DELAY_SECONDS}
 _AUTH_MAX_AGE = 30 * 24 * 3600
 _JSESSIONID = re.compile(r"^ajax:\d{19}$")
 
@@ -95,7 +102,10 @@ class LinkedInSite:
             Route("/login", self.login_page),
             Route("/uas/login", self.login_page),
             Route("/checkpoint/lg/login-submit", self.login_submit, methods=["POST"]),
+            Route("/checkpoint/lg/remember-me-submit", self.remember_me_submit, methods=["POST"]),
+            # Before the app challenge's catch-all id, so that "verify" stays the PIN page.
             Route("/checkpoint/challenge/verify", self.pin_challenge, methods=["GET", "POST"]),
+            Route("/checkpoint/challenge/{challenge_id}", self.app_challenge),
             Route("/checkpoint/challengesV2/{challenge_id}", self.captcha_page),
             Route("/checkpoint/rp/restricted", self.restricted_page),
             Route("/authwall", self.authwall),
@@ -161,12 +171,15 @@ class LinkedInSite:
         target = quote(visit.site.link(original), safe="")
         return see_other(visit.site.link(f"/authwall?sessionRedirect={target}"))
 
-    def _sign_in(self, visit: Visit, account: DemoAccount) -> Response:
+    def _open_session(self, response: Response, visit: Visit, account: DemoAccount) -> None:
         token = self.state.open_session(PLATFORM, account.username)
-        # Absolute on purpose when mapped: the real site redirects to another full URL.
-        response = see_other(visit.site.absolute("/feed/"))
         set_cookie(response, visit.site, AUTH_COOKIE, token, http_only=True, max_age=_AUTH_MAX_AGE)
         set_cookie(response, visit.site, "liap", "true", http_only=False, max_age=_AUTH_MAX_AGE)
+
+    def _sign_in(self, visit: Visit, account: DemoAccount) -> Response:
+        # Absolute on purpose when mapped: the real site redirects to another full URL.
+        response = see_other(visit.site.absolute("/feed/"))
+        self._open_session(response, visit, account)
         if visit.csrf_is_new:
             set_cookie(response, visit.site, CSRF_COOKIE, visit.csrf, http_only=False)
         return response
@@ -226,7 +239,27 @@ class LinkedInSite:
             return see_other(visit.site.link(f"/checkpoint/challengesV2/{challenge}"))
         if account.variant == "restricted":
             return see_other(visit.site.link("/checkpoint/rp/restricted"))
+        if account.variant == "app_approval":
+            challenge = self.state.open_challenge(PLATFORM, account.username, "app", prefix="AgH")
+            ut = secrets.token_urlsafe(16)
+            return see_other(visit.site.link(f"/checkpoint/challenge/{challenge}?ut={ut}"))
+        if account.variant == "remember_me":
+            # Already signed in (li_at is set), yet answered in place: the URL stays on login-submit.
+            context = {"account": None, "csrf_token": visit.csrf}
+            response = self._page(visit, "remember_me", account.language, context)
+            self._open_session(response, visit, account)
+            return response
         return self._sign_in(visit, account)
+
+    async def remember_me_submit(self, request: Request) -> Response:
+        visit = self._visit(request)
+        if visit.account is None:
+            return see_other(visit.site.link("/login"))
+        form = await form_fields(request)
+        if visit.csrf_is_new or form.get("csrfToken") != visit.csrf:
+            return self._csrf_failed(visit, visit.account.language)
+        # Either answer goes on to the feed: the sandbox keeps no per-browser memory.
+        return see_other(visit.site.absolute("/feed/"))
 
     async def pin_challenge(self, request: Request) -> Response:
         visit = self._visit(request)
@@ -260,6 +293,15 @@ class LinkedInSite:
         language = account.language if account else self._language(visit, request)
         # Nothing on this page leads anywhere: a CAPTCHA is for a person.
         return self._page(visit, "captcha", language)
+
+    async def app_challenge(self, request: Request) -> Response:
+        visit = self._visit(request)
+        challenge = self.state.challenge(PLATFORM, request.path_params["challenge_id"], "app")
+        account = find_account(PLATFORM, challenge.username) if challenge else None
+        if account is None:
+            return see_other(visit.site.link("/login"))
+        # Only a tap in the phone app would go on, and the sandbox has no app: nothing here leads anywhere.
+        return self._page(visit, "app_approval", account.language)
 
     async def restricted_page(self, request: Request) -> Response:
         visit = self._visit(request)
@@ -336,6 +378,7 @@ class LinkedInSite:
             "back_href": CATEGORY_PREFIX + PARENT_CATEGORY.get(slug, "privacy"),
             "api_base": visit.site.link(API_PREFIX),
             "late": False,
+            "save_delay_ms": 0,
             "notice": "",
             "switches": [],
         }
@@ -370,12 +413,26 @@ class LinkedInSite:
         if account.variant == "hydrating":
             # Like a single-page app's first paint: a placeholder On until the script loads the truth.
             switch = Switch(AI_KEY, t["ai_switch"], t["ai_description"], checked=True, hydrating=True)
+        elif account.variant == "unmarked_placeholder":
+            # The same, but the placeholder (Off) looks final: nothing busy, nothing disabled.
+            switch = Switch(
+                AI_KEY,
+                t["ai_switch"],
+                t["ai_description"],
+                checked=False,
+                late_hydration_ms=UNMARKED_HYDRATE_AFTER_LOAD_MS,
+            )
+        elif account.variant == "covered":
+            # Ember ids change on every render, so nothing may rely on this one.
+            toggle_id = f"adToggle_ember{100 + secrets.randbelow(900)}"
+            switch = Switch(AI_KEY, t["ai_switch"], t["ai_description"], settings[AI_KEY], toggle_id=toggle_id)
         else:
             switch = Switch(AI_KEY, t["ai_switch"], t["ai_description"], settings[AI_KEY])
         return {
             "title": t["ai_title"],
             "question": t["ai_question"],
             "late": account.variant == "late",
+            "save_delay_ms": DEBOUNCED_SAVE_DELAY_MS if account.variant == "debounced" else 0,
             "switches": [switch],
         }
 
@@ -397,8 +454,9 @@ class LinkedInSite:
         if isinstance(call, Response):
             return call
         account, key = call
-        if account.variant == "hydrating":
-            await asyncio.sleep(HYDRATE_API_DELAY_SECONDS)
+        delay = _READ_DELAY_SECONDS.get(account.variant)
+        if delay:
+            await asyncio.sleep(delay)
         # Read after the delay: the answer is the stored value when it is sent.
         return JSONResponse({"value": self.state.setting(PLATFORM, account.username, key)})
 
@@ -416,6 +474,8 @@ class LinkedInSite:
         if account.variant == "late":
             await asyncio.sleep(LATE_API_DELAY_SECONDS)
         sticky = account.variant == "sticky"
-        stored = self.state.write(PLATFORM, account.username, key, requested, store=not sticky)
-        # The sticky server pretends to accept the change; a reload shows the truth.
+        refused = account.variant == "refused"
+        stored = self.state.write(PLATFORM, account.username, key, requested, store=not (sticky or refused))
+        # The sticky server pretends to accept the change and only a reload shows the truth;
+        # the refusing one answers with the kept value, so the page snaps the switch back.
         return JSONResponse({"value": requested if sticky else stored})

@@ -84,7 +84,9 @@ class Switch:
     """One `role=switch` checkbox as rendered on a settings page.
 
     A `hydrating` switch renders `checked` as a placeholder, busy and disabled, until the
-    page's script has fetched the stored value.
+    page's script has fetched the stored value. With `late_hydration_ms` the placeholder is
+    not marked at all: the script fetches the stored value that long after `load`.
+    With `toggle_id` the input is drawn as an artdeco toggle, under a label with that `for`.
     """
 
     key: str
@@ -92,6 +94,8 @@ class Switch:
     description: str
     checked: bool
     hydrating: bool = False
+    late_hydration_ms: int = 0
+    toggle_id: str | None = None
 
 
 def default_settings(account: DemoAccount) -> dict[str, bool]:

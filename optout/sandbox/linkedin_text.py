@@ -44,6 +44,18 @@ EN: Final[dict[str, str]] = {
     "captcha_frame_title": "Captcha",
     "captcha_box": "I'm not a robot",
     "captcha_hold": "Press and hold",
+    "app_title": "Check your LinkedIn app | LinkedIn",
+    "app_heading": "Check your LinkedIn app",
+    "app_text": (
+        "We sent a notification to your signed in devices. "
+        "Open your LinkedIn app and tap Yes, it's me to verify it's you."
+    ),
+    "app_waiting": "Waiting for your approval…",
+    "remember_title": "LinkedIn",
+    "remember_heading": "Remember me on this browser?",
+    "remember_text": "Sign in faster next time on this browser. Don't use this on a shared or public device.",
+    "remember_yes": "Remember me",
+    "remember_no": "Not now",
     "restricted_title": "Account restricted | LinkedIn",
     "restricted_heading": "Your account has been restricted",
     "restricted_text": (
@@ -189,6 +201,21 @@ FR: Final[dict[str, str]] = {
     "captcha_frame_title": "Captcha",
     "captcha_box": "Je ne suis pas un robot",
     "captcha_hold": "Appuyez de manière prolongée",
+    "app_title": "Consultez votre application LinkedIn | LinkedIn",
+    "app_heading": "Consultez votre application LinkedIn",
+    "app_text": (
+        "Nous avons envoyé une notification à vos appareils connectés. Ouvrez votre application LinkedIn "
+        "et appuyez sur Oui, c'est moi pour confirmer qu'il s'agit bien de vous."
+    ),
+    "app_waiting": "En attente de votre approbation…",
+    "remember_title": "LinkedIn",
+    "remember_heading": "Se souvenir de moi sur ce navigateur ?",
+    "remember_text": (
+        "Connectez-vous plus rapidement la prochaine fois sur ce navigateur. "
+        "N'utilisez pas cette option sur un appareil partagé ou public."
+    ),
+    "remember_yes": "Se souvenir de moi",
+    "remember_no": "Pas maintenant",
     "restricted_title": "Compte restreint | LinkedIn",
     "restricted_heading": "Votre compte a été restreint",
     "restricted_text": (

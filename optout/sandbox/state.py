@@ -130,9 +130,10 @@ class SandboxState:
             with self._lock:
                 self._sessions[platform].pop(token, None)
 
-    def open_challenge(self, platform: str, username: str, kind: str) -> str:
+    def open_challenge(self, platform: str, username: str, kind: str, *, prefix: str = "AQH") -> str:
         """A short-lived id standing for a sign-in paused at a checkpoint."""
-        challenge_id = "AQH" + secrets.token_urlsafe(24)
+        # The prefix mimics the real ids of each kind of checkpoint; the rest is random.
+        challenge_id = prefix + secrets.token_urlsafe(24)
         expires = time.monotonic() + CHALLENGE_TTL_SECONDS
         with self._lock:
             self._challenges[platform][challenge_id] = Challenge(username, kind, expires)
