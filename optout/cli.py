@@ -13,6 +13,7 @@ from typing import Annotated, NoReturn
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.status import Status
 from rich.table import Table
 
@@ -271,13 +272,13 @@ class ConsoleReporter:
             self._status.update(text)
 
     def alert(self, text: str) -> None:
-        self.console.print(f"[bold yellow]![/] {text}")
+        self.console.print(f"[bold yellow]![/] {escape(text)}")
 
     def result(self, result: Result) -> None:
         mark = {"failed": "[red]✗[/]", "needs_attention": "[yellow]![/]"}.get(result.outcome.value, "[green]✓[/]")
         verified = ", verified after reload" if result.verified else ""
-        line = f"{mark} {result.platform} {result.account}: {result.outcome.value} (state {result.state.value}"
-        self.console.print(f"{line}{verified})" + (f" — {result.reason}" if result.reason else ""))
+        line = f"{mark} {result.platform} {escape(result.account)}: {result.outcome.value} (state {result.state.value}"
+        self.console.print(f"{line}{verified})" + (f" — {escape(result.reason)}" if result.reason else ""))
 
 
 def _selected_targets(names: list[str] | None, account: str | None, flows: dict[str, Flow]) -> list[accounts.Account]:
@@ -374,11 +375,11 @@ def _print_summary(results: list[Result], evidence: RunEvidence) -> None:
         style = colour.get(r.outcome, "green")
         table.add_row(
             r.platform,
-            r.account,
+            escape(r.account),
             r.state.value,
             f"[{style}]{r.outcome.value}[/]",
             "yes" if r.verified else "no",
-            r.reason or "",
+            escape(r.reason or ""),
         )
     err.print(table)
     err.print(f"Evidence: {evidence.directory} (manifest.json lists every file with its SHA-256)")
