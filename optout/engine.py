@@ -9,6 +9,7 @@ page is not what the flow expects; submit a password at most once per account pe
 from __future__ import annotations
 
 import asyncio
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import Enum
@@ -121,11 +122,21 @@ class AccountSession:
 
 
 class Stop(Exception):
-    """Ends one setting's run with an outcome; raised anywhere below `run_setting`."""
+    """Ends one setting's run with an outcome; raised anywhere below `run_setting`. `about_control`:
+    the stop concerns the control itself, so the reason also says whether it had been clicked."""
 
-    def __init__(self, outcome: Outcome, reason: str, state: State = State.UNKNOWN, shot: str = "stopped"):
+    def __init__(
+        self,
+        outcome: Outcome,
+        reason: str,
+        state: State = State.UNKNOWN,
+        shot: str = "stopped",
+        *,
+        about_control: bool = False,
+    ):
         super().__init__(reason)
         self.outcome, self.reason, self.state, self.shot = outcome, reason, state, shot
+        self.about_control = about_control
 
 
 @dataclass
@@ -176,7 +187,7 @@ class _Run:
             status = await self.goto(url)
         return status
 
-    @property
+    @functools.cached_property
     def rules(self) -> list[Recognition]:
         """The flow's page states, and last: a page showing the setting's own heading is signed in,
         whatever else it shows or lacks (a settings app without the main navigation, say)."""
@@ -262,7 +273,7 @@ class _Run:
         try:
             return await find(self.page, target, self.options.timeout_s)
         except (NotFound, Ambiguous) as exc:
-            raise Stop(Outcome.FAILED, f"{where}: {exc}; nothing was clicked") from None
+            raise Stop(Outcome.FAILED, f"{where}: {exc}", about_control=True) from None
 
     async def on_setting_page(self, status: int | None) -> bool:
         if status is not None and status >= 400:
@@ -295,11 +306,12 @@ class _Run:
         except NotFound:
             raise Stop(
                 Outcome.FAILED,
-                f"the page has no {self.setting.control.target.describe()} (layout changed?); {self.untouched}",
+                f"the page has no {self.setting.control.target.describe()} (layout changed?)",
                 shot="no-control",
+                about_control=True,
             ) from None
         except Ambiguous as exc:
-            raise Stop(Outcome.FAILED, f"{exc}; {self.untouched}", shot="ambiguous") from None
+            raise Stop(Outcome.FAILED, str(exc), shot="ambiguous", about_control=True) from None
 
     async def read(self, control: Locator) -> State:
         """The state the control shows now. Fails closed: a control whose state cannot be read is not
@@ -311,7 +323,7 @@ class _Run:
             raise Stop(Outcome.FAILED, f"cannot read the control's state: {first_line(exc)}") from None
         if raw is None:
             source = "a checked property" if how == "checked" else 'aria-checked="true|false"'
-            raise Stop(Outcome.FAILED, f"the control has no {source} to read; {self.untouched}", shot="unreadable")
+            raise Stop(Outcome.FAILED, f"the control has no {source} to read", shot="unreadable", about_control=True)
         shared = raw if self.setting.control.shared_when == "checked" else not raw
         return State.ON if shared else State.OFF
 
@@ -331,14 +343,15 @@ class _Run:
         """Read a state that can be trusted: after the page settled, screenshot it, read it again;
         a value that changed meanwhile (a placeholder replaced by the real one) is not trusted."""
         if not await self.settle(control, self.options.timeout_s):
-            raise Stop(Outcome.FAILED, f"the page kept loading the setting; {self.untouched}", shot="unsettled")
+            raise Stop(Outcome.FAILED, "the page kept loading the setting", shot="unsettled", about_control=True)
         first = await self.read(control)
         await self.shot(shot)
         again = await self.read(control)
         if again is not first:
             raise Stop(
                 Outcome.FAILED,
-                f"the setting changed from {first.value} to {again.value} while being read; {self.untouched}",
+                f"the setting changed from {first.value} to {again.value} while being read",
+                about_control=True,
             )
         return first
 
@@ -423,16 +436,12 @@ async def run_setting(
         return result(after, Outcome.FAILED, verified=True, reason=why)
     except Stop as stop:
         await _try_shot(run, stop.shot)
-        return result(stop.state, stop.outcome, reason=_after_click(run, stop.reason))
+        note = stop.about_control or run.clicked
+        return result(stop.state, stop.outcome, reason=f"{stop.reason}; {run.untouched}" if note else stop.reason)
     except Exception as exc:  # noqa: BLE001 - one account's surprise must not end the run
         await _try_shot(run, "error")
-        reason = _after_click(run, f"unexpected error: {first_line(exc)}")
-        return result(State.UNKNOWN, Outcome.FAILED, reason=reason)
-
-
-def _after_click(run: _Run, reason: str) -> str:
-    """A stop after the click must say so: the person then knows the setting may have changed."""
-    return reason if not run.clicked or "clicked" in reason else f"{reason}; {run.untouched}"
+        reason = f"unexpected error: {first_line(exc)}"
+        return result(State.UNKNOWN, Outcome.FAILED, reason=f"{reason}; {run.untouched}" if run.clicked else reason)
 
 
 async def _try_shot(run: _Run, step: str) -> None:

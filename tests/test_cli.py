@@ -32,8 +32,14 @@ RESULT_KEYS = [
 ]
 
 
+def add_account(
+    cli: Cli, username: str, password: str, platform: str = "linkedin", env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    return cli("accounts", "add", platform, username, "--password-stdin", input=password + "\n", env=env)
+
+
 def add(cli: Cli, username: str, password: str, platform: str = "linkedin") -> None:
-    done = cli("accounts", "add", platform, username, "--password-stdin", input=password + "\n")
+    done = add_account(cli, username, password, platform)
     assert done.returncode == 0, done.stderr
 
 
@@ -76,15 +82,7 @@ def test_accounts_add_list_remove_use_the_keyring(cli: Cli) -> None:
 
 
 def test_no_keyring_backend_is_explained(cli: Cli) -> None:
-    done = cli(
-        "accounts",
-        "add",
-        "linkedin",
-        "a@example.com",
-        "--password-stdin",
-        input="x\n",
-        env={"PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring"},
-    )
+    done = add_account(cli, "a@example.com", "x", env={"PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring"})
     line = one_line_error(done)
     assert "no usable keyring backend" in line and "keyrings.alt" in line
     assert not (cli.home / "config.json").exists()
@@ -222,9 +220,7 @@ def test_broken_config_is_one_line_exit_2_and_left_alone(cli: Cli) -> None:
     config = cli.home / "config.json"
     config.write_text('{"accounts": [{"platform": "linkedin"')
     assert "config.json: unreadable config" in one_line_error(cli("check"))
-    assert "unreadable config" in one_line_error(
-        cli("accounts", "add", "linkedin", "x", "--password-stdin", input="pw\n")
-    )
+    assert "unreadable config" in one_line_error(add_account(cli, "x", "pw"))
     assert config.read_text() == '{"accounts": [{"platform": "linkedin"'
 
 
@@ -240,21 +236,13 @@ def test_missing_flows_dir_is_one_line_exit_2(cli: Cli, tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("username", ["", "  "])
 def test_empty_username_is_refused_before_the_keyring(cli: Cli, username: str) -> None:
-    done = cli("accounts", "add", "linkedin", username, "--password-stdin", input="pw\n")
+    done = add_account(cli, username, "pw")
     assert "empty username" in one_line_error(done)
 
 
 def test_unusable_home_is_refused_before_the_password_is_stored(cli: Cli, tmp_path: Path) -> None:
     not_a_dir = tmp_path / "file"
     not_a_dir.write_text("")
-    done = cli(
-        "accounts",
-        "add",
-        "linkedin",
-        "a@example.com",
-        "--password-stdin",
-        input="pw\n",
-        env={"OPTOUT_HOME": str(not_a_dir / "home")},
-    )
+    done = add_account(cli, "a@example.com", "pw", env={"OPTOUT_HOME": str(not_a_dir / "home")})
     assert "cannot use" in one_line_error(done)
     assert stored_password(cli, "a@example.com") is None
