@@ -13,7 +13,7 @@ from playwright.async_api import Page
 from pydantic import BaseModel, ConfigDict
 
 from optout import __version__
-from optout.results import EvidenceRef, Result, utc_now
+from optout.results import EvidenceRef, Result, utc_now, where
 
 # Masked in every screenshot, whatever the flow says: a filled password must never reach an image.
 SECRET_FIELDS = "input[type=password], input[autocomplete=current-password], input[autocomplete=one-time-code]"
@@ -86,7 +86,7 @@ class RunEvidence:
             EvidenceFile(
                 path=str(path.relative_to(self.directory)),
                 sha256=digest,
-                url=page.url,
+                url=where(page.url),
                 taken_at=utc_now(),
                 platform=platform,
                 account=account,

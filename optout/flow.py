@@ -1,109 +1,31 @@
 """The flow model: the single description of how to sign in to a platform and reach, read and change
 its settings. Flow files (`flows/<platform>.yaml`) are data validated by these models; the engine
 knows nothing about any platform beyond what a flow says.
+
+A flow is a small program in a declarative step language (docs/flows.md). The same generic steps
+serve every phase: `login`, `open` (reach the control), `change` (what turns sharing off), `commit`
+(Done/Save, when the platform needs it) and `verify` (reload, or open again). There is no step that
+waits for a fixed time: every wait is for something the page shows.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal, Union
 from urllib.parse import urlsplit
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-SCHEMA_VERSION = 1
+from optout.aria import AriaRole
+
+SCHEMA_VERSION = 2
 REQUIRED_LOCALES = ("en", "fr")
 _LOCALE = re.compile(r"^[a-z]{2}(-[A-Z]{2})?$")
 _SLUG = re.compile(r"^[a-z][a-z0-9-]*$")
-
-# The ARIA roles Playwright's get_by_role accepts; a typo in a flow fails validation, not a run.
-AriaRole = Literal[
-    "alert",
-    "alertdialog",
-    "application",
-    "article",
-    "banner",
-    "blockquote",
-    "button",
-    "caption",
-    "cell",
-    "checkbox",
-    "code",
-    "columnheader",
-    "combobox",
-    "complementary",
-    "contentinfo",
-    "definition",
-    "deletion",
-    "dialog",
-    "directory",
-    "document",
-    "emphasis",
-    "feed",
-    "figure",
-    "form",
-    "generic",
-    "grid",
-    "gridcell",
-    "group",
-    "heading",
-    "img",
-    "insertion",
-    "link",
-    "list",
-    "listbox",
-    "listitem",
-    "log",
-    "main",
-    "marquee",
-    "math",
-    "menu",
-    "menubar",
-    "menuitem",
-    "menuitemcheckbox",
-    "menuitemradio",
-    "meter",
-    "navigation",
-    "none",
-    "note",
-    "option",
-    "paragraph",
-    "presentation",
-    "progressbar",
-    "radio",
-    "radiogroup",
-    "region",
-    "row",
-    "rowgroup",
-    "rowheader",
-    "scrollbar",
-    "search",
-    "searchbox",
-    "separator",
-    "slider",
-    "spinbutton",
-    "status",
-    "strong",
-    "subscript",
-    "superscript",
-    "switch",
-    "tab",
-    "table",
-    "tablist",
-    "tabpanel",
-    "term",
-    "textbox",
-    "time",
-    "timer",
-    "toolbar",
-    "tooltip",
-    "tree",
-    "treegrid",
-    "treeitem",
-]
 
 
 class Strict(BaseModel):
@@ -111,7 +33,7 @@ class Strict(BaseModel):
 
 
 def _as_list(value: object) -> object:
-    return [value] if isinstance(value, str) else value
+    return [value] if isinstance(value, (str, dict)) else value
 
 
 class Texts(Strict):
@@ -144,33 +66,54 @@ class Texts(Strict):
         return [t for texts in self.by_locale.values() for t in texts]
 
 
+# Hooks that break with every build: CSS classes (hashed, atomic, utility), position in the tree, and
+# framework-generated ids. A target may name only what the platform keeps stable for its own tests
+# and for assistive technology (ids, data-testid, name, autocomplete, aria-* and role attributes).
+_UNSTABLE_SELECTOR = re.compile(r"\.[A-Za-z_-]|:nth-|:first-child|:last-child|#(?:ember|radix-)|«")
+_BRACKETED = re.compile(r"\[[^\]]*\]|\"[^\"]*\"|'[^']*'")
+
+
+def _unstable_part(selector: str) -> str | None:
+    match = _UNSTABLE_SELECTOR.search(_BRACKETED.sub("[]", selector))
+    return match.group(0) if match else None
+
+
 class Target(Strict):
     """How to find one element the way a person sees it.
 
     Tried in order: ARIA role plus accessible name, then the visible label of a form field, then a
-    stable hook the platform ships (`selector`, e.g. an id or `autocomplete` attribute). Never a
-    generated class name.
+    stable hook the platform ships (`selector`: an id, `data-testid`, `name` or `autocomplete`). Never
+    a generated class name or a position. `within` scopes the search to a region found first (a
+    dialog, a section, a heading's group).
     """
 
     role: AriaRole | None = None
     name: Texts | None = None
     label: Texts | None = None
     selector: str | None = None
+    within: Target | None = None
 
     @model_validator(mode="after")
     def _check(self) -> Target:
         if (self.role is None) != (self.name is None):
             raise ValueError("'role' and 'name' go together")
         if self.role is None and self.label is None and self.selector is None:
-            raise ValueError("a target needs role+name, label or selector")
+            raise ValueError("a target needs role+name, label or a stable selector")
+        if self.selector is not None and (part := _unstable_part(self.selector)) is not None:
+            raise ValueError(
+                f"selector {self.selector!r} relies on {part!r}, which changes with every build: "
+                "use role+name, a label, or a stable hook (id, data-testid, name, autocomplete)"
+            )
         return self
 
     def describe(self) -> str:
         if self.role and self.name:
-            return f'{self.role} "{self.name.all()[0]}"'
-        if self.label:
-            return f'field "{self.label.all()[0]}"'
-        return f"element {self.selector}"
+            what = f'{self.role} "{self.name.all()[0]}"'
+        elif self.label:
+            what = f'field "{self.label.all()[0]}"'
+        else:
+            what = f"element {self.selector}"
+        return f"{what} in {self.within.describe()}" if self.within else what
 
 
 class PageState(str, Enum):
@@ -191,10 +134,12 @@ class PageState(str, Enum):
 
 
 class Signal(Strict):
-    """One way to recognise a page. Every condition given must hold."""
+    """One way to recognise a page. Every condition given must hold. Body text is never read: a post
+    that mentions "restricted accounts" must not pass for a restriction notice."""
 
     url: str | None = Field(default=None, description="substring of the page URL")
     selector: str | None = Field(default=None, description="a visible element matching this CSS exists")
+    text: Texts | None = Field(default=None, description="text contained in a visible element matching `selector`")
     heading: Texts | None = Field(default=None, description="text contained in a visible h1")
     title: Texts | None = Field(default=None, description="text contained in the document title")
     alert: Texts | None = Field(default=None, description="text contained in a visible role=alert element")
@@ -203,7 +148,12 @@ class Signal(Strict):
     def _not_empty(self) -> Signal:
         if not any((self.url, self.selector, self.heading, self.title, self.alert)):
             raise ValueError("a signal needs at least one condition")
+        if self.text is not None and self.selector is None:
+            raise ValueError("'text' is read only inside the elements that 'selector' names")
         return self
+
+
+Signals = Annotated[list[Signal], BeforeValidator(_as_list), Field(min_length=1)]
 
 
 class Recognition(Strict):
@@ -211,43 +161,214 @@ class Recognition(Strict):
 
     state: PageState
     reason: str = Field(description="what to tell the person when this state stops a run")
-    when: Annotated[list[Signal], Field(min_length=1)]
+    when: Signals
 
 
-class FillStep(Strict):
-    fill: Literal["username", "password"]
+# -- steps ------------------------------------------------------------------------------------------
+
+Key = Literal["Enter", "Escape", "Tab", "Space"]
+ValueSource = Literal["username", "password", "code"]
+SECRET_SOURCES = frozenset({"password", "code"})
+
+
+class StepBase(Strict):
+    origin: list[str] | None = Field(
+        default=None,
+        description="the step acts only while the page is on one of these origins (checked immediately before)",
+    )
+
+    @field_validator("origin", mode="before")
+    @classmethod
+    def _origin_list(cls, value: object) -> object:
+        return _as_list(value)
+
+    @property
+    def kind(self) -> str:
+        return STEP_KINDS[type(self)]
+
+
+class GotoStep(StepBase):
+    """Open a URL (a fresh document, even when only the fragment differs)."""
+
+    goto: str
+
+
+class ClickStep(StepBase):
+    """Click with real pointer events. `control` is the setting's control (only in `change`)."""
+
+    click: Target | Literal["control"]
+
+
+class FillStep(StepBase):
+    """Type a value from a named source into a field. Secrets need an `origin`."""
+
+    fill: ValueSource
     into: Target
 
 
-class ClickStep(Strict):
-    click: Target
+class PressStep(StepBase):
+    """Press a key, on a target or on the page."""
+
+    press: Key
+    on: Target | None = None
 
 
-Step = FillStep | ClickStep
+class WaitForStep(StepBase):
+    """Wait until the page shows any of the signals (bounded by the run's timeout)."""
+
+    wait_for: Signals
+
+
+class WhenStep(StepBase):
+    """Run `steps` only when a signal is present once the page has settled (an optional page)."""
+
+    when: Signals
+    steps: Annotated[list[Step], Field(min_length=1)]
+
+
+class DismissStep(StepBase):
+    """Dismiss a declared overlay when it is shown (its own close button or key)."""
+
+    dismiss: str
+
+
+class NameState(Strict):
+    target: Target
+    on_words: Texts
+    off_words: Texts
+
+
+class ReadNameStateStep(StepBase):
+    """Note the state a row's accessible name says ("… On"), to cross-check the control's own."""
+
+    read_name_state: NameState
+
+
+class ReloadStep(StepBase):
+    reload: Literal[True] = True
+
+
+class ReopenStep(StepBase):
+    """Open the setting again from scratch (its `open` steps): for settings shown in a dialog."""
+
+    reopen: Literal[True] = True
+
+
+STEP_KINDS: dict[type[StepBase], str] = {
+    GotoStep: "goto",
+    ClickStep: "click",
+    FillStep: "fill",
+    PressStep: "press",
+    WaitForStep: "wait_for",
+    WhenStep: "when",
+    DismissStep: "dismiss",
+    ReadNameStateStep: "read_name_state",
+    ReloadStep: "reload",
+    ReopenStep: "reopen",
+}
+_BY_KIND = {kind: cls for cls, kind in STEP_KINDS.items()}
+_FIXED_WAITS = ("sleep", "wait", "wait_ms", "delay", "pause", "wait_for_timeout", "timeout")
+
+
+def _parse_step(value: object) -> object:
+    """A step is a mapping keyed by its type (`click: …`), or the bare words `reload` / `reopen`."""
+    if isinstance(value, StepBase):
+        return value
+    if isinstance(value, str):
+        if value in ("reload", "reopen"):
+            return _BY_KIND[value].model_validate({value: True})
+        raise ValueError(f"unknown step {value!r}")
+    if not isinstance(value, dict):
+        raise ValueError("a step is a mapping such as {click: …} or the word reload/reopen")
+    if waits := [k for k in value if k in _FIXED_WAITS]:
+        raise ValueError(f"'{waits[0]}': a flow never sleeps for a fixed time; wait for a page signal (wait_for)")
+    kinds = [k for k in value if k in _BY_KIND]
+    if len(kinds) != 1:
+        found = ", ".join(map(str, value)) or "nothing"
+        raise ValueError(f"unknown step type ({found}); known: {', '.join(_BY_KIND)}")
+    return _BY_KIND[kinds[0]].model_validate(value)
+
+
+Step = Annotated[
+    Union[  # noqa: UP007 - a forward-referenced union needs the explicit form
+        GotoStep,
+        ClickStep,
+        FillStep,
+        PressStep,
+        WaitForStep,
+        WhenStep,
+        DismissStep,
+        ReadNameStateStep,
+        ReloadStep,
+        ReopenStep,
+    ],
+    BeforeValidator(_parse_step),
+]
+WhenStep.model_rebuild()
+Target.model_rebuild()
+
+
+def walk(steps: Sequence[StepBase]) -> list[StepBase]:
+    """Every step, nested `when` steps included, in order."""
+    found: list[StepBase] = []
+    for step in steps:
+        found.append(step)
+        if isinstance(step, WhenStep):
+            found.extend(walk(step.steps))
+    return found
+
+
+# -- login, overlays, settings ---------------------------------------------------------------------------
 
 
 class Login(Strict):
-    url: str
+    url: str = Field(description="where signing in starts")
+    origins: Annotated[list[str], Field(min_length=1)] = Field(
+        description="the sign-in origins: the only ones where a secret is ever typed"
+    )
+    page: Signals = Field(description="how the sign-in page is recognised, checked before any secret is typed")
     steps: Annotated[list[Step], Field(min_length=1)]
 
     @model_validator(mode="after")
     def _check(self) -> Login:
-        filled = [s.fill for s in self.steps if isinstance(s, FillStep)]
-        if "password" not in filled:
+        fills = [s for s in walk(self.steps) if isinstance(s, FillStep)]
+        if not any(s.fill == "password" for s in fills):
             raise ValueError("login steps must fill the password")
+        for step in fills:
+            if step.fill in SECRET_SOURCES and not step.origin:
+                raise ValueError(f"'fill: {step.fill}' types a secret: give it an 'origin' (a sign-in origin)")
+            outside = [o for o in step.origin or [] if o not in self.origins]
+            if step.fill in SECRET_SOURCES and outside:
+                raise ValueError(f"'fill: {step.fill}' may only be typed on a sign-in origin, not {outside[0]}")
+        return self
+
+
+class Overlay(Strict):
+    """Something the platform lays over its pages (a product tour): dismissed with its own button or
+    key whenever it is shown before a step; never clicked through."""
+
+    name: str
+    when: Signals
+    close: Target | None = None
+    press: Key | None = None
+
+    @model_validator(mode="after")
+    def _check(self) -> Overlay:
+        if (self.close is None) == (self.press is None):
+            raise ValueError("an overlay is dismissed by either 'close' (its button) or 'press' (a key)")
         return self
 
 
 class Control(Strict):
-    """The one control a setting is read from and changed with."""
+    """The one control a setting is read from and changed with. Its state is read the way assistive
+    technology reads it: a native checkbox's checked property, else `aria-checked`."""
 
-    kind: Literal["switch", "checkbox"]
     target: Target
-    state_from: Literal["checked", "aria-checked"] = Field(
-        "checked", description="the live .checked property, or the aria-checked attribute"
-    )
     shared_when: Literal["checked", "unchecked"] = Field(
         "checked", description="which state means the data is used for training (reported as 'on')"
+    )
+    script_click: bool = Field(
+        False, description="may be clicked by script when, and only when, its own label covers it"
     )
 
     @field_validator("target")
@@ -258,24 +379,28 @@ class Control(Strict):
         return value
 
 
-class AfterChange(Strict):
-    settle_timeout_s: float = Field(default=15.0, gt=0, description="how long the page may take to confirm")
-    verify: Literal["reload"] = "reload"
+def _default_change() -> list[Step]:
+    return [ClickStep(click="control")]
 
 
-class MenuPath(Strict):
-    """How a person reaches the setting when the deep link has moved."""
-
-    start: str
-    clicks: Annotated[list[Target], Field(min_length=1)]
+def _default_verify() -> list[Step]:
+    return [ReloadStep()]
 
 
 class Setting(Strict):
     id: str
-    title: Texts = Field(description="the page heading checked before anything is read or changed")
-    url: str = Field(description="the real deep link")
-    menu: MenuPath
+    title: Texts = Field(description="what the setting is called, for people and reports")
+    url: str = Field(description="the real deep link, shown by `optout platforms`")
+    page: list[Signal] | None = Field(
+        default=None, description="how the setting's page is recognised before reading (default: its title as h1)"
+    )
+    open: Annotated[list[Step], Field(min_length=1)]
+    open_fallback: list[Step] = Field(default=[], description="tried when `open` did not show the setting's page")
     control: Control
+    not_offered: list[Signal] = Field(default=[], description="a positive sign that this account has no such setting")
+    change: Annotated[list[Step], Field(min_length=1)] = Field(default_factory=_default_change)
+    commit: list[Step] = []
+    verify: Annotated[list[Step], Field(min_length=1)] = Field(default_factory=_default_verify)
     quiet_ms: int = Field(
         default=500,
         ge=0,
@@ -283,7 +408,8 @@ class Setting(Strict):
         description="how long the platform's data requests must stay quiet before a reading is trusted "
         "(covers values loaded after the page and saves sent after a debounce)",
     )
-    after_change: AfterChange = Field(default_factory=AfterChange)
+    settle_timeout_s: float = Field(default=15.0, gt=0, le=120, description="how long a change may take to confirm")
+    unverified: list[str] = Field(default=[], description="facts of this setting the reference does not confirm")
 
     @field_validator("id")
     @classmethod
@@ -292,16 +418,51 @@ class Setting(Strict):
             raise ValueError("setting id must be a lowercase slug")
         return value
 
+    @model_validator(mode="after")
+    def _check(self) -> Setting:
+        phases: dict[str, list[Any]] = {
+            "open": self.open,
+            "open_fallback": self.open_fallback,
+            "change": self.change,
+            "commit": self.commit,
+            "verify": self.verify,
+        }
+        for phase, steps in phases.items():
+            for step in walk(steps):
+                if isinstance(step, FillStep) and step.fill in SECRET_SOURCES:
+                    raise ValueError(f"{phase}: secrets are typed only in 'login'")
+                if isinstance(step, ClickStep) and step.click == "control" and phase != "change":
+                    raise ValueError(f"{phase}: the control is clicked only in 'change'")
+                if isinstance(step, ReopenStep) and phase != "verify":
+                    raise ValueError(f"{phase}: 'reopen' belongs to 'verify'")
+        clicks = [s for s in walk(self.change) if isinstance(s, ClickStep) and s.click == "control"]
+        if len(clicks) > 1:
+            raise ValueError("change: the control is clicked at most once")
+        return self
+
+    @property
+    def page_signals(self) -> list[Signal]:
+        return self.page or [Signal(heading=self.title)]
+
 
 class Flow(Strict):
-    schema_version: Literal[1]
+    schema_version: Literal[2]
     platform: str
     name: str
     version: str
     origins: Annotated[list[str], Field(min_length=1)]
+    unverified: list[str] = Field(default=[], description="facts of this flow the reference does not confirm")
     login: Login
     recognise: Annotated[list[Recognition], Field(min_length=1)]
+    overlays: list[Overlay] = []
     settings: Annotated[list[Setting], Field(min_length=1)]
+
+    @model_validator(mode="before")
+    @classmethod
+    def _old_schema(cls, data: object) -> object:
+        if isinstance(data, dict) and data.get("schema_version") == 1:
+            raise ValueError("schema_version 1 is no longer read: rewrite the flow as version 2 (docs/flows.md)")
+        return data
 
     @field_validator("platform")
     @classmethod
@@ -320,11 +481,29 @@ class Flow(Strict):
         return [o.rstrip("/") for o in value]
 
     @model_validator(mode="after")
-    def _urls_on_origins(self) -> Flow:
-        urls = [self.login.url] + [u for s in self.settings for u in (s.url, s.menu.start)]
+    def _consistent(self) -> Flow:
+        for origin in self.login.origins:
+            if origin.rstrip("/") not in self.origins:
+                raise ValueError(f"login.origins: {origin} is not one of the flow's origins")
+        urls = [self.login.url] + [s.url for s in self.settings]
+        every_step = walk(self.login.steps) + [
+            step
+            for s in self.settings
+            for phase in (s.open, s.open_fallback, s.change, s.commit, s.verify)
+            for step in walk(phase)
+        ]
+        urls += [s.goto for s in every_step if isinstance(s, GotoStep)]
         for url in urls:
             if self.origin_of(url) is None:
                 raise ValueError(f"{url} is not on one of the flow's origins")
+        for step in every_step:
+            for origin in step.origin or []:
+                if origin.rstrip("/") not in self.origins:
+                    raise ValueError(f"{step.kind} step: origin {origin} is not one of the flow's origins")
+        overlays = {o.name for o in self.overlays}
+        for step in every_step:
+            if isinstance(step, DismissStep) and step.dismiss not in overlays:
+                raise ValueError(f"dismiss: no overlay named {step.dismiss!r} is declared")
         states = {r.state for r in self.recognise}
         for needed in (PageState.SIGNED_IN, PageState.SIGNED_OUT, PageState.REJECTED):
             if needed not in states:
@@ -349,6 +528,8 @@ def load_flow(path: Path) -> Flow:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except OSError as exc:
         raise FlowError(f"{path}: cannot read: {exc.strerror}") from None
+    except UnicodeDecodeError:
+        raise FlowError(f"{path}: not UTF-8 text") from None
     except yaml.YAMLError as exc:
         where = getattr(exc, "problem_mark", None)
         line = f" line {where.line + 1}" if where is not None else ""
@@ -356,10 +537,16 @@ def load_flow(path: Path) -> Flow:
     try:
         flow = Flow.model_validate(data)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        loc = ".".join(str(p) for p in first["loc"]) or "(top level)"
-        more = f" (+{exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
-        raise FlowError(f"{path}: {loc}: {first['msg']}{more}") from None
+        raise FlowError(f"{path}: {describe_error(exc)}") from None
     if flow.platform != path.stem:
         raise FlowError(f"{path}: platform {flow.platform!r} does not match the file name")
     return flow
+
+
+def describe_error(exc: ValidationError) -> str:
+    """A pydantic error as one line: where (dotted path) and what, plus how many more."""
+    first = exc.errors()[0]
+    loc = ".".join(str(p) for p in first["loc"] if not str(p).startswith("function-")) or "(top level)"
+    message = str(first["msg"]).removeprefix("Value error, ")
+    more = f" (+{exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
+    return f"{loc}: {message}{more}".replace("\n", " ")

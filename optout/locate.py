@@ -11,7 +11,7 @@ import asyncio
 import contextlib
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 
 import yaml
 from playwright.async_api import Error as PlaywrightError
@@ -41,6 +41,10 @@ class Ambiguous(LookupError):
     pass
 
 
+class GaveUp(LookupError):
+    """The page positively shows that the target will not come (the caller said what to look for)."""
+
+
 async def mark_seen(page: Page) -> None:
     """Call just before reading a page, so that `wait_for_change` knows a later document is new."""
     with contextlib.suppress(PlaywrightError):
@@ -63,15 +67,29 @@ async def wait_for_change(page: Page, timeout_s: float) -> None:
             return
 
 
-async def accessible_names(page: Page, role: str) -> list[str]:
-    """Accessible names of the visible elements with `role`, as Playwright computes them."""
-    snapshot = yaml.safe_load(await page.locator("body").aria_snapshot()) or []
+Root = Page | Locator
+
+
+async def accessible_names(root: Root, role: str) -> list[str]:
+    """Accessible names of the visible elements with `role` under `root`, as Playwright computes them."""
+    region = root.locator("body") if isinstance(root, Page) else root
+    snapshot = yaml.safe_load(await region.aria_snapshot()) or []
     found = []
     for entry in _snapshot_entries(snapshot):
         match = _SNAPSHOT_ENTRY.match(entry)
         if match and match["role"] == role:
             found.append(json.loads(f'"{match["name"]}"'))
     return found
+
+
+async def accessible_name(element: Locator) -> str:
+    """The element's own accessible name, as Playwright computes it ("" when it has none)."""
+    snapshot = yaml.safe_load(await element.aria_snapshot()) or []
+    for entry in _snapshot_entries(snapshot):
+        match = _SNAPSHOT_ENTRY.match(entry)
+        if match:
+            return str(json.loads(f'"{match["name"]}"'))
+    return ""
 
 
 def _snapshot_entries(node: object) -> Iterator[str]:
@@ -106,31 +124,41 @@ async def _unique(locator: Locator, what: str) -> Locator | None:
     return locator if count == 1 else None
 
 
-async def find_now(page: Page, target: Target) -> Locator | None:
-    """One attempt: the element if it is on the page now, None if not, Ambiguous if several."""
+async def find_now(root: Root, target: Target) -> Locator | None:
+    """One attempt: the element if it is under `root` now, None if not, Ambiguous if several.
+    A `within` region is found first (it must be unique too) and the element is looked for inside."""
+    if target.within is not None:
+        region = await find_now(root, target.within)
+        if region is None:
+            return None
+        root = region
     if target.role and target.name:
         expected = target.name.all()
-        candidates = {n for n in await accessible_names(page, target.role) if names.best_score(n, expected) > 0}
+        candidates = {n for n in await accessible_names(root, target.role) if names.best_score(n, expected) > 0}
         if len(candidates) > 1:
             listed = "; ".join(sorted(f'"{c}"' for c in candidates))
             raise Ambiguous(f"several elements look like {target.describe()}: {listed}")
         if candidates:
             (name,) = candidates
-            found = await _unique(page.get_by_role(target.role, name=name, exact=True), f'{target.role} "{name}"')
+            found = await _unique(root.get_by_role(target.role, name=name, exact=True), f'{target.role} "{name}"')
             if found is not None:
                 return found
     if target.label:
-        labelled = page.get_by_label(tolerant_pattern(target.label.all())).filter(visible=True)
+        labelled = root.get_by_label(tolerant_pattern(target.label.all())).filter(visible=True)
         found = await _unique(labelled, target.describe())
         if found is not None:
             return found
     if target.selector:
-        return await _unique(page.locator(target.selector).filter(visible=True), f"selector {target.selector}")
+        return await _unique(root.locator(target.selector).filter(visible=True), f"selector {target.selector}")
     return None
 
 
-async def find(page: Page, target: Target, timeout_s: float) -> Locator:
-    """Wait (on DOM changes, not a clock) until `target` is on the page. Raises NotFound or Ambiguous."""
+GiveUp = Callable[[], Awaitable[bool]]
+
+
+async def find(page: Page, target: Target, timeout_s: float, *, give_up: GiveUp | None = None) -> Locator:
+    """Wait (on DOM changes, not a clock) until `target` is on the page. Raises NotFound or Ambiguous,
+    or GaveUp as soon as `give_up` says the page shows why the target will never come."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout_s
     while True:
@@ -141,6 +169,8 @@ async def find(page: Page, target: Target, timeout_s: float) -> Locator:
             found = None  # the page navigated while we looked: look again
         if found is not None:
             return found
+        if give_up is not None and await give_up():
+            raise GaveUp(f"{target.describe()} is not on {page.url}")
         remaining = deadline - loop.time()
         if remaining <= 0:
             raise NotFound(f"{target.describe()} not found on {page.url}")

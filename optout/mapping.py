@@ -52,6 +52,12 @@ class OriginSpec:
             parts.port  # noqa: B018 - raises on a bad port
         except ValueError:
             raise OriginSpecError(f"--origin {text!r}: invalid port") from None
+        if not is_local_host(parts.hostname):
+            # The mapped server receives the real password in clear: it must be this machine.
+            raise OriginSpecError(
+                f"--origin {text!r}: only this machine may answer for a platform (127.0.0.1, ::1 or localhost), "
+                "since the real password would travel to it unencrypted"
+            )
         return cls(platform=platform.strip().lower(), base_url=url.strip().rstrip("/"))
 
 

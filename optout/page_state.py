@@ -7,7 +7,7 @@ mentions "restricted accounts" must not be taken for a restriction notice.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 
 from playwright.async_api import Error as PlaywrightError
@@ -24,15 +24,19 @@ _READ_PAGE = """(selectors) => {
       !!(el.offsetWidth || el.offsetHeight || el.getClientRects().length);
   };
   const texts = sel => [...document.querySelectorAll(sel)].filter(visible).map(el => el.innerText || '');
-  const present = selectors.map(sel => {
-    try { return [...document.querySelectorAll(sel)].some(visible); } catch (e) { return false; }
+  // For each selector: null when no visible element matches, else the (bounded) texts of those that do.
+  const found = selectors.map(sel => {
+    try {
+      const shown = [...document.querySelectorAll(sel)].filter(visible);
+      return shown.length ? shown.slice(0, 20).map(el => (el.innerText || '').slice(0, 2000)) : null;
+    } catch (e) { return null; }
   });
   return {
     url: location.href,
     title: document.title,
     headings: texts('h1, [role=heading][aria-level="1"]'),
     alerts: texts('[role=alert]').filter(t => t.trim()),
-    present,
+    found,
   };
 }"""
 
@@ -43,22 +47,23 @@ class PageFacts:
     title: str
     headings: list[str]
     alerts: list[str]
-    present: dict[str, bool]
+    # selector -> texts of its visible elements; absent when none is visible
+    found: dict[str, list[str]]
 
 
-def _selectors(recognise: Sequence[Recognition]) -> list[str]:
-    return sorted({s.selector for r in recognise for s in r.when if s.selector})
+def _selectors(signals: Iterable[Signal]) -> list[str]:
+    return sorted({s.selector for s in signals if s.selector})
 
 
-async def read_facts(page: Page, recognise: Sequence[Recognition]) -> PageFacts:
-    selectors = _selectors(recognise)
+async def read_facts(page: Page, signals: Iterable[Signal]) -> PageFacts:
+    selectors = _selectors(signals)
     raw = await page.evaluate(_READ_PAGE, selectors)
     return PageFacts(
         url=raw["url"],
         title=raw["title"],
         headings=raw["headings"],
         alerts=raw["alerts"],
-        present=dict(zip(selectors, raw["present"], strict=True)),
+        found={sel: texts for sel, texts in zip(selectors, raw["found"], strict=True) if texts is not None},
     )
 
 
@@ -67,7 +72,10 @@ def _holds(signal: Signal, facts: PageFacts) -> bool:
     if signal.url is not None:
         checks.append(signal.url in facts.url)
     if signal.selector is not None:
-        checks.append(facts.present.get(signal.selector, False))
+        shown = facts.found.get(signal.selector)
+        checks.append(shown is not None)
+        if signal.text is not None:
+            checks.append(any(names.contains(t, signal.text.all()) for t in shown or []))
     if signal.heading is not None:
         checks.append(any(names.contains(h, signal.heading.all()) for h in facts.headings))
     if signal.title is not None:
@@ -80,6 +88,20 @@ def _holds(signal: Signal, facts: PageFacts) -> bool:
 def classify(facts: PageFacts, recognise: Sequence[Recognition]) -> Recognition | None:
     """The first recognised state whose signals (any) hold, in the flow's order."""
     return next((r for r in recognise if any(_holds(s, facts) for s in r.when)), None)
+
+
+def any_holds(facts: PageFacts, signals: Iterable[Signal]) -> bool:
+    return any(_holds(s, facts) for s in signals)
+
+
+async def shows(page: Page, signals: Sequence[Signal]) -> bool:
+    """Whether the page shows any of `signals` now (False while it is between documents)."""
+    if not signals:
+        return False
+    try:
+        return any_holds(await read_facts(page, signals), signals)
+    except PlaywrightError:
+        return False
 
 
 async def wait_for_state(
@@ -96,7 +118,8 @@ async def wait_for_state(
         remaining = max(deadline - loop.time(), 0.1)
         await mark_seen(page)
         try:
-            found = classify(await asyncio.wait_for(read_facts(page, recognise), remaining), recognise)
+            facts = await asyncio.wait_for(read_facts(page, [s for r in recognise for s in r.when]), remaining)
+            found = classify(facts, recognise)
         except (PlaywrightError, asyncio.TimeoutError):
             found = None  # navigating (the next document will be read), or a page too busy to answer
         if found is not None and found.state not in ignore:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime, timezone
 from enum import Enum
+from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict
 
@@ -68,3 +69,12 @@ def exit_code(results: Iterable[Result]) -> ExitCode:
 
 def utc_now() -> datetime:
     return datetime.now(timezone.utc)
+
+
+def where(url: str) -> str:
+    """A URL as kept in results, manifests and messages: no query string or fragment (sign-in codes and
+    checkpoint ids travel there)."""
+    parts = urlsplit(url)
+    if parts.scheme and parts.netloc:
+        return f"{parts.scheme}://{parts.netloc}{parts.path}"
+    return url.split("?", 1)[0].split("#", 1)[0]

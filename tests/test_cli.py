@@ -108,7 +108,7 @@ def test_usage_errors_are_one_line_exit_2(cli: Cli, args: list[str], words: str)
 def test_broken_flow_file_is_one_line_exit_2(cli: Cli, tmp_path: Path) -> None:
     flows = tmp_path / "flows"
     flows.mkdir()
-    (flows / "linkedin.yaml").write_text("schema_version: 1\nplatform: linkedin\nname: LinkedIn\n")
+    (flows / "linkedin.yaml").write_text("schema_version: 2\nplatform: linkedin\nname: LinkedIn\n")
     line = one_line_error(cli("check", env={"OPTOUT_FLOWS_DIR": str(flows)}))
     assert "linkedin.yaml" in line and "Field required" in line
     assert "linkedin.yaml" in one_line_error(cli("flows", "validate", str(flows / "linkedin.yaml")))

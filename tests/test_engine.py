@@ -204,7 +204,7 @@ async def test_one_failure_does_not_stop_the_others(runner: Any, sandbox: Sandbo
 async def test_ambiguous_control_stops_without_clicking(runner: Any, sandbox: Sandbox, evidence: RunEvidence) -> None:
     # A flow pointed at a page where its control's name is shown twice (the left-hand and the top
     # "Notifications" links of LinkedIn's settings pages): the engine must refuse to pick one.
-    from optout.flow import Target
+    from optout.flow import GotoStep, Target
     from optout.runner import AccountTarget
 
     setting = LINKEDIN.settings[0]
@@ -218,7 +218,19 @@ async def test_ambiguous_control_stops_without_clicking(runner: Any, sandbox: Sa
     page_url = "https://www.linkedin.com/mypreferences/d/categories/privacy"
     title = setting.title.model_validate({"en": "Data privacy", "fr": "Confidentialité des données"})
     flow = LINKEDIN.model_copy(
-        update={"settings": [setting.model_copy(update={"url": page_url, "title": title, "control": control})]}
+        update={
+            "settings": [
+                setting.model_copy(
+                    update={
+                        "url": page_url,
+                        "open": [GotoStep(goto=page_url)],
+                        "open_fallback": [],
+                        "title": title,
+                        "control": control,
+                    }
+                )
+            ]
+        }
     )
     plain = target("alice@example.com")
     (result,) = await runner.run(Mode.OFF, [AccountTarget(flow, plain.username, plain.password)], evidence)
@@ -241,11 +253,13 @@ async def test_placeholder_state_is_not_trusted_until_the_page_settles(
 
 
 async def test_unreadable_state_fails_closed(runner: Any, sandbox: Sandbox, evidence: RunEvidence) -> None:
-    # A flow that reads aria-checked from a control that has none must not take it for "off".
+    # A flow whose control is an element with no checked state (a link) must not take it for "off".
+    from optout.flow import Target
     from optout.runner import AccountTarget
 
     setting = LINKEDIN.settings[0]
-    control = setting.control.model_copy(update={"state_from": "aria-checked"})
+    link = Target.model_validate({"role": "link", "name": {"en": "Learn more", "fr": "En savoir plus"}})
+    control = setting.control.model_copy(update={"target": link})
     flow = LINKEDIN.model_copy(update={"settings": [setting.model_copy(update={"control": control})]})
     plain = target("alice@example.com")
     (result,) = await runner.run(Mode.OFF, [AccountTarget(flow, plain.username, plain.password)], evidence)

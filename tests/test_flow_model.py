@@ -52,6 +52,39 @@ def _set(path: tuple[object, ...], value: object) -> object:
             _set(("login", "steps"), [{"click": {"role": "button", "name": {"en": "Go", "fr": "Aller"}}}]),
             "must fill the password",
         ),
+        # A secret typed without an origin constraint, or on an origin that is not a sign-in origin.
+        (
+            _set(("login", "steps", 1, "origin"), None),
+            "login: 'fill: password' types a secret: give it an 'origin'",
+        ),
+        (_set(("login", "steps", 1, "origin"), "https://linkedin.com"), "only be typed on a sign-in origin"),
+        (
+            _set(("settings", 0, "open_fallback", 1), {"fill": "password", "into": {"selector": "#p"}}),
+            "secrets are typed only",
+        ),
+        # No fixed sleeps, whatever they are called.
+        (_set(("settings", 0, "open_fallback", 1), {"sleep": 2}), "'sleep': a flow never sleeps for a fixed time"),
+        (_set(("settings", 0, "commit"), [{"wait_ms": 500}]), "never sleeps for a fixed time"),
+        (_set(("settings", 0, "open_fallback", 1), {"hover": {"selector": "#x"}}), "unknown step type (hover)"),
+        (_set(("settings", 0, "open_fallback", 1), "wait"), "unknown step 'wait'"),
+        # Targets: role+name or a stable hook, never a generated class or a position.
+        (
+            _set(("settings", 0, "open_fallback", 1), {"click": {"selector": "div.css-175oi2r > span"}}),
+            "changes with every build",
+        ),
+        (
+            _set(("settings", 0, "open_fallback", 1), {"click": {"selector": "main section:nth-child(2) input"}}),
+            "':nth-'",
+        ),
+        (_set(("settings", 0, "open_fallback", 1), {"click": {"selector": "#ember260"}}), "changes with every build"),
+        (_set(("settings", 0, "open_fallback", 1), {"click": {"role": "button"}}), "'role' and 'name' go together"),
+        (_set(("settings", 0, "open_fallback", 1), {"click": "control"}), "the control is clicked only in 'change'"),
+        (_set(("settings", 0, "open_fallback", 1), {"dismiss": "tour"}), "no overlay named 'tour'"),
+        (
+            _set(("settings", 0, "open_fallback", 1), {"goto": "https://evil.example/x"}),
+            "not on one of the flow's origins",
+        ),
+        (_set(("settings", 0, "change"), [{"click": "control"}, {"click": "control"}]), "clicked at most once"),
     ],
 )
 def test_broken_flows_fail_with_one_line(tmp_path: Path, change: object, message: str) -> None:
@@ -63,6 +96,21 @@ def test_broken_flows_fail_with_one_line(tmp_path: Path, change: object, message
 
 def test_invalid_yaml_names_the_line(tmp_path: Path) -> None:
     path = tmp_path / "linkedin.yaml"
-    path.write_text("schema_version: 1\nplatform: [unclosed\n")
+    path.write_text("schema_version: 2\nplatform: [unclosed\n")
     with pytest.raises(FlowError, match=r"linkedin.yaml: line \d+ not valid YAML"):
         load_flow(path)
+
+
+def test_schema_version_1_asks_for_a_rewrite(tmp_path: Path) -> None:
+    path = _broken(tmp_path, _set(("schema_version",), 1))
+    with pytest.raises(FlowError, match="schema_version 1 is no longer read"):
+        load_flow(path)
+
+
+def test_selectors_in_attributes_may_contain_dots(tmp_path: Path) -> None:
+    # Only class selectors are refused: a dot inside an attribute value or a quoted string is not one.
+    path = _broken(
+        tmp_path,
+        _set(("settings", 0, "open_fallback", 1), {"click": {"selector": "a[href='/settings.html'], #username"}}),
+    )
+    assert load_flow(path).settings[0].open_fallback[1].click.selector  # type: ignore[union-attr]

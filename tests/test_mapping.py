@@ -30,6 +30,28 @@ def test_malformed_origin_is_refused(text: str) -> None:
         OriginSpec.parse(text)
 
 
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://sandbox.example.invalid:8000",
+        "http://localhost.example.invalid",
+        "http://[fe80::1]:80",
+        "http://0.0.0.0:8000",
+    ],
+)
+def test_only_this_machine_may_answer_for_a_platform(url: str) -> None:
+    # The real password would travel to the mapped server unencrypted.
+    with pytest.raises(OriginSpecError, match="only this machine"):
+        OriginSpec.parse(f"linkedin={url}")
+
+
+@pytest.mark.parametrize(
+    "url", ["http://127.0.0.1:8000", "http://127.4.5.6:80/x", "http://[::1]:8000", "http://localhost:1"]
+)
+def test_loopback_origins_are_accepted(url: str) -> None:
+    assert OriginSpec.parse(f"linkedin={url}").base_url == url
+
+
 def test_origin_with_path_prefix() -> None:
     spec = OriginSpec.parse("LinkedIn=http://127.0.0.1:8000/linkedin/")
     assert spec == OriginSpec("linkedin", "http://127.0.0.1:8000/linkedin")

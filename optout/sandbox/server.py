@@ -7,6 +7,7 @@ import threading
 from types import TracebackType
 
 import uvicorn
+from starlette.applications import Starlette
 
 from .app import create_app, sandbox_state
 from .state import SandboxState
@@ -28,11 +29,12 @@ class _Server(uvicorn.Server):
 
 
 class SandboxServer:
-    """The sandbox served over real HTTP on 127.0.0.1; port 0 picks a free port."""
+    """The sandbox (or another ASGI app, for tests) served over real HTTP on 127.0.0.1; port 0 picks a
+    free port."""
 
-    def __init__(self, port: int = 0) -> None:
+    def __init__(self, port: int = 0, app: Starlette | None = None) -> None:
         self._port = port
-        self.app = create_app()
+        self.app = app or create_app()
         self._socket: socket.socket | None = None
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None

@@ -1,0 +1,67 @@
+"""What every part of one setting's run shares: the account's session, the flow and setting, the run's
+options and evidence, and what has been learnt so far (the trusted reading, whether it was clicked)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from enum import Enum
+
+from playwright.async_api import Page
+
+from optout.evidence import RunEvidence
+from optout.flow import Flow, Setting
+from optout.results import EvidenceRef, State, where
+
+__all__ = ["Mode", "Notify", "Options", "RunContext", "where"]
+from optout.session import AccountSession
+
+Notify = Callable[[str], None]
+
+
+class Mode(str, Enum):
+    CHECK = "check"
+    OFF = "off"
+
+
+@dataclass(frozen=True)
+class Options:
+    timeout_s: float = 15.0
+    interactive: bool = False  # a person watches a headed window and can clear a challenge there
+    human_timeout_s: float = 300.0
+
+
+@dataclass
+class RunContext:
+    session: AccountSession
+    flow: Flow
+    setting: Setting
+    options: Options
+    evidence: RunEvidence
+    notify: Notify
+    status: Notify
+    mode: Mode
+    shots: list[EvidenceRef] = field(default_factory=list)
+    clicked: bool = False
+    trusted: State | None = None  # the settled reading a click may act on
+    name_state: State | None = None  # what a row's accessible name said, to cross-check the control
+
+    @property
+    def page(self) -> Page:
+        return self.session.page
+
+    @property
+    def untouched(self) -> str:
+        """What a stop message says about the control: people need to know whether it was changed."""
+        return "the switch had been clicked once" if self.clicked else "nothing was clicked"
+
+    async def shot(self, step: str) -> None:
+        self.shots.append(
+            await self.evidence.screenshot(
+                self.page,
+                platform=self.flow.platform,
+                account=self.session.username,
+                setting=self.setting.id,
+                step=f"{self.mode.value}-{step}",
+            )
+        )

@@ -1,0 +1,147 @@
+"""Driving the one control a setting names: find it, read it once the page has settled, and click it
+once, only after reading it again immediately before."""
+
+from __future__ import annotations
+
+import asyncio
+
+from playwright.async_api import Error as PlaywrightError
+from playwright.async_api import Locator
+
+from optout.context import RunContext
+from optout.locate import Ambiguous, GaveUp, NotFound, find
+from optout.page_state import shows
+from optout.pointer import Pointer
+from optout.results import Outcome, State
+from optout.stop import NotOffered, Stop, first_line
+
+# Resolves once the control is enabled and not aria-busy: how pages say a value or a save is still
+# pending. (aria-disabled alone is a lasting state: it is read, never clicked.)
+_UNTIL_USABLE = """el => new Promise(resolve => {
+  const usable = () => !el.disabled && el.getAttribute('aria-busy') !== 'true';
+  if (usable()) return resolve(true);
+  const observer = new MutationObserver(() => { if (usable()) { observer.disconnect(); resolve(true); } });
+  observer.observe(el, {attributes: true});
+})"""
+
+# The checked state as assistive technology reads it (Playwright's checked-state semantics): a native
+# checkbox's or radio's live property, else aria-checked; null when the element carries neither, so that
+# an unreadable control never passes for "off".
+_READ_STATE = """el => {
+  if (el instanceof HTMLInputElement && (el.type === 'checkbox' || el.type === 'radio')) return el.checked;
+  const value = el.getAttribute('aria-checked');
+  return value === 'true' ? true : value === 'false' ? false : null;
+}"""
+
+
+class ControlDriver:
+    def __init__(self, ctx: RunContext, pointer: Pointer) -> None:
+        self.ctx = ctx
+        self.pointer = pointer
+
+    @property
+    def described(self) -> str:
+        return self.ctx.setting.control.target.describe()
+
+    async def find(self, *, offered_check: bool = True) -> Locator:
+        not_offered = self.ctx.setting.not_offered
+
+        async def gone_for_good() -> bool:
+            return offered_check and await shows(self.ctx.page, not_offered)
+
+        try:
+            return await find(
+                self.ctx.page,
+                self.ctx.setting.control.target,
+                self.ctx.options.timeout_s,
+                give_up=gone_for_good if not_offered else None,
+            )
+        except GaveUp:
+            raise NotOffered() from None
+        except NotFound:
+            raise Stop(
+                Outcome.FAILED,
+                f"the page has no {self.described} (layout changed?)",
+                shot="no-control",
+                about_control=True,
+            ) from None
+        except Ambiguous as exc:
+            raise Stop(Outcome.FAILED, str(exc), shot="ambiguous", about_control=True) from None
+
+    async def read(self, control: Locator) -> State:
+        """The state the control shows now. Fails closed: a control whose state cannot be read is not
+        taken for "off"."""
+        try:
+            raw = await control.evaluate(_READ_STATE)
+        except PlaywrightError as exc:
+            raise Stop(Outcome.FAILED, f"cannot read the control's state: {first_line(exc)}") from None
+        if raw is None:
+            raise Stop(
+                Outcome.FAILED,
+                "the control has neither a checked property nor aria-checked to read",
+                shot="unreadable",
+                about_control=True,
+            )
+        shared = raw if self.ctx.setting.control.shared_when == "checked" else not raw
+        return State.ON if shared else State.OFF
+
+    async def settle(self, control: Locator, timeout_s: float) -> bool:
+        """Wait until the page has finished what it was doing with the control: the control usable
+        (enabled, not aria-busy) and the platform's data requests quiet for the flow's quiet period.
+        False when that did not happen within `timeout_s`."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout_s
+        try:
+            await asyncio.wait_for(control.evaluate(_UNTIL_USABLE), timeout_s)
+        except (PlaywrightError, asyncio.TimeoutError):
+            return False
+        return await self.ctx.session.quiet(self.ctx.setting.quiet_ms / 1000, deadline)
+
+    async def read_settled(self, control: Locator, shot: str) -> State:
+        """Read a state that can be trusted: after the page settled, screenshot it, read it again; a
+        value that changed meanwhile (a placeholder replaced by the real one) is not trusted."""
+        if not await self.settle(control, self.ctx.options.timeout_s):
+            raise Stop(Outcome.FAILED, "the page kept loading the setting", shot="unsettled", about_control=True)
+        first = await self.read(control)
+        await self.ctx.shot(shot)
+        again = await self.read(control)
+        if again is not first:
+            raise Stop(
+                Outcome.FAILED,
+                f"the setting changed from {first.value} to {again.value} while being read",
+                about_control=True,
+            )
+        self.cross_check(first)
+        return first
+
+    def cross_check(self, state: State) -> None:
+        """A row that names the state ("… On") must agree with the control itself."""
+        said = self.ctx.name_state
+        if said is not None and said is not state:
+            raise Stop(
+                Outcome.FAILED,
+                f"the page contradicts itself: a row says {said.value} but the control reads {state.value}",
+                about_control=True,
+            )
+
+    async def click_once(self) -> None:
+        """The one click of a run. Only on a trusted "on" reading that still holds immediately before."""
+        trusted = self.ctx.trusted
+        if trusted is not State.ON or self.ctx.clicked:
+            raise Stop(Outcome.FAILED, "the flow asked to click the control without a trusted 'on' reading")
+        control = await self.find(offered_check=False)
+
+        async def read_again() -> None:
+            now = await self.read(control)
+            if now is not trusted:
+                raise Stop(
+                    Outcome.FAILED,
+                    f"the setting changed from {trusted.value} to {now.value} since it was read; not clicked",
+                    about_control=True,
+                )
+            self.ctx.clicked = True  # before the click: a click that errors may still have landed
+
+        self.ctx.status("switching off")
+        await self.pointer.click(
+            control, f"the {self.described}", script_ok=self.ctx.setting.control.script_click, just_before=read_again
+        )

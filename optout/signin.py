@@ -1,0 +1,105 @@
+"""Signing in: recognising what each page says about the session, running the flow's login steps once,
+and handling the pages only the account owner can clear (PIN, app approval, CAPTCHA)."""
+
+from __future__ import annotations
+
+import functools
+from typing import TYPE_CHECKING
+
+from optout.context import RunContext, where
+from optout.flow import PageState, Recognition, Signal
+from optout.page_state import wait_for_state
+from optout.results import Outcome
+from optout.stop import Stop
+
+if TYPE_CHECKING:
+    from optout.steps import StepRunner
+
+
+class SignIn:
+    def __init__(self, ctx: RunContext) -> None:
+        self.ctx = ctx
+
+    @functools.cached_property
+    def rules(self) -> list[Recognition]:
+        """The flow's page states, and last: a page showing the setting's own page is signed in, whatever
+        else it shows or lacks (a settings app without the main navigation, say)."""
+        own_page = Recognition(
+            state=PageState.SIGNED_IN, reason="the setting's page", when=self.ctx.setting.page_signals
+        )
+        return [*self.ctx.flow.recognise, own_page]
+
+    @functools.cached_property
+    def blockers(self) -> list[Recognition]:
+        """The states that stop a run wherever they appear (not signed in, not signed out)."""
+        return [r for r in self.ctx.flow.recognise if r.state not in (PageState.SIGNED_IN, PageState.SIGNED_OUT)]
+
+    async def recognise(self, ignore: tuple[PageState, ...] = ()) -> Recognition:
+        found = await wait_for_state(self.ctx.page, self.rules, self.ctx.options.timeout_s, ignore=ignore)
+        if found is None:
+            raise Stop(Outcome.FAILED, f"the page at {where(self.ctx.page.url)} is not one the flow recognises")
+        return found
+
+    async def arrived(self, steps: StepRunner) -> bool:
+        """After a navigation: make sure the account is signed in. True when the page had to be left (to
+        sign in, or for a person to clear a challenge), so the caller opens its URL again."""
+        state = await self.recognise()
+        if state.state is PageState.SIGNED_IN:
+            return False
+        if state.state is PageState.SIGNED_OUT:
+            await self.sign_in(steps)
+        else:
+            await self.handle_blocker(state)
+        return True
+
+    async def sign_in(self, steps: StepRunner) -> None:
+        session = self.ctx.session
+        if session.login_stopped is not None:
+            await self.handle_blocker(session.login_stopped, earlier=True)
+        if session.password_submitted:
+            raise Stop(
+                Outcome.NEEDS_ATTENTION,
+                "signed out again after signing in; the password is not submitted twice in one run",
+            )
+        self.ctx.status("signing in")
+        await steps.navigate(self.ctx.flow.login.url)
+        already = await self.recognise()
+        if already.state is PageState.SIGNED_IN:
+            return
+        await steps.run(self.ctx.flow.login.steps, "login")
+        state = await self.recognise(ignore=(PageState.SIGNED_OUT,))
+        if state.state is not PageState.SIGNED_IN:
+            session.login_stopped = state
+            await self.handle_blocker(state)
+
+    async def wait_for(self, signals: list[Signal]) -> bool:
+        """Wait until the page shows one of `signals`. A challenge or rejection met meanwhile stops the
+        run as it would anywhere else, or waits for the person: then True, as the account is now
+        signed in and what was awaited is behind."""
+        wanted = Recognition(state=PageState.SIGNED_IN, reason="the awaited page", when=signals)
+        found = await wait_for_state(self.ctx.page, [*self.blockers, wanted], self.ctx.options.timeout_s)
+        if found is None:
+            raise Stop(Outcome.FAILED, f"the page at {where(self.ctx.page.url)} never showed what the flow waits for")
+        if found is wanted:
+            return False
+        await self.handle_blocker(found)
+        return True
+
+    async def handle_blocker(self, state: Recognition, *, earlier: bool = False) -> None:
+        """A page that is not the signed-in app: a person may clear it, else the run stops here."""
+        prefix = "earlier in this run: " if earlier else ""
+        if state.state is PageState.REJECTED:
+            raise Stop(Outcome.FAILED, f"{prefix}sign-in rejected: {state.reason}", shot="rejected")
+        if state.state is PageState.SIGNED_OUT:
+            raise Stop(Outcome.FAILED, f"{prefix}still signed out after submitting the sign-in form")
+        if earlier or not (self.ctx.options.interactive and state.state.person_can_resolve):
+            raise Stop(Outcome.NEEDS_ATTENTION, f"{prefix}{state.reason}", shot="attention")
+        minutes = self.ctx.options.human_timeout_s / 60
+        self.ctx.notify(f"{state.reason}. Complete it in the browser window (waiting up to {minutes:g} min).")
+        # A person may clear one challenge only to meet the next (CAPTCHA, then PIN): keep waiting.
+        resolvable = tuple(s for s in PageState if s.person_can_resolve)
+        found = await wait_for_state(self.ctx.page, self.rules, self.ctx.options.human_timeout_s, ignore=resolvable)
+        if found is None or found.state is not PageState.SIGNED_IN:
+            why = "nobody completed it in time" if found is None else found.reason
+            raise Stop(Outcome.NEEDS_ATTENTION, f"{state.reason}; {why}", shot="attention")
+        self.ctx.session.login_stopped = None

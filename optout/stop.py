@@ -1,0 +1,33 @@
+"""How a setting's run ends early: a Stop carries the outcome and the reason people read."""
+
+from __future__ import annotations
+
+from optout.results import Outcome, State
+
+
+class Stop(Exception):
+    """Ends one setting's run with an outcome; raised anywhere below `run_setting`. `about_control`:
+    the stop concerns the control itself, so the reason also says whether it had been clicked."""
+
+    def __init__(
+        self,
+        outcome: Outcome,
+        reason: str,
+        state: State = State.UNKNOWN,
+        shot: str = "stopped",
+        *,
+        about_control: bool = False,
+    ):
+        super().__init__(reason)
+        self.outcome, self.reason, self.state, self.shot = outcome, reason, state, shot
+        self.about_control = about_control
+
+
+class NotOffered(Exception):
+    """The page positively shows that this account has no such setting (a plan or region without it)."""
+
+
+def first_line(exc: BaseException) -> str:
+    """An exception as one line for a result's reason: Playwright's messages carry a call log after it."""
+    text = str(exc).strip().splitlines()
+    return text[0] if text else type(exc).__name__

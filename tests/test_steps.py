@@ -1,0 +1,420 @@
+"""Each step type and each safety rule of the step language, alone, in real Chromium against a small
+two-origin site (tests/stepsite.py) reached through optout's own traffic mapping. Every test reads the
+site's server-side record (writes per control, passwords received) to prove what happened."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from optout.engine import Mode, Options
+from optout.evidence import RunEvidence
+from optout.flow import Flow
+from optout.mapping import OriginSpec, build_traffic_map
+from optout.results import Outcome, Result, State
+from optout.sandbox import SandboxServer
+from tests.stepsite import APP, LOGIN, PASSWORD, StepSite
+
+BASE = yaml.safe_load(
+    f"""
+schema_version: 2
+platform: steps
+name: Step site
+version: "1"
+origins: [{APP}, {LOGIN}]
+login:
+  url: {LOGIN}/sign-in
+  origins: [{LOGIN}]
+  page: [{{url: login.example.invalid/sign-in, selector: "input[autocomplete=current-password]"}}]
+  steps:
+    - fill: username
+      into: {{label: {{en: Email, fr: E-mail}}}}
+    - fill: password
+      origin: {LOGIN}
+      into: {{label: {{en: Password, fr: Mot de passe}}}}
+    - click: {{role: button, name: {{en: Sign in, fr: Se connecter}}}}
+recognise:
+  - state: rejected
+    reason: the site rejected the password
+    when: [{{url: login.example.invalid/session, alert: {{en: Wrong password, fr: Mot de passe incorrect}}}}]
+  - state: signed_in
+    reason: signed in
+    when: [{{selector: "nav#account"}}]
+  - state: signed_out
+    reason: not signed in
+    when: [{{url: login.example.invalid/sign-in}}]
+settings:
+  - id: training
+    title: {{en: Training, fr: Entraînement}}
+    url: {APP}/settings
+    open: [{{goto: {APP}/settings}}]
+    control:
+      target: {{role: checkbox, name: {{en: Use my data for training, fr: Utiliser mes données pour l'entraînement}}}}
+"""
+)
+
+SAVE = "<script>function save(k, v) { fetch('/api/set?key=' + k + '&value=' + v, {method: 'POST'}); }</script>"
+HEAD = "@signed-in<!doctype html><html lang=en><title>Settings</title><nav id=account>Pat</nav>"
+CHECKBOX = (
+    "<label><input type=checkbox {checked:training} onchange=\"save('training', this.checked)\">"
+    " Use my data for training</label>"
+)
+SETTINGS = f"{HEAD}<h1>Training</h1>{CHECKBOX}{SAVE}"
+# The same checkbox, same name, saving another setting: a look-alike.
+TWIN = CHECKBOX.replace("'training'", "'personalisation'").replace(":training}", ":personalisation}")
+
+
+def make_flow(**setting: Any) -> Flow:
+    """The base flow with the setting's fields replaced (a field set to None is removed)."""
+    data = copy.deepcopy(BASE)
+    for key, value in setting.items():
+        if key.startswith("flow_"):
+            data[key.removeprefix("flow_")] = value
+        elif value is None:
+            data["settings"][0].pop(key, None)
+        else:
+            data["settings"][0][key] = value
+    return Flow.model_validate(data)
+
+
+def steps(text: str) -> Any:
+    return yaml.safe_load(text)
+
+
+@pytest.fixture(scope="session")
+def site_server() -> Iterator[tuple[StepSite, SandboxServer]]:
+    site = StepSite()
+    with SandboxServer(app=site.app()) as server:
+        yield site, server
+
+
+@pytest.fixture
+def site(site_server: tuple[StepSite, SandboxServer]) -> StepSite:
+    site_server[0].reset()
+    site_server[0].pages["/"] = f"{HEAD}<h1>Home</h1>"
+    site_server[0].pages["/settings"] = SETTINGS
+    site_server[0].settings["training"] = True
+    return site_server[0]
+
+
+@pytest.fixture
+async def run_flow(browser: Any, site_server: tuple[StepSite, SandboxServer], tmp_path: Path) -> AsyncIterator[Any]:
+    from optout.runner import AccountTarget, Runner
+
+    evidence = RunEvidence(tmp_path / "out", "test", {"steps": "1"})
+    runners: list[Runner] = []
+
+    async def run(flow: Flow, mode: Mode = Mode.OFF) -> Result:
+        traffic = build_traffic_map([OriginSpec("steps", site_server[1].base_url)], {"steps": flow.origins})
+        runner = Runner(traffic=traffic, options=Options(timeout_s=3.0), browser=browser)
+        runners.append(await runner.__aenter__())
+        (result,) = await runner.run(mode, [AccountTarget(flow, "pat@example.com", lambda: PASSWORD)], evidence)
+        return result
+
+    yield run
+    for runner in runners:
+        await runner.__aexit__(None, None, None)
+
+
+# -- each step type ------------------------------------------------------------------------------------
+
+
+async def test_goto_signs_in_then_the_control_is_read_and_switched_off(run_flow: Any, site: StepSite) -> None:
+    result = await run_flow(make_flow())
+    assert (result.outcome, result.state, result.verified) == (Outcome.SWITCHED_OFF, State.OFF, True)
+    assert site.passwords == [PASSWORD] and site.writes == {"training": 1}
+    assert site.settings["training"] is False
+
+
+async def test_click_uses_real_pointer_events(run_flow: Any, site: StepSite) -> None:
+    # Like a Radix menu, the button reacts to pointerdown only: a synthetic click() would not open it.
+    site.pages["/home"] = (
+        f"{HEAD}<h1>Home</h1><button onpointerdown=\"location.href='/settings'\">Open settings</button>"
+    )
+    opened = steps(f"[{{goto: {APP}/home}}, {{click: {{role: button, name: {{en: Open settings, fr: Ouvrir}}}}}}]")
+    result = await run_flow(make_flow(open=opened), Mode.CHECK)
+    assert (result.outcome, result.state) == (Outcome.CHECKED, State.ON)
+    assert result.url == f"{APP}/settings"
+
+
+async def test_press_submits_the_sign_in_with_enter(run_flow: Any, site: StepSite) -> None:
+    flow = make_flow()
+    login = copy.deepcopy(BASE["login"])
+    login["steps"][2] = {"press": "Enter", "on": {"label": {"en": "Password", "fr": "Mot de passe"}}}
+    flow = make_flow(flow_login=login)
+    result = await run_flow(flow, Mode.CHECK)
+    assert (result.outcome, result.state) == (Outcome.CHECKED, State.ON)
+    assert site.passwords == [PASSWORD]
+
+
+async def test_wait_for_a_step_the_page_renders_later(run_flow: Any, site: StepSite) -> None:
+    # The password field appears only after the page has asked its server (a multi-step sign-in).
+    site.pages["login.example.invalid/sign-in"] = (
+        "<!doctype html><title>Sign in</title><form method=post action=/session>"
+        "<label>Email <input name=username autocomplete=username></label>"
+        "<button type=button id=next>Next</button><div id=step2></div></form><script>"
+        "next.onclick = async () => { await fetch('/api/set?key=next&value=true', {method: 'POST'});"
+        " step2.innerHTML = '<label>Password <input name=password type=password "
+        "autocomplete=current-password></label><button>Sign in</button>'; };</script>"
+    )
+    login = copy.deepcopy(BASE["login"])
+    login["steps"][1:1] = steps(
+        """
+        - click: {role: button, name: {en: Next, fr: Suivant}}
+        - wait_for: {selector: "input[autocomplete=current-password]"}
+        """
+    )
+    result = await run_flow(make_flow(flow_login=login), Mode.CHECK)
+    assert (result.outcome, result.state) == (Outcome.CHECKED, State.ON)
+    assert site.passwords == [PASSWORD]
+
+
+@pytest.mark.parametrize("extra_page", [True, False])
+async def test_when_runs_steps_only_when_their_page_is_shown(run_flow: Any, site: StepSite, extra_page: bool) -> None:
+    # An optional "confirm it's you" page between sign-in and the app, shown to some accounts only.
+    site.pages["/confirm"] = (
+        "<!doctype html><title>Confirm</title><h1>Confirm it's you</h1>"
+        "<form method=post action=/confirmed><button>Continue</button></form>"
+    )
+    site.pages["/confirmed"] = SETTINGS.removeprefix("@signed-in")
+    site.pages["/start"] = f"{HEAD}<h1>Start</h1><a href={'/confirm' if extra_page else '/settings'}>Go</a>"
+    opened = steps(
+        f"""
+        - goto: {APP}/start
+        - click: {{role: link, name: {{en: Go, fr: Aller}}}}
+        - when: {{heading: {{en: "Confirm it's you", fr: "Confirmez votre identité"}}}}
+          steps:
+            - click: {{role: button, name: {{en: Continue, fr: Continuer}}}}
+        """
+    )
+    result = await run_flow(make_flow(open=opened), Mode.CHECK)
+    assert (result.outcome, result.state) == (Outcome.CHECKED, State.ON), result.reason
+    assert site.posts == (["app.example.invalid/confirmed"] if extra_page else [])
+
+
+async def test_within_scopes_a_control_among_look_alikes(run_flow: Any, site: StepSite) -> None:
+    # Two checkboxes with the same name; only the one in the "Training" group may be touched.
+    site.settings["personalisation"] = True
+    site.pages["/settings"] = (
+        f"{HEAD}<h1>Training</h1><div role=group aria-label=Training>{CHECKBOX}</div>"
+        f"<div role=group aria-label=Personalisation>{TWIN}</div>{SAVE}"
+    )
+    control = {
+        "target": {
+            "role": "checkbox",
+            "name": {"en": "Use my data for training", "fr": "Utiliser mes données pour l'entraînement"},
+            "within": {"role": "group", "name": {"en": "Training", "fr": "Entraînement"}},
+        }
+    }
+    result = await run_flow(make_flow(control=control))
+    assert (result.outcome, result.state) == (Outcome.SWITCHED_OFF, State.OFF)
+    assert site.writes == {"training": 1} and site.settings["personalisation"] is True
+
+
+async def test_without_within_look_alikes_are_refused(run_flow: Any, site: StepSite) -> None:
+    site.settings["personalisation"] = True
+    site.pages["/settings"] = f"{HEAD}<h1>Training</h1>{CHECKBOX}{TWIN}{SAVE}"
+    result = await run_flow(make_flow())
+    assert result.outcome is Outcome.FAILED and result.reason and "nothing was clicked" in result.reason
+    assert site.writes == {}
+
+
+TOUR = (
+    "<div role=dialog aria-label=Tour id=tour style='position:fixed;inset:0;background:#0008'>"
+    "<h2>Welcome tour</h2><button onclick='tour.remove()'>Skip tour</button></div>"
+)
+TOUR_OVERLAY = {
+    "name": "product tour",
+    "when": [{"selector": "[role=dialog]#tour"}],
+    "close": {"role": "button", "name": {"en": "Skip tour", "fr": "Passer la visite"}},
+}
+
+
+async def test_declared_overlay_is_dismissed_before_the_click(run_flow: Any, site: StepSite) -> None:
+    site.pages["/settings"] = SETTINGS + TOUR
+    result = await run_flow(make_flow(flow_overlays=[TOUR_OVERLAY]))
+    assert (result.outcome, result.state, result.verified) == (Outcome.SWITCHED_OFF, State.OFF, True)
+    assert site.writes == {"training": 1}
+
+
+async def test_dismiss_step_and_escape_key(run_flow: Any, site: StepSite) -> None:
+    site.pages["/settings"] = SETTINGS + TOUR + "<script>onkeydown = e => e.key === 'Escape' && tour.remove();</script>"
+    overlay = {"name": "product tour", "when": [{"selector": "[role=dialog]#tour"}], "press": "Escape"}
+    opened = steps(f"[{{goto: {APP}/settings}}, {{dismiss: product tour}}]")
+    result = await run_flow(make_flow(open=opened, flow_overlays=[overlay]), Mode.CHECK)
+    assert (result.outcome, result.state) == (Outcome.CHECKED, State.ON)
+
+
+async def test_undeclared_overlay_is_never_clicked_through(run_flow: Any, site: StepSite) -> None:
+    site.pages["/settings"] = SETTINGS + TOUR
+    result = await run_flow(make_flow())
+    assert result.outcome is Outcome.FAILED and result.reason
+    assert 'covered by div[role=dialog] "Tour"' in result.reason and "not clicked through" in result.reason
+    assert site.writes == {} and site.settings["training"] is True
+
+
+SWITCH_DIALOG = (
+    f"{HEAD}<h1>Settings</h1><button id=row onclick='dialog.hidden = false'>Improve the model "
+    "{row}</button><div role=dialog aria-label='Model improvement' id=dialog hidden>"
+    "<button role=switch id=sw aria-checked={aria:training} aria-label='Improve the model for everyone'></button>"
+    "<button onclick='dialog.hidden = true'>Done</button></div><script>"
+    "sw.onclick = async () => { const next = sw.getAttribute('aria-checked') !== 'true';"
+    " const r = await fetch('/api/set?key=training&value=' + next, {method: 'POST'});"
+    " if (r.ok) sw.setAttribute('aria-checked', String(next)); };</script>"
+)
+
+
+def dialog_flow() -> Flow:
+    """A switch in a dialog opened from a row whose name carries the state; verified by opening it all
+    again after Done."""
+    opened = steps(
+        f"""
+        - goto: {APP}/settings
+        - read_name_state:
+            target: {{role: button, name: {{en: Improve the model, fr: Améliorer le modèle}}}}
+            on_words: {{en: "On", fr: Activé}}
+            off_words: {{en: "Off", fr: Désactivé}}
+        - click: {{role: button, name: {{en: Improve the model, fr: Améliorer le modèle}}}}
+        """
+    )
+    return make_flow(
+        page=[{"selector": "[role=dialog][aria-label='Model improvement']"}],
+        open=opened,
+        control={
+            "target": {
+                "role": "switch",
+                "name": {"en": "Improve the model for everyone", "fr": "Améliorer le modèle pour tous"},
+                "within": {"role": "dialog", "name": {"en": "Model improvement", "fr": "Amélioration du modèle"}},
+            }
+        },
+        commit=[{"click": {"role": "button", "name": {"en": "Done", "fr": "OK"}}}],
+        verify=["reopen"],
+    )
+
+
+async def test_aria_switch_in_a_dialog_reopened_to_verify(run_flow: Any, site: StepSite) -> None:
+    # A button switch (aria-checked flips when the server answers) in a dialog opened from a row whose
+    # name carries the state; verified by opening it all again after Done.
+    site.pages["/settings"] = SWITCH_DIALOG.replace("{row}", "{onoff:training}")
+    result = await run_flow(dialog_flow())
+    assert (result.outcome, result.state, result.verified) == (Outcome.SWITCHED_OFF, State.OFF, True), result.reason
+    assert site.writes == {"training": 1} and site.settings["training"] is False
+
+
+async def test_row_name_contradicting_the_control_stops_the_run(run_flow: Any, site: StepSite) -> None:
+    site.pages["/settings"] = SWITCH_DIALOG.replace("{row}", "Off")
+    result = await run_flow(dialog_flow())
+    assert result.outcome is Outcome.FAILED and result.reason and "contradicts" in result.reason
+    assert site.writes == {}
+
+
+async def test_not_offered_is_a_positive_signal(run_flow: Any, site: StepSite, tmp_path: Path) -> None:
+    site.pages["/settings"] = f"{HEAD}<h1>Training</h1><p class=note>Your workspace is excluded from training.</p>"
+    flow = make_flow(
+        not_offered=[
+            {"selector": "p.note", "text": {"en": "excluded from training", "fr": "exclues de l'entraînement"}}
+        ]
+    )
+    checked = await run_flow(flow, Mode.CHECK)
+    switched = await run_flow(flow, Mode.OFF)
+    assert (checked.outcome, checked.state) == (Outcome.CHECKED, State.NOT_OFFERED)
+    assert (switched.outcome, switched.state) == (Outcome.ALREADY_OFF, State.NOT_OFFERED)
+    assert checked.evidence and Path(checked.evidence[0].path).is_file()
+    assert site.writes == {}
+
+
+async def test_origin_constraint_on_a_step(run_flow: Any, site: StepSite) -> None:
+    flow = make_flow(open=[{"goto": f"{APP}/settings"}, {"reload": True, "origin": LOGIN}])
+    result = await run_flow(flow, Mode.CHECK)
+    assert result.outcome is Outcome.FAILED and result.reason
+    assert f"expected {LOGIN}" in result.reason and f"{APP}/settings" in result.reason
+
+
+# -- safety rules ----------------------------------------------------------------------------------------
+
+
+async def test_password_is_never_typed_off_the_sign_in_origin(run_flow: Any, site: StepSite) -> None:
+    # The flow's sign-in URL now lands on the app's origin, which shows a look-alike password form.
+    from tests.stepsite import SIGN_IN_PAGE
+
+    site.pages["/sign-in"] = SIGN_IN_PAGE
+    login = copy.deepcopy(BASE["login"])
+    login["url"] = f"{APP}/sign-in"
+    login["page"] = [{"selector": "input[autocomplete=current-password]"}]
+    flow = make_flow(
+        flow_login=login,
+        flow_recognise=[
+            *BASE["recognise"][:2],
+            {"state": "signed_out", "reason": "out", "when": [{"url": "/sign-in"}]},
+        ],
+    )
+    result = await run_flow(flow, Mode.CHECK)
+    assert result.outcome is Outcome.FAILED and result.reason
+    assert f"asked for on {APP}/sign-in" in result.reason and "nothing was typed" in result.reason
+    assert site.passwords == []
+
+
+async def test_password_is_never_typed_on_a_page_not_recognised_as_sign_in(run_flow: Any, site: StepSite) -> None:
+    login = copy.deepcopy(BASE["login"])
+    login["page"] = [{"url": "login.example.invalid/sign-in", "heading": {"en": "Log in to Steps", "fr": "Connexion"}}]
+    result = await run_flow(make_flow(flow_login=login), Mode.CHECK)
+    assert result.outcome is Outcome.FAILED and result.reason and "not Step site's sign-in page" in result.reason
+    assert site.passwords == []
+
+
+async def test_disabled_control_is_never_clicked(run_flow: Any, site: StepSite) -> None:
+    site.pages["/settings"] = SETTINGS.replace("<input type=checkbox", "<input type=checkbox aria-disabled=true")
+    result = await run_flow(make_flow())
+    assert result.outcome is Outcome.FAILED and result.reason and "stayed disabled" in result.reason
+    assert site.writes == {}
+
+
+async def test_state_changed_since_the_trusted_read_stops_before_the_click(run_flow: Any, site: StepSite) -> None:
+    # Entering edit mode re-renders the switch with another value: the last reading before the click
+    # disagrees with the trusted one, so nothing is clicked.
+    site.pages["/settings"] = SETTINGS.replace(
+        "<h1>Training</h1>",
+        "<h1>Training</h1><button onclick=\"document.querySelector('input').checked = false\">Edit</button>",
+    )
+    change = steps("[{click: {role: button, name: {en: Edit, fr: Modifier}}}, {click: control}]")
+    result = await run_flow(make_flow(change=change))
+    assert result.outcome is Outcome.FAILED and result.reason
+    assert "since it was read; not clicked" in result.reason
+    assert site.writes == {}
+
+
+# A switch under its own styled label (LinkedIn's artdeco toggle), named by a separate text.
+COVERED = (
+    "<div style='position:relative'><input type=checkbox id=t aria-labelledby=name {checked:training}"
+    " onchange=\"save('training', this.checked)\"><label for=t style='position:absolute;inset:-8px;"
+    "background:#ccc'></label><span id=name>Use my data for training</span></div>"
+)
+
+
+@pytest.mark.parametrize(("script_click", "own_label"), [(True, True), (False, True), (True, False)])
+async def test_click_by_script_only_when_allowed_and_covered_by_its_own_label(
+    run_flow: Any, site: StepSite, script_click: bool, own_label: bool
+) -> None:
+    cover = COVERED if own_label else COVERED.replace("<label for=t", "<div").replace("</label>", "</div>")
+    site.pages["/settings"] = f"{HEAD}<h1>Training</h1>{cover}{SAVE}"
+    flow = make_flow(control={"target": BASE["settings"][0]["control"]["target"], "script_click": script_click})
+    result = await run_flow(flow)
+    if script_click and own_label:
+        assert (result.outcome, result.state) == (Outcome.SWITCHED_OFF, State.OFF), result.reason
+        assert site.writes == {"training": 1}
+    else:
+        assert result.outcome is Outcome.FAILED and result.reason and "not clicked through" in result.reason
+        assert site.writes == {}
+
+
+async def test_urls_kept_in_results_and_manifests_drop_query_and_fragment(run_flow: Any, site: StepSite) -> None:
+    flow = make_flow(open=[{"goto": f"{APP}/settings?code=s3cret#frag"}])
+    result = await run_flow(flow, Mode.CHECK)
+    assert result.url == f"{APP}/settings"
+    manifest = Path(result.evidence[0].path).parents[2] / "manifest.json"
+    assert "s3cret" not in manifest.read_text() and "frag" not in manifest.read_text()
