@@ -9,7 +9,8 @@ from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import Locator
 
 from optout.context import RunContext
-from optout.locate import Ambiguous, GaveUp, NotFound, find
+from optout.flow import Target
+from optout.locate import Ambiguous, GaveUp, NotFound, find_any, find_now
 from optout.page_state import shows
 from optout.pointer import Pointer
 from optout.results import Outcome, State
@@ -38,10 +39,20 @@ class ControlDriver:
     def __init__(self, ctx: RunContext, pointer: Pointer) -> None:
         self.ctx = ctx
         self.pointer = pointer
+        self.overlays = pointer.overlays
 
     @property
     def described(self) -> str:
-        return self.ctx.setting.control.target.describe()
+        return self.ctx.setting.control.describe()
+
+    @property
+    def targets(self) -> list[Target]:
+        """What to look for: the control, or the two whose presence tells the state (on first)."""
+        control = self.ctx.setting.control
+        if control.shown_by is not None:
+            return [control.shown_by.while_on, control.shown_by.while_off]
+        assert control.target is not None
+        return [control.target]
 
     async def find(self, *, offered_check: bool = True) -> Locator:
         not_offered = self.ctx.setting.not_offered
@@ -49,13 +60,12 @@ class ControlDriver:
         async def gone_for_good() -> bool:
             return offered_check and await shows(self.ctx.page, not_offered)
 
+        await self.overlays.clear()
         try:
-            return await find(
-                self.ctx.page,
-                self.ctx.setting.control.target,
-                self.ctx.options.timeout_s,
-                give_up=gone_for_good if not_offered else None,
+            _, found = await find_any(
+                self.ctx.page, self.targets, self.ctx.options.timeout_s, give_up=gone_for_good if not_offered else None
             )
+            return found
         except GaveUp:
             raise NotOffered() from None
         except NotFound:
@@ -71,6 +81,8 @@ class ControlDriver:
     async def read(self, control: Locator) -> State:
         """The state the control shows now. Fails closed: a control whose state cannot be read is not
         taken for "off"."""
+        if self.ctx.setting.control.shown_by is not None:
+            return await self._read_shown()
         try:
             raw = await control.evaluate(_READ_STATE)
         except PlaywrightError as exc:
@@ -84,6 +96,19 @@ class ControlDriver:
             )
         shared = raw if self.ctx.setting.control.shared_when == "checked" else not raw
         return State.ON if shared else State.OFF
+
+    async def _read_shown(self) -> State:
+        """Which of the two controls the page shows now: exactly one, or the state is not trusted."""
+        try:
+            present = [await find_now(self.ctx.page, t) is not None for t in self.targets]
+        except (PlaywrightError, Ambiguous) as exc:
+            raise Stop(Outcome.FAILED, f"cannot read the setting's state: {first_line(exc)}") from None
+        if present == [True, False]:
+            return State.ON
+        if present == [False, True]:
+            return State.OFF
+        shown = "both" if all(present) else "neither"
+        raise Stop(Outcome.FAILED, f"the page shows {shown} of {' and '.join(t.describe() for t in self.targets)}")
 
     async def settle(self, control: Locator, timeout_s: float) -> bool:
         """Wait until the page has finished what it was doing with the control: the control usable

@@ -85,6 +85,13 @@ class _SettingRun:
             return before, Outcome.CHECKED, False, None
         if before is State.OFF:
             return before, Outcome.ALREADY_OFF, False, None
+        if ctx.setting.on_request_only:
+            raise Stop(
+                Outcome.NEEDS_ATTENTION,
+                "switching it off sends a request in your name (a form), which optout does only when you "
+                "ask for it explicitly; nothing was sent",
+                state=before,
+            )
         ctx.trusted = before
         await self.steps.run(ctx.setting.change, "change")
         shown, confirmed = await self.after_change()

@@ -45,7 +45,11 @@ class Texts(Strict):
     @classmethod
     def _from_mapping(cls, data: object) -> object:
         if isinstance(data, dict) and "by_locale" not in data:
-            return {"by_locale": {k: _as_list(v) for k, v in data.items()}}
+            data = {"by_locale": {k: _as_list(v) for k, v in data.items()}}
+        if isinstance(data, dict) and isinstance(data.get("by_locale"), dict):
+            for texts in data["by_locale"].values():
+                if isinstance(texts, list) and any(isinstance(t, bool) for t in texts):
+                    raise ValueError('quote "On", "Off", "Yes" and "No": YAML reads them as true/false')
         return data
 
     @field_validator("by_locale")
@@ -322,17 +326,23 @@ def walk(steps: Sequence[StepBase]) -> list[StepBase]:
 
 
 class Login(Strict):
+    """How to sign in. `method: saved_session` says the platform signs in only by e-mailed link, SSO or
+    passkey: optout never types anything and needs a session the person opened."""
+
+    method: Literal["password", "saved_session"] = "password"
     url: str = Field(description="where signing in starts")
     origins: Annotated[list[str], Field(min_length=1)] = Field(
         description="the sign-in origins: the only ones where a secret is ever typed"
     )
     page: Signals = Field(description="how the sign-in page is recognised, checked before any secret is typed")
-    steps: Annotated[list[Step], Field(min_length=1)]
+    steps: list[Step] = []
 
     @model_validator(mode="after")
     def _check(self) -> Login:
         fills = [s for s in walk(self.steps) if isinstance(s, FillStep)]
-        if not any(s.fill == "password" for s in fills):
+        if self.method == "saved_session" and fills:
+            raise ValueError("a saved_session login types nothing: it has no fill steps")
+        if self.method == "password" and not any(s.fill == "password" for s in fills):
             raise ValueError("login steps must fill the password")
         for step in fills:
             if step.fill in SECRET_SOURCES and not step.origin:
@@ -359,24 +369,43 @@ class Overlay(Strict):
         return self
 
 
-class Control(Strict):
-    """The one control a setting is read from and changed with. Its state is read the way assistive
-    technology reads it: a native checkbox's checked property, else `aria-checked`."""
+class Shown(Strict):
+    """A setting whose state shows as which of two controls the page offers: "Turn off" while it is on,
+    "Turn on" while it is off (Google's activity controls)."""
 
-    target: Target
+    # Not `on`/`off`: YAML 1.1 reads those keys as booleans.
+    while_on: Target = Field(description="present while the data is used for training; what `click: control` clicks")
+    while_off: Target = Field(description="present while it is not")
+
+
+class Control(Strict):
+    """The one control a setting is read from and changed with. A `target` is read the way assistive
+    technology reads it (a native checkbox's checked property, else `aria-checked`); `shown_by` reads
+    the state from which of two controls is present."""
+
+    target: Target | None = None
+    shown_by: Shown | None = None
     shared_when: Literal["checked", "unchecked"] = Field(
-        "checked", description="which state means the data is used for training (reported as 'on')"
+        "checked", description="which state of `target` means the data is used for training (reported as 'on')"
     )
     script_click: bool = Field(
         False, description="may be clicked by script when, and only when, its own label covers it"
     )
 
-    @field_validator("target")
-    @classmethod
-    def _needs_role(cls, value: Target) -> Target:
-        if value.role is None:
-            raise ValueError("a control is located by role and accessible name")
-        return value
+    @model_validator(mode="after")
+    def _check(self) -> Control:
+        if (self.target is None) == (self.shown_by is None):
+            raise ValueError("a control has either a 'target' or 'shown_by'")
+        for target in (self.target, *((self.shown_by.while_on, self.shown_by.while_off) if self.shown_by else ())):
+            if target is not None and target.role is None:
+                raise ValueError("a control is located by role and accessible name")
+        return self
+
+    def describe(self) -> str:
+        if self.target is not None:
+            return self.target.describe()
+        assert self.shown_by is not None
+        return self.shown_by.while_on.describe()
 
 
 def _default_change() -> list[Step]:
@@ -409,6 +438,10 @@ class Setting(Strict):
         "(covers values loaded after the page and saves sent after a debounce)",
     )
     settle_timeout_s: float = Field(default=15.0, gt=0, le=120, description="how long a change may take to confirm")
+    on_request_only: bool = Field(
+        default=False,
+        description="`change` sends something in the person's name (an objection form): never done unasked",
+    )
     unverified: list[str] = Field(default=[], description="facts of this setting the reference does not confirm")
 
     @field_validator("id")

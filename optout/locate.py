@@ -11,7 +11,7 @@ import asyncio
 import contextlib
 import json
 import re
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 
 import yaml
 from playwright.async_api import Error as PlaywrightError
@@ -159,19 +159,30 @@ GiveUp = Callable[[], Awaitable[bool]]
 async def find(page: Page, target: Target, timeout_s: float, *, give_up: GiveUp | None = None) -> Locator:
     """Wait (on DOM changes, not a clock) until `target` is on the page. Raises NotFound or Ambiguous,
     or GaveUp as soon as `give_up` says the page shows why the target will never come."""
+    _, found = await find_any(page, [target], timeout_s, give_up=give_up)
+    return found
+
+
+async def find_any(
+    page: Page, targets: Sequence[Target], timeout_s: float, *, give_up: GiveUp | None = None
+) -> tuple[int, Locator]:
+    """Wait until one of `targets` is on the page: its index and the element. Two at once is Ambiguous."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout_s
     while True:
         await mark_seen(page)
         try:
-            found = await find_now(page, target)
+            found = [(i, element) for i, t in enumerate(targets) if (element := await find_now(page, t)) is not None]
         except PlaywrightError:
-            found = None  # the page navigated while we looked: look again
-        if found is not None:
-            return found
+            found = []  # the page navigated while we looked: look again
+        if len(found) > 1:
+            both = " and ".join(targets[i].describe() for i, _ in found)
+            raise Ambiguous(f"the page shows both {both}; refusing to guess")
+        if found:
+            return found[0]
         if give_up is not None and await give_up():
-            raise GaveUp(f"{target.describe()} is not on {page.url}")
+            raise GaveUp(f"{' or '.join(t.describe() for t in targets)} is not on {page.url}")
         remaining = deadline - loop.time()
         if remaining <= 0:
-            raise NotFound(f"{target.describe()} not found on {page.url}")
+            raise NotFound(f"{' or '.join(t.describe() for t in targets)} not found on {page.url}")
         await wait_for_change(page, remaining)

@@ -61,6 +61,12 @@ class SignIn:
                 Outcome.NEEDS_ATTENTION,
                 "signed out again after signing in; the password is not submitted twice in one run",
             )
+        if self.ctx.flow.login.method == "saved_session":
+            raise Stop(
+                Outcome.NEEDS_ATTENTION,
+                f"not signed in, and {self.ctx.flow.name} is signed in to only by the person "
+                "(e-mailed link, SSO or passkey): optout types nothing for it and needs a browser session",
+            )
         self.ctx.status("signing in")
         await steps.navigate(self.ctx.flow.login.url)
         already = await self.recognise()

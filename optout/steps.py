@@ -144,6 +144,8 @@ class StepRunner:
     # -- acting on elements -----------------------------------------------------------------------
 
     async def find(self, target: Target, phase: Phase) -> Locator:
+        # A declared overlay (a tour) may hide what is behind it from assistive technology too.
+        await self.overlays.clear()
         not_offered = self.ctx.setting.not_offered if phase == "open" else []
 
         async def not_offered_shown() -> bool:
@@ -180,7 +182,6 @@ class StepRunner:
 
     async def fill(self, step: FillStep) -> None:
         field = await self.find(step.into, "login")
-        await self.overlays.clear()
         if step.fill in SECRET_SOURCES:
             value = await self.secret(step, field)
         else:
@@ -220,6 +221,9 @@ class StepRunner:
 
     async def read_name_state(self, spec: NameState) -> None:
         element = await self.find(spec.target, "open")
+        # The row may first show a placeholder, like the control itself: read once the page is quiet.
+        loop = asyncio.get_running_loop()
+        await self.ctx.session.quiet(self.ctx.setting.quiet_ms / 1000, loop.time() + self.ctx.options.timeout_s)
         try:
             name = await accessible_name(element)
         except PlaywrightError as exc:
@@ -232,4 +236,4 @@ class StepRunner:
         elif last and last[0] in off:
             self.ctx.name_state = State.OFF
         else:
-            raise Stop(Outcome.FAILED, f'{spec.target.describe()} does not say on or off: "{name}"')
+            raise Stop(Outcome.FAILED, f'{spec.target.describe()} does not say on or off: "{name}"', about_control=True)

@@ -14,7 +14,7 @@ from tests.conftest import REPO
 
 def test_every_bundled_flow_is_valid() -> None:
     files = flow_files()
-    assert [p.stem for p in files] == ["linkedin"]
+    assert [p.stem for p in files] == ["chatgpt", "linkedin", "x"]
     for path in files:
         flow = load_flow(path)
         assert flow.platform == path.stem
@@ -85,6 +85,7 @@ def _set(path: tuple[object, ...], value: object) -> object:
             "not on one of the flow's origins",
         ),
         (_set(("settings", 0, "change"), [{"click": "control"}, {"click": "control"}]), "clicked at most once"),
+        (_set(("settings", 0, "title"), {"en": [True], "fr": ["Oui"]}), 'quote "On", "Off"'),
     ],
 )
 def test_broken_flows_fail_with_one_line(tmp_path: Path, change: object, message: str) -> None:
@@ -114,3 +115,24 @@ def test_selectors_in_attributes_may_contain_dots(tmp_path: Path) -> None:
         _set(("settings", 0, "open_fallback", 1), {"click": {"selector": "a[href='/settings.html'], #username"}}),
     )
     assert load_flow(path).settings[0].open_fallback[1].click.selector  # type: ignore[union-attr]
+
+
+SKETCHES = REPO / "tests" / "sketches"
+
+
+@pytest.mark.parametrize("name", ["gemini", "copilot", "facebook", "claude"])
+def test_sketch_flows_for_the_next_platforms_validate(name: str) -> None:
+    # The next platforms' shapes (a menu then a confirmation, two settings, a form sent only on request,
+    # a saved session only) must be expressible without another rewrite of the model.
+    flow = load_flow(SKETCHES / f"{name}.yaml")
+    assert flow.platform == name and flow.unverified
+
+
+def test_sketches_use_the_shapes_they_are_there_for() -> None:
+    gemini, copilot, facebook, claude = (
+        load_flow(SKETCHES / f"{n}.yaml") for n in ("gemini", "copilot", "facebook", "claude")
+    )
+    assert gemini.settings[0].control.shown_by is not None and len(gemini.settings[0].change) == 3
+    assert [s.id for s in copilot.settings] == ["model-training-text", "model-training-voice"]
+    assert facebook.settings[0].on_request_only and facebook.settings[0].not_offered
+    assert claude.login.method == "saved_session" and not claude.login.steps

@@ -328,6 +328,45 @@ async def test_not_offered_is_a_positive_signal(run_flow: Any, site: StepSite, t
     assert site.writes == {}
 
 
+ACTIVITY = (
+    f"{HEAD}<h1>Training</h1><div id=ctl></div><script>"
+    "const render = on => ctl.innerHTML = on ? '<button id=off>Turn off</button>' : '<button>Turn on</button>';"
+    "render({aria:training}); ctl.onclick = async e => { if (e.target.id !== 'off') return;"
+    " await fetch('/api/set?key=training&value=false', {method: 'POST'}); render(false); };</script>"
+)
+
+
+async def test_state_shown_by_which_control_is_present(run_flow: Any, site: StepSite) -> None:
+    # Google's activity controls: "Turn off" while on, "Turn on" while off; only "Turn off" is clicked.
+    site.pages["/settings"] = ACTIVITY
+    control = {
+        "shown_by": {
+            "while_on": {"role": "button", "name": {"en": "Turn off", "fr": "Désactiver"}},
+            "while_off": {"role": "button", "name": {"en": "Turn on", "fr": "Activer"}},
+        }
+    }
+    result = await run_flow(make_flow(control=control))
+    assert (result.outcome, result.state, result.verified) == (Outcome.SWITCHED_OFF, State.OFF, True), result.reason
+    assert site.writes == {"training": 1}
+    again = await run_flow(make_flow(control=control))
+    assert (again.outcome, again.state) == (Outcome.ALREADY_OFF, State.OFF)
+    assert site.writes == {"training": 1}
+
+
+async def test_a_form_sent_in_the_persons_name_is_never_sent_unasked(run_flow: Any, site: StepSite) -> None:
+    result = await run_flow(make_flow(on_request_only=True))
+    assert (result.outcome, result.state) == (Outcome.NEEDS_ATTENTION, State.ON)
+    assert result.reason and "nothing was sent" in result.reason
+    assert site.writes == {}
+
+
+async def test_a_saved_session_platform_never_types_anything(run_flow: Any, site: StepSite) -> None:
+    login = {"method": "saved_session", "url": f"{LOGIN}/sign-in", "origins": [LOGIN], "page": BASE["login"]["page"]}
+    result = await run_flow(make_flow(flow_login=login), Mode.CHECK)
+    assert result.outcome is Outcome.NEEDS_ATTENTION and result.reason and "types nothing" in result.reason
+    assert site.passwords == []
+
+
 async def test_origin_constraint_on_a_step(run_flow: Any, site: StepSite) -> None:
     flow = make_flow(open=[{"goto": f"{APP}/settings"}, {"reload": True, "origin": LOGIN}])
     result = await run_flow(flow, Mode.CHECK)

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import socket
 import threading
+from collections.abc import Sequence
 from types import TracebackType
 
 import uvicorn
 from starlette.applications import Starlette
 
 from .app import create_app, sandbox_state
+from .platform import PlatformSandbox
+from .registry import SANDBOXES
 from .state import SandboxState
 
 _START_TIMEOUT_SECONDS = 10.0
@@ -29,12 +32,17 @@ class _Server(uvicorn.Server):
 
 
 class SandboxServer:
-    """The sandbox (or another ASGI app, for tests) served over real HTTP on 127.0.0.1; port 0 picks a
-    free port."""
+    """The sandbox served over real HTTP on 127.0.0.1; port 0 picks a free port.
 
-    def __init__(self, port: int = 0, app: Starlette | None = None) -> None:
+    `sandboxes` lets a test serve a platform of its own instead of the registered ones, and `app` any
+    other ASGI app (the step-language tests' small site).
+    """
+
+    def __init__(
+        self, port: int = 0, sandboxes: Sequence[PlatformSandbox] = SANDBOXES, *, app: Starlette | None = None
+    ) -> None:
         self._port = port
-        self.app = app or create_app()
+        self.app = app or create_app(sandboxes)
         self._socket: socket.socket | None = None
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
