@@ -23,8 +23,7 @@ from optout.mapping import OriginSpec, build_traffic_map
 from optout.paths import home
 from optout.results import Result
 from optout.runner import AccountTarget, Reporter, Runner
-from optout.sandbox import SandboxServer
-from optout.sandbox.accounts import DEMO_ACCOUNTS, DemoAccount
+from optout.sandbox import DEMO_ACCOUNTS, DemoAccount, SandboxServer
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from optout import accounts
 from optout.engine import Mode, Options
 from optout.evidence import RunEvidence, sha256_of
 from optout.results import Outcome, Result, State
-from optout.sandbox.accounts import find_account
+from optout.sandbox import find_account
 from tests.conftest import LINKEDIN, Sandbox
 
 KEY = "allowDataForGenerativeAI"
@@ -130,7 +130,7 @@ async def test_challenges_need_attention_quickly_when_nobody_is_there(
     assert result.reason and words in result.reason
     assert time.monotonic() - started < 30  # bounded: no wait for a person who is not there
     account = sandbox.account(username)
-    assert account["password_submissions"] == 1 and account["pin_submissions"] == 0
+    assert account["password_submissions"] == 1 and account["code_submissions"] == 0
     assert writes(sandbox, username) == [] and account["settings"][KEY] is True
     assert result.evidence  # a screenshot of the challenge
 
@@ -169,7 +169,7 @@ async def test_person_completes_pin_in_the_window_then_the_run_carries_on(
         (result,), _ = await asyncio.gather(runner.run(Mode.OFF, [account], evidence), person())
     assert (result.outcome, result.state, result.verified) == (Outcome.SWITCHED_OFF, State.OFF, True)
     assert any("Complete it in the browser window" in a for a in alerts)
-    assert sandbox.account("pat@example.com")["pin_submissions"] == 1
+    assert sandbox.account("pat@example.com")["code_submissions"] == 1
     assert sandbox.account("pat@example.com")["settings"][KEY] is False
 
 

@@ -9,7 +9,7 @@ import pytest
 from playwright.async_api import Error as PlaywrightError
 
 from optout.mapping import OriginSpec, OriginSpecError, TrafficMap, build_traffic_map
-from optout.sandbox.accounts import find_account
+from optout.sandbox import find_account
 from tests.conftest import FLOWS, Sandbox
 
 

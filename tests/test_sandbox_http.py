@@ -12,8 +12,8 @@ import httpx
 import pytest
 
 from optout.sandbox import DEMO_ACCOUNTS, Expectation, SandboxServer, accounts_for
-from optout.sandbox.accounts import VARIANTS
-from optout.sandbox.linkedin_text import texts
+from optout.sandbox.linkedin.accounts import VARIANTS
+from optout.sandbox.linkedin.text import texts
 
 MAPPED = {"X-Forwarded-Host": "www.linkedin.com", "X-Forwarded-Proto": "https"}
 LOGIN_SUBMIT = "/checkpoint/lg/login-submit"
@@ -206,7 +206,7 @@ def test_pin_checkpoint_signs_in_after_the_right_pin(server: SandboxServer) -> N
     right = browser.post(location, data={"csrfToken": browser.cookies["JSESSIONID"], "pin": "424242"})
     assert right.status_code == 303 and right.headers["location"] == "https://www.linkedin.com/feed/"
     assert browser.get("/feed/").status_code == 200
-    assert account_state(server, "pat@example.com")["pin_submissions"] == 2
+    assert account_state(server, "pat@example.com")["code_submissions"] == 2
 
 
 def test_captcha_and_restricted_accounts_stop_at_their_checkpoint(server: SandboxServer) -> None:
@@ -501,8 +501,10 @@ def test_state_lists_every_account_and_reset_restores_defaults(server: SandboxSe
             "aiWritingSuggestions": True,
         },
         "writes": [],
+        "writes_by_key": {"allowDataForGenerativeAI": 0, "allowAnonymizedDataResearch": 0, "aiWritingSuggestions": 0},
         "password_submissions": 0,
-        "pin_submissions": 0,
+        "signins": 0,
+        "code_submissions": 0,
     }
     assert browser.get("/feed/").status_code == 303  # sessions were dropped
 
@@ -528,19 +530,20 @@ def test_direct_access_keeps_the_mount_prefix(server: SandboxServer) -> None:
 
 
 def test_demo_accounts_table() -> None:
-    assert len(DEMO_ACCOUNTS) == 18
-    names = [a.username for a in DEMO_ACCOUNTS]
+    linkedin = accounts_for("linkedin")
+    assert len(linkedin) == 18
+    names = [a.username for a in linkedin]
     assert names.index("hana@example.com") == names.index("olivia@example.com") + 1
-    assert [a.username for a in DEMO_ACCOUNTS if a.demo_password != a.password] == ["wes@example.com"]
-    assert {a.variant for a in DEMO_ACCOUNTS} >= {"pin", "captcha", "restricted", "sticky", "moved"}
+    assert [a.username for a in linkedin if a.demo_password != a.password] == ["wes@example.com"]
+    assert {a.variant for a in linkedin} >= {"pin", "captcha", "restricted", "sticky", "moved"}
 
 
 def test_every_variant_has_an_account() -> None:
-    assert {a.variant for a in DEMO_ACCOUNTS} == VARIANTS
+    assert {a.variant for a in accounts_for("linkedin")} == VARIANTS
 
 
 def test_new_variant_accounts_sit_between_hana_and_lou_with_their_expectations() -> None:
-    names = [a.username for a in DEMO_ACCOUNTS]
+    names = [a.username for a in accounts_for("linkedin")]
     added = names[names.index("hana@example.com") + 1 : names.index("lou@example.com")][-6:]
     assert added == [
         "nora@example.com",

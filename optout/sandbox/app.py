@@ -2,30 +2,36 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route
 
-from .accounts import accounts_for
-from .linkedin import LinkedInSite
-from .linkedin_catalog import default_settings
+from .platform import PlatformSandbox, SandboxContext
+from .registry import PLATFORMS, SANDBOXES, check_sandboxes
 from .state import SandboxState
 from .web import Templates
 
-PLATFORMS = ("linkedin",)
+__all__ = ["PLATFORMS", "create_app", "sandbox_state"]
 
 
-def create_app() -> Starlette:
-    """A fresh sandbox app with its own in-memory state."""
-    state = SandboxState(
-        {"linkedin": {account.username: default_settings(account) for account in accounts_for("linkedin")}}
-    )
+def create_app(sandboxes: Sequence[PlatformSandbox] = SANDBOXES) -> Starlette:
+    """A fresh sandbox app with its own in-memory state, serving every registered platform.
+
+    `sandboxes` lets a test serve a platform of its own instead.
+    """
+    check_sandboxes(sandboxes)
+    defaults = {
+        sandbox.platform: {account.username: dict(sandbox.default_settings(account)) for account in sandbox.accounts}
+        for sandbox in sandboxes
+    }
+    state = SandboxState(defaults)
     templates = Templates()
-    linkedin = LinkedInSite(state, templates)
 
     async def index(request: Request) -> Response:
-        platforms = [(platform, accounts_for(platform)) for platform in PLATFORMS]
+        platforms = [(sandbox.platform, sandbox.accounts) for sandbox in sandboxes]
         return templates.page("index.html", {"platforms": platforms})
 
     async def show_state(request: Request) -> Response:
@@ -35,12 +41,16 @@ def create_app() -> Starlette:
         state.reset()
         return JSONResponse({"reset": True})
 
+    mounts = [
+        Mount(f"/{sandbox.platform}", routes=sandbox.routes(SandboxContext.for_platform(sandbox.platform, state)))
+        for sandbox in sandboxes
+    ]
     app = Starlette(
         routes=[
             Route("/", index),
             Route("/__sandbox__/state", show_state),
             Route("/__sandbox__/reset", reset, methods=["POST"]),
-            Mount("/linkedin", routes=linkedin.routes()),
+            *mounts,
         ]
     )
     app.state.sandbox = state

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import socket
 import threading
+from collections.abc import Sequence
 from types import TracebackType
 
 import uvicorn
 
 from .app import create_app, sandbox_state
+from .platform import PlatformSandbox
+from .registry import SANDBOXES
 from .state import SandboxState
 
 _START_TIMEOUT_SECONDS = 10.0
@@ -28,11 +31,14 @@ class _Server(uvicorn.Server):
 
 
 class SandboxServer:
-    """The sandbox served over real HTTP on 127.0.0.1; port 0 picks a free port."""
+    """The sandbox served over real HTTP on 127.0.0.1; port 0 picks a free port.
 
-    def __init__(self, port: int = 0) -> None:
+    `sandboxes` lets a test serve a platform of its own instead of the registered ones.
+    """
+
+    def __init__(self, port: int = 0, sandboxes: Sequence[PlatformSandbox] = SANDBOXES) -> None:
         self._port = port
-        self.app = create_app()
+        self.app = create_app(sandboxes)
         self._socket: socket.socket | None = None
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None

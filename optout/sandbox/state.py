@@ -28,15 +28,25 @@ class AccountState:
 
     settings: dict[str, bool]
     writes: list[dict[str, Any]] = field(default_factory=list)
+    #: Sign-in forms submitted with a known username (right or wrong password).
     password_submissions: int = 0
-    pin_submissions: int = 0
+    #: Sign-ins that succeeded (a session was opened).
+    signins: int = 0
+    #: Verification codes submitted at a checkpoint (e-mail PIN, SMS or authenticator code).
+    code_submissions: int = 0
 
     def as_json(self) -> dict[str, Any]:
+        # Every setting appears in writes_by_key, so "never written" reads as an explicit 0.
+        writes_by_key = dict.fromkeys(self.settings, 0)
+        for write in self.writes:
+            writes_by_key[write["key"]] = writes_by_key.get(write["key"], 0) + 1
         return {
             "settings": dict(self.settings),
             "writes": copy.deepcopy(self.writes),
+            "writes_by_key": writes_by_key,
             "password_submissions": self.password_submissions,
-            "pin_submissions": self.pin_submissions,
+            "signins": self.signins,
+            "code_submissions": self.code_submissions,
         }
 
 
@@ -82,9 +92,9 @@ class SandboxState:
         with self._lock:
             self._accounts[platform][username].password_submissions += 1
 
-    def count_pin(self, platform: str, username: str) -> None:
+    def count_code(self, platform: str, username: str) -> None:
         with self._lock:
-            self._accounts[platform][username].pin_submissions += 1
+            self._accounts[platform][username].code_submissions += 1
 
     def setting(self, platform: str, username: str, key: str) -> bool:
         with self._lock:
@@ -111,12 +121,13 @@ class SandboxState:
             )
             return stored
 
-    def open_session(self, platform: str, username: str) -> str:
-        """A new session token (the value of the auth cookie)."""
-        # "AQEDA" mimics the prefix of real li_at values; the rest is random.
-        token = "AQEDA" + secrets.token_urlsafe(32)
+    def open_session(self, platform: str, username: str, *, prefix: str = "") -> str:
+        """A new session token (the value of the auth cookie); counts a successful sign-in."""
+        # The prefix mimics the look of the real cookie's values; the rest is random.
+        token = prefix + secrets.token_urlsafe(32)
         with self._lock:
             self._sessions[platform][token] = username
+            self._accounts[platform][username].signins += 1
         return token
 
     def session_user(self, platform: str, token: str | None) -> str | None:

@@ -12,7 +12,8 @@ import jinja2
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
-#: Templates live inside the package so that an installed wheel carries them.
+#: The sandbox's own templates (index page) and the ones every platform shares, under `_shared/`.
+#: They live inside the package so that an installed wheel carries them.
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 
 
@@ -21,8 +22,10 @@ class Site:
     """How one request reached the sandbox, and so how its links must be written.
 
     Mapped requests come through the product's mapper, which adds X-Forwarded-Host:
-    the browser believes it is on the real site, so links use the real paths.
-    Direct requests (someone opened 127.0.0.1) need the mount prefix in every link.
+    the browser believes it is on the real site, so links use the real paths. Every origin of a
+    platform (e.g. chatgpt.com and auth.openai.com) is mapped to the same mount, so `host` tells
+    them apart. Direct requests (someone opened 127.0.0.1) need the mount prefix in every link,
+    and one prefix then stands for every host of the platform.
     """
 
     base: str
@@ -33,21 +36,44 @@ class Site:
     def mapped(self) -> bool:
         return self.host is not None
 
+    @property
+    def hostname(self) -> str | None:
+        """The requested host without its port, when mapped."""
+        return None if self.host is None else _without_port(self.host)
+
+    def on_host(self, host: str) -> bool:
+        """Whether the request may be for `host`: mapped, the very host (port ignored); direct, always.
+
+        For routes whose path exists on one host of the platform only.
+        """
+        return self.host is None or self.hostname == _without_port(host).lower()
+
     def link(self, path: str) -> str:
-        """A root-relative link to a real-site path."""
+        """A root-relative link to a real-site path (on the requested host)."""
         return self.base + path
 
-    def absolute(self, path: str) -> str:
-        """An absolute URL when mapped (the browser's view of the real site), else a link."""
+    def absolute(self, path: str, host: str | None = None) -> str:
+        """An absolute URL when mapped (the browser's view of the real site), else a link.
+
+        `host` names another host of the same platform, for cross-origin redirects and links;
+        direct requests have a single prefix for all hosts, so they get the prefixed link.
+        """
         if self.host is None:
             return self.link(path)
-        return f"{self.scheme}://{self.host}{path}"
+        return f"{self.scheme}://{host or self.host}{path}"
 
     @property
     def cookie_domain(self) -> str | None:
-        if self.host is None:
+        """The domain of the cookies this request sets: the requested host's, never another's."""
+        if self.hostname is None:
             return None
-        return "." + self.host.split(":", 1)[0]
+        return "." + self.hostname
+
+
+def _without_port(host: str) -> str:
+    if host.startswith("["):  # an IPv6 literal
+        return host.split("]", 1)[0] + "]"
+    return host.split(":", 1)[0].lower()
 
 
 def site_of(request: Request) -> Site:
@@ -88,16 +114,25 @@ def see_other(location: str) -> RedirectResponse:
 
 
 class Templates:
-    """A Jinja2 environment over the package's template folder."""
+    """A Jinja2 environment over template folders, searched in order.
 
-    def __init__(self, directory: Path = TEMPLATES_DIR) -> None:
+    A platform's environment searches its own folder first, then the sandbox's (where the shared
+    templates are named `_shared/...`): `Templates.for_platform(Path(...))`.
+    """
+
+    def __init__(self, *directories: Path) -> None:
         self._env = jinja2.Environment(
-            loader=jinja2.FileSystemLoader(directory),
+            loader=jinja2.FileSystemLoader(list(directories or (TEMPLATES_DIR,))),
             autoescape=jinja2.select_autoescape(["html"]),
             undefined=jinja2.StrictUndefined,
             trim_blocks=True,
             lstrip_blocks=True,
         )
+
+    @classmethod
+    def for_platform(cls, directory: Path) -> Templates:
+        """The platform's own templates, then the shared ones."""
+        return cls(directory, TEMPLATES_DIR)
 
     def render(self, name: str, context: Mapping[str, Any]) -> str:
         return self._env.get_template(name).render(context)

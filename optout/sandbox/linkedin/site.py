@@ -5,8 +5,6 @@ Routes use the real site's paths; the app mounts them under /linkedin.
 
 from __future__ import annotations
 
-import asyncio
-import json
 import re
 import secrets
 from dataclasses import dataclass
@@ -17,8 +15,12 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from .accounts import DEMO_PIN, DemoAccount, find_account
-from .linkedin_catalog import (
+from ..behaviours import page_behaviour
+from ..catalog import DemoAccount, match_account
+from ..platform import SandboxContext
+from ..web import Site, delete_cookie, form_fields, route_path, see_other, set_cookie, site_of
+from .accounts import ACCOUNTS, DEMO_PIN, PLATFORM
+from .catalog import (
     AI_KEY,
     AI_SLUG,
     API_PREFIX,
@@ -37,24 +39,10 @@ from .linkedin_catalog import (
     row_shows_value,
     row_slug,
 )
-from .linkedin_text import language_of, texts
-from .state import SandboxState
-from .web import Site, Templates, delete_cookie, form_fields, route_path, see_other, set_cookie, site_of
+from .text import language_of, texts
 
-PLATFORM = "linkedin"
 AUTH_COOKIE = "li_at"
 CSRF_COOKIE = "JSESSIONID"
-#: The `late` variant's server answers this much later, on purpose.
-LATE_API_DELAY_SECONDS = 0.8
-#: The `hydrating` variant's server takes this long to tell its page the stored value.
-HYDRATE_API_DELAY_SECONDS = 0.8
-#: The `unmarked_placeholder` variant's server takes this long to answer the same read...
-UNMARKED_API_DELAY_SECONDS = 0.3
-#: ...which its page only starts this long after `load`.
-UNMARKED_HYDRATE_AFTER_LOAD_MS = 300
-#: The `debounced` variant's page sends the save this long after the change.
-DEBOUNCED_SAVE_DELAY_MS = 400
-_READ_DELAY_SECONDS = {"hydrating": HYDRATE_API_DELAY_SECONDS, "unmarked_placeholder": UNMARKED_API_DELAY_SECONDS}
 _AUTH_MAX_AGE = 30 * 24 * 3600
 _JSESSIONID = re.compile(r"^ajax:\d{19}$")
 
@@ -82,9 +70,10 @@ def _masked_email(address: str) -> str:
 class LinkedInSite:
     """Handlers of the LinkedIn replica, bound to one sandbox state."""
 
-    def __init__(self, state: SandboxState, templates: Templates) -> None:
-        self.state = state
-        self.templates = templates
+    def __init__(self, context: SandboxContext) -> None:
+        self.state = context.state
+        self.templates = context.templates
+        self.settings = context.settings
 
     def routes(self) -> list[BaseRoute]:
         placeholders = [
@@ -125,7 +114,7 @@ class LinkedInSite:
     def _visit(self, request: Request) -> Visit:
         token = request.cookies.get(AUTH_COOKIE)
         username = self.state.session_user(PLATFORM, token)
-        account = find_account(PLATFORM, username) if username else None
+        account = match_account(ACCOUNTS, username) if username else None
         cookie = request.cookies.get(CSRF_COOKIE, "").strip('"')
         fresh = not _JSESSIONID.match(cookie)
         return Visit(
@@ -156,7 +145,7 @@ class LinkedInSite:
             "active": "",
             **(context or {}),
         }
-        response = self.templates.page(f"linkedin/{name}.html", full, status_code)
+        response = self.templates.page(f"{name}.html", full, status_code)
         if visit.csrf_is_new or always_set_csrf:
             set_cookie(response, visit.site, CSRF_COOKIE, visit.csrf, http_only=False)
         return response
@@ -172,7 +161,8 @@ class LinkedInSite:
         return see_other(visit.site.link(f"/authwall?sessionRedirect={target}"))
 
     def _open_session(self, response: Response, visit: Visit, account: DemoAccount) -> None:
-        token = self.state.open_session(PLATFORM, account.username)
+        # "AQEDA" mimics the prefix of real li_at values.
+        token = self.state.open_session(PLATFORM, account.username, prefix="AQEDA")
         set_cookie(response, visit.site, AUTH_COOKIE, token, http_only=True, max_age=_AUTH_MAX_AGE)
         set_cookie(response, visit.site, "liap", "true", http_only=False, max_age=_AUTH_MAX_AGE)
 
@@ -223,7 +213,7 @@ class LinkedInSite:
         username = form.get("session_key", "").strip()
         password = form.get("session_password", "")
         t = texts(language)
-        account = find_account(PLATFORM, username) if username else None
+        account = match_account(ACCOUNTS, username) if username else None
         if account is None:
             error = t["err_unknown_user"] if username else t["err_no_username"]
             return self._login_form(visit, language, username, error_username=error)
@@ -266,14 +256,14 @@ class LinkedInSite:
         form = await form_fields(request) if request.method == "POST" else {}
         challenge_id = form.get("challengeId") or request.query_params.get("challengeId", "")
         challenge = self.state.challenge(PLATFORM, challenge_id, "pin")
-        account = find_account(PLATFORM, challenge.username) if challenge else None
+        account = match_account(ACCOUNTS, challenge.username) if challenge else None
         if account is None:
             return see_other(visit.site.link("/login"))
         error = ""
         if request.method == "POST":
             if visit.csrf_is_new or form.get("csrfToken") != visit.csrf:
                 return self._csrf_failed(visit, account.language)
-            self.state.count_pin(PLATFORM, account.username)
+            self.state.count_code(PLATFORM, account.username)
             if form.get("pin", "").strip() == DEMO_PIN:
                 self.state.close_challenge(PLATFORM, challenge_id)
                 return self._sign_in(visit, account)
@@ -289,7 +279,7 @@ class LinkedInSite:
     async def captcha_page(self, request: Request) -> Response:
         visit = self._visit(request)
         challenge = self.state.challenge(PLATFORM, request.path_params["challenge_id"], "captcha")
-        account = find_account(PLATFORM, challenge.username) if challenge else None
+        account = match_account(ACCOUNTS, challenge.username) if challenge else None
         language = account.language if account else self._language(visit, request)
         # Nothing on this page leads anywhere: a CAPTCHA is for a person.
         return self._page(visit, "captcha", language)
@@ -297,7 +287,7 @@ class LinkedInSite:
     async def app_challenge(self, request: Request) -> Response:
         visit = self._visit(request)
         challenge = self.state.challenge(PLATFORM, request.path_params["challenge_id"], "app")
-        account = find_account(PLATFORM, challenge.username) if challenge else None
+        account = match_account(ACCOUNTS, challenge.username) if challenge else None
         if account is None:
             return see_other(visit.site.link("/login"))
         # Only a tap in the phone app would go on, and the sandbox has no app: nothing here leads anywhere.
@@ -377,7 +367,7 @@ class LinkedInSite:
         context: dict[str, Any] = {
             "back_href": CATEGORY_PREFIX + PARENT_CATEGORY.get(slug, "privacy"),
             "api_base": visit.site.link(API_PREFIX),
-            "late": False,
+            "late_render_ms": 0,
             "save_delay_ms": 0,
             "notice": "",
             "switches": [],
@@ -402,7 +392,8 @@ class LinkedInSite:
 
     def _ai_setting(self, account: DemoAccount, settings: dict[str, bool]) -> dict[str, Any]:
         t = texts(account.language)
-        if account.variant == "layout_changed":
+        behaviour = page_behaviour(account.variant)
+        if not behaviour.offered:
             # The redesign dropped the AI switch and shows an unrelated one in its place.
             return {
                 "title": t["ai_title"],
@@ -410,29 +401,22 @@ class LinkedInSite:
                 "notice": t["updating"],
                 "switches": [Switch(WRITING_KEY, t["writing_switch"], t["writing_description"], settings[WRITING_KEY])],
             }
-        if account.variant == "hydrating":
-            # Like a single-page app's first paint: a placeholder On until the script loads the truth.
-            switch = Switch(AI_KEY, t["ai_switch"], t["ai_description"], checked=True, hydrating=True)
-        elif account.variant == "unmarked_placeholder":
-            # The same, but the placeholder (Off) looks final: nothing busy, nothing disabled.
-            switch = Switch(
-                AI_KEY,
-                t["ai_switch"],
-                t["ai_description"],
-                checked=False,
-                late_hydration_ms=UNMARKED_HYDRATE_AFTER_LOAD_MS,
-            )
-        elif account.variant == "covered":
-            # Ember ids change on every render, so nothing may rely on this one.
-            toggle_id = f"adToggle_ember{100 + secrets.randbelow(900)}"
-            switch = Switch(AI_KEY, t["ai_switch"], t["ai_description"], settings[AI_KEY], toggle_id=toggle_id)
-        else:
-            switch = Switch(AI_KEY, t["ai_switch"], t["ai_description"], settings[AI_KEY])
+        # Ember ids change on every render, so nothing may rely on a covered toggle's id.
+        toggle_id = f"adToggle_ember{100 + secrets.randbelow(900)}" if behaviour.covered else None
+        switch = Switch(
+            AI_KEY,
+            t["ai_switch"],
+            t["ai_description"],
+            behaviour.shown(settings[AI_KEY]),
+            hydrating=behaviour.hydrate == "busy",
+            late_hydration_ms=behaviour.hydrate_after_load_ms,
+            toggle_id=toggle_id,
+        )
         return {
             "title": t["ai_title"],
             "question": t["ai_question"],
-            "late": account.variant == "late",
-            "save_delay_ms": DEBOUNCED_SAVE_DELAY_MS if account.variant == "debounced" else 0,
+            "late_render_ms": behaviour.late_render_ms,
+            "save_delay_ms": behaviour.save_delay_ms,
             "switches": [switch],
         }
 
@@ -454,28 +438,11 @@ class LinkedInSite:
         if isinstance(call, Response):
             return call
         account, key = call
-        delay = _READ_DELAY_SECONDS.get(account.variant)
-        if delay:
-            await asyncio.sleep(delay)
-        # Read after the delay: the answer is the stored value when it is sent.
-        return JSONResponse({"value": self.state.setting(PLATFORM, account.username, key)})
+        return await self.settings.read_response(account.username, account.variant, key)
 
     async def write_setting(self, request: Request) -> Response:
         call = self._api_call(request)
         if isinstance(call, Response):
             return call
         account, key = call
-        try:
-            requested = json.loads(await request.body()).get("value")
-        except (ValueError, AttributeError):
-            requested = None
-        if not isinstance(requested, bool):
-            return JSONResponse({"error": 'expected {"value": true|false}'}, status_code=400)
-        if account.variant == "late":
-            await asyncio.sleep(LATE_API_DELAY_SECONDS)
-        sticky = account.variant == "sticky"
-        refused = account.variant == "refused"
-        stored = self.state.write(PLATFORM, account.username, key, requested, store=not (sticky or refused))
-        # The sticky server pretends to accept the change and only a reload shows the truth;
-        # the refusing one answers with the kept value, so the page snaps the switch back.
-        return JSONResponse({"value": requested if sticky else stored})
+        return await self.settings.write_response(request, account.username, account.variant, key)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .accounts import DemoAccount
+from ..behaviours import LAYOUT_CHANGED, starts_on
+from ..catalog import DemoAccount
 
 AI_KEY = "allowDataForGenerativeAI"
 RESEARCH_KEY = "allowAnonymizedDataResearch"
@@ -15,9 +16,6 @@ AI_SLUG = "data-for-ai-improvement"
 #: Where the `moved` variant keeps the AI setting instead (a slug third-party lists cite).
 MOVED_AI_SLUG = "data-for-generative-ai-improvement"
 RESEARCH_SLUG = "policy-and-academic-research"
-
-#: Variants whose stored AI setting starts Off.
-STARTS_OFF = frozenset({"already_off", "hydrating"})
 
 SETTINGS_PREFIX = "/mypreferences/d/settings/"
 CATEGORY_PREFIX = "/mypreferences/d/categories/"
@@ -101,7 +99,7 @@ class Switch:
 def default_settings(account: DemoAccount) -> dict[str, bool]:
     """The stored settings a demo account starts with (the AI setting is On by default)."""
     return {
-        AI_KEY: account.variant not in STARTS_OFF,
+        AI_KEY: starts_on(account.variant),
         RESEARCH_KEY: True,
         WRITING_KEY: True,
     }
@@ -118,4 +116,4 @@ def row_slug(row: Row, account: DemoAccount) -> str:
 
 def row_shows_value(row: Row, account: DemoAccount) -> bool:
     # A redesigned page has no switch, so its row stops advertising a state either.
-    return row.value_key is not None and not (row.value_key == AI_KEY and account.variant == "layout_changed")
+    return row.value_key is not None and not (row.value_key == AI_KEY and account.variant == LAYOUT_CHANGED)

@@ -1,0 +1,137 @@
+"""Demo accounts and what the product should report for each: the generic part of every catalogue.
+
+A platform's own accounts module builds its table with `DemoAccount` and the `expect` helpers;
+the registry checks every table against its sandbox (platform id, known variants).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, field_validator
+
+OUTCOMES = frozenset({"checked", "already_off", "switched_off", "failed", "needs_attention"})
+#: "not_offered": the platform does not offer the setting to this account (e.g. a region without it).
+STATES = frozenset({"on", "off", "unknown", "not_offered"})
+
+#: Variants every platform may serve: a plain account, one already off, and the shared behaviours
+#: (see behaviours.py). A platform adds its own (checkpoints, moved pages...) as `extra_variants`.
+SHARED_VARIANTS = frozenset(
+    {
+        "normal",
+        "already_off",
+        "hydrating",
+        "unmarked_placeholder",
+        "late",
+        "refused",
+        "sticky",
+        "covered",
+        "debounced",
+        "layout_changed",
+    }
+)
+
+Language = Literal["en", "fr"]
+
+
+class Expectation(BaseModel):
+    """What a run of the product against one account should report.
+
+    `verified` and `reason` are only checked when set; `reason` is a case-insensitive
+    substring of the run's reason.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    outcome: str
+    state: str
+    verified: bool | None = None
+    reason: str | None = None
+
+    @field_validator("outcome")
+    @classmethod
+    def _known_outcome(cls, value: str) -> str:
+        if value not in OUTCOMES:
+            raise ValueError(f"unknown outcome {value!r}")
+        return value
+
+    @field_validator("state")
+    @classmethod
+    def _known_state(cls, value: str) -> str:
+        if value not in STATES:
+            raise ValueError(f"unknown state {value!r}")
+        return value
+
+    @field_validator("reason")
+    @classmethod
+    def _meaningful_reason(cls, value: str | None) -> str | None:
+        # An empty substring would match every reason and so check nothing.
+        if value is not None and not value.strip():
+            raise ValueError("an expected reason must not be blank")
+        return value
+
+    def met_by(self, outcome: str, state: str, verified: bool, reason: str | None) -> bool:
+        """Whether a run that reported these values is what this account should produce."""
+        if (outcome, state) != (self.outcome, self.state):
+            return False
+        if self.verified is not None and verified != self.verified:
+            return False
+        return self.reason is None or (reason is not None and self.reason.casefold() in reason.casefold())
+
+
+class DemoAccount(BaseModel):
+    """One account of the sandbox, with the behaviour (`variant`) it demonstrates.
+
+    `variant` is a shared variant or one of its platform's `extra_variants`; the registry checks
+    that, since only the platform knows its extras. The passwords are public demo values.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    platform: str
+    username: str
+    password: str
+    #: What the demo stores in the keyring: the password, except for accounts showing a typo.
+    demo_password: str
+    language: Language
+    variant: str
+    description: str
+    expect_check: Expectation
+    expect_off: Expectation
+
+    @field_validator("username")
+    @classmethod
+    def _canonical_username(cls, value: str) -> str:
+        # Sign-in forms match a typed name case- and space-insensitively against this one.
+        if value != value.strip().lower() or not value:
+            raise ValueError(f"a demo username must be lower case without surrounding spaces: {value!r}")
+        return value
+
+
+def expect(outcome: str, state: str, *, verified: bool | None = None, reason: str | None = None) -> Expectation:
+    """Shorthand for an `Expectation`."""
+    return Expectation(outcome=outcome, state=state, verified=verified, reason=reason)
+
+
+#: The expectations most accounts share.
+ON = expect("checked", "on")
+OFF = expect("checked", "off")
+SWITCHED = expect("switched_off", "off", verified=True)
+#: Nothing was changed, so there was nothing to verify.
+ALREADY_OFF = expect("already_off", "off", verified=False)
+NO_SWITCH = expect("failed", "unknown", reason="nothing was clicked")
+REJECTED = expect("failed", "unknown", reason="rejected")
+REFUSED = expect("failed", "on", verified=True, reason="refused")
+DID_NOT_STICK = expect("failed", "on", verified=True, reason="did not stick")
+
+
+def attention(reason: str) -> Expectation:
+    """The run stops for the person, saying `reason`."""
+    return expect("needs_attention", "unknown", reason=reason)
+
+
+def match_account(accounts: Iterable[DemoAccount], username: str) -> DemoAccount | None:
+    """The account with this username (case and surrounding spaces ignored), if any."""
+    wanted = username.strip().lower()
+    return next((account for account in accounts if account.username == wanted), None)
