@@ -5,12 +5,26 @@ The passwords are public demo values: they only open the local replica.
 
 from __future__ import annotations
 
-from ..accounts import DemoAccount, Expectation, Language
-from .catalog import MEMORY_KEY, PERSONALIZATION_KEY, TRAINING_KEY
+from ..catalog import (
+    ALREADY_OFF,
+    DID_NOT_STICK,
+    NO_SWITCH,
+    OFF,
+    ON,
+    REFUSED,
+    REJECTED,
+    SWITCHED,
+    DemoAccount,
+    Expectation,
+    Language,
+    attention,
+    match_account,
+)
+from .catalog import DELETE_HISTORY_KEY, MEMORY_KEY, PERSONALIZATION_KEY, TRAINING_KEY
 
 PLATFORM = "x"
 
-#: Variants only X's replica knows (the shared ones: normal, already_off, late, refused, sticky, layout_changed).
+#: X's own situations, on top of the shared variants (normal, already_off, late, refused, sticky, layout_changed...).
 EXTRA_VARIANTS = frozenset({"lookalikes_on", "old_wording", "extra_identifier", "two_factor", "captcha", "locked"})
 
 #: The one code the two-factor step accepts.
@@ -18,22 +32,6 @@ DEMO_CODE = "424242"
 
 #: First of the made-up numeric user ids carried by the `twid` cookie.
 _FIRST_USER_ID = 1_790_000_000_000_000_001
-
-
-def _expect(outcome: str, state: str, *, verified: bool | None = None, reason: str | None = None) -> Expectation:
-    return Expectation(outcome=outcome, state=state, verified=verified, reason=reason)
-
-
-_ON = _expect("checked", "on")
-_SWITCHED = _expect("switched_off", "off", verified=True)
-_CHECKED_OFF = _expect("checked", "off")
-_ALREADY_OFF = _expect("already_off", "off", verified=False)
-_NO_BOX = _expect("failed", "unknown", reason="nothing was clicked")
-_REJECTED = _expect("failed", "unknown", reason="rejected")
-
-
-def _attention(reason: str) -> Expectation:
-    return _expect("needs_attention", "unknown", reason=reason)
 
 
 def _x(
@@ -62,82 +60,81 @@ def _x(
 
 
 ACCOUNTS: tuple[DemoAccount, ...] = (
-    _x("xavier", "normal", "English account; the training box is checked and can be unchecked", _ON, _SWITCHED),
+    _x("xavier", "normal", "English account; the training box is checked and can be unchecked", ON, SWITCHED),
     _x(
         "margaux",
         "normal",
         "French account (« Grok et collaborateurs tiers »; French labels [unverified])",
-        _ON,
-        _SWITCHED,
+        ON,
+        SWITCHED,
         language="fr",
     ),
-    _x("oscar", "already_off", "the training box is already unchecked", _CHECKED_OFF, _ALREADY_OFF),
-    _x("leo", "late", "the preference loads slowly (spinner first); saves are slow too", _ON, _SWITCHED),
+    _x("oscar", "already_off", "the training box is already unchecked", OFF, ALREADY_OFF),
+    _x("leo", "late", "the preference loads slowly (spinner first); saves are slow too", ON, SWITCHED),
     _x(
         "lily",
         "lookalikes_on",
         "all three boxes checked: personalisation and memory must stay untouched",
-        _ON,
-        _SWITCHED,
+        ON,
+        SWITCHED,
     ),
     _x(
         "rex",
         "refused",
         "the server refuses the change at once and the box snaps back",
-        _ON,
-        _expect("failed", "on", verified=True, reason="refused"),
+        ON,
+        REFUSED,
     ),
     _x(
         "stella",
         "sticky",
         "change does not stick: the server says OK but the box is checked again after a reload",
-        _ON,
-        _expect("failed", "on", verified=True, reason="did not stick"),
+        ON,
+        DID_NOT_STICK,
     ),
     _x(
         "remy",
         "layout_changed",
         "page redesigned: the training box is gone (personalisation and memory remain)",
-        _NO_BOX,
-        _NO_BOX,
+        NO_SWITCH,
+        NO_SWITCH,
     ),
     _x(
         "owen",
         "old_wording",
         "the training box keeps its July 2024 label (“Allow your posts as well as …”)",
-        _ON,
-        _SWITCHED,
+        ON,
+        SWITCHED,
     ),
     _x(
         "ivy",
         "extra_identifier",
         "“unusual activity” step asks for the phone or username (@ivy, or the e-mail again) before the password",
-        _ON,
-        _SWITCHED,
+        ON,
+        SWITCHED,
     ),
     _x(
         "tara",
         "two_factor",
         f"two-factor code step after the password (code {DEMO_CODE})",
-        _attention("verification code"),
-        _attention("verification code"),
+        attention("verification code"),
+        attention("verification code"),
     ),
-    _x("cass", "captcha", "Arkose CAPTCHA after the password", _attention("CAPTCHA"), _attention("CAPTCHA")),
+    _x("cass", "captcha", "Arkose CAPTCHA after the password", attention("CAPTCHA"), attention("CAPTCHA")),
     _x(
         "lockie",
         "locked",
         "account locked: every page leads to /account/access",
-        _attention("locked"),
-        _attention("locked"),
+        attention("locked"),
+        attention("locked"),
     ),
-    _x("wyatt", "normal", "the demo stores a mistyped password", _REJECTED, _REJECTED, demo_password="wyatt-typo-pass"),
+    _x("wyatt", "normal", "the demo stores a mistyped password", REJECTED, REJECTED, demo_password="wyatt-typo-pass"),
 )
 
 
 def find_account(username: str) -> DemoAccount | None:
     """The X demo account with this username (case and surrounding spaces ignored), if any."""
-    wanted = username.strip().lower()
-    return next((account for account in ACCOUNTS if account.username == wanted), None)
+    return match_account(ACCOUNTS, username)
 
 
 def handle_of(account: DemoAccount) -> str:
@@ -161,11 +158,13 @@ def display_name_of(account: DemoAccount) -> str:
 
 
 def default_settings(account: DemoAccount) -> dict[str, bool]:
-    """Stored preferences at reset: training on by default (platforms.md §2.2), the other two off
+    """Stored values at reset: training on by default (platforms.md §2.2), the other two off
     as on the French account seen in the wild, all three on for the look-alike account."""
     lookalikes = account.variant == "lookalikes_on"
     return {
         TRAINING_KEY: account.variant != "already_off",
         PERSONALIZATION_KEY: lookalikes,
         MEMORY_KEY: lookalikes,
+        # Not a preference: becomes True when "Delete conversation history" is confirmed.
+        DELETE_HISTORY_KEY: False,
     }

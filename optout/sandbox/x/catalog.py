@@ -37,7 +37,9 @@ SCREEN_QUERY = Operation("qX1mGk7PZp0sNDa3cV9sVw", "GrokSettingsScreenQuery")
 MUTATIONS: tuple[Operation, ...] = (
     Operation("Lq4mN2bTyWk8vRr0hF6dCg", "XaiDataSharingSettingsMutation", "allowXaiDataSharing", TRAINING_KEY),
     # [unverified] the two other mutations' names and variables.
-    Operation("b7Yc2Qe9Hs1JkMa4uPzX0A", "XaiPersonalizationSettingsMutation", "allowXaiPersonalization", PERSONALIZATION_KEY),
+    Operation(
+        "b7Yc2Qe9Hs1JkMa4uPzX0A", "XaiPersonalizationSettingsMutation", "allowXaiPersonalization", PERSONALIZATION_KEY
+    ),
     Operation("T3vKx8pR5nWd0GqLm2yZbQ", "GrokMemorySettingsMutation", "allowGrokMemory", MEMORY_KEY),
     Operation("Zf6Ha1sD9kXw3PbN7qEr4g", "GrokDeleteConversationsMutation", "", DELETE_HISTORY_KEY),
 )

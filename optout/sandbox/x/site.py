@@ -15,9 +15,10 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from ..accounts import DemoAccount
-from ..state import SandboxState
-from ..web import Site, Templates, delete_cookie, route_path, set_cookie, site_of
+from ..behaviours import LATE, LATE_RENDER_MS, page_behaviour
+from ..catalog import DemoAccount
+from ..platform import SandboxContext
+from ..web import Site, delete_cookie, route_path, set_cookie, site_of
 from .accounts import (
     DEMO_CODE,
     PLATFORM,
@@ -49,9 +50,8 @@ AUTH_COOKIE = "auth_token"
 CSRF_COOKIE = "ct0"
 #: Every X page's preference query takes this long, so that the fallback spinner is really seen.
 READ_DELAY_SECONDS = 0.2
-#: The `late` variant's query and saves take this long instead, on purpose.
-LATE_READ_DELAY_SECONDS = 1.5
-LATE_WRITE_DELAY_SECONDS = 0.8
+#: The `late` variant's query: the boxes render this late (the shared late render), on purpose.
+LATE_READ_DELAY_SECONDS = LATE_RENDER_MS / 1000
 _AUTH_MAX_AGE = 5 * 365 * 24 * 3600
 # Real ct0 values: 32 hex digits for a guest, 160 once signed in.
 _CT0 = re.compile(r"^(?:[0-9a-f]{32}|[0-9a-f]{160})$")
@@ -110,9 +110,10 @@ def _safe_next(path: str | None) -> str:
 class XSite:
     """Handlers of the X replica, bound to one sandbox state."""
 
-    def __init__(self, state: SandboxState, templates: Templates) -> None:
-        self.state = state
-        self.templates = templates
+    def __init__(self, context: SandboxContext) -> None:
+        self.state = context.state
+        self.templates = context.templates
+        self.settings = context.settings
 
     def routes(self) -> list[BaseRoute]:
         return [
@@ -233,20 +234,21 @@ class XSite:
         if not isinstance(body, dict):
             return _api_error(400, 214, "Bad request.")
         if request.query_params.get("flow_name") == "login":
-            return self._step(self.state.open_challenge(PLATFORM, "", STEP_IDENTIFIER, prefix=_FLOW_PREFIX), STEP_IDENTIFIER)
+            # A new flow, paused at its first step; the username is not known yet.
+            return self._step(
+                self.state.open_challenge(PLATFORM, "", STEP_IDENTIFIER, prefix=_FLOW_PREFIX), STEP_IDENTIFIER
+            )
         flow_token = body.get("flow_token")
         inputs = body.get("subtask_inputs")
         answer = inputs[0] if isinstance(inputs, list) and inputs and isinstance(inputs[0], dict) else {}
         step = answer.get("subtask_id")
-        paused = self.state.challenge(PLATFORM, flow_token, step) if isinstance(flow_token, str) and step in _STEPS else None
+        paused = (
+            self.state.challenge(PLATFORM, flow_token, step) if isinstance(flow_token, str) and step in _STEPS else None
+        )
         if paused is None or not isinstance(flow_token, str):
             return _api_error(400, 366, "The flow token is invalid or has expired.")
         if step == STEP_IDENTIFIER:
-            account = find_by_identifier(_text(answer, "settings_list", "setting_responses"))
-            if account is None:
-                return _api_error(400, 399, t["err_unknown_account"])
-            after = STEP_ALTERNATE if account.variant == "extra_identifier" else STEP_PASSWORD
-            return self._advance(flow_token, account, after, identifier=_text(answer, "settings_list", "setting_responses"))
+            return self._identifier_step(flow_token, _text(answer, "settings_list", "setting_responses"), t)
         account = find_account(paused.username)
         if account is None:
             return _api_error(400, 366, "The flow token is invalid or has expired.")
@@ -255,34 +257,52 @@ class XSite:
                 return _api_error(400, 399, t["err_wrong_identifier"])
             return self._advance(flow_token, account, STEP_PASSWORD, identifier=handle_of(account))
         if step == STEP_PASSWORD:
-            self.state.count_password(PLATFORM, account.username)
-            if _text(answer, "enter_password", "password") != account.password:
-                return _api_error(400, 399, t["err_wrong_password"])
-            if account.variant == "two_factor":
-                return self._advance(flow_token, account, STEP_CODE)
-            if account.variant == "captcha":
-                # Only a person can solve the puzzle: no answer to this step is ever accepted.
-                return self._advance(flow_token, account, STEP_ARKOSE)
-            return self._signed_in(visit, flow_token, account)
+            return self._password_step(visit, flow_token, account, _text(answer, "enter_password", "password"), t)
         if step == STEP_CODE:
-            self.state.count_pin(PLATFORM, account.username)
+            self.state.count_code(PLATFORM, account.username)
             if _text(answer, "enter_text", "text").strip() != DEMO_CODE:
                 return _api_error(400, 399, t["err_wrong_code"])
             return self._signed_in(visit, flow_token, account)
+        # Only a person can solve the Arkose puzzle: no answer to that step is ever accepted.
         return _api_error(400, 399, t["toast_generic"])
+
+    def _identifier_step(self, flow_token: str, identifier: str, t: dict[str, str]) -> JSONResponse:
+        account = find_by_identifier(identifier)
+        if account is None:
+            return _api_error(400, 399, t["err_unknown_account"])
+        after = STEP_ALTERNATE if account.variant == "extra_identifier" else STEP_PASSWORD
+        return self._advance(flow_token, account, after, identifier=identifier.strip())
+
+    def _password_step(
+        self, visit: Visit, flow_token: str, account: DemoAccount, password: str, t: dict[str, str]
+    ) -> JSONResponse:
+        self.state.count_password(PLATFORM, account.username)
+        if password != account.password:
+            return _api_error(400, 399, t["err_wrong_password"])
+        if account.variant == "two_factor":
+            return self._advance(flow_token, account, STEP_CODE)
+        if account.variant == "captcha":
+            return self._advance(flow_token, account, STEP_ARKOSE)
+        return self._signed_in(visit, flow_token, account)
 
     def _step(self, flow_token: str, step: str, **data: str) -> JSONResponse:
         return JSONResponse({"flow_token": flow_token, "status": "success", "subtasks": [{"subtask_id": step, **data}]})
 
     def _advance(self, flow_token: str, account: DemoAccount, step: str, **data: str) -> JSONResponse:
+        """Pause the sign-in at its next step: the old flow token is spent, a new one names the step."""
         self.state.close_challenge(PLATFORM, flow_token)
-        return self._step(self.state.open_challenge(PLATFORM, account.username, step, prefix=_FLOW_PREFIX), step, **data)
+        new_token = self.state.open_challenge(PLATFORM, account.username, step, prefix=_FLOW_PREFIX)
+        return self._step(new_token, step, **data)
 
     def _signed_in(self, visit: Visit, flow_token: str, account: DemoAccount) -> JSONResponse:
         self.state.close_challenge(PLATFORM, flow_token)
         user = {"id_str": str(user_id_of(account)), "screen_name": handle_of(account)}
         response = JSONResponse(
-            {"flow_token": None, "status": "success", "subtasks": [{"subtask_id": STEP_SUCCESS, "open_account": {"user": user}}]}
+            {
+                "flow_token": None,
+                "status": "success",
+                "subtasks": [{"subtask_id": STEP_SUCCESS, "open_account": {"user": user}}],
+            }
         )
         token = self.state.open_session(PLATFORM, account.username)
         set_cookie(response, visit.site, AUTH_COOKIE, token, http_only=True, max_age=_AUTH_MAX_AGE)
@@ -373,8 +393,13 @@ class XSite:
             return redirect or self._not_found_page(visit, request)
         t = texts(account.language)
         training_label = t["grok_training_2024" if account.variant == "old_wording" else "grok_training"]
-        boxes = [(TRAINING_KEY, training_label), (PERSONALIZATION_KEY, t["grok_personalization"]), (MEMORY_KEY, t["grok_memory"])]
-        if account.variant == "layout_changed":
+        boxes = [
+            (TRAINING_KEY, training_label),
+            (PERSONALIZATION_KEY, t["grok_personalization"]),
+            (MEMORY_KEY, t["grok_memory"]),
+        ]
+        behaviour = page_behaviour(account.variant)
+        if not behaviour.offered:
             # The redesign dropped the training box; the look-alikes stay and take its place in the numbering.
             boxes = boxes[1:]
         config = {
@@ -385,6 +410,7 @@ class XSite:
             },
             "deleteKey": DELETE_HISTORY_KEY,
             "keys": [key for key, _ in boxes],
+            "saveDelayMs": behaviour.save_delay_ms,
             "lang": account.language,
             "bearer": WEB_BEARER,
         }
@@ -410,7 +436,7 @@ class XSite:
         return await self._mutate(account, operation, request)
 
     async def _read_preferences(self, account: DemoAccount) -> Response:
-        await asyncio.sleep(LATE_READ_DELAY_SECONDS if account.variant == "late" else READ_DELAY_SECONDS)
+        await asyncio.sleep(LATE_READ_DELAY_SECONDS if account.variant == LATE else READ_DELAY_SECONDS)
         # Read after the delay: the answer is the stored value when it is sent.
         settings = self.state.settings(PLATFORM, account.username)
         preferences = {key: settings[key] for key in SETTING_KEYS}
@@ -428,14 +454,8 @@ class XSite:
         requested = variables.get(operation.variable) if isinstance(variables, dict) else None
         if not isinstance(requested, bool):
             return _api_error(400, 0, f"Variable '{operation.variable}' must be a boolean.")
-        if account.variant == "late":
-            await asyncio.sleep(LATE_WRITE_DELAY_SECONDS)
-        sticky = account.variant == "sticky"
-        refused = account.variant == "refused"
-        stored = self.state.write(PLATFORM, account.username, operation.key, requested, store=not (sticky or refused))
-        # The sticky server pretends to accept the change and only a reload shows the truth;
-        # the refusing one answers with the kept value, so the page snaps the box back.
-        return JSONResponse({"data": {"user_preferences_put": {operation.key: requested if sticky else stored}}})
+        value = await self.settings.write(account.username, account.variant, operation.key, requested)
+        return JSONResponse({"data": {"user_preferences_put": {operation.key: value}}})
 
 
 def _text(answer: dict[str, Any], part: str, field: str) -> str:
