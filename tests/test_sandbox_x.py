@@ -11,6 +11,7 @@ from typing import Any
 
 import httpx
 import pytest
+from playwright.async_api import expect
 
 from optout.mapping import OriginSpec, build_traffic_map
 from optout.sandbox import SandboxServer, accounts_for
@@ -152,7 +153,8 @@ def checkbox_labels(page: str) -> list[tuple[str, str]]:
     """(aria-describedby, label text) of each box in the Grok view, in order."""
     view = page[page.index('data-testid="xaiDataSharingSettings"') :]
     view = view[: view.index("</template>")]
-    found = re.findall(r'<span id="(CHECKBOX_\d_LABEL)">(.*?)</span>.*?aria-describedby="(CHECKBOX_\d_LABEL)"', view, re.S)
+    box = r'<span id="(CHECKBOX_\d_LABEL)">(.*?)</span>.*?aria-describedby="(CHECKBOX_\d_LABEL)"'
+    found = re.findall(box, view, re.S)
     assert all(first == second for first, _, second in found)
     return [(first, html.unescape(text)) for first, text, _ in found]
 
@@ -179,7 +181,8 @@ def test_login_page_sets_a_guest_ct0_and_carries_every_step(fresh: SandboxServer
     assert 'name="password" type="password"' in page and 'autocomplete="current-password"' in page
     assert 'data-testid="LoginForm_Login_Button" aria-disabled="true">Log in</button>' in page
     markup = page[: page.index("<script>")]
-    assert markup.count('data-testid="ocfEnterTextTextInput"') == markup.count('data-testid="ocfEnterTextNextButton"') == 2
+    for test_id in ("ocfEnterTextTextInput", "ocfEnterTextNextButton"):
+        assert markup.count(f'data-testid="{test_id}"') == 2  # the unusual-activity and the code steps
     assert '<iframe id="arkose_iframe"' in page
     assert "Phone, email, or username" in page and "Enter your phone number or username" in page
     assert "127.0.0.1" not in page and str(fresh.port) not in page
@@ -203,7 +206,8 @@ def test_login_page_follows_accept_language(fresh: SandboxServer) -> None:
 
 def test_sign_in_in_steps_sets_the_real_cookies(fresh: SandboxServer) -> None:
     browser = Browser(fresh)
-    guest_ct0 = browser.get("/i/flow/login").cookies.get("ct0") or browser.cookies["ct0"]
+    browser.get("/i/flow/login")
+    guest_ct0 = browser.cookies["ct0"]
     browser.start()
     assert next_step(browser.identifier(" Xavier@Example.com ")) == "LoginEnterPassword"
     done = browser.password("xavier-demo-pass")
@@ -548,3 +552,224 @@ def test_each_account_is_in_the_situation_it_advertises(fresh: SandboxServer, ac
     state, training = _situation(fresh, account.username)
     assert state == PAGE_FOR_REASON[account.expect_check.reason]
     assert training == account.expect_check.state
+
+
+# -- in real Chromium, mapped to https://x.com ---------------------------------------------------------
+
+HTTPS = "https://x.com"
+
+
+@pytest.fixture
+async def open_page(browser: Any, sandbox: Sandbox) -> AsyncIterator[Any]:
+    """Opens pages on https://x.com, answered by the sandbox through the product's own traffic mapping;
+    each in a fresh context, closed at the end of the test."""
+    traffic = build_traffic_map([OriginSpec("x", sandbox.origin("x"))], {"x": [HTTPS]})
+    assert traffic is not None
+    opened: list[tuple[Any, Any]] = []
+
+    async def open_page(locale: str = "en-US") -> Any:
+        context = await browser.new_context(locale=locale, service_workers="block")
+        context.set_default_timeout(10_000)
+        page = await context.new_page()
+        opened.append((context, await traffic.attach(context, page)))
+        return page
+
+    yield open_page
+    for context, mapped in opened:
+        await mapped.close()
+        await context.close()
+
+
+async def sign_in(page: Any, username: str, *, t: dict[str, str] = EN, password: str | None = None) -> None:
+    """The sign-in flow by role and name, from wherever the page is (the flow's URL if not there yet)."""
+    account = find_account(username)
+    assert account is not None
+    if "/i/flow/login" not in page.url:
+        await page.goto(HTTPS + "/i/flow/login")
+    await expect(page.get_by_role("heading", name=t["login_heading"], level=1)).to_be_visible()
+    await page.get_by_role("textbox", name=t["identifier_label"]).fill(username)
+    await page.get_by_role("button", name=t["next"], exact=True).click()
+    if account.variant == "extra_identifier":
+        await expect(page.get_by_role("heading", name=t["unusual_heading"], level=1)).to_be_visible()
+        await page.get_by_test_id("ocfEnterTextTextInput").fill(f"@{username.split('@')[0]}")
+        await page.get_by_test_id("ocfEnterTextNextButton").click()
+    await expect(page.get_by_role("heading", name=t["password_heading"], level=1)).to_be_visible()
+    log_in = page.get_by_role("button", name=t["log_in"], exact=True)
+    await expect(log_in).to_be_disabled()
+    await page.get_by_label(t["password_label"], exact=True).fill(password or account.password)
+    await expect(log_in).to_be_enabled()
+    await log_in.click()
+
+
+async def test_browser_signs_in_in_steps_and_unchecks_training_only(open_page: Any, sandbox: Sandbox) -> None:
+    page = await open_page()
+    await page.goto(HTTPS + GROK)
+    assert page.url == HTTPS + "/i/flow/login?redirect_after_login=%2Fsettings%2Fgrok_settings"
+    await sign_in(page, "xavier@example.com")
+    await page.wait_for_url(HTTPS + GROK)
+    await expect(page.get_by_role("heading", name=EN["grok_heading"], level=2)).to_be_visible()
+    training = page.get_by_role("checkbox", name=EN["grok_training"])
+    await expect(training).to_be_checked()
+    await expect(page.get_by_role("progressbar")).to_have_count(0)
+    await expect(page.get_by_test_id("xaiDataSharingSettings").get_by_role("checkbox")).to_have_count(3)
+    assert await training.get_attribute("aria-describedby") == "CHECKBOX_1_LABEL"
+    await training.click()
+    await expect(training).not_to_be_checked()
+    await expect(training).to_be_enabled()  # disabled while the save is in flight
+    state = sandbox.account("xavier@example.com", "x")
+    assert state["settings"][TRAINING] is False
+    assert state["writes_by_key"] == {TRAINING: 1, PERSONALIZATION: 0, MEMORY: 0, DELETE: 0}
+    await page.reload()
+    await expect(page.get_by_role("checkbox", name=EN["grok_training"])).not_to_be_checked()
+    cookies = {c["name"]: c for c in await page.context.cookies(HTTPS)}
+    assert cookies["auth_token"]["httpOnly"] and not cookies["ct0"]["httpOnly"] and cookies["twid"]["value"]
+    assert (state["password_submissions"], state["signins"]) == (1, 1)
+
+
+async def test_browser_extra_identifier_step_then_home(open_page: Any, sandbox: Sandbox) -> None:
+    page = await open_page()
+    await sign_in(page, "ivy@example.com")
+    await page.wait_for_url(HTTPS + "/home")
+    await expect(page.get_by_role("navigation", name="Primary")).to_be_visible()
+    for name in ("X", "Home"):
+        await expect(page.get_by_role("link", name=name, exact=True)).to_have_attribute("href", "/home")
+    assert sandbox.account("ivy@example.com", "x")["signins"] == 1
+
+
+async def test_browser_wrong_password_shows_the_toast(open_page: Any, sandbox: Sandbox) -> None:
+    page = await open_page()
+    await sign_in(page, "wyatt@example.com", password="wyatt-typo-pass")
+    await expect(page.get_by_role("alert")).to_have_text("Wrong password!")
+    await expect(page.get_by_role("heading", name=EN["password_heading"], level=1)).to_be_visible()
+    assert page.url == HTTPS + "/i/flow/login"
+    state = sandbox.account("wyatt@example.com", "x")
+    assert (state["password_submissions"], state["signins"]) == (1, 0)
+
+
+async def test_browser_two_factor_and_captcha_stay_on_the_flow_url(open_page: Any, sandbox: Sandbox) -> None:
+    code = await open_page()
+    await sign_in(code, "tara@example.com")
+    await expect(code.get_by_role("heading", name=EN["code_heading"], level=1)).to_be_visible()
+    await expect(code.get_by_test_id("ocfEnterTextTextInput")).to_be_visible()
+    captcha = await open_page()
+    await sign_in(captcha, "cass@example.com")
+    await expect(captcha.locator("iframe#arkose_iframe")).to_be_visible()
+    for page in (code, captcha):
+        assert page.url == HTTPS + "/i/flow/login"
+    # The person can finish the code step.
+    await code.get_by_test_id("ocfEnterTextTextInput").fill(DEMO_CODE)
+    await code.get_by_test_id("ocfEnterTextNextButton").click()
+    await code.wait_for_url(HTTPS + "/home")
+    assert sandbox.account("tara@example.com", "x")["code_submissions"] == 1
+    assert sandbox.account("cass@example.com", "x")["signins"] == 0
+
+
+async def test_browser_french_menu_path(open_page: Any, sandbox: Sandbox) -> None:
+    page = await open_page("fr-FR")
+    await sign_in(page, "margaux@example.fr", t=FR)
+    await page.wait_for_url(HTTPS + "/home")
+    await expect(page.get_by_role("link", name="Accueil", exact=True)).to_be_visible()
+    await page.get_by_role("button", name="Plus").click()
+    await page.get_by_role("menuitem", name=FR["more_settings"]).click()
+    await page.wait_for_url(HTTPS + "/settings/account")
+    await page.get_by_role("link", name="Confidentialité et sécurité").click()
+    await page.get_by_role("link", name="Grok et collaborateurs tiers").click()
+    await page.wait_for_url(HTTPS + GROK)
+    await expect(page.get_by_role("heading", name="Grok et collaborateurs tiers", level=2)).to_be_visible()
+    await expect(page.get_by_role("checkbox", name=FR["grok_training"])).to_be_checked()
+    await expect(page.get_by_role("checkbox", name=FR["grok_personalization"])).not_to_be_checked()
+    await expect(page.get_by_role("button", name="Supprimer l'historique des conversations")).to_be_visible()
+    assert sandbox.account("margaux@example.fr", "x")["writes"] == []
+
+
+async def test_browser_lookalikes_stay_untouched_and_redesign_has_no_training_box(
+    open_page: Any, sandbox: Sandbox
+) -> None:
+    page = await open_page()
+    await page.goto(HTTPS + GROK)
+    await sign_in(page, "lily@example.com")
+    await page.wait_for_url(HTTPS + GROK)
+    training = page.get_by_role("checkbox", name=EN["grok_training"])
+    await training.click()
+    await expect(training).not_to_be_checked()
+    await expect(training).to_be_enabled()
+    for name in (EN["grok_personalization"], EN["grok_memory"]):
+        await expect(page.get_by_role("checkbox", name=name)).to_be_checked()
+    state = sandbox.account("lily@example.com", "x")
+    assert state["writes_by_key"] == {TRAINING: 1, PERSONALIZATION: 0, MEMORY: 0, DELETE: 0}
+    redesigned = await open_page()
+    await redesigned.goto(HTTPS + GROK)
+    await sign_in(redesigned, "remy@example.com")
+    await expect(redesigned.get_by_role("checkbox", name=EN["grok_personalization"])).to_be_visible()
+    await expect(redesigned.get_by_role("checkbox")).to_have_count(2)
+    await expect(redesigned.get_by_role("checkbox", name=EN["grok_training"])).to_have_count(0)
+
+
+async def test_browser_refused_snaps_back_and_sticky_comes_back_on_reload(open_page: Any, sandbox: Sandbox) -> None:
+    pages = {}
+    for username in ("rex@example.com", "stella@example.com"):
+        page = pages[username] = await open_page()
+        await page.goto(HTTPS + GROK)
+        await sign_in(page, username)
+        training = page.get_by_role("checkbox", name=EN["grok_training"])
+        await training.click()
+        await expect(training).to_be_enabled()
+    await expect(pages["rex@example.com"].get_by_role("checkbox", name=EN["grok_training"])).to_be_checked()
+    await expect(pages["rex@example.com"].get_by_role("alert")).to_have_text(EN["toast_generic"])
+    sticky = pages["stella@example.com"]
+    await expect(sticky.get_by_role("checkbox", name=EN["grok_training"])).not_to_be_checked()
+    await sticky.reload()
+    await expect(sticky.get_by_role("checkbox", name=EN["grok_training"])).to_be_checked()
+    for username in pages:
+        assert sandbox.account(username, "x")["writes_by_key"][TRAINING] == 1
+
+
+async def test_browser_late_preference_shows_the_fallback_first(open_page: Any, sandbox: Sandbox) -> None:
+    page = await open_page()
+    await sign_in(page, "leo@example.com")
+    await page.wait_for_url(HTTPS + "/home")
+    await page.goto(HTTPS + GROK)
+    await expect(page.get_by_role("progressbar", name="Loading")).to_be_visible()
+    assert await page.get_by_role("checkbox").count() == 0
+    training = page.get_by_role("checkbox", name=EN["grok_training"])
+    await expect(training).to_be_checked()
+    await expect(page.get_by_role("progressbar")).to_have_count(0)
+    # The slow save: busy and disabled until the server answers.
+    await training.click()
+    await expect(training).to_have_attribute("aria-busy", "true")
+    await expect(training).to_be_disabled()
+    await expect(training).to_be_enabled()
+    await expect(training).not_to_be_checked()
+    assert sandbox.account("leo@example.com", "x")["settings"][TRAINING] is False
+
+
+async def test_browser_save_without_the_csrf_cookie_is_refused(open_page: Any, sandbox: Sandbox) -> None:
+    page = await open_page()
+    await page.goto(HTTPS + GROK)
+    await sign_in(page, "xavier@example.com")
+    training = page.get_by_role("checkbox", name=EN["grok_training"])
+    await expect(training).to_be_checked()
+    await page.context.clear_cookies(name="ct0")
+    await training.click()
+    await expect(page.get_by_role("alert")).to_have_text(EN["toast_generic"])
+    await expect(training).to_be_checked()
+    state = sandbox.account("xavier@example.com", "x")
+    assert state["writes"] == [] and state["settings"][TRAINING] is True
+
+
+async def test_browser_delete_history_asks_first_and_is_logged(open_page: Any, sandbox: Sandbox) -> None:
+    page = await open_page()
+    await page.goto(HTTPS + GROK)
+    await sign_in(page, "xavier@example.com")
+    delete = page.get_by_role("button", name=EN["grok_delete"])
+    await delete.click()
+    sheet = page.get_by_role("alertdialog", name=EN["grok_delete_sheet_heading"])
+    await sheet.get_by_role("button", name=EN["cancel"]).click()
+    await expect(sheet).to_have_count(0)
+    assert sandbox.account("xavier@example.com", "x")["writes"] == []
+    await delete.click()
+    await page.get_by_test_id("confirmationSheetConfirm").click()
+    await expect(page.get_by_role("alert")).to_have_text(EN["grok_delete_done"])
+    state = sandbox.account("xavier@example.com", "x")
+    assert state["writes_by_key"] == {TRAINING: 0, PERSONALIZATION: 0, MEMORY: 0, DELETE: 1}
+    assert state["settings"][TRAINING] is True
