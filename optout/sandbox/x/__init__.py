@@ -39,6 +39,7 @@ Then the page goes to redirect_after_login (else /home) with cookies auth_token 
 States
 - signed in: URL /home or /settings/...; a[href="/home"] (logo "X" and nav link "Home" / "Accueil",
   [data-testid=AppTabBar_Home_Link]); nav "Primary" / "Principal"; cookies auth_token, ct0, twid.
+  (The Grok page's own heading is an h2, which a rule reading h1 headings only will not see.)
 - signed out: URL /i/flow/login (or the landing /); input[autocomplete=username].
 - rejected: on /i/flow/login, [role=alert][data-testid=toast] "Wrong password!" / "Mot de passe
   incorrect !" (unknown account: "Sorry, we could not find your account." / "Désolé, nous n'avons pas

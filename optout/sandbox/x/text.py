@@ -199,6 +199,7 @@ FR: Final[dict[str, str]] = {
     "arkose_text": "Résolvez ce puzzle pour prouver que vous êtes un humain et protéger votre compte.",
     "arkose_frame_title": "Défi de vérification",
     "arkose_start": "Commencer le puzzle",
+    # [unverified] the French sign-in errors (the English ones are documented).
     "err_unknown_account": "Désolé, nous n'avons pas trouvé votre compte.",
     "err_wrong_password": "Mot de passe incorrect !",
     "err_wrong_identifier": "Incorrect. Veuillez réessayer.",
