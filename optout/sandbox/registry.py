@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from .catalog import SHARED_VARIANTS, DemoAccount, match_account
 from .linkedin import SANDBOX as LINKEDIN
 from .platform import PlatformSandbox
+from .x import SANDBOX as X
 
 
 def check_sandboxes(sandboxes: Iterable[PlatformSandbox]) -> None:
@@ -29,7 +30,7 @@ def check_sandboxes(sandboxes: Iterable[PlatformSandbox]) -> None:
 
 
 #: Every platform the sandbox reproduces, in the order the index page and the demo list them.
-SANDBOXES: tuple[PlatformSandbox, ...] = (LINKEDIN,)
+SANDBOXES: tuple[PlatformSandbox, ...] = (LINKEDIN, X)
 check_sandboxes(SANDBOXES)
 
 PLATFORMS: tuple[str, ...] = tuple(sandbox.platform for sandbox in SANDBOXES)

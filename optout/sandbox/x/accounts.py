@@ -1,0 +1,170 @@
+"""The X replica's demo accounts and what the product should report for each.
+
+The passwords are public demo values: they only open the local replica.
+"""
+
+from __future__ import annotations
+
+from ..catalog import (
+    ALREADY_OFF,
+    DID_NOT_STICK,
+    NO_SWITCH,
+    OFF,
+    ON,
+    REFUSED,
+    REJECTED,
+    SWITCHED,
+    DemoAccount,
+    Expectation,
+    Language,
+    attention,
+    match_account,
+)
+from .catalog import DELETE_HISTORY_KEY, MEMORY_KEY, PERSONALIZATION_KEY, TRAINING_KEY
+
+PLATFORM = "x"
+
+#: X's own situations, on top of the shared variants (normal, already_off, late, refused, sticky, layout_changed...).
+EXTRA_VARIANTS = frozenset({"lookalikes_on", "old_wording", "extra_identifier", "two_factor", "captcha", "locked"})
+
+#: The one code the two-factor step accepts.
+DEMO_CODE = "424242"
+
+#: First of the made-up numeric user ids carried by the `twid` cookie.
+_FIRST_USER_ID = 1_790_000_000_000_000_001
+
+
+def _x(
+    name: str,
+    variant: str,
+    description: str,
+    check: Expectation,
+    off: Expectation,
+    *,
+    language: Language = "en",
+    demo_password: str | None = None,
+) -> DemoAccount:
+    domain = "example.fr" if language == "fr" else "example.com"
+    password = f"{name}-demo-pass"
+    return DemoAccount(
+        platform=PLATFORM,
+        username=f"{name}@{domain}",
+        password=password,
+        demo_password=demo_password or password,
+        language=language,
+        variant=variant,
+        description=description,
+        expect_check=check,
+        expect_off=off,
+    )
+
+
+ACCOUNTS: tuple[DemoAccount, ...] = (
+    _x("xavier", "normal", "English account; the training box is checked and can be unchecked", ON, SWITCHED),
+    _x(
+        "margaux",
+        "normal",
+        "French account (« Grok et collaborateurs tiers »; French labels [unverified])",
+        ON,
+        SWITCHED,
+        language="fr",
+    ),
+    _x("oscar", "already_off", "the training box is already unchecked", OFF, ALREADY_OFF),
+    _x("leo", "late", "the preference loads slowly (spinner first); saves are slow too", ON, SWITCHED),
+    _x(
+        "lily",
+        "lookalikes_on",
+        "all three boxes checked: personalisation and memory must stay untouched",
+        ON,
+        SWITCHED,
+    ),
+    _x(
+        "rex",
+        "refused",
+        "the server refuses the change at once and the box snaps back",
+        ON,
+        REFUSED,
+    ),
+    _x(
+        "stella",
+        "sticky",
+        "change does not stick: the server says OK but the box is checked again after a reload",
+        ON,
+        DID_NOT_STICK,
+    ),
+    _x(
+        "remy",
+        "layout_changed",
+        "page redesigned: the training box is gone (personalisation and memory remain)",
+        NO_SWITCH,
+        NO_SWITCH,
+    ),
+    _x(
+        "owen",
+        "old_wording",
+        "the training box keeps its July 2024 label (“Allow your posts as well as …”)",
+        ON,
+        SWITCHED,
+    ),
+    _x(
+        "ivy",
+        "extra_identifier",
+        "“unusual activity” step asks for the phone or username (@ivy, or the e-mail again) before the password",
+        ON,
+        SWITCHED,
+    ),
+    _x(
+        "tara",
+        "two_factor",
+        f"two-factor code step after the password (code {DEMO_CODE})",
+        attention("verification code"),
+        attention("verification code"),
+    ),
+    _x("cass", "captcha", "Arkose CAPTCHA after the password", attention("CAPTCHA"), attention("CAPTCHA")),
+    _x(
+        "lockie",
+        "locked",
+        "account locked: every page leads to /account/access",
+        attention("locked"),
+        attention("locked"),
+    ),
+    _x("wyatt", "normal", "the demo stores a mistyped password", REJECTED, REJECTED, demo_password="wyatt-typo-pass"),
+)
+
+
+def find_account(username: str) -> DemoAccount | None:
+    """The X demo account with this username (case and surrounding spaces ignored), if any."""
+    return match_account(ACCOUNTS, username)
+
+
+def handle_of(account: DemoAccount) -> str:
+    """The account's @handle, without the @."""
+    return account.username.split("@", 1)[0]
+
+
+def find_by_identifier(identifier: str) -> DemoAccount | None:
+    """The account a sign-in identifier names: its e-mail, or its handle with or without @."""
+    wanted = identifier.strip().lower()
+    return find_account(wanted) or next((a for a in ACCOUNTS if handle_of(a) == wanted.removeprefix("@")), None)
+
+
+def user_id_of(account: DemoAccount) -> int:
+    """A stable made-up numeric user id (the value `twid` carries)."""
+    return _FIRST_USER_ID + ACCOUNTS.index(account)
+
+
+def display_name_of(account: DemoAccount) -> str:
+    return handle_of(account).capitalize()
+
+
+def default_settings(account: DemoAccount) -> dict[str, bool]:
+    """Stored values at reset: training on by default (platforms.md §2.2), the other two off
+    as on the French account seen in the wild, all three on for the look-alike account."""
+    lookalikes = account.variant == "lookalikes_on"
+    return {
+        TRAINING_KEY: account.variant != "already_off",
+        PERSONALIZATION_KEY: lookalikes,
+        MEMORY_KEY: lookalikes,
+        # Not a preference: becomes True when "Delete conversation history" is confirmed.
+        DELETE_HISTORY_KEY: False,
+    }
