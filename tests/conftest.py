@@ -4,6 +4,7 @@ runs the real `optout` command line in a subprocess."""
 
 from __future__ import annotations
 
+import functools
 import os
 import subprocess
 import sys
@@ -19,7 +20,7 @@ from keyrings.alt.file import PlaintextKeyring
 
 from optout.browser import LAUNCH_ARGS, find_browser
 from optout.registry import load_all
-from optout.sandbox import SandboxServer
+from optout.sandbox import PLATFORMS, SandboxServer, find_account
 
 REPO = Path(__file__).resolve().parent.parent
 FLOWS = load_all()
@@ -138,12 +139,29 @@ def optout_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, keyring_file: P
 
 @pytest.fixture
 async def runner(browser: Any, sandbox: Sandbox) -> AsyncIterator[Any]:
-    """A Runner on the session's browser, mapping LinkedIn to the sandbox; each account gets a fresh
+    """A Runner on the session's browser, mapping every platform to the sandbox; each account gets a fresh
     context that is closed at the end of the test."""
     from optout.engine import Options
     from optout.mapping import OriginSpec, build_traffic_map
     from optout.runner import Runner
 
-    traffic = build_traffic_map([OriginSpec("linkedin", sandbox.origin())], {p: f.origins for p, f in FLOWS.items()})
+    specs = [OriginSpec(p, sandbox.origin(p)) for p in PLATFORMS if p in FLOWS]
+    traffic = build_traffic_map(specs, {p: f.origins for p, f in FLOWS.items()})
     async with Runner(traffic=traffic, options=Options(timeout_s=5.0), browser=browser) as r:
         yield r
+
+
+def demo_target(platform: str, username: str, *, password: str | None = None, locale: str | None = None) -> Any:
+    """A sandbox demo account as the runner takes it, its password stored in the session's keyring."""
+    from optout import accounts
+    from optout.runner import AccountTarget
+
+    demo = find_account(platform, username)
+    assert demo is not None, username
+    accounts.store_password(platform, username, password or demo.password)
+    return AccountTarget(
+        flow=FLOWS[platform],
+        username=username,
+        password=functools.partial(accounts.get_password, platform, username),
+        locale=locale or ("fr-FR" if demo.language == "fr" else None),
+    )
