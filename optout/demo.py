@@ -67,11 +67,19 @@ def throwaway_home() -> Iterator[Path]:
                 os.environ["OPTOUT_HOME"] = previous
 
 
+def demo_accounts(flows: dict[str, Flow]) -> list[DemoAccount]:
+    """The sandbox accounts the demo can run: those of platforms that have a flow.
+
+    A platform's sandbox can land before its flow does; its accounts join the demo with the flow.
+    """
+    return [demo for demo in DEMO_ACCOUNTS if demo.platform in flows]
+
+
 def register_demo_accounts(flows: dict[str, Flow]) -> list[AccountTarget]:
     """Store the demo accounts the way `optout accounts add` does: config file plus keyring."""
     config = accounts.Config()
     targets = []
-    for demo in DEMO_ACCOUNTS:
+    for demo in demo_accounts(flows):
         locale = "fr-FR" if demo.language == "fr" else "en-US"
         account = accounts.Account(platform=demo.platform, username=demo.username, locale=locale)
         config.accounts.append(account)
@@ -92,7 +100,7 @@ async def run_demo(
     flows: dict[str, Flow], out_dir: Path, *, reporter: Reporter, headed: bool = False, slow_mo_ms: float = 0
 ) -> DemoReport:
     with SandboxServer() as server, throwaway_home():
-        platforms = sorted({d.platform for d in DEMO_ACCOUNTS})
+        platforms = sorted({d.platform for d in demo_accounts(flows)})
         specs = [OriginSpec(platform=p, base_url=server.origin_url(p)) for p in platforms]
         traffic = build_traffic_map(specs, {p: flows[p].origins for p in platforms})
         targets = register_demo_accounts(flows)
@@ -106,7 +114,7 @@ async def run_demo(
             offs = await runner.run(Mode.OFF, targets, evidence)
         evidence.finish()
     checked, switched = _by_account(checks), _by_account(offs)
-    rows = [DemoRow(d, checked[d.platform, d.username], switched[d.platform, d.username]) for d in DEMO_ACCOUNTS]
+    rows = [DemoRow(d, checked[d.platform, d.username], switched[d.platform, d.username]) for d in demo_accounts(flows)]
     return DemoReport(rows=rows, evidence_dir=evidence.directory, manifest=evidence.manifest_path)
 
 
