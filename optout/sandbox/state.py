@@ -105,9 +105,15 @@ class SandboxState:
             return dict(self._accounts[platform][username].settings)
 
     def write(self, platform: str, username: str, key: str, requested: bool, *, store: bool = True) -> bool:
-        """Record a write request; store it unless told not to. Returns the stored value."""
+        """Record a write request; store it unless told not to. Returns the stored value.
+
+        `key` must be one of the account's settings (KeyError otherwise): routes answer unknown
+        keys themselves, and a write never adds a setting.
+        """
         with self._lock:
             account = self._accounts[platform][username]
+            if key not in account.settings:
+                raise KeyError(key)
             if store:
                 account.settings[key] = requested
             stored = account.settings[key]
