@@ -8,10 +8,21 @@ A platform lives in its own package, `optout/sandbox/<platform>/`:
 - `__init__.py`: `SANDBOX`, the object implementing `PlatformSandbox`, added to registry.py.
 
 The app mounts each platform's routes at `/<platform>`. The product's traffic mapping sends every
-origin of the platform there (X-Forwarded-Host names the real host, see `web.Site`), so the routes
-use the real site's paths, on whichever of the platform's hosts they live. The account variants in
-`catalog.SHARED_VARIANTS` are the behaviours every platform's setting page can show; the code for
-them is written once in behaviours.py (server side) and templates/_shared/behaviours.js (page side).
+origin of the platform there, so the routes use the real site's paths, on whichever of the
+platform's hosts they live. In a handler, `site = web.site_of(request)` tells how the request came:
+`site.link(path)` for links on the same host, `site.absolute(path, host=...)` for a redirect to
+another host of the platform, `site.on_host(host)` for a path that exists on one host only, and
+`web.set_cookie(response, site, ...)` scopes a cookie to the host that sets it (or to the mount
+prefix when the sandbox is opened directly).
+
+The account variants in `catalog.SHARED_VARIANTS` are behaviours every platform's setting page can
+show, written once. A setting page takes `behaviours.page_behaviour(account.variant)`: it renders
+the control with `shown(stored)`, marked aria-busy and disabled when `hydrate == "busy"`, covered by
+its styled label when `covered`, not at all unless `offered`, inside a `<template>` put in place
+after `late_render_ms`; it includes `_shared/behaviours.js` and calls `bindSetting` with
+`script_options()` plus its read, write and `show`. The read and write handlers go through
+`context.settings` (`behaviours.SettingStore`), which applies the delays and the refused and sticky
+answers and records every write in the state.
 """
 
 from __future__ import annotations
@@ -56,22 +67,26 @@ class SandboxContext:
 class PlatformSandbox(Protocol):
     """One platform's replica, as the sandbox app mounts it.
 
-    Implement it as a small class (or frozen dataclass) instance named `SANDBOX` in the platform's
-    package. The registry checks, at import, that every account's `platform` equals `platform` and
-    that every variant is shared or in `extra_variants`.
+    Implement it as a small class (plain attributes satisfy the properties), and make an instance
+    named `SANDBOX` in the platform's package (see linkedin/__init__.py). The registry checks, at
+    import, that every account's `platform` equals `platform` and that every variant is shared or
+    in `extra_variants`.
     """
 
-    #: The flow's platform id, also the mount prefix ("/<platform>") and the key in the state JSON.
     @property
-    def platform(self) -> str: ...
+    def platform(self) -> str:
+        """The flow's platform id, also the mount prefix ("/<platform>") and the key in the state JSON."""
+        ...
 
-    #: This platform's demo accounts, in the order the demo and the index page list them.
     @property
-    def accounts(self) -> tuple[DemoAccount, ...]: ...
+    def accounts(self) -> tuple[DemoAccount, ...]:
+        """This platform's demo accounts, in the order the demo and the index page list them."""
+        ...
 
-    #: The platform's own variants (checkpoints, moved pages...), beyond `catalog.SHARED_VARIANTS`.
     @property
-    def extra_variants(self) -> frozenset[str]: ...
+    def extra_variants(self) -> frozenset[str]:
+        """The platform's own variants (checkpoints, moved pages...), beyond `catalog.SHARED_VARIANTS`."""
+        ...
 
     def default_settings(self, account: DemoAccount) -> Mapping[str, bool]:
         """The stored settings the account starts with (and returns to on reset): control key -> value.
