@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..behaviours import page_behaviour
 from ..catalog import DemoAccount
 
 CHAT_HOST = "chatgpt.com"
@@ -107,7 +108,7 @@ def improve_row(account: DemoAccount) -> DialogRow | None:
     """The "Improve the model for everyone" row as this account sees it; None when not offered."""
     if account.variant == "workspace":
         return None
-    if account.variant == "layout_changed":
+    if not page_behaviour(account.variant).offered:
         # Redesigned: the row stays but shows no state, and its dialog holds no switch.
         return DialogRow(
             "improve-model",

@@ -14,7 +14,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from ..behaviours import LATE, LATE_RENDER_MS
+from ..behaviours import page_behaviour, read_delay
 from ..catalog import DemoAccount
 from .accounts import PLATFORM, display_name
 from .catalog import (
@@ -32,10 +32,6 @@ from .catalog import (
 )
 from .site import AUTH_INFO_COOKIE, SESSION_COOKIE, Pages, Visit
 from .text import texts
-
-#: The `late` variant's Data controls render this much later: the page waits for its settings read,
-#: which the server answers late on purpose (the shared behaviour delays writes too).
-LATE_READ_DELAY_SECONDS = LATE_RENDER_MS / 1000
 
 
 class Shell:
@@ -110,8 +106,12 @@ class Shell:
         refused = self._refuse(visit, request)
         if refused is not None or visit.account is None:
             return refused or _unauthorized()
-        if visit.account.variant == LATE:
-            await asyncio.sleep(LATE_READ_DELAY_SECONDS)
+        # The page renders its settings panes only once this read answered, so a `late` page is
+        # made by a late answer: the shared behaviour's render delay, spent on the server.
+        variant = visit.account.variant
+        delay = read_delay(variant) + page_behaviour(variant).late_render_ms / 1000
+        if delay:
+            await asyncio.sleep(delay)
         # Read after the delay: the answer is the stored value when it is sent.
         return JSONResponse({"settings": self.state.settings(PLATFORM, visit.account.username)})
 
