@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from .catalog import SHARED_VARIANTS, DemoAccount, match_account
+from .chatgpt import SANDBOX as CHATGPT
 from .linkedin import SANDBOX as LINKEDIN
 from .platform import PlatformSandbox
 from .x import SANDBOX as X
@@ -30,7 +31,7 @@ def check_sandboxes(sandboxes: Iterable[PlatformSandbox]) -> None:
 
 
 #: Every platform the sandbox reproduces, in the order the index page and the demo list them.
-SANDBOXES: tuple[PlatformSandbox, ...] = (LINKEDIN, X)
+SANDBOXES: tuple[PlatformSandbox, ...] = (LINKEDIN, X, CHATGPT)
 check_sandboxes(SANDBOXES)
 
 PLATFORMS: tuple[str, ...] = tuple(sandbox.platform for sandbox in SANDBOXES)
