@@ -14,7 +14,9 @@ import httpx
 import pytest
 from keyrings.alt.file import PlaintextKeyring
 
+from optout import accounts
 from optout.evidence import sha256_of
+from optout.paths import Home
 from tests.conftest import Cli, Sandbox
 
 RESULT_KEYS = [
@@ -44,10 +46,12 @@ def add(cli: Cli, username: str, password: str, platform: str = "linkedin") -> N
 
 
 def stored_password(cli: Cli, username: str, platform: str = "linkedin") -> str | None:
-    """Read back through the keyring backend the command used (keyrings.alt's file, under XDG_DATA_HOME)."""
+    """Read back through the keyring backend the command used (keyrings.alt's file, under XDG_DATA_HOME),
+    under the service name of the command's home."""
     stored = PlaintextKeyring()
     stored.file_path = str(Path(cli.env["XDG_DATA_HOME"]) / "python_keyring" / "keyring_pass.cfg")
-    password: str | None = stored.get_password("optout", f"{platform}:{username}")
+    service = accounts.service(Home(config_dir=cli.home, data_dir=cli.home, scoped=True))
+    password: str | None = stored.get_password(service, f"{platform}:{username}") if service else None
     return password
 
 
@@ -69,7 +73,9 @@ def test_platforms_json(cli: Cli) -> None:
 def test_accounts_add_list_remove_use_the_keyring(cli: Cli) -> None:
     add(cli, "alice@example.com", "alice-demo-pass")
     listed = json.loads(cli("accounts", "list", "--json").stdout)
-    assert listed == [{"platform": "linkedin", "username": "alice@example.com", "locale": None}]
+    assert listed == [
+        {"platform": "linkedin", "username": "alice@example.com", "locale": None, "password_stored": True}
+    ]
     config = cli.home / "config.json"
     assert "alice-demo-pass" not in config.read_text()
     assert config.stat().st_mode & 0o077 == 0
@@ -237,7 +243,7 @@ def test_missing_flows_dir_is_one_line_exit_2(cli: Cli, tmp_path: Path) -> None:
 @pytest.mark.parametrize("username", ["", "  "])
 def test_empty_username_is_refused_before_the_keyring(cli: Cli, username: str) -> None:
     done = add_account(cli, username, "pw")
-    assert "empty username" in one_line_error(done)
+    assert one_line_error(done) == "optout: error: username: empty"
 
 
 def test_unusable_home_is_refused_before_the_password_is_stored(cli: Cli, tmp_path: Path) -> None:
