@@ -95,13 +95,24 @@ def display_available() -> bool:
     return True
 
 
-def no_display_message(argv: list[str] | None = None) -> str:
+NO_DISPLAY = (
+    "--headed needs a display to show the browser window, and this session has none (DISPLAY and "
+    "WAYLAND_DISPLAY are unset)"
+)
+
+
+def display_advice(argv: list[str] | None = None) -> tuple[str, str, str]:
+    """How to get a display: where to run instead, the command under a virtual display, how to install it."""
     command = shlex.join(["optout", *(sys.argv[1:] if argv is None else argv)])
     return (
-        "--headed needs a display to show the browser window, and this session has none (DISPLAY and "
-        "WAYLAND_DISPLAY are unset): run it from your desktop session, or under a virtual display: "
-        f"xvfb-run -a {command} (Debian/Ubuntu: apt-get install xvfb)"
+        "run it from your desktop session, or under a virtual display:",
+        f"xvfb-run -a {command}",
+        "(Debian/Ubuntu: apt-get install xvfb)",
     )
+
+
+def no_display_message(argv: list[str] | None = None) -> str:
+    return f"{NO_DISPLAY}: " + " ".join(display_advice(argv))
 
 
 def browser_version(executable: Path, timeout_s: float = 10) -> str | None:

@@ -346,6 +346,10 @@ def _evidence(out: Path, command: str, flows: dict[str, str]) -> RunEvidence:
         usage_error(describe_write_error(exc, out), ExitCode.PROBLEM if exc.errno in NO_SPACE else ExitCode.USAGE)
 
 
+def _titles(flows: dict[str, Flow]) -> dict[tuple[str, str], str]:
+    return {(f.platform, s.id): s.title.by_locale["en"][0] for f in flows.values() for s in f.settings}
+
+
 def _run(
     mode: Mode,
     names: list[str] | None,
@@ -382,8 +386,7 @@ def _run(
     interactive = headed and sys.stdin.isatty() and sys.stderr.isatty()
     options = Options(timeout_s=timeout, interactive=interactive)
     evidence = _evidence(out, mode.value, {p: flows[p].version for p in sorted({a.platform for a in chosen})})
-    titles = {(f.platform, s.id): s.title.by_locale["en"][0] for f in flows.values() for s in f.settings}
-    words = ResultWords(mode, titles, headed=interactive)
+    words = ResultWords(mode, _titles(flows), headed=interactive)
 
     async def go(reporter: QuietReporter | ConsoleReporter) -> list[Result]:
         async with Runner(
@@ -486,7 +489,7 @@ def doctor(json_: Annotated[bool, typer.Option("--json", help="Print JSON only."
         styles = {True: "green", False: "bold red", None: "yellow"}
         print_fields(
             out,
-            [(f.topic, Text.assemble((f.status, styles[f.ok]), " ", "\n".join(f.lines))) for f in findings],
+            [(f.topic, Text.assemble((f.status, styles[f.ok]), "\n", "\n".join(f.lines))) for f in findings],
             indent=0,
         )
         out.print("Ready." if ready else "Not ready: fix what is marked PROBLEM.")
@@ -519,7 +522,8 @@ def demo(out: OutOpt = Path("screenshots"), headed: HeadedOpt = False, slow_mo: 
     except OSError as exc:
         usage_error(describe_write_error(exc, out))
     try:
-        with ConsoleReporter(err) as reporter:
+        words = ResultWords(Mode.CHECK, _titles(flows), headed=True, next_steps=False)
+        with ConsoleReporter(err, words) as reporter:
             report = asyncio.run(run_demo(flows, out, reporter=reporter, headed=headed, slow_mo_ms=slow_mo))
     except BrowserNotFound as exc:
         usage_error(str(exc))

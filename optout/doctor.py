@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from optout import __version__, accounts, keyrings
-from optout.browser import BrowserNotFound, browser_version, display_available, find_browser, no_display_message
+from optout.browser import BrowserNotFound, browser_version, display_advice, display_available, find_browser
 from optout.flow import FlowError
 from optout.paths import home
 from optout.registry import flows_dir, load_all
@@ -93,8 +93,8 @@ def _display() -> Finding:
     if display_available():
         where = f"display {shown}" if shown else "this system's desktop"
         return Finding("display", True, [f"--headed shows the browser on {where}"], {"available": True})
-    advice = no_display_message(["check", "--headed"]).split(": ", 1)[1]
-    return Finding("display", None, ["none, which only --headed needs", advice], {"available": False})
+    advice = display_advice(["check", "--headed"])
+    return Finding("display", None, ["none, which only --headed needs", *advice], {"available": False})
 
 
 def _home() -> Finding:

@@ -97,16 +97,21 @@ def command(*words: str) -> str:
 class ResultWords:
     """How results read: the setting's title, what a state means, and what to run next."""
 
-    def __init__(self, mode: Mode, titles: dict[tuple[str, str], str], *, headed: bool) -> None:
+    def __init__(
+        self, mode: Mode, titles: dict[tuple[str, str], str], *, headed: bool, next_steps: bool = True
+    ) -> None:
         self.mode = mode
         self.titles = titles
         self.headed = headed
+        self.next_steps = next_steps  # the demo runs its own next step
 
     def title(self, result: Result) -> str:
         return self.titles.get((result.platform, result.setting), result.setting)
 
     def next_step(self, result: Result) -> str | None:
         """The command that moves things on, when there is one."""
+        if not self.next_steps:
+            return None
         if result.outcome is Outcome.CHECKED and result.state is State.ON:
             return "switch it off: " + command("optout", "off", result.platform, "--account", result.account)
         if result.outcome is Outcome.NEEDS_ATTENTION and not self.headed:

@@ -28,6 +28,9 @@ from optout.results import Outcome, Result, State, utc_now
 # Playwright calls fail at once then, but not all (a new page can wait forever), hence the bound.
 WIND_DOWN_S = 3.0
 
+# How long closing every context and the browser may take at the end of a run.
+CLOSE_S = 15.0
+
 BROWSER_GONE = "the browser closed unexpectedly (killed, crashed or interrupted)"
 
 
@@ -126,18 +129,23 @@ class Runner:
     async def __aexit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
-        # With the browser gone, closing what lived in it could wait forever: only the driver is stopped.
+        # With the browser gone (or going: a Ctrl-C reaches it too), closing what lived in it could wait
+        # forever: the closing is bounded, and the driver is stopped whatever happened.
         if not self.browser_gone:
-            for session in self._sessions.values():
-                # Best effort: the browser closes next anyway.
-                with contextlib.suppress(Exception):
-                    await session.close()
-            if self._owns_browser and self._browser is not None:
-                with contextlib.suppress(PlaywrightError):
-                    await self._browser.close()
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(self._close_browser(), CLOSE_S)
         self._sessions.clear()
         if self._playwright is not None:
             await self._playwright.stop()
+
+    async def _close_browser(self) -> None:
+        for session in self._sessions.values():
+            # Best effort: the browser closes next anyway.
+            with contextlib.suppress(Exception):
+                await session.close()
+        if self._owns_browser and self._browser is not None:
+            with contextlib.suppress(PlaywrightError):
+                await self._browser.close()
 
     async def session(self, target: AccountTarget) -> AccountSession:
         key = (target.flow.platform, target.username)
@@ -257,7 +265,7 @@ def _failed(target: AccountTarget, setting: Setting, started: Any, reason: str) 
 
 
 def _hush_closed_browser_errors(loop: asyncio.AbstractEventLoop) -> None:
-    """Playwright leaves futures behind that fail when the browser goes away and that nobody awaits;
+    """Playwright leaves futures behind that fail when the browser or its driver goes away and that nobody awaits;
     asyncio would print "Future exception was never retrieved" for each. The run already reports the
     browser's end once, clearly: those are dropped, and everything else still goes to the default."""
     if getattr(loop, "_optout_hushed", False):
@@ -266,7 +274,9 @@ def _hush_closed_browser_errors(loop: asyncio.AbstractEventLoop) -> None:
 
     def handler(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
         error = context.get("exception")
-        if isinstance(error, PlaywrightError) and "never retrieved" in str(context.get("message", "")):
+        # Playwright's own errors, and the one it raises when its driver is gone (a Ctrl-C reaches it too).
+        closed = isinstance(error, PlaywrightError) or str(error) == "Connection closed while reading from the driver"
+        if closed and "never retrieved" in str(context.get("message", "")):
             return
         if previous is not None:
             previous(loop, context)

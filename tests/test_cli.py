@@ -17,6 +17,7 @@ from keyrings.alt.file import PlaintextKeyring
 from optout import accounts
 from optout.evidence import sha256_of
 from optout.paths import Home
+from optout.sandbox import DEMO_ACCOUNTS
 from tests.conftest import Cli, Sandbox
 
 RESULT_KEYS = [
@@ -175,9 +176,14 @@ def test_password_never_appears_in_output_or_files(cli: Cli, sandbox: Sandbox) -
 
 
 def test_demo_runs_every_sandbox_account_as_designed(cli: Cli) -> None:
-    done = cli("demo", "--out", "gallery", timeout=300)
+    done = cli("demo", "--out", "gallery", timeout=300, env={"COLUMNS": "80"})
     assert done.returncode == 0, done.stderr
     assert "every account behaved as designed" in done.stderr
+    # Readable at 80 columns: no line wider, nothing cut, every account's "What it shows" whole.
+    assert max(len(line) for line in done.stderr.splitlines()) <= 80 and "…" not in done.stderr
+    shown = " ".join(done.stderr.split())
+    for account in DEMO_ACCOUNTS:
+        assert account.username in done.stderr and " ".join(account.description.split()) in shown
     (manifest_path,) = (cli.home / "gallery").glob("run-*-demo/manifest.json")
     manifest = json.loads(manifest_path.read_text())
     outcomes = {(r["account"], r["outcome"]) for r in manifest["results"]}

@@ -85,7 +85,8 @@ def check_evidence_whole(run_dir: Path) -> dict[str, object]:
     return manifest
 
 
-def test_browser_killed_mid_run_stops_at_once_with_one_reason(cli: Cli, sandbox: Sandbox) -> None:
+@pytest.mark.parametrize("signum", [signal.SIGKILL, signal.SIGINT], ids=["killed", "ctrl-c-to-the-browser-only"])
+def test_browser_killed_mid_run_stops_at_once_with_one_reason(cli: Cli, sandbox: Sandbox, signum: int) -> None:
     add_accounts(cli)
     proc = subprocess.Popen(
         [sys.executable, "-m", "optout", "check", "--origin", f"linkedin={sandbox.origin()}", "--out", "ev"],
@@ -126,6 +127,37 @@ def test_browser_killed_mid_run_stops_at_once_with_one_reason(cli: Cli, sandbox:
     assert "the browser closed unexpectedly" in str(manifest["interrupted"]) and manifest["finished_at"]
     results = manifest["results"]
     assert isinstance(results, list) and results[0]["outcome"] == "checked" and len(results) < len(ACCOUNTS)
+
+
+def test_ctrl_c_stops_the_run_and_the_manifest_says_so(cli: Cli, sandbox: Sandbox) -> None:
+    """Ctrl-C on a terminal reaches the whole foreground process group: optout, the driver, Chromium."""
+    add_accounts(cli)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "optout", "check", "--origin", f"linkedin={sandbox.origin()}", "--out", "ev"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=cli.environ(),
+        cwd=cli.home,
+        start_new_session=True,
+    )
+    seen: list[str] = []
+    try:
+        assert proc.stderr is not None
+        read_until(proc.stderr, lambda line: "alice@example.com" in line, seen)
+        os.killpg(proc.pid, signal.SIGINT)
+        _, rest = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+    stderr = "".join(seen) + rest
+    assert proc.returncode == 130, stderr
+    assert "Traceback" not in stderr and "Future exception was never retrieved" not in stderr
+    assert stderr.strip().splitlines()[-1].startswith("optout: interrupted; what was recorded so far is in ev/run-")
+    (run_dir,) = (cli.home / "ev").iterdir()
+    manifest = check_evidence_whole(run_dir)
+    assert manifest["interrupted"] == "interrupted (Ctrl-C)" and manifest["finished_at"]
 
 
 # -- a full disk ----------------------------------------------------------------------------------
