@@ -69,7 +69,7 @@ def print_fields(console: Console, fields: Sequence[tuple[str, Cell]], *, indent
     below, indented, so that the word stays whole."""
     width = max((cell_len(label) for label, _ in fields), default=0) + 1
     beside = max(console.width - indent - width - 1, 10)
-    below = max(console.width - 2 * indent, 10)
+    below = max(console.width - indent - 2, 10)
     hanging = Text(" " * (indent + width + 1))
     for label, cell in fields:
         head: Text | None = Text(" " * indent) + Text(f"{label}:".ljust(width), style="dim") + Text(" ")
@@ -81,7 +81,7 @@ def print_fields(console: Console, fields: Sequence[tuple[str, Cell]], *, indent
                     head = None
                 for line in paragraph.wrap(console, below):
                     line.rstrip()
-                    console.print(Text(" " * 2 * indent) + line, soft_wrap=True)
+                    console.print(Text(" " * (indent + 2)) + line, soft_wrap=True)
                 continue
             for line in paragraph.wrap(console, beside):
                 line.rstrip()
