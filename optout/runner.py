@@ -219,7 +219,7 @@ class Runner:
             gone.cancel()
         if work.done():
             result = work.result()
-            if self.browser_gone:
+            if self.browser_gone and result.outcome in (Outcome.FAILED, Outcome.NEEDS_ATTENTION):
                 return result.model_copy(update={"reason": f"{BROWSER_GONE}; {result.reason}"})
             return result
         work.cancel()
