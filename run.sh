@@ -1,8 +1,12 @@
 #!/bin/sh
-# Set up optout in ./.venv (once, and again when pyproject.toml changes), make sure a Chromium is
-# available, then run:   ./run.sh demo [ARGS...]   |   ./run.sh test [PYTEST ARGS...]   |   ./run.sh optout ARGS...
+# Set up optout in .venv beside this script (once, and again when pyproject.toml changes), make sure a
+# Chromium is available, then run:   ./run.sh demo [ARGS...]   |   ./run.sh test [PYTEST ARGS...]   |
+# ./run.sh optout ARGS...
+# `demo` and `optout` run in the directory you called this script from, so that relative paths you give
+# (--out DIR, flow files) mean what they say; `test` runs in the repository.
 set -eu
-cd "$(dirname "$0")"
+repo=$(cd "$(dirname "$0")" && pwd)
+venv="$repo/.venv"
 
 say() { printf '%s\n' "run.sh: $*" >&2; }
 
@@ -20,22 +24,22 @@ pick_python() {
 
 ensure_venv() {
     python=$(pick_python)
-    if [ ! -x .venv/bin/python ]; then
-        say "creating .venv"
-        "$python" -m venv .venv || { say "cannot create a virtualenv (Debian/Ubuntu: apt-get install python3-venv)"; exit 2; }
+    if [ ! -x "$venv/bin/python" ]; then
+        say "creating $venv"
+        "$python" -m venv "$venv" || { say "cannot create a virtualenv (Debian/Ubuntu: apt-get install python3-venv)"; exit 2; }
     fi
-    stamp=.venv/.optout-installed
-    want=$(cksum pyproject.toml | cut -d' ' -f1)
+    stamp="$venv/.optout-installed"
+    want=$(cksum "$repo/pyproject.toml" | cut -d' ' -f1)
     if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
-        say "installing optout and its test tools into .venv"
-        .venv/bin/python -m pip install --quiet --upgrade pip >/dev/null 2>&1 || true
-        .venv/bin/python -m pip install --quiet -e '.[test]'
+        say "installing optout and its test tools into $venv"
+        "$venv/bin/python" -m pip install --quiet --upgrade pip >/dev/null 2>&1 || true
+        (cd "$repo" && "$venv/bin/python" -m pip install --quiet -e '.[test]')
         echo "$want" >"$stamp"
     fi
 }
 
 ensure_browser() {
-    if .venv/bin/python -m optout.browser >/dev/null 2>&1; then
+    if "$venv/bin/python" -m optout.browser >/dev/null 2>&1; then
         return 0
     fi
     say "no Chromium found; installing one"
@@ -45,11 +49,11 @@ ensure_browser() {
         $sudo apt-get update -qq && $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null ||
             $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium-browser >/dev/null || true
     fi
-    if ! .venv/bin/python -m optout.browser >/dev/null 2>&1; then
+    if ! "$venv/bin/python" -m optout.browser >/dev/null 2>&1; then
         # Not Debian, or no root: Playwright's own build (needs its download server).
-        .venv/bin/python -m playwright install chromium || true
+        "$venv/bin/python" -m playwright install chromium || true
     fi
-    .venv/bin/python -m optout.browser >&2 || exit 2
+    "$venv/bin/python" -m optout.browser >&2 || exit 2
 }
 
 command=${1:-}
@@ -58,17 +62,22 @@ case "$command" in
     demo)
         ensure_venv
         ensure_browser
-        exec .venv/bin/optout demo "$@"
+        exec "$venv/bin/optout" demo "$@"
         ;;
     test)
         ensure_venv
         ensure_browser
-        exec .venv/bin/python -m pytest "$@"
+        cd "$repo"
+        # Lint, format and types first (seconds), then the suite.
+        "$venv/bin/python" -m ruff check . || exit 1
+        "$venv/bin/python" -m ruff format --check . || exit 1
+        "$venv/bin/python" -m mypy || exit 1
+        exec "$venv/bin/python" -m pytest "$@"
         ;;
     optout)
         ensure_venv
         ensure_browser
-        exec .venv/bin/optout "$@"
+        exec "$venv/bin/optout" "$@"
         ;;
     *)
         echo "usage: ./run.sh demo [ARGS...] | ./run.sh test [PYTEST ARGS...] | ./run.sh optout ARGS..." >&2

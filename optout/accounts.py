@@ -4,41 +4,58 @@ from __future__ import annotations
 
 import json
 import os
+import re
+import secrets
+import unicodedata
 from pathlib import Path
 
-import keyring
 import keyring.errors
-from keyring.backend import KeyringBackend
-from keyring.backends import chainer, fail
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from optout.paths import Home
+from optout import keyrings
+from optout.keyrings import NO_KEYRING, KeyringChoice, KeyringUnavailable
+from optout.paths import Home, home
 
+__all__ = ["NO_KEYRING", "Account", "Config", "ConfigError", "KeyringUnavailable"]
+
+# The service name of the default home's entries; every OPTOUT_HOME gets its own (see `service`).
 KEYRING_SERVICE = "optout"
 
-NO_KEYRING = (
-    "no usable keyring backend: optout keeps passwords only in a keyring, and this system has none. "
-    "Either run a Secret Service in your session (GNOME Keyring, KWallet, KeePassXC), or choose "
-    "keyrings.alt's file backend explicitly: export PYTHON_KEYRING_BACKEND=keyrings.alt.file.EncryptedKeyring "
-    "(asks for a master password) or =keyrings.alt.file.PlaintextKeyring (an unencrypted file only your "
-    "user can read). See README, 'Passwords and keyrings'."
-)
+_LOCALE = re.compile(r"^[a-z]{2}(-[A-Z]{2})?$")
+_SCOPE = re.compile(r"^[0-9a-f]{16,64}$")
+# Control characters, and the invisible ones that make printed text lie (bidi overrides, zero widths).
+_UNPRINTABLE = ("Cc", "Cf", "Cs", "Co", "Zl", "Zp")
 
 
 class ConfigError(Exception):
     """A config file that cannot be used; the message is one line."""
 
 
-class KeyringUnavailable(Exception):
-    pass
-
-
 class Account(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     platform: str
-    username: str = Field(min_length=1)
+    username: str
     locale: str | None = Field(default=None, description="browser language for this account, e.g. fr-FR")
+
+    @field_validator("username")
+    @classmethod
+    def _printable_username(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("empty")
+        if value != value.strip():
+            raise ValueError("starts or ends with a space")
+        for char in value:
+            if unicodedata.category(char) in _UNPRINTABLE:
+                raise ValueError(f"contains an invisible or control character (U+{ord(char):04X})")
+        return value
+
+    @field_validator("locale")
+    @classmethod
+    def _known_locale_form(cls, value: str | None) -> str | None:
+        if value is not None and not _LOCALE.match(value):
+            raise ValueError(f"{value!r} is not a language such as fr or fr-FR")
+        return value
 
 
 class Config(BaseModel):
@@ -50,69 +67,153 @@ class Config(BaseModel):
         return next((a for a in self.accounts if a.platform == platform and a.username == username), None)
 
 
+def problem(exc: ValidationError) -> str:
+    """A validation error as one line that names the field: `accounts.0.locale: 'x' is not …`."""
+    first = exc.errors()[0]
+    where = ".".join(str(p) for p in first["loc"]) or "(top level)"
+    message = first["msg"].removeprefix("Value error, ")
+    more = f" (+{exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
+    return f"{where}: {message}{more}"
+
+
 def load_config(home: Home) -> Config:
     path = home.config_file
     if not path.exists():
         return Config()
     try:
-        return Config.model_validate(json.loads(path.read_text(encoding="utf-8")))
-    except (OSError, json.JSONDecodeError, ValidationError) as exc:
-        detail = str(exc).splitlines()[0]
-        raise ConfigError(f"{path}: unreadable config ({detail}); fix or remove it") from None
+        data = json.loads(path.read_bytes().decode("utf-8"))
+        return Config.model_validate(data)
+    except OSError as exc:
+        detail = f"cannot read it ({exc.strerror})"
+    except UnicodeDecodeError as exc:
+        detail = f"not UTF-8 text (byte 0x{exc.object[exc.start]:02x} at offset {exc.start})"
+    except json.JSONDecodeError as exc:
+        detail = f"not valid JSON ({exc.msg} at line {exc.lineno} column {exc.colno})"
+    except ValidationError as exc:
+        detail = problem(exc)
+    raise ConfigError(f"{path}: unreadable config: {detail}; fix or remove it")
 
 
 def save_config(home: Home, config: Config) -> None:
     """Atomic and private: the file lists which accounts a person has."""
-    path = home.config_file
+    _write_private(home.config_file, config.model_dump_json(indent=2) + "\n")
+
+
+def _write_private(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as out:
-        out.write(config.model_dump_json(indent=2) + "\n")
-    os.replace(tmp, path)
+    tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            out.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+# -- passwords ------------------------------------------------------------------------------------
+
+
+def service(where: Home, *, create: bool = False) -> str | None:
+    """The keyring service name of `where`'s entries. The default home keeps the plain "optout" (what
+    earlier versions used); an OPTOUT_HOME uses "optout:<random id kept in the home>", so that two
+    homes (a test's, the demo's, a person's second set-up) never read or overwrite each other's
+    passwords. None when the home has no id yet, so it has no entries."""
+    if not where.scoped:
+        return KEYRING_SERVICE
+    path = where.keyring_scope_file
+    try:
+        scope = path.read_text(encoding="ascii").strip()
+    except (FileNotFoundError, NotADirectoryError):
+        scope = ""
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: unreadable keyring scope ({exc}); remove it and add the accounts again") from None
+    if scope and not _SCOPE.match(scope):
+        raise ConfigError(f"{path}: not a keyring scope id; remove it and add the accounts again")
+    if not scope:
+        if not create:
+            return None
+        scope = _new_scope(path)
+    return f"{KEYRING_SERVICE}:{scope}"
+
+
+def _new_scope(path: Path) -> str:
+    scope = secrets.token_hex(8)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # another optout made it meanwhile: use that one
+        return path.read_text(encoding="ascii").strip()
+    with os.fdopen(fd, "w", encoding="ascii") as out:
+        out.write(scope + "\n")
+    return scope
 
 
 def _key(platform: str, username: str) -> str:
     return f"{platform}:{username}"
 
 
-def usable_keyring() -> KeyringBackend:
-    backend = keyring.get_keyring()
-    if isinstance(backend, fail.Keyring) or (isinstance(backend, chainer.ChainerBackend) and not backend.backends):
-        raise KeyringUnavailable(NO_KEYRING)
-    return backend
+def usable_keyring() -> KeyringChoice:
+    return keyrings.choice()
 
 
-def store_password(platform: str, username: str, password: str) -> None:
+def store_password(platform: str, username: str, password: str, where: Home | None = None) -> KeyringChoice:
+    """Returns the keyring that now holds it, so that the person can be told which one."""
+    where = where or home()
+    found = usable_keyring()
+    name = service(where, create=True)
+    assert name is not None
     try:
-        usable_keyring().set_password(KEYRING_SERVICE, _key(platform, username), password)
-    except keyring.errors.KeyringError as exc:
-        raise KeyringUnavailable(f"the keyring refused to store the password: {exc}") from None
+        found.backend.set_password(name, _key(platform, username), password)
+    except (keyring.errors.KeyringError, OSError, ValueError) as exc:
+        raise KeyringUnavailable(f"{found.name} refused to store the password: {_first_line(exc)}") from None
+    return found
 
 
-def get_password(platform: str, username: str) -> str:
-    password = usable_keyring().get_password(KEYRING_SERVICE, _key(platform, username))
+def get_password(platform: str, username: str, where: Home | None = None) -> str:
+    where = where or home()
+    name = service(where)
+    password = usable_keyring().backend.get_password(name, _key(platform, username)) if name else None
     if password is None:
         raise KeyringUnavailable(
             f"no password in the keyring for {platform} {username}: optout accounts add {platform} {username}"
         )
-    return password
+    return str(password)
 
 
-def delete_password(platform: str, username: str) -> bool:
-    """False when there was no keyring entry to delete."""
+def has_password(platform: str, username: str, where: Home | None = None) -> bool:
     try:
-        usable_keyring().delete_password(KEYRING_SERVICE, _key(platform, username))
+        get_password(platform, username, where)
+    except KeyringUnavailable:
+        return False
+    return True
+
+
+def delete_password(platform: str, username: str, where: Home | None = None) -> bool:
+    """False when there was no keyring entry to delete."""
+    where = where or home()
+    name = service(where)
+    if name is None:
+        return False
+    try:
+        usable_keyring().backend.delete_password(name, _key(platform, username))
     except keyring.errors.PasswordDeleteError:
         return False
     return True
 
 
-def use_file_keyring(path: Path) -> None:
+def use_file_keyring(path: Path) -> KeyringChoice | None:
     """Select keyrings.alt's plain file backend at `path`. Only for throwaway homes (the demo) whose
-    passwords are public; a person chooses a backend for real accounts themselves."""
+    passwords are public; a person chooses a backend for real accounts themselves. Returns the previous
+    selection, for `keyrings.use` to restore."""
     from keyrings.alt.file import PlaintextKeyring
 
     backend = PlaintextKeyring()
     backend.file_path = str(path)
-    keyring.set_keyring(backend)
+    return keyrings.use(backend, "the demo's throwaway home")
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0] if text else type(exc).__name__

@@ -8,7 +8,9 @@ they leak traffic and, on a closed network, flood it with failing connections.
 from __future__ import annotations
 
 import os
+import shlex
 import shutil
+import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -46,6 +48,10 @@ class BrowserNotFound(RuntimeError):
     pass
 
 
+class NoDisplay(BrowserNotFound):
+    """--headed where there is no display to show a window on."""
+
+
 @dataclass(frozen=True)
 class BrowserChoice:
     executable: Path | None  # None: Playwright's own build
@@ -81,9 +87,51 @@ def find_system_browser() -> Path | None:
 OFFLINE_ARGS = ("--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost, EXCLUDE 127.0.0.1",)
 
 
+def display_available() -> bool:
+    """Whether a headed browser has somewhere to show its window. Only Linux and the BSDs run without
+    one; there a window needs an X11 or Wayland display named in the environment."""
+    if sys.platform.startswith(("linux", "freebsd", "openbsd", "netbsd")):
+        return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+    return True
+
+
+NO_DISPLAY = (
+    "--headed needs a display to show the browser window, and this session has none (DISPLAY and "
+    "WAYLAND_DISPLAY are unset)"
+)
+
+
+def display_advice(argv: list[str] | None = None) -> tuple[str, str, str]:
+    """How to get a display: where to run instead, the command under a virtual display, how to install it."""
+    command = shlex.join(["optout", *(sys.argv[1:] if argv is None else argv)])
+    return (
+        "run it from your desktop session, or under a virtual display:",
+        f"xvfb-run -a {command}",
+        "(Debian/Ubuntu: apt-get install xvfb)",
+    )
+
+
+def no_display_message(argv: list[str] | None = None) -> str:
+    return f"{NO_DISPLAY}: " + " ".join(display_advice(argv))
+
+
+def browser_version(executable: Path, timeout_s: float = 10) -> str | None:
+    """`chromium --version`, when the browser answers it quickly; None otherwise."""
+    try:
+        done = subprocess.run(
+            [str(executable), "--version"], capture_output=True, text=True, timeout=timeout_s, check=False
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    text = done.stdout.strip().splitlines()
+    return text[0] if done.returncode == 0 and text else None
+
+
 async def launch(
     playwright: Playwright, *, headed: bool = False, slow_mo_ms: float = 0, offline: bool = False
 ) -> Browser:
+    if headed and not display_available():
+        raise NoDisplay(no_display_message())
     choice = find_browser(Path(playwright.chromium.executable_path))
     return await playwright.chromium.launch(
         executable_path=str(choice.executable) if choice.executable else None,

@@ -6,33 +6,38 @@ import asyncio
 import functools
 import getpass
 import json
+import math
 import sys
+import textwrap
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, NoReturn
 
 import typer
+from pydantic import ValidationError
 from rich.console import Console
-from rich.markup import escape
-from rich.status import Status
-from rich.table import Table
+from rich.text import Text
 
-from optout import __version__, accounts
-from optout.browser import BrowserNotFound
+from optout import __version__, accounts, keyrings
+from optout.browser import BrowserNotFound, display_available, no_display_message
+from optout.cli_help import ClickException, is_no_args_help, one_line, plain_parameter_help
 from optout.engine import Mode, Options
-from optout.evidence import RunEvidence
+from optout.evidence import NO_SPACE, RunEvidence, describe_write_error
 from optout.flow import Flow, FlowError, load_flow
 from optout.mapping import OriginSpec, OriginSpecError, build_traffic_map
 from optout.paths import home
 from optout.registry import flow_files, load_all
-from optout.results import ExitCode, Outcome, Result, exit_code
+from optout.report import ConsoleReporter, ResultWords, print_fields, print_rows, print_summary
+from optout.results import ExitCode, Result, exit_code
+
+plain_parameter_help()
 
 app = typer.Typer(
     name="optout",
     help=(
         "Check and switch off the 'use my data to train generative AI' settings in your own accounts, "
         "keeping screenshot evidence of what was seen and done.\n\n"
-        "Try it without an account: optout demo."
+        "Try it without an account: optout demo. See whether this machine is ready: optout doctor."
     ),
     epilog=(
         "Environment: OPTOUT_HOME=DIR keeps optout's config and state under DIR; OPTOUT_BROWSER=PATH picks "
@@ -56,13 +61,19 @@ err = Console(stderr=True, highlight=False)
 
 EXIT_HELP = (
     "Exit status: 0 every setting is off; 1 a setting is still on; 2 usage or configuration error; "
-    "3 a run failed or needs your attention."
+    "3 a run failed, stopped or needs your attention."
 )
+TIMEOUT_RANGE = (1.0, 600.0)
+SLOW_MO_RANGE = (0.0, 10_000.0)
 
 
-def usage_error(message: str) -> NoReturn:
+def _out() -> Console:
+    return Console(highlight=False)
+
+
+def usage_error(message: str, code: ExitCode = ExitCode.USAGE) -> NoReturn:
     err.print(f"optout: error: {message}", markup=False, soft_wrap=True)
-    raise typer.Exit(ExitCode.USAGE)
+    raise typer.Exit(code)
 
 
 def _flows() -> dict[str, Flow]:
@@ -74,6 +85,18 @@ def _flows() -> dict[str, Flow]:
 
 def _json_out(data: object) -> None:
     sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+
+
+def _keyring(*, unlock: bool) -> keyrings.KeyringChoice:
+    """The keyring to use, refused with one line when there is none optout may use. `unlock` asks an
+    encrypted file keyring for its master password now, before anything else is asked or shown."""
+    try:
+        found = accounts.usable_keyring()
+        if unlock:
+            keyrings.unlock(found)
+    except accounts.KeyringUnavailable as exc:
+        usage_error(str(exc))
+    return found
 
 
 # -- platforms and flows ------------------------------------------------------------------------
@@ -90,23 +113,33 @@ def platforms(json_: Annotated[bool, typer.Option("--json", help="Print JSON onl
                     "platform": f.platform,
                     "name": f.name,
                     "flow_version": f.version,
-                    "settings": [{"id": s.id, "title": s.title.by_locale["en"][0], "url": s.url} for s in f.settings],
+                    "unverified": f.unverified,
+                    "settings": [
+                        {"id": s.id, "title": s.title.by_locale["en"][0], "url": s.url, "unverified": s.unverified}
+                        for s in f.settings
+                    ],
                 }
                 for f in flows.values()
             ]
         )
         return
-    table = Table("Platform", "Name", "Setting", "URL", box=None)
+    out = _out()
+    rows = [[f.platform, f.name, s.title.by_locale["en"][0], s.url] for f in flows.values() for s in f.settings]
+    print_rows(out, ["Platform", "Name", "Setting", "URL"], rows, heading=2)
+    # What the flows rest on but no public source confirms: people should know before trusting a run.
     for f in flows.values():
-        for s in f.settings:
-            table.add_row(f.platform, f.name, s.title.by_locale["en"][0], s.url)
-    Console().print(table)
+        notes = list(dict.fromkeys([*f.unverified, *(n for s in f.settings for n in s.unverified)]))
+        if notes:
+            out.print(Text(f"\n{f.name}: not confirmed by public sources (marked [unverified] in the flow):"))
+            for note in notes:
+                out.print(Text(textwrap.fill(note, out.width, initial_indent="  - ", subsequent_indent="    ")))
 
 
 @flows_app.command("validate")
 def flows_validate(
     files: Annotated[
-        list[Path] | None, typer.Argument(help="Flow files to check (default: every bundled flow).")
+        list[Path] | None,
+        typer.Argument(metavar="FILE", help="Flow files to check (default: every bundled flow).", show_default=False),
     ] = None,
 ) -> None:
     """Validate flow files against the flow model; exit 2 at the first broken one."""
@@ -119,39 +152,52 @@ def flows_validate(
             flow = load_flow(path)
         except FlowError as exc:
             usage_error(str(exc))
-        err.print(f"ok  {path}  ({flow.name}, version {flow.version}, {len(flow.settings)} setting(s))")
+        err.print(f"ok  {path}  ({flow.name}, version {flow.version}, {len(flow.settings)} setting(s))", markup=False)
 
 
 # -- accounts ---------------------------------------------------------------------------------
 
+PlatformArg = Annotated[
+    str, typer.Argument(metavar="PLATFORM", help="Platform id, as listed by 'optout platforms'.", show_default=False)
+]
+UsernameArg = Annotated[
+    str, typer.Argument(metavar="USERNAME", help="The e-mail or user name you sign in with.", show_default=False)
+]
+
 
 @accounts_app.command("add")
 def accounts_add(
-    platform: Annotated[str, typer.Argument(help="Platform id, as listed by 'optout platforms'.")],
-    username: Annotated[str, typer.Argument(help="The e-mail or user name you sign in with.")],
+    platform: PlatformArg,
+    username: UsernameArg,
     password_stdin: Annotated[
         bool,
         typer.Option(
             "--password-stdin", help="Read the password from the first line of standard input instead of prompting."
         ),
     ] = False,
-    locale: Annotated[str | None, typer.Option(help="Browser language for this account, e.g. fr-FR.")] = None,
+    locale: Annotated[
+        str | None, typer.Option(metavar="LANG", help="Browser language for this account: fr, or fr-FR.")
+    ] = None,
 ) -> None:
-    """Store an account: the password in the system keyring, the account (no secret) in the config file."""
+    """Store an account: the password in the system keyring, the account (no secret) in the config file.
+    Adding an account again updates its password and language."""
     if platform not in _flows():
         usage_error(f"unknown platform {platform!r} (see: optout platforms)")
-    if not username.strip():
-        usage_error("empty username")
-    # Everything that can fail is checked before the password is asked for or stored.
     try:
-        accounts.usable_keyring()
-        config = accounts.load_config(home())
-        home().config_dir.mkdir(parents=True, exist_ok=True)
-    except (accounts.ConfigError, accounts.KeyringUnavailable) as exc:
+        account = accounts.Account(platform=platform, username=username, locale=locale)
+    except ValidationError as exc:
+        usage_error(accounts.problem(exc))
+    # Everything that can fail is checked before the password is asked for or stored.
+    where = home()
+    try:
+        config = accounts.load_config(where)
+        accounts.service(where)
+        where.config_dir.mkdir(parents=True, exist_ok=True)
+    except accounts.ConfigError as exc:
         usage_error(str(exc))
     except OSError as exc:
-        usage_error(f"cannot use {home().config_dir}: {exc.strerror}")
-    account = accounts.Account(platform=platform, username=username, locale=locale)
+        usage_error(f"cannot use {where.config_dir}: {exc.strerror}")
+    found = _keyring(unlock=True)
     if password_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
     else:
@@ -159,58 +205,73 @@ def accounts_add(
     if not password:
         usage_error("empty password")
     try:
-        accounts.store_password(platform, username, password)
+        accounts.store_password(platform, username, password, where)
     except accounts.KeyringUnavailable as exc:
         usage_error(str(exc))
-    config.accounts = [a for a in config.accounts if (a.platform, a.username) != (platform, username)]
+    existing = config.find(platform, username)
+    config.accounts = [a for a in config.accounts if a is not existing]
     config.accounts.append(account)
     try:
-        accounts.save_config(home(), config)
+        accounts.save_config(where, config)
     except OSError as exc:
-        accounts.delete_password(platform, username)
-        usage_error(f"cannot write {home().config_file}: {exc.strerror}")
-    err.print(f"Added {platform} account {username} (password stored in the keyring).")
+        if existing is None:
+            accounts.delete_password(platform, username, where)
+        usage_error(f"cannot write {where.config_file}: {exc.strerror}")
+    verb = "Updated" if existing else "Added"
+    err.print(
+        f"{verb} {platform} account {username}; password stored in {found.describe()}.", markup=False, soft_wrap=True
+    )
+
+
+def _password_column(config: accounts.Config) -> dict[tuple[str, str], bool | None]:
+    """Whether each account has a password in the keyring; None when that cannot be told (no usable
+    keyring, or one whose master password cannot be asked here)."""
+    unknown: dict[tuple[str, str], bool | None] = {(a.platform, a.username): None for a in config.accounts}
+    try:
+        keyrings.unlock(accounts.usable_keyring())
+    except accounts.KeyringUnavailable:
+        return unknown
+    return {(a.platform, a.username): accounts.has_password(a.platform, a.username) for a in config.accounts}
 
 
 @accounts_app.command("list")
 def accounts_list(json_: Annotated[bool, typer.Option("--json", help="Print JSON only.")] = False) -> None:
-    """List configured accounts. Passwords are never shown."""
+    """List configured accounts, and whether the keyring holds a password for each (never the password)."""
     try:
         config = accounts.load_config(home())
     except accounts.ConfigError as exc:
         usage_error(str(exc))
+    stored = _password_column(config)
     if json_:
-        _json_out([a.model_dump() for a in config.accounts])
+        _json_out([{**a.model_dump(), "password_stored": stored[a.platform, a.username]} for a in config.accounts])
         return
     if not config.accounts:
         err.print("No accounts. Add one with: optout accounts add PLATFORM USERNAME")
         return
-    table = Table("Platform", "Account", "Locale", box=None)
-    for a in config.accounts:
-        table.add_row(a.platform, a.username, a.locale or "")
-    Console().print(table)
+    words = {True: "stored", False: "missing", None: "unknown (no usable keyring)"}
+    rows = [[a.platform, a.username, a.locale or "", words[stored[a.platform, a.username]]] for a in config.accounts]
+    print_rows(_out(), ["Platform", "Account", "Language", "Password"], rows, heading=2)
 
 
 @accounts_app.command("remove")
-def accounts_remove(
-    platform: Annotated[str, typer.Argument(help="Platform id.")],
-    username: Annotated[str, typer.Argument(help="The account's user name.")],
-) -> None:
+def accounts_remove(platform: PlatformArg, username: UsernameArg) -> None:
     """Forget an account and delete its password from the keyring."""
+    where = home()
     try:
-        config = accounts.load_config(home())
+        config = accounts.load_config(where)
     except accounts.ConfigError as exc:
         usage_error(str(exc))
     account = config.find(platform, username)
     if account is None:
         usage_error(f"no {platform} account {username!r} is configured")
+    _keyring(unlock=True)
     try:
-        accounts.delete_password(platform, username)
-    except accounts.KeyringUnavailable as exc:
+        accounts.delete_password(platform, username, where)
+    except (accounts.KeyringUnavailable, accounts.ConfigError) as exc:
         usage_error(str(exc))
     config.accounts.remove(account)
-    accounts.save_config(home(), config)
-    err.print(f"Removed {platform} account {username} and its keyring entry.")
+    accounts.save_config(where, config)
+    err.print(f"Removed {platform} account {username} and its keyring entry.", markup=False, soft_wrap=True)
 
 
 # -- check / off --------------------------------------------------------------------------------
@@ -235,50 +296,40 @@ OriginOpt = Annotated[
     ),
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print only a JSON array of results on stdout.")]
-OutOpt = Annotated[Path, typer.Option("--out", metavar="DIR", help="Where evidence runs are written.")]
+OutOpt = Annotated[
+    Path,
+    typer.Option("--out", metavar="DIR", help="Where evidence runs are written (relative to the current directory)."),
+]
 HeadedOpt = Annotated[
     bool,
     typer.Option(
         "--headed",
-        help="Show the browser window. On a terminal you can then complete a PIN, app approval or CAPTCHA yourself.",
+        help="Show the browser window (needs a display). On a terminal you can then complete a PIN, app "
+        "approval or CAPTCHA yourself.",
     ),
 ]
 SlowMoOpt = Annotated[
-    float, typer.Option("--slow-mo", metavar="MS", min=0, help="Slow every browser action down by MS milliseconds.")
+    float,
+    typer.Option("--slow-mo", metavar="MS", help="Slow every browser action down by MS milliseconds (0 to 10000)."),
 ]
 TimeoutOpt = Annotated[
-    float, typer.Option("--timeout", metavar="SECONDS", min=1, help="How long to wait for any one page or control.")
+    float,
+    typer.Option("--timeout", metavar="SECONDS", help="How long to wait for any one page or control (1 to 600)."),
 ]
 
 
-class ConsoleReporter:
-    """Rich progress on stderr: a spinner with the current step, a line per result."""
+def _bounded(name: str, value: float, bounds: tuple[float, float], unit: str) -> None:
+    low, high = bounds
+    # NaN fails every comparison, so it fails this one too.
+    if not (math.isfinite(value) and low <= value <= high):
+        usage_error(f"{name} must be a number of {unit} from {low:g} to {high:g}, not {value:g}")
 
-    def __init__(self, console: Console) -> None:
-        self.console = console
-        self._status: Status | None = None
 
-    def __enter__(self) -> ConsoleReporter:
-        self._status = self.console.status("starting the browser")
-        self._status.start()
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        if self._status is not None:
-            self._status.stop()
-
-    def status(self, text: str) -> None:
-        if self._status is not None:
-            self._status.update(text)
-
-    def alert(self, text: str) -> None:
-        self.console.print(f"[bold yellow]![/] {escape(text)}")
-
-    def result(self, result: Result) -> None:
-        mark = {"failed": "[red]✗[/]", "needs_attention": "[yellow]![/]"}.get(result.outcome.value, "[green]✓[/]")
-        verified = ", verified after reload" if result.verified else ""
-        line = f"{mark} {result.platform} {escape(result.account)}: {result.outcome.value} (state {result.state.value}"
-        self.console.print(f"{line}{verified})" + (f" — {escape(result.reason)}" if result.reason else ""))
+def _browser_options(headed: bool, slow_mo: float) -> None:
+    """What can be refused before anything starts: a window without a display, an absurd slow-down."""
+    _bounded("--slow-mo", slow_mo, SLOW_MO_RANGE, "milliseconds")
+    if headed and not display_available():
+        usage_error(no_display_message())
 
 
 def _selected_targets(names: list[str] | None, account: str | None, flows: dict[str, Flow]) -> list[accounts.Account]:
@@ -301,6 +352,17 @@ def _selected_targets(names: list[str] | None, account: str | None, flows: dict[
     return chosen
 
 
+def _evidence(out: Path, command: str, flows: dict[str, str]) -> RunEvidence:
+    try:
+        return RunEvidence(out, command, flows)
+    except OSError as exc:
+        usage_error(describe_write_error(exc, out), ExitCode.PROBLEM if exc.errno in NO_SPACE else ExitCode.USAGE)
+
+
+def _titles(flows: dict[str, Flow]) -> dict[tuple[str, str], str]:
+    return {(f.platform, s.id): s.title.by_locale["en"][0] for f in flows.values() for s in f.settings}
+
+
 def _run(
     mode: Mode,
     names: list[str] | None,
@@ -312,8 +374,10 @@ def _run(
     slow_mo: float,
     timeout: float,
 ) -> None:
-    from optout.runner import AccountTarget, QuietReporter, Runner
+    from optout.runner import AccountTarget, QuietReporter, Runner, RunStopped
 
+    _bounded("--timeout", timeout, TIMEOUT_RANGE, "seconds")
+    _browser_options(headed, slow_mo)
     flows = _flows()
     try:
         specs = [OriginSpec.parse(o) for o in origin or []]
@@ -321,25 +385,21 @@ def _run(
     except OriginSpecError as exc:
         usage_error(str(exc))
     chosen = _selected_targets(names, account, flows)
-    try:
-        accounts.usable_keyring()
-    except accounts.KeyringUnavailable as exc:
-        usage_error(str(exc))
+    _keyring(unlock=True)
+    where = home()
     targets = [
         AccountTarget(
             flow=flows[a.platform],
             username=a.username,
             locale=a.locale,
-            password=functools.partial(accounts.get_password, a.platform, a.username),
+            password=functools.partial(accounts.get_password, a.platform, a.username, where),
         )
         for a in chosen
     ]
     interactive = headed and sys.stdin.isatty() and sys.stderr.isatty()
     options = Options(timeout_s=timeout, interactive=interactive)
-    try:
-        evidence = RunEvidence(out, mode.value, {p: flows[p].version for p in sorted({a.platform for a in chosen})})
-    except OSError as exc:
-        usage_error(f"cannot write evidence under {out}: {exc.strerror}")
+    evidence = _evidence(out, mode.value, {p: flows[p].version for p in sorted({a.platform for a in chosen})})
+    words = ResultWords(mode, _titles(flows), headed=interactive)
 
     async def go(reporter: QuietReporter | ConsoleReporter) -> list[Result]:
         async with Runner(
@@ -347,42 +407,43 @@ def _run(
         ) as runner:
             return await runner.run(mode, targets, evidence)
 
+    stopped: str | None = None
     try:
         if json_:
             results = asyncio.run(go(QuietReporter()))
         else:
-            with ConsoleReporter(err) as reporter:
+            with ConsoleReporter(err, words) as reporter:
                 results = asyncio.run(go(reporter))
     except BrowserNotFound as exc:
+        evidence.interrupt(str(exc))
         usage_error(str(exc))
+    except RunStopped as exc:
+        results, stopped = exc.results, exc.reason
     except KeyboardInterrupt:
-        err.print(f"optout: interrupted; what was recorded so far is in {evidence.manifest_path}")
+        evidence.interrupt("interrupted (Ctrl-C)")
+        err.print(
+            f"optout: interrupted; what was recorded so far is in {evidence.manifest_path}",
+            markup=False,
+            soft_wrap=True,
+        )
         raise typer.Exit(130) from None
-    finally:
+    if stopped:
+        evidence.interrupt(stopped)
+    else:
         evidence.finish()
-    code = exit_code(results)
     if json_:
         _json_out([r.model_dump(mode="json") for r in results])
-    else:
-        _print_summary(results, evidence)
-    raise typer.Exit(code)
-
-
-def _print_summary(results: list[Result], evidence: RunEvidence) -> None:
-    table = Table("Platform", "Account", "State", "Outcome", "Verified", "Reason", title="optout summary")
-    colour = {Outcome.FAILED: "red", Outcome.NEEDS_ATTENTION: "yellow"}
-    for r in results:
-        style = colour.get(r.outcome, "green")
-        table.add_row(
-            r.platform,
-            escape(r.account),
-            r.state.value,
-            f"[{style}]{r.outcome.value}[/]",
-            "yes" if r.verified else "no",
-            escape(r.reason or ""),
+    elif not stopped:
+        print_summary(err, results, words)
+        err.print(f"Evidence: {evidence.directory} (manifest.json lists every file with its SHA-256)", markup=False)
+    if stopped:
+        err.print(
+            f"optout: stopped: {stopped}; what was recorded is in {evidence.manifest_path}",
+            markup=False,
+            soft_wrap=True,
         )
-    err.print(table)
-    err.print(f"Evidence: {evidence.directory} (manifest.json lists every file with its SHA-256)")
+        raise typer.Exit(ExitCode.PROBLEM)
+    raise typer.Exit(exit_code(results))
 
 
 def _mode_command(mode: Mode, doc: str) -> Callable[..., None]:
@@ -416,48 +477,88 @@ app.command("off", epilog=EXIT_HELP)(
 )
 
 
+# -- doctor ---------------------------------------------------------------------------------------
+
+
+DOCTOR_HELP = (
+    "Say whether optout can run here, and where it keeps its files.\n\n"
+    "Shows the keyring backend (whether it is safe, and what chose it), the browser, whether a display is there "
+    "for --headed, and optout's home, config, keyring entries and flows. Changes nothing. Exit status: 0 when "
+    "ready, 2 when something must be fixed first (one line per problem on stderr)."
+)
+
+
+@app.command(help=DOCTOR_HELP)
+def doctor(json_: Annotated[bool, typer.Option("--json", help="Print JSON only.")] = False) -> None:
+    from optout import doctor as examine
+
+    findings = examine.examine()
+    ready = examine.ready(findings)
+    if json_:
+        _json_out(examine.as_json(findings))
+    else:
+        out = _out()
+        out.print(f"optout {__version__}")
+        styles = {True: "green", False: "bold red", None: "yellow"}
+        print_fields(
+            out,
+            [(f.topic, Text.assemble((f.status, styles[f.ok]), "\n", "\n".join(f.lines))) for f in findings],
+            indent=0,
+        )
+        out.print("Ready." if ready else "Not ready: fix what is marked PROBLEM.")
+    for f in findings:
+        if f.ok is False:
+            err.print(f"optout: doctor: {f.topic}: {f.lines[0]}", markup=False, soft_wrap=True)
+    raise typer.Exit(ExitCode.OK if ready else ExitCode.USAGE)
+
+
 # -- demo and sandbox -------------------------------------------------------------------------------
 
 
-@app.command()
-def demo(
-    out: OutOpt = Path("screenshots"),
-    headed: HeadedOpt = False,
-    slow_mo: SlowMoOpt = 0,
-) -> None:
-    """Run check then off on every demo account of the built-in sandbox, in a throwaway home.
+DEMO_HELP = (
+    "Run check then off on every demo account of the built-in sandbox, in a throwaway home.\n\n"
+    # Typer keeps the line breaks of later paragraphs: each paragraph is one line.
+    "Nothing leaves this machine, and your own accounts, config and keyring are not touched. Exit status: 0 when "
+    "every sandbox account behaved as it is designed to (its designed failures included), 3 otherwise."
+)
 
-    Nothing leaves this machine. Exit status 0 when every sandbox account behaved as it is designed
-    to (its failures included), 3 otherwise."""
+
+@app.command(help=DEMO_HELP)
+def demo(out: OutOpt = Path("screenshots"), headed: HeadedOpt = False, slow_mo: SlowMoOpt = 0) -> None:
     from optout.demo import run_demo
+    from optout.runner import RunStopped
 
+    _browser_options(headed, slow_mo)
     flows = _flows()
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        usage_error(f"cannot write evidence under {out}: {exc.strerror}")
+        usage_error(describe_write_error(exc, out))
     try:
-        with ConsoleReporter(err) as reporter:
+        words = ResultWords(Mode.CHECK, _titles(flows), headed=True, next_steps=False)
+        with ConsoleReporter(err, words) as reporter:
             report = asyncio.run(run_demo(flows, out, reporter=reporter, headed=headed, slow_mo_ms=slow_mo))
     except BrowserNotFound as exc:
         usage_error(str(exc))
+    except RunStopped as exc:
+        err.print(f"optout: stopped: {exc.reason}", markup=False, soft_wrap=True)
+        raise typer.Exit(ExitCode.PROBLEM) from None
+    except OSError as exc:
+        usage_error(describe_write_error(exc, out), ExitCode.PROBLEM if exc.errno in NO_SPACE else ExitCode.USAGE)
     except KeyboardInterrupt:
         err.print("optout: demo interrupted")
         raise typer.Exit(130) from None
-    table = Table(title="optout demo summary")
-    for header in ("Account", "check", "off", "As designed"):
-        table.add_column(header, no_wrap=True)
-    table.add_column("What it shows", overflow="fold", min_width=20)
+    rows: list[list[str | Text]] = []
     for row in report.rows:
         cells = [
             r.outcome.value + ("" if r.state.value == "unknown" else f" ({r.state.value})")
             for r in (row.check, row.off)
         ]
-        table.add_row(
-            row.account.username, *cells, "[green]yes[/]" if row.as_designed else "[red]NO[/]", row.account.description
-        )
-    err.print(table)
-    err.print(f"Evidence: {report.evidence_dir}\nManifest: {report.manifest}")
+        designed = Text("yes", "green") if row.as_designed else Text("NO", "bold red")
+        rows.append([row.account.platform, row.account.username, *cells, designed, row.account.description])
+    headers = ["Platform", "Account", "check", "off", "As designed", "What it shows"]
+    print_rows(err, headers, rows, title="optout demo summary", heading=2)
+    err.print(f"Evidence: {report.evidence_dir}\nManifest: {report.manifest}", markup=False)
     verdict = "every account behaved as designed" if report.as_designed else "some accounts did NOT behave as designed"
     err.print(f"Demo result: {verdict}.")
     raise typer.Exit(ExitCode.OK if report.as_designed else ExitCode.PROBLEM)
@@ -465,7 +566,9 @@ def demo(
 
 @app.command()
 def sandbox(
-    port: Annotated[int, typer.Option(min=0, max=65535, help="Port on 127.0.0.1 (0: any free port).")] = 8000,
+    port: Annotated[
+        int, typer.Option(metavar="PORT", min=0, max=65535, help="Port on 127.0.0.1 (0: any free port).")
+    ] = 8000,
 ) -> None:
     """Serve the local replica of the platforms' pages until interrupted, and print its demo accounts.
 
@@ -478,15 +581,15 @@ def sandbox(
         server = SandboxServer(port=port).start()
     except OSError as exc:
         usage_error(f"cannot listen on 127.0.0.1:{port}: {exc.strerror}")
-    out = Console()
-    out.print(f"Sandbox serving on {server.base_url}  (Ctrl-C to stop)")
-    table = Table("Platform", "Username", "Password", "Shows", title="Demo accounts", box=None)
+    out = _out()
+    out.print(f"Sandbox serving on {server.base_url}  (Ctrl-C to stop)", markup=False)
+    rows = []
     for d in DEMO_ACCOUNTS:
         note = d.description + ("" if d.demo_password == d.password else f" (the demo stores {d.demo_password})")
-        table.add_row(d.platform, d.username, d.password, note)
-    out.print(table)
+        rows.append([d.platform, d.username, d.password, note])
+    print_rows(out, ["Platform", "Username", "Password", "Shows"], rows, title="Demo accounts", heading=2)
     for platform in sorted({d.platform for d in DEMO_ACCOUNTS}):
-        out.print(f"  --origin {platform}={server.origin_url(platform)}")
+        out.print(f"  --origin {platform}={server.origin_url(platform)}", markup=False)
     try:
         threading.Event().wait()
     except KeyboardInterrupt:
@@ -511,4 +614,13 @@ def _root(
 
 
 def main() -> None:
-    app()
+    try:
+        # `python -m optout` and `.venv/bin/optout` are both "optout" to the person reading the help.
+        code = app(prog_name="optout", standalone_mode=False)
+    except ClickException as exc:
+        if is_no_args_help(exc):
+            getattr(exc, "show")()  # noqa: B009 - the help, as typer would show it
+            sys.exit(ExitCode.USAGE)
+        err.print(one_line(exc), markup=False, soft_wrap=True)
+        sys.exit(int(getattr(exc, "exit_code", ExitCode.USAGE)))
+    sys.exit(code if isinstance(code, int) else 0)

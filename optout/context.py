@@ -43,6 +43,7 @@ class RunContext:
     mode: Mode
     shots: list[EvidenceRef] = field(default_factory=list)
     clicked: bool = False
+    acted: bool = False  # another element was clicked while changing it (a menu, a confirmation)
     trusted: State | None = None  # the settled reading a click may act on
     name_state: State | None = None  # what a row's accessible name said, to cross-check the control
 
@@ -53,7 +54,9 @@ class RunContext:
     @property
     def untouched(self) -> str:
         """What a stop message says about the control: people need to know whether it was changed."""
-        return "the switch had been clicked once" if self.clicked else "nothing was clicked"
+        if self.clicked:
+            return "the switch had been clicked once"
+        return "the switch was not clicked" if self.acted else "nothing was clicked"
 
     async def shot(self, step: str) -> None:
         self.shots.append(

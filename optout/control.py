@@ -4,6 +4,7 @@ once, only after reading it again immediately before."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 
 from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import Locator
@@ -24,6 +25,9 @@ _UNTIL_USABLE = """el => new Promise(resolve => {
   const observer = new MutationObserver(() => { if (usable()) { observer.disconnect(); resolve(true); } });
   observer.observe(el, {attributes: true});
 })"""
+
+# Whether an element is, or contains, or is contained in, the control.
+_HOLDS = "(el, control) => el === control || el.contains(control) || control.contains(el)"
 
 # The checked state as assistive technology reads it (Playwright's checked-state semantics): a native
 # checkbox's or radio's live property, else aria-checked; null when the element carries neither, so that
@@ -47,12 +51,18 @@ class ControlDriver:
 
     @property
     def targets(self) -> list[Target]:
-        """What to look for: the control, or the two whose presence tells the state (on first)."""
-        control = self.ctx.setting.control
-        if control.shown_by is not None:
-            return [control.shown_by.while_on, control.shown_by.while_off]
-        assert control.target is not None
-        return [control.target]
+        return self.ctx.setting.control.targets()
+
+    async def is_control(self, element: Locator) -> bool:
+        """Whether `element` is (or holds) the setting's control, as the page shows it now."""
+        for target in self.targets:
+            try:
+                control = await find_now(self.ctx.page, target)
+                if control is not None and await element.evaluate(_HOLDS, await control.element_handle()):
+                    return True
+            except (PlaywrightError, Ambiguous):
+                return True  # not knowing is not a licence to act
+        return False
 
     async def find(self, *, offered_check: bool = True) -> Locator:
         not_offered = self.ctx.setting.not_offered
@@ -170,3 +180,6 @@ class ControlDriver:
         await self.pointer.click(
             control, f"the {self.described}", script_ok=self.ctx.setting.control.script_click, just_before=read_again
         )
+        # The focus leaves it: no key pressed later can toggle it back.
+        with contextlib.suppress(PlaywrightError):
+            await asyncio.wait_for(control.evaluate("el => el.blur()"), self.ctx.options.timeout_s)

@@ -12,13 +12,14 @@ step language), `control` (finding, reading and clicking the control), and this 
 
 from __future__ import annotations
 
+import asyncio
 import functools
 
 from optout.context import Mode, Notify, Options, RunContext, where
 from optout.evidence import RunEvidence
 from optout.flow import Flow, PageState, Recognition, Setting
 from optout.page_state import wait_for_state
-from optout.results import Outcome, Result, State, utc_now
+from optout.results import Outcome, Result, State, scrub_urls, utc_now
 from optout.session import AccountSession
 from optout.signin import SignIn
 from optout.steps import StepRunner
@@ -51,7 +52,8 @@ class _SettingRun:
         status = self.steps.last_status
         if status is not None and status >= 400:
             return False
-        offered = [self.not_offered_rule] if self.not_offered_rule else []
+        # "Not offered" answers only while reaching the setting, before anything was read or clicked.
+        offered = [self.not_offered_rule] if self.not_offered_rule and self.ctx.trusted is None else []
         rules = [*self.signin.blockers, *offered, self.page_rule]
         found = await wait_for_state(self.ctx.page, rules, self.ctx.options.timeout_s)
         if found is None:
@@ -100,7 +102,7 @@ class _SettingRun:
         ctx.name_state = None
         await self.steps.run(ctx.setting.verify, "verify")
         if not await self.on_setting_page():
-            raise Stop(Outcome.FAILED, "after the reload the setting's page did not come back")
+            raise Stop(Outcome.FAILED, "the setting's page did not come back to be verified")
         after = await self.control.read_settled(await self.control.find(offered_check=False), "after-reload")
         if after is State.OFF:
             return after, Outcome.SWITCHED_OFF, True, None
@@ -116,7 +118,8 @@ class _SettingRun:
         """Wait for the page to confirm the click; the state it then shows and whether it confirmed."""
         control = await self.control.find(offered_check=False)
         confirmed = await self.control.settle(control, self.ctx.setting.settle_timeout_s)
-        return await self.control.read(control), confirmed
+        # Found again: an overlay that came back with the server's answer is dismissed first.
+        return await self.control.read(await self.control.find(offered_check=False)), confirmed
 
 
 async def run_setting(
@@ -142,7 +145,7 @@ async def run_setting(
             state=state,
             outcome=outcome,
             verified=verified,
-            reason=reason,
+            reason=scrub_urls(reason) if reason else None,
             url=where(ctx.page.url) if not ctx.page.is_closed() else None,
             started_at=started,
             finished_at=utc_now(),
@@ -150,9 +153,17 @@ async def run_setting(
         )
 
     try:
-        state, outcome, verified, reason = await _SettingRun(ctx).run()
+        # Every wait below is bounded; this bounds them all together, and a page that stops answering.
+        budget_s = _budget_s(options, setting)
+        try:
+            state, outcome, verified, reason = await asyncio.wait_for(_SettingRun(ctx).run(), budget_s)
+        except asyncio.TimeoutError:
+            raise Stop(Outcome.FAILED, f"the page stopped answering (gave up after {budget_s:g} s)") from None
         return result(state, outcome, verified=verified, reason=reason)
     except NotOffered:
+        if ctx.clicked:  # a page that says so only after the click contradicts what was read
+            reason = "after the click the page said this setting is not offered; the switch had been clicked once"
+            return result(State.UNKNOWN, Outcome.FAILED, reason=reason)
         await _try_shot(ctx, "not-offered")
         outcome = Outcome.CHECKED if mode is Mode.CHECK else Outcome.ALREADY_OFF
         return result(State.NOT_OFFERED, outcome, reason="the platform does not offer this setting to this account")
@@ -164,6 +175,12 @@ async def run_setting(
         await _try_shot(ctx, "error")
         reason = f"unexpected error: {first_line(exc)}"
         return result(State.UNKNOWN, Outcome.FAILED, reason=f"{reason}; {ctx.untouched}" if ctx.clicked else reason)
+
+
+def _budget_s(options: Options, setting: Setting) -> float:
+    """The most one setting's run may take: many page-sized waits, the change's own, and a person's."""
+    person = options.human_timeout_s if options.interactive else 0.0
+    return 20 * options.timeout_s + setting.settle_timeout_s + person
 
 
 async def _try_shot(ctx: RunContext, step: str) -> None:

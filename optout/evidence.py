@@ -1,11 +1,18 @@
-"""Screenshot evidence and the per-run manifest that lists every file with its SHA-256."""
+"""Screenshot evidence and the per-run manifest that lists every file with its SHA-256.
+
+Every file is written whole or not at all (a temporary file renamed into place), so a full disk or a
+killed run never leaves a truncated screenshot or manifest behind, and whatever the manifest lists is
+on disk with the hash it gives.
+"""
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import os
 import re
+import secrets
 from datetime import datetime
 from pathlib import Path
 
@@ -17,6 +24,9 @@ from optout.results import EvidenceRef, Result, utc_now, where
 
 # Masked in every screenshot, whatever the flow says: a filled password must never reach an image.
 SECRET_FIELDS = "input[type=password], input[autocomplete=current-password], input[autocomplete=one-time-code]"
+
+# Out of space, over quota, over the file size limit: the disk, not the run, is the problem.
+NO_SPACE = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG})
 
 
 class EvidenceFile(BaseModel):
@@ -41,6 +51,7 @@ class Manifest(BaseModel):
     optout_version: str
     started_at: datetime
     finished_at: datetime | None = None
+    interrupted: str | None = None  # why the run stopped before its end
     flows: dict[str, str]
     files: list[EvidenceFile] = []
     results: list[Result] = []
@@ -50,19 +61,50 @@ def sha256_of(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def _slug(text: str) -> str:
-    return re.sub(r"[^A-Za-z0-9._-]+", "_", text).strip("_") or "account"
+def account_folder(account: str) -> str:
+    """A folder name per account: readable, and distinct for every username, including ones that read
+    the same once reduced to safe characters (`a/b@x.com`, `a_b@x.com`, `a b@x.com`)."""
+    slug = re.sub(r"[^A-Za-z0-9.@+-]+", "_", account).strip("._") or "account"
+    return f"{slug[:48]}-{hashlib.sha256(account.encode('utf-8')).hexdigest()[:10]}"
+
+
+def write_atomically(path: Path, data: bytes) -> None:
+    """`path` holds `data` in full, or is left as it was: a temporary file, flushed, then renamed."""
+    tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
+    try:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view) :]
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def describe_write_error(exc: OSError, where: Path) -> str:
+    """One line for a failed evidence write."""
+    why = exc.strerror or str(exc)
+    if exc.errno in NO_SPACE:
+        return f"the disk is full: cannot write evidence under {where} ({why})"
+    return f"cannot write evidence under {where} ({why})"
 
 
 class RunEvidence:
     """One run's folder under `--out`. The manifest is rewritten after every file and result, so a run
-    that is killed keeps everything it had recorded."""
+    that is killed keeps everything it had recorded. The first failed write is kept in `write_error`:
+    a run without its evidence must stop, and the runner checks it after every setting."""
 
     def __init__(self, out_dir: Path, command: str, flows: dict[str, str]) -> None:
         started = utc_now()
         self.run_id = f"run-{started:%Y%m%dT%H%M%S}-{started.microsecond:06d}Z-{command}"
         self.directory = out_dir / self.run_id
         self.directory.mkdir(parents=True, exist_ok=False)
+        self.write_error: OSError | None = None
         self.manifest = Manifest(
             run_id=self.run_id, command=command, optout_version=__version__, started_at=started, flows=flows
         )
@@ -72,41 +114,66 @@ class RunEvidence:
     def manifest_path(self) -> Path:
         return self.directory / "manifest.json"
 
+    @property
+    def write_problem(self) -> str | None:
+        """The first failed write as one line, or None."""
+        return describe_write_error(self.write_error, self.directory) if self.write_error else None
+
     async def screenshot(
         self, page: Page, *, platform: str, account: str, setting: str | None, step: str
     ) -> EvidenceRef:
-        folder = self.directory / platform / _slug(account)
-        folder.mkdir(parents=True, exist_ok=True)
+        # Finished transitions: a toggle caught mid-animation would show neither state.
+        data = await page.screenshot(full_page=True, animations="disabled", mask=[page.locator(SECRET_FIELDS)])
+        folder = self.directory / platform / account_folder(account)
         index = sum(1 for f in self.manifest.files if f.platform == platform and f.account == account) + 1
         path = folder / f"{index:02d}-{step}.png"
-        # Finished transitions: a toggle caught mid-animation would show neither state.
-        await page.screenshot(path=str(path), full_page=True, animations="disabled", mask=[page.locator(SECRET_FIELDS)])
-        digest = sha256_of(path)
-        self.manifest.files.append(
-            EvidenceFile(
-                path=str(path.relative_to(self.directory)),
-                sha256=digest,
-                url=where(page.url),
-                taken_at=utc_now(),
-                platform=platform,
-                account=account,
-                setting=setting,
-                step=step,
-                flow_version=self.manifest.flows.get(platform, ""),
-            )
+        digest = hashlib.sha256(data).hexdigest()
+        entry = EvidenceFile(
+            path=str(path.relative_to(self.directory)),
+            sha256=digest,
+            url=where(page.url),
+            taken_at=utc_now(),
+            platform=platform,
+            account=account,
+            setting=setting,
+            step=step,
+            flow_version=self.manifest.flows.get(platform, ""),
         )
-        self._save()
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            write_atomically(path, data)
+            self.manifest.files.append(entry)
+            try:
+                self._save()
+            except OSError:
+                # A file the manifest does not list is no evidence: take it back.
+                self.manifest.files.remove(entry)
+                path.unlink(missing_ok=True)
+                raise
+        except OSError as exc:
+            self.write_error = self.write_error or exc
+            raise
         return EvidenceRef(path=str(path), sha256=digest)
 
     def record(self, result: Result) -> None:
         self.manifest.results.append(result)
-        self._save()
+        self._try_save()
 
     def finish(self) -> None:
         self.manifest.finished_at = utc_now()
-        self._save()
+        self._try_save()
+
+    def interrupt(self, reason: str) -> None:
+        """Mark the run as stopped before its end, and why (best effort: the disk may be full)."""
+        self.manifest.interrupted = reason
+        self.finish()
+
+    def _try_save(self) -> None:
+        try:
+            self._save()
+        except OSError as exc:
+            self.write_error = self.write_error or exc
 
     def _save(self) -> None:
-        tmp = self.manifest_path.with_suffix(".json.tmp")
-        tmp.write_text(json.dumps(self.manifest.model_dump(mode="json"), indent=2, ensure_ascii=False) + "\n")
-        os.replace(tmp, self.manifest_path)
+        data = json.dumps(self.manifest.model_dump(mode="json"), indent=2, ensure_ascii=False) + "\n"
+        write_atomically(self.manifest_path, data.encode("utf-8"))

@@ -11,7 +11,7 @@ waits for a fixed time: every wait is for something the page shows.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from enum import Enum
 from pathlib import Path
 from typing import Annotated, Any, Literal, Union
@@ -70,16 +70,50 @@ class Texts(Strict):
         return [t for texts in self.by_locale.values() for t in texts]
 
 
-# Hooks that break with every build: CSS classes (hashed, atomic, utility), position in the tree, and
-# framework-generated ids. A target may name only what the platform keeps stable for its own tests
-# and for assistive technology (ids, data-testid, name, autocomplete, aria-* and role attributes).
-_UNSTABLE_SELECTOR = re.compile(r"\.[A-Za-z_-]|:nth-|:first-child|:last-child|#(?:ember|radix-)|«")
-_BRACKETED = re.compile(r"\[[^\]]*\]|\"[^\"]*\"|'[^']*'")
+# A target's selector may name only what a platform keeps stable for its own tests and for assistive
+# technology: an element type, an id, and attributes such as data-testid, name, autocomplete, type,
+# role or aria-*; compounds joined by spaces (descendant) or commas (alternatives). Classes (hashed,
+# atomic, utility), positions (:nth-child, >, +), pseudo-classes, Playwright's own engines (text=,
+# xpath=, >>) and framework-generated ids change with every build and are refused.
+_STABLE_ATTRIBUTES = r"(?:id|name|type|role|autocomplete|for|href|value|data-testid|aria-[a-z-]+)"
+_ATTRIBUTE_TEST = rf"""\[\s*{_STABLE_ATTRIBUTES}\s*(?:[~|^$*]?=\s*(?:"[^"]*"|'[^']*'|[^\]\s]+)\s*(?:i\s*)?)?\]"""
+_COMPOUND = re.compile(rf"(?:[a-z][a-z0-9-]*|\*)?(?:#[A-Za-z][\w-]*|{_ATTRIBUTE_TEST})*")
+_GENERATED_ID = re.compile(r"ember\d|radix-|headlessui-|^:r|«|:r\d|mui-\d|react-select-\d", re.IGNORECASE)
+_ID_VALUES = re.compile(r"""#([A-Za-z][\w-]*)|\[\s*id\s*[~|^$*]?=\s*["']?([^"'\]]*)""")
 
 
 def _unstable_part(selector: str) -> str | None:
-    match = _UNSTABLE_SELECTOR.search(_BRACKETED.sub("[]", selector))
-    return match.group(0) if match else None
+    """The first part of `selector` that is not a stable hook, or None when all of it is."""
+    for alternative in _split_top(selector, lambda c: c == ","):
+        compounds = [c for c in _split_top(alternative, str.isspace) if c]
+        if not compounds:
+            return "an empty alternative"
+        for compound in compounds:
+            if not _COMPOUND.fullmatch(compound):
+                return compound
+    for match in _ID_VALUES.finditer(selector):
+        value = match.group(1) or match.group(2) or ""
+        if _GENERATED_ID.search(value):
+            return value
+    return None
+
+
+def _split_top(text: str, is_separator: Callable[[str], bool]) -> list[str]:
+    """`text` split where `is_separator` holds, outside quotes and attribute brackets."""
+    parts, current, quote, depth = [], "", "", 0
+    for char in text:
+        if quote:
+            quote = "" if char == quote else quote
+        elif char in "\"'":
+            quote = char
+        elif char in "[]":
+            depth += 1 if char == "[" else -1
+        elif depth == 0 and is_separator(char):
+            parts.append(current)
+            current = ""
+            continue
+        current += char
+    return [*parts, current]
 
 
 class Target(Strict):
@@ -105,8 +139,8 @@ class Target(Strict):
             raise ValueError("a target needs role+name, label or a stable selector")
         if self.selector is not None and (part := _unstable_part(self.selector)) is not None:
             raise ValueError(
-                f"selector {self.selector!r} relies on {part!r}, which changes with every build: "
-                "use role+name, a label, or a stable hook (id, data-testid, name, autocomplete)"
+                f"selector {self.selector!r} relies on {part!r}, which is not a stable hook: use role+name, a "
+                "label, or an element type with an id, data-testid, name, autocomplete, type, role or aria-*"
             )
         return self
 
@@ -344,9 +378,13 @@ class Login(Strict):
             raise ValueError("a saved_session login types nothing: it has no fill steps")
         if self.method == "password" and not any(s.fill == "password" for s in fills):
             raise ValueError("login steps must fill the password")
+        if sum(s.fill == "password" for s in fills) > 1:
+            raise ValueError("the password is typed once: one 'fill: password' step")
         for step in fills:
             if step.fill in SECRET_SOURCES and not step.origin:
                 raise ValueError(f"'fill: {step.fill}' types a secret: give it an 'origin' (a sign-in origin)")
+            if not step.origin:
+                raise ValueError(f"'fill: {step.fill}' types personal data: give it an 'origin' (a sign-in origin)")
             outside = [o for o in step.origin or [] if o not in self.origins]
             if step.fill in SECRET_SOURCES and outside:
                 raise ValueError(f"'fill: {step.fill}' may only be typed on a sign-in origin, not {outside[0]}")
@@ -359,13 +397,16 @@ class Overlay(Strict):
 
     name: str
     when: Signals
-    close: Target | None = None
-    press: Key | None = None
+    close: Target | None = Field(default=None, description="its own button, found `within` the overlay")
+    # Only Escape: Enter or Space would act on whatever has the focus (the switch, after its click).
+    press: Literal["Escape"] | None = None
 
     @model_validator(mode="after")
     def _check(self) -> Overlay:
         if (self.close is None) == (self.press is None):
-            raise ValueError("an overlay is dismissed by either 'close' (its button) or 'press' (a key)")
+            raise ValueError("an overlay is dismissed by either 'close' (its button) or 'press: Escape'")
+        if self.close is not None and self.close.within is None:
+            raise ValueError("an overlay's 'close' button is looked for 'within' the overlay itself")
         return self
 
 
@@ -406,6 +447,13 @@ class Control(Strict):
             return self.target.describe()
         assert self.shown_by is not None
         return self.shown_by.while_on.describe()
+
+    def targets(self) -> list[Target]:
+        """What to look for: the control, or the two whose presence tells the state (on first)."""
+        if self.shown_by is not None:
+            return [self.shown_by.while_on, self.shown_by.while_off]
+        assert self.target is not None
+        return [self.target]
 
 
 def _default_change() -> list[Step]:
@@ -469,8 +517,24 @@ class Setting(Strict):
                 if isinstance(step, ReopenStep) and phase != "verify":
                     raise ValueError(f"{phase}: 'reopen' belongs to 'verify'")
         clicks = [s for s in walk(self.change) if isinstance(s, ClickStep) and s.click == "control"]
-        if len(clicks) > 1:
-            raise ValueError("change: the control is clicked at most once")
+        if len(clicks) != 1:
+            raise ValueError("change: the control is clicked exactly once ('click: control')")
+        # The click acts on the reading taken before `change`: no new page may come in between.
+        before_click = walk(self.change)[: walk(self.change).index(clicks[0])]
+        if any(isinstance(s, (GotoStep, ReloadStep, ReopenStep)) for s in before_click):
+            raise ValueError("change: no goto or reload before 'click: control' (it acts on the reading taken)")
+        controls = self.control.targets()
+        for phase, steps in phases.items():
+            for step in walk(steps):
+                acts_on = (
+                    step.on if isinstance(step, PressStep) else step.click if isinstance(step, ClickStep) else None
+                )
+                if acts_on in controls:
+                    raise ValueError(f"{phase}: the control is acted on only by 'click: control' in 'change'")
+                # After its click the switch keeps the focus: a key pressed on "the page" would toggle it.
+                keyed = isinstance(step, PressStep) and step.on is None and step.press != "Escape"
+                if keyed and phase in ("change", "commit", "verify"):
+                    raise ValueError(f"{phase}: a key other than Escape needs 'on' (a target) here")
         return self
 
     @property

@@ -19,6 +19,7 @@ from playwright.async_api import Locator, Page
 
 from optout import names
 from optout.flow import Target
+from optout.results import where
 
 _SNAPSHOT_ENTRY = re.compile(r'^(?P<role>[a-z]+) "(?P<name>(?:[^"\\]|\\.)*)"')
 
@@ -181,8 +182,8 @@ async def find_any(
         if found:
             return found[0]
         if give_up is not None and await give_up():
-            raise GaveUp(f"{' or '.join(t.describe() for t in targets)} is not on {page.url}")
+            raise GaveUp(f"{' or '.join(t.describe() for t in targets)} is not on {where(page.url)}")
         remaining = deadline - loop.time()
         if remaining <= 0:
-            raise NotFound(f"{' or '.join(t.describe() for t in targets)} not found on {page.url}")
+            raise NotFound(f"{' or '.join(t.describe() for t in targets)} not found on {where(page.url)}")
         await wait_for_change(page, remaining)

@@ -52,13 +52,24 @@ class OriginSpec:
             parts.port  # noqa: B018 - raises on a bad port
         except ValueError:
             raise OriginSpecError(f"--origin {text!r}: invalid port") from None
-        if not is_local_host(parts.hostname):
+        if not is_loopback_address(parts.hostname):
             # The mapped server receives the real password in clear: it must be this machine.
             raise OriginSpecError(
                 f"--origin {text!r}: only this machine may answer for a platform (127.0.0.1, ::1 or localhost), "
                 "since the real password would travel to it unencrypted"
             )
         return cls(platform=platform.strip().lower(), base_url=url.strip().rstrip("/"))
+
+
+def is_loopback_address(host: str | None) -> bool:
+    """127.0.0.0/8, ::1 or the name localhost itself: what Python's own resolver always keeps on this
+    machine (a name under .localhost may be sent to DNS)."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address((host or "").strip("[]")).is_loopback
+    except ValueError:
+        return False
 
 
 def is_local_host(host: str | None) -> bool:

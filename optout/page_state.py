@@ -16,6 +16,7 @@ from playwright.async_api import Page
 from optout import names
 from optout.flow import PageState, Recognition, Signal
 from optout.locate import mark_seen, wait_for_change
+from optout.results import where
 
 _READ_PAGE = """(selectors) => {
   const visible = el => {
@@ -70,7 +71,8 @@ async def read_facts(page: Page, signals: Iterable[Signal]) -> PageFacts:
 def _holds(signal: Signal, facts: PageFacts) -> bool:
     checks = []
     if signal.url is not None:
-        checks.append(signal.url in facts.url)
+        # Not the query: "?next=/login" must not make a page look like the sign-in page.
+        checks.append(signal.url in where(facts.url))
     if signal.selector is not None:
         shown = facts.found.get(signal.selector)
         checks.append(shown is not None)

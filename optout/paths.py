@@ -17,10 +17,17 @@ class Home:
 
     config_dir: Path
     data_dir: Path
+    # An OPTOUT_HOME: its keyring entries are kept apart from every other home's (see accounts.service).
+    scoped: bool = False
 
     @property
     def config_file(self) -> Path:
         return self.config_dir / "config.json"
+
+    @property
+    def keyring_scope_file(self) -> Path:
+        """A random id, made when the home first stores a password, that names its keyring entries."""
+        return self.config_dir / "keyring-scope"
 
     @property
     def sessions_dir(self) -> Path:
@@ -35,8 +42,8 @@ def home() -> Home:
     """Resolve optout's home. `OPTOUT_HOME=DIR` puts everything under DIR (tests, demo, portable use)."""
     override = os.environ.get("OPTOUT_HOME")
     if override:
-        root = Path(override).expanduser()
-        return Home(config_dir=root, data_dir=root)
+        root = Path(override).expanduser().absolute()
+        return Home(config_dir=root, data_dir=root, scoped=True)
     return Home(
         config_dir=Path(platformdirs.user_config_dir(APP_NAME)),
         data_dir=Path(platformdirs.user_data_dir(APP_NAME)),

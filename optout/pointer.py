@@ -1,57 +1,63 @@
-"""Clicking as a person does: real pointer events, on an enabled element nothing covers. Never through
-an overlay; by script only where the flow allows it and only when what covers the element is its own
-label."""
+"""Clicking as a person does: a real pointer click at the element's centre, only when the element is
+enabled and is what the pointer would hit there. Never through an overlay (a declared one is dismissed
+first); by script only where the flow allows it and only when what covers the element is its own label.
+"""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import Locator
 
 from optout.context import RunContext
+from optout.locate import mark_seen, wait_for_change
 from optout.overlays import Overlays
 from optout.results import Outcome
-from optout.stop import Stop
+from optout.stop import Stop, first_line
 
-# Resolves once the element is enabled: neither `disabled` nor aria-disabled="true".
-_UNTIL_ENABLED = """el => new Promise(resolve => {
-  const enabled = () => !el.disabled && el.getAttribute('aria-disabled') !== 'true';
-  if (enabled()) return resolve(true);
-  const observer = new MutationObserver(() => { if (enabled()) { observer.disconnect(); resolve(true); } });
-  observer.observe(el, {attributes: true});
-})"""
+# Disabled itself, by a disabled fieldset, or inside anything marked aria-disabled.
+_DISABLED = "el.matches(':disabled') || !!el.closest('[aria-disabled=\"true\"]')"
 
-# What a pointer aimed at the element's centre would hit, and whether that is the element's own label.
-_COVERED_BY = """el => {
+# Where a pointer would land on the element, and what it would hit there.
+_AIM = f"""el => {{
+  if ({_DISABLED}) return {{how: 'disabled'}};
   const r = el.getBoundingClientRect();
-  const hit = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
-  if (!hit) return {own: false, by: 'nothing on screen'};
-  if (hit === el || el.contains(hit)) return {own: true, by: 'itself'};
+  const x = r.left + r.width / 2, y = r.top + r.height / 2;
+  const hit = r.width && r.height ? document.elementFromPoint(x, y) : null;
+  if (!hit) return {{how: 'hidden', by: 'nothing on screen'}};
+  if (hit === el || el.contains(hit)) return {{how: 'pointer', x, y}};
   const inside = node => node && (node === hit || node.contains(hit));
   const labelledBy = (el.getAttribute('aria-labelledby') || '').split(/\\s+/).filter(Boolean)
     .map(id => document.getElementById(id));
   const own = [...(el.labels || [])].some(inside) || labelledBy.some(inside);
   const role = hit.getAttribute('role');
   const name = hit.getAttribute('aria-label') || (hit.innerText || '').trim().slice(0, 60);
-  return {own, by: hit.tagName.toLowerCase() + (role ? `[role=${role}]` : '') + (name ? ` "${name}"` : '')};
-}"""
+  const by = hit.tagName.toLowerCase() + (role ? `[role=${{role}}]` : '') + (name ? ` "${{name}}"` : '');
+  return {{how: own ? 'own-label' : 'covered', by}};
+}}"""
 
-# How long a click may wait for the element to be hit by a real pointer before looking at what covers it.
-_ACTIONABLE_MS = 2000
+# The click by script, refused at the last moment if the element became disabled meanwhile.
+_CLICK_BY_SCRIPT = f"el => {{ if ({_DISABLED}) return false; el.click(); return true; }}"
+
+# Resolves once nothing disables the element any more (its own attributes or an ancestor's).
+_UNTIL_ENABLED = f"""el => new Promise(resolve => {{
+  const enabled = () => !({_DISABLED});
+  if (enabled()) return resolve(true);
+  const observer = new MutationObserver(() => {{ if (enabled()) {{ observer.disconnect(); resolve(true); }} }});
+  observer.observe(document, {{attributes: true, subtree: true}});
+}})"""
+
+# A declared overlay that keeps coming back this many times around one click is not going away.
+_MAX_DISMISSALS = 3
 
 
 class Pointer:
     def __init__(self, ctx: RunContext, overlays: Overlays) -> None:
         self.ctx = ctx
         self.overlays = overlays
-
-    async def until_enabled(self, element: Locator, what: str) -> None:
-        try:
-            await asyncio.wait_for(element.evaluate(_UNTIL_ENABLED), self.ctx.options.timeout_s)
-        except (PlaywrightError, asyncio.TimeoutError):
-            raise Stop(Outcome.FAILED, f"{what} stayed disabled; it was not clicked") from None
 
     async def click(
         self,
@@ -63,31 +69,49 @@ class Pointer:
     ) -> None:
         """Click `element` once. `just_before` runs immediately before the click (a last reading); it
         may stop the run, and then nothing is clicked."""
-        await self.overlays.clear()
-        await self.until_enabled(element, what)
-        by_script = False
-        try:
-            await element.click(trial=True, timeout=_ACTIONABLE_MS)
-        except PlaywrightError:
-            # Something covers it. A declared overlay is dismissed and the click tried again; the
-            # element's own styled label may be clicked through by script where the flow allows it.
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.ctx.options.timeout_s
+        dismissals = 0
+        while True:
             if await self.overlays.clear():
-                await self.click(element, what, script_ok=script_ok, just_before=just_before)
-                return
-            cover = await self._covered_by(element)
-            if not (script_ok and cover["own"]):
-                raise Stop(Outcome.FAILED, f"{what} is covered by {cover['by']}; it was not clicked through") from None
-            by_script = True
+                dismissals += 1
+                if dismissals > _MAX_DISMISSALS:
+                    raise Stop(Outcome.FAILED, f"an overlay keeps covering {what}; it was not clicked")
+            aim = await self._aim(element, what, deadline)
+            if aim["how"] == "pointer" or (aim["how"] == "own-label" and script_ok):
+                break
+            remaining = deadline - loop.time()
+            if aim["how"] == "disabled":
+                await self._until_enabled(element, what, remaining)
+                continue
+            if remaining <= 0 and aim["how"] == "hidden":
+                raise Stop(Outcome.FAILED, f"{what} is not on screen; it was not clicked")
+            if remaining <= 0:
+                raise Stop(Outcome.FAILED, f"{what} is covered by {aim['by']}; it was not clicked through")
+            # Something passing over it (an animation, a toast): look again at the next change.
+            await mark_seen(self.ctx.page)
+            await wait_for_change(self.ctx.page, min(remaining, 1.0))
         if just_before is not None:
             await just_before()
-        if by_script:
-            await element.dispatch_event("click")
-        else:
-            await element.click()
-
-    async def _covered_by(self, element: Locator) -> dict[str, str | bool]:
         try:
-            found: dict[str, str | bool] = await element.evaluate(_COVERED_BY)
-        except PlaywrightError:
-            return {"own": False, "by": "something that could not be inspected"}
-        return found
+            if aim["how"] == "pointer":
+                await self.ctx.page.mouse.click(aim["x"], aim["y"])
+            elif not await asyncio.wait_for(element.evaluate(_CLICK_BY_SCRIPT), self.ctx.options.timeout_s):
+                raise Stop(Outcome.FAILED, f"{what} became disabled; it was not clicked")
+        except (PlaywrightError, asyncio.TimeoutError) as exc:
+            raise Stop(Outcome.FAILED, f"could not click {what}: {first_line(exc)}") from None
+
+    async def _aim(self, element: Locator, what: str, deadline: float) -> dict[str, Any]:
+        timeout_s = max(deadline - asyncio.get_running_loop().time(), 1.0)
+        try:
+            await element.scroll_into_view_if_needed(timeout=timeout_s * 1000)
+            aim: dict[str, Any] = await asyncio.wait_for(element.evaluate(_AIM), timeout_s)
+        except (PlaywrightError, asyncio.TimeoutError) as exc:
+            raise Stop(Outcome.FAILED, f"could not reach {what}: {first_line(exc)}") from None
+        return aim
+
+    async def _until_enabled(self, element: Locator, what: str, timeout_s: float) -> None:
+        try:
+            await asyncio.wait_for(element.evaluate(_UNTIL_ENABLED), max(timeout_s, 0.1))
+        except (PlaywrightError, asyncio.TimeoutError):
+            raise Stop(Outcome.FAILED, f"{what} stayed disabled; it was not clicked") from None

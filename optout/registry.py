@@ -22,11 +22,19 @@ def flows_dir() -> Path:
 
 
 def flow_files(directory: Path | None = None) -> list[Path]:
+    """The flow files in `directory`, one per platform: two for one platform (`x.yaml` and `x.yml`) is
+    an error, since either could be the one a person edited."""
     directory = directory or flows_dir()
     try:
-        return sorted(p for p in directory.iterdir() if p.suffix in (".yaml", ".yml"))
+        files = sorted(p for p in directory.iterdir() if p.suffix in (".yaml", ".yml"))
     except OSError as exc:
         raise FlowError(f"{directory}: cannot list flow files: {exc.strerror}") from None
+    seen: dict[str, Path] = {}
+    for path in files:
+        if path.stem in seen:
+            raise FlowError(f"two flow files for platform {path.stem!r}: {seen[path.stem]} and {path}; keep only one")
+        seen[path.stem] = path
+    return files
 
 
 def load_all(directory: Path | None = None) -> dict[str, Flow]:

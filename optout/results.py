@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from datetime import datetime, timezone
 from enum import Enum
@@ -78,3 +79,11 @@ def where(url: str) -> str:
     if parts.scheme and parts.netloc:
         return f"{parts.scheme}://{parts.netloc}{parts.path}"
     return url.split("?", 1)[0].split("#", 1)[0]
+
+
+_URL_TAIL = re.compile(r"(https?://[^\s?#\"'<>]+)[?#][^\s\"'<>;,)]*")
+
+
+def scrub_urls(text: str) -> str:
+    """Every URL in a text people read, without its query string or fragment."""
+    return _URL_TAIL.sub(r"\1", text)

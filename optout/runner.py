@@ -1,9 +1,13 @@
 """Runs a mode over many accounts: one browser, one fresh context per account, one account's failure
-never stopping the next."""
+never stopping the next. What stops the whole run: the browser going away (killed, crashed, a Ctrl-C
+that reached only the browser) and evidence that can no longer be written; either ends the run at
+once with one reason (`RunStopped`) instead of a failure per remaining setting."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import os
 import sys
 from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass
@@ -19,6 +23,15 @@ from optout.evidence import RunEvidence
 from optout.flow import Flow, Setting
 from optout.mapping import TrafficMap
 from optout.results import Outcome, Result, State, utc_now
+
+# Once the browser is gone, how long the setting in progress may take to notice it and report. Most
+# Playwright calls fail at once then, but not all (a new page can wait forever), hence the bound.
+WIND_DOWN_S = 3.0
+
+# How long closing every context and the browser may take at the end of a run.
+CLOSE_S = 15.0
+
+BROWSER_GONE = "the browser closed unexpectedly (killed, crashed or interrupted)"
 
 
 class Reporter(Protocol):
@@ -38,6 +51,15 @@ class QuietReporter:
 
     def result(self, result: Result) -> None:
         pass
+
+
+class RunStopped(Exception):
+    """The run cannot go on; `reason` is one line, `results` what was done before."""
+
+    def __init__(self, reason: str, results: list[Result]) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.results = results
 
 
 @dataclass(frozen=True)
@@ -70,6 +92,11 @@ class Runner:
         self._owns_browser = browser is None
         self._playwright: Playwright | None = None
         self._sessions: dict[tuple[str, str], AccountSession] = {}
+        self._gone = asyncio.Event()
+
+    @property
+    def browser_gone(self) -> bool:
+        return self._gone.is_set()
 
     async def __aenter__(self) -> Runner:
         if self._browser is None:
@@ -80,24 +107,45 @@ class Runner:
                 )
             except PlaywrightError as exc:
                 await self._playwright.stop()
-                raise BrowserNotFound(f"the browser did not start: {first_line(exc)}") from None
+                raise BrowserNotFound(self._launch_failure(exc)) from None
             except BaseException:
                 await self._playwright.stop()
                 raise
+        _hush_closed_browser_errors(asyncio.get_running_loop())
+        self._browser.on("disconnected", lambda _: self._gone.set())
+        if not self._browser.is_connected():
+            self._gone.set()
         return self
+
+    def _launch_failure(self, exc: PlaywrightError) -> str:
+        display = os.environ.get("WAYLAND_DISPLAY") or os.environ.get("DISPLAY")
+        if self.headed and display:
+            return (
+                f"the browser could not open a window on display {display} ({first_line(exc)}); is that display "
+                "running and yours? Run optout from your desktop session, or under xvfb-run"
+            )
+        return f"the browser did not start: {first_line(exc)}"
 
     async def __aexit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
+        # With the browser gone (or going: a Ctrl-C reaches it too), closing what lived in it could wait
+        # forever: the closing is bounded, and the driver is stopped whatever happened.
+        if not self.browser_gone:
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(self._close_browser(), CLOSE_S)
+        self._sessions.clear()
+        if self._playwright is not None:
+            await self._playwright.stop()
+
+    async def _close_browser(self) -> None:
         for session in self._sessions.values():
             # Best effort: the browser closes next anyway.
             with contextlib.suppress(Exception):
                 await session.close()
-        self._sessions.clear()
         if self._owns_browser and self._browser is not None:
-            await self._browser.close()
-        if self._playwright is not None:
-            await self._playwright.stop()
+            with contextlib.suppress(PlaywrightError):
+                await self._browser.close()
 
     async def session(self, target: AccountTarget) -> AccountSession:
         key = (target.flow.platform, target.username)
@@ -115,7 +163,8 @@ class Runner:
                 page = await context.new_page()
                 mapped = await self.traffic.attach(context, page) if self.traffic else None
             except BaseException:
-                await context.close()
+                if not self.browser_gone:
+                    await context.close()
                 raise
             if self.traffic:
                 # Only the session's page is mapped; a page the site opens itself would not be.
@@ -131,17 +180,67 @@ class Runner:
             )
         return self._sessions[key]
 
-    async def run(self, mode: Mode, targets: Sequence[AccountTarget], evidence: RunEvidence) -> list[Result]:
-        results: list[Result] = []
-        for target in targets:
-            for setting in target.flow.settings:
-                label = f"{mode.value} · {target.flow.name} · {target.username}"
-                self.reporter.status(label)
-                result = await self._run_one(mode, target, setting, evidence, label)
-                evidence.record(result)
-                self.reporter.result(result)
-                results.append(result)
+    async def run(
+        self, mode: Mode, targets: Sequence[AccountTarget], evidence: RunEvidence, *, parallel: int = 1
+    ) -> list[Result]:
+        """Every setting of every target, up to `parallel` accounts at a time (each in its own context;
+        one account's settings one after another). Results come in target order. Raises RunStopped
+        when the run cannot go on: the accounts not yet started are not run."""
+        total = sum(len(t.flow.settings) for t in targets)
+        done: list[list[Result]] = [[] for _ in targets]
+        slots = asyncio.Semaphore(max(1, parallel))
+
+        def stopped() -> bool:
+            return self.browser_gone or evidence.write_problem is not None
+
+        async def account(index: int, target: AccountTarget) -> None:
+            async with slots:
+                for setting in target.flow.settings:
+                    if stopped():
+                        return
+                    label = f"{mode.value} · {target.flow.name} · {target.username}"
+                    self.reporter.status(label)
+                    result = await self._guarded(mode, target, setting, evidence, label)
+                    evidence.record(result)
+                    self.reporter.result(result)
+                    done[index].append(result)
+
+        # Started in order and served first come, first served: with one slot, strictly in order.
+        await asyncio.gather(*(account(i, t) for i, t in enumerate(targets)))
+        results = [r for account_results in done for r in account_results]
+        left = f"{total - len(results)} setting(s) not run"
+        if self.browser_gone:
+            raise RunStopped(f"{BROWSER_GONE}; {left}", results)
+        if evidence.write_problem:
+            raise RunStopped(f"{evidence.write_problem}; {left}", results)
         return results
+
+    async def _guarded(
+        self, mode: Mode, target: AccountTarget, setting: Setting, evidence: RunEvidence, label: str
+    ) -> Result:
+        """One setting's run, given up when the browser goes away under it."""
+        started = utc_now()
+        work = asyncio.ensure_future(self._run_one(mode, target, setting, evidence, label))
+        gone = asyncio.ensure_future(self._gone.wait())
+        try:
+            await asyncio.wait({work, gone}, return_when=asyncio.FIRST_COMPLETED)
+            if not work.done():
+                await asyncio.wait({work}, timeout=WIND_DOWN_S)
+        except BaseException:
+            work.cancel()
+            raise
+        finally:
+            gone.cancel()
+        if work.done():
+            result = work.result()
+            if self.browser_gone and result.outcome in (Outcome.FAILED, Outcome.NEEDS_ATTENTION):
+                return result.model_copy(update={"reason": f"{BROWSER_GONE}; {result.reason}"})
+            return result
+        work.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await work
+        unknown = "; whether the switch had been clicked is not known: run optout check" if mode is Mode.OFF else ""
+        return _failed(target, setting, started, f"{BROWSER_GONE}{unknown}")
 
     async def _run_one(
         self, mode: Mode, target: AccountTarget, setting: Setting, evidence: RunEvidence, label: str
@@ -150,19 +249,7 @@ class Runner:
         try:
             session = await self.session(target)
         except Exception as exc:  # noqa: BLE001 - reported as this account's failure
-            return Result(
-                platform=target.flow.platform,
-                account=target.username,
-                setting=setting.id,
-                state=State.UNKNOWN,
-                outcome=Outcome.FAILED,
-                verified=False,
-                reason=f"could not open a browser context: {first_line(exc)}",
-                url=None,
-                started_at=started,
-                finished_at=utc_now(),
-                evidence=[],
-            )
+            return _failed(target, setting, started, f"could not open a browser context: {first_line(exc)}")
         return await run_setting(
             session,
             target.flow,
@@ -173,6 +260,45 @@ class Runner:
             notify=lambda text: self.reporter.alert(f"{label}: {text}"),
             status=lambda text: self.reporter.status(f"{label}: {text}"),
         )
+
+
+def _failed(target: AccountTarget, setting: Setting, started: Any, reason: str) -> Result:
+    return Result(
+        platform=target.flow.platform,
+        account=target.username,
+        setting=setting.id,
+        state=State.UNKNOWN,
+        outcome=Outcome.FAILED,
+        verified=False,
+        reason=reason,
+        url=None,
+        started_at=started,
+        finished_at=utc_now(),
+        evidence=[],
+    )
+
+
+def _hush_closed_browser_errors(loop: asyncio.AbstractEventLoop) -> None:
+    """Playwright leaves futures behind that fail when the browser or its driver goes away and that nobody awaits;
+    asyncio would print "Future exception was never retrieved" for each. The run already reports the
+    browser's end once, clearly: those are dropped, and everything else still goes to the default."""
+    if getattr(loop, "_optout_hushed", False):
+        return
+    previous = loop.get_exception_handler()
+
+    def handler(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+        error = context.get("exception")
+        # Playwright's own errors, and the one it raises when its driver is gone (a Ctrl-C reaches it too).
+        closed = isinstance(error, PlaywrightError) or str(error) == "Connection closed while reading from the driver"
+        if closed and "never retrieved" in str(context.get("message", "")):
+            return
+        if previous is not None:
+            previous(loop, context)
+        else:
+            loop.default_exception_handler(context)
+
+    loop.set_exception_handler(handler)
+    loop._optout_hushed = True  # type: ignore[attr-defined]
 
 
 def _close_unless(keep: Page) -> Callable[[Page], Coroutine[Any, Any, None]]:

@@ -49,7 +49,18 @@ _PHASE_WORDS = {
     "commit": "committing the change",
     "verify": "verifying",
 }
-_FRAME_ORIGIN = "el => el.ownerDocument.defaultView ? el.ownerDocument.defaultView.location.origin : 'null'"
+# A field's frame origin and what kind of field it is, read in one look on its element handle.
+_FIELD_FACTS = """el => {
+  const view = el.ownerDocument.defaultView;
+  const type = (el.getAttribute('type') || '').toLowerCase();
+  const autocomplete = (el.getAttribute('autocomplete') || '').toLowerCase();
+  return {
+    origin: view ? view.location.origin : 'null',
+    kind: type === 'password' ? 'password' : autocomplete === 'one-time-code' ? 'code' : 'text',
+  };
+}"""
+# Typing a value into a field that is there and enabled takes milliseconds; no long retries.
+_TYPING_MS = 2000
 
 
 class StepRunner:
@@ -63,15 +74,17 @@ class StepRunner:
         self.last_status: int | None = None  # HTTP status of the last document opened
         self._secret_typed = False
 
-    async def run(self, steps: Sequence[StepBase], phase: Phase) -> None:
+    async def run(self, steps: Sequence[StepBase], phase: Phase) -> bool:
+        """Run `steps` in order. True when the remaining steps of a login no longer apply (a person
+        completed the sign-in in the window meanwhile)."""
         for step in steps:
             if await self.step(step, phase):
-                return
+                return True
+        return False
 
     async def step(self, step: StepBase, phase: Phase) -> bool:
-        """Run one step. True when the remaining steps of a login no longer apply (a person completed
-        the sign-in in the window meanwhile)."""
-        if step.origin and not isinstance(step, FillStep):
+        """Run one step; True as for `run`."""
+        if step.origin and not isinstance(step, (FillStep, ClickStep, PressStep)):
             self.require_origin(step, where(self.ctx.page.url))
         if isinstance(step, GotoStep):
             await self.goto(step.goto, signed_in=phase != "login")
@@ -79,7 +92,7 @@ class StepRunner:
             if step.click == "control":
                 await self.control.click_once()
             else:
-                await self.click(step.click, phase)
+                await self.click(step, step.click, phase)
         elif isinstance(step, FillStep):
             await self.fill(step)
         elif isinstance(step, PressStep):
@@ -88,7 +101,7 @@ class StepRunner:
             return await self.signin.wait_for(step.wait_for) and phase == "login"
         elif isinstance(step, WhenStep):
             if await self.settled_and_shows(step):
-                await self.run(step.steps, phase)
+                return await self.run(step.steps, phase)
         elif isinstance(step, DismissStep):
             await self.overlays.dismiss_if_shown(step.dismiss)
         elif isinstance(step, ReadNameStateStep):
@@ -146,7 +159,9 @@ class StepRunner:
     async def find(self, target: Target, phase: Phase) -> Locator:
         # A declared overlay (a tour) may hide what is behind it from assistive technology too.
         await self.overlays.clear()
-        not_offered = self.ctx.setting.not_offered if phase == "open" else []
+        # Only while reaching the setting, before anything was read: afterwards a page that says "not
+        # offered" is a contradiction, not an answer.
+        not_offered = self.ctx.setting.not_offered if phase == "open" and self.ctx.trusted is None else []
 
         async def not_offered_shown() -> bool:
             return await shows(self.ctx.page, not_offered)
@@ -160,58 +175,86 @@ class StepRunner:
         except (NotFound, Ambiguous) as exc:
             raise Stop(Outcome.FAILED, f"{_PHASE_WORDS[phase]}: {exc}") from None
 
-    def _submitting(self) -> None:
-        # Counted before the click or key: one that errors may still have sent the password.
-        self.ctx.session.password_submitted = self.ctx.session.password_submitted or self._secret_typed
-
-    async def click(self, target: Target, phase: Phase) -> None:
+    async def click(self, step: ClickStep, target: Target, phase: Phase) -> None:
         element = await self.find(target, phase)
-        self._submitting()
+        await self.not_the_control(element, target, phase)
+        if step.origin:
+            self.require_origin(step, where(self.ctx.page.url))
+        self.ctx.acted = self.ctx.acted or phase == "change"
         await self.pointer.click(element, target.describe())
 
     async def press(self, step: PressStep, phase: Phase) -> None:
-        await self.overlays.clear()
-        self._submitting()
+        element = await self.find(step.on, phase) if step.on is not None else None
+        if element is not None and step.on is not None:
+            await self.not_the_control(element, step.on, phase)
+        else:
+            await self.overlays.clear()
+        if step.origin:
+            self.require_origin(step, where(self.ctx.page.url))
         try:
-            if step.on is not None:
-                await (await self.find(step.on, phase)).press(step.press)
+            if element is not None:
+                await element.press(step.press)
             else:
                 await self.ctx.page.keyboard.press(step.press)
         except PlaywrightError as exc:
             raise Stop(Outcome.FAILED, f"could not press {step.press}: {first_line(exc)}") from None
 
-    async def fill(self, step: FillStep) -> None:
-        field = await self.find(step.into, "login")
-        if step.fill in SECRET_SOURCES:
-            value = await self.secret(step, field)
-        else:
-            if step.origin:
-                self.require_origin(step, where(self.ctx.page.url))
-            value = self.ctx.session.username
-        try:
-            await field.fill(value)
-        except PlaywrightError as exc:
-            raise Stop(Outcome.FAILED, f"could not type into {step.into.describe()}: {first_line(exc)}") from None
-        if step.fill in SECRET_SOURCES:
-            self._secret_typed = True
-
-    async def secret(self, step: FillStep, field: Locator) -> str:
-        """The secret to type, once the field is known to be on the flow's sign-in page, in a frame whose
-        origin is one the step allows (checked now, immediately before typing)."""
-        what = "password" if step.fill == "password" else "one-time code"
-        try:
-            origin = await field.evaluate(_FRAME_ORIGIN)
-        except PlaywrightError:
-            origin = "an unknown origin"
-        on_sign_in_page = await shows(self.ctx.page, self.ctx.flow.login.page)
-        if origin not in (step.origin or []) or not on_sign_in_page:
-            page_url = where(self.ctx.page.url)
-            asked = page_url if page_url.startswith(f"{origin}/") else f"a frame from {origin}"
+    async def not_the_control(self, element: Locator, target: Target, phase: Phase) -> None:
+        """Once the control has been read, no other step may act on it: only `click: control` does."""
+        if phase in ("change", "commit", "verify") and await self.control.is_control(element):
             raise Stop(
                 Outcome.FAILED,
-                f"the {what} was asked for on {asked}, which is not {self.ctx.flow.name}'s sign-in page; "
+                f"the flow's step on {target.describe()} would act on the control itself; it was not done",
+                about_control=True,
+            )
+
+    async def fill(self, step: FillStep) -> None:
+        locator = await self.find(step.into, "login")
+        secret = step.fill in SECRET_SOURCES
+        if secret and (self._secret_typed or self.ctx.session.password_submitted):
+            raise Stop(Outcome.FAILED, "the sign-in asked for the password again; it is typed once per run")
+        # Read before anything is checked: a slow keyring must not open a gap between check and typing.
+        value = self.secret(step) if secret else self.ctx.session.username
+        try:
+            # A handle stays with this element: if its document goes away, typing fails instead of
+            # following the page elsewhere.
+            field = await locator.element_handle(timeout=self.ctx.options.timeout_s * 1000)
+            facts: dict[str, str] = await asyncio.wait_for(field.evaluate(_FIELD_FACTS), self.ctx.options.timeout_s)
+        except (PlaywrightError, asyncio.TimeoutError) as exc:
+            raise Stop(Outcome.FAILED, f"could not reach {step.into.describe()}: {first_line(exc)}") from None
+        await self.check_field(step, facts)
+        if secret:
+            # Counted as submitted once typed: some pages submit on their own.
+            self._secret_typed = self.ctx.session.password_submitted = True
+        try:
+            await field.fill(value, timeout=_TYPING_MS)
+        except PlaywrightError as exc:
+            raise Stop(Outcome.FAILED, f"could not type into {step.into.describe()}: {first_line(exc)}") from None
+
+    async def check_field(self, step: FillStep, facts: dict[str, str]) -> None:
+        """A field may receive a value only on the step's origin; a secret only in a secret field on the
+        flow's sign-in page (checked now, immediately before typing)."""
+        origin, kind = facts["origin"], facts["kind"]
+        page_url = where(self.ctx.page.url)
+        asked = page_url if page_url.startswith(f"{origin}/") else f"a frame from {origin}"
+        if step.fill == "username":
+            if kind == "password":
+                raise Stop(Outcome.FAILED, f"the username would go into a password field on {asked}; nothing was typed")
+            if origin not in (step.origin or []):
+                raise Stop(Outcome.FAILED, f"the username was asked for on {asked}; nothing was typed")
+            return
+        what = "password" if step.fill == "password" else "one-time code"
+        right_kind = kind == "password" or (step.fill == "code" and kind == "code")
+        on_sign_in_page = await shows(self.ctx.page, self.ctx.flow.login.page)
+        if origin not in (step.origin or []) or not on_sign_in_page or not right_kind:
+            where_ = asked if right_kind else f"a field that is not a {what} field, on {asked}"
+            raise Stop(
+                Outcome.FAILED,
+                f"the {what} was asked for on {where_}, which is not {self.ctx.flow.name}'s sign-in page; "
                 "nothing was typed",
             )
+
+    def secret(self, step: FillStep) -> str:
         if step.fill == "code":
             raise Stop(Outcome.NEEDS_ATTENTION, "the sign-in asks for a one-time code, which optout does not hold")
         try:

@@ -18,6 +18,7 @@ import keyring
 import pytest
 from keyrings.alt.file import PlaintextKeyring
 
+from optout import keyrings
 from optout.browser import LAUNCH_ARGS, find_browser
 from optout.registry import load_all
 from optout.sandbox import PLATFORMS, SandboxServer, find_account
@@ -82,13 +83,15 @@ def sandbox(sandbox_server: SandboxServer) -> Sandbox:
 # -- keyring and home -----------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="session", autouse=True)
 def keyring_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A real keyring backend (keyrings.alt's file backend) for this test session only."""
+    """A real keyring backend (keyrings.alt's file backend) for this test session only, chosen for optout
+    in this process the way the demo chooses its own: no test ever reaches the person's keyring."""
     path = tmp_path_factory.mktemp("keyring") / "keyring_pass.cfg"
     backend = PlaintextKeyring()
     backend.file_path = str(path)
     keyring.set_keyring(backend)
+    keyrings.use(backend, "the tests' keyring")
     return path
 
 
@@ -97,16 +100,26 @@ class Cli:
     home: Path
     env: dict[str, str]
 
+    def environ(self, env: dict[str, str | None] | None = None) -> dict[str, str]:
+        """The command's environment: `env` adds to it, and a None value removes a variable."""
+        merged: dict[str, str | None] = {**self.env, **(env or {})}
+        return {k: v for k, v in merged.items() if v is not None}
+
     def __call__(
-        self, *args: str, input: str | None = None, env: dict[str, str] | None = None, timeout: float = 180
+        self,
+        *args: str,
+        input: str | None = None,
+        env: dict[str, str | None] | None = None,
+        timeout: float = 180,
+        cwd: Path | None = None,
     ) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
             [sys.executable, "-m", "optout", *args],
             input=input,
             capture_output=True,
             text=True,
-            env={**self.env, **(env or {})},
-            cwd=self.home,
+            env=self.environ(env),
+            cwd=cwd or self.home,
             timeout=timeout,
         )
 
@@ -116,12 +129,14 @@ def cli(tmp_path: Path, keyring_file: Path) -> Cli:
     """The real command line, with its own OPTOUT_HOME and the session's file keyring."""
     home = tmp_path / "home"
     home.mkdir()
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("OPTOUT_", "PYTHON_KEYRING"))}
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("OPTOUT_", "PYTHON_KEYRING", "KEYRING_"))}
     env.update(
         OPTOUT_HOME=str(home),
         PYTHON_KEYRING_BACKEND="keyrings.alt.file.PlaintextKeyring",
-        # keyrings.alt keeps its file under the XDG data directory.
+        # keyrings.alt keeps its file under the XDG data directory, keyring its config file (keyringrc.cfg)
+        # under the XDG config directory: both in this test's folder.
         XDG_DATA_HOME=str(tmp_path / "xdg-data"),
+        XDG_CONFIG_HOME=str(tmp_path / "xdg-config"),
         COLUMNS="200",
     )
     return Cli(home=home, env=env)

@@ -14,7 +14,10 @@ import httpx
 import pytest
 from keyrings.alt.file import PlaintextKeyring
 
+from optout import accounts
 from optout.evidence import sha256_of
+from optout.paths import Home
+from optout.sandbox import DEMO_ACCOUNTS
 from tests.conftest import Cli, Sandbox
 
 RESULT_KEYS = [
@@ -44,10 +47,12 @@ def add(cli: Cli, username: str, password: str, platform: str = "linkedin") -> N
 
 
 def stored_password(cli: Cli, username: str, platform: str = "linkedin") -> str | None:
-    """Read back through the keyring backend the command used (keyrings.alt's file, under XDG_DATA_HOME)."""
+    """Read back through the keyring backend the command used (keyrings.alt's file, under XDG_DATA_HOME),
+    under the service name of the command's home."""
     stored = PlaintextKeyring()
     stored.file_path = str(Path(cli.env["XDG_DATA_HOME"]) / "python_keyring" / "keyring_pass.cfg")
-    password: str | None = stored.get_password("optout", f"{platform}:{username}")
+    service = accounts.service(Home(config_dir=cli.home, data_dir=cli.home, scoped=True))
+    password: str | None = stored.get_password(service, f"{platform}:{username}") if service else None
     return password
 
 
@@ -61,15 +66,23 @@ def one_line_error(done: subprocess.CompletedProcess[str]) -> str:
 def test_platforms_json(cli: Cli) -> None:
     done = cli("platforms", "--json")
     assert done.returncode == 0
-    (linkedin,) = json.loads(done.stdout)
-    assert linkedin["platform"] == "linkedin"
+    chatgpt, linkedin, x = json.loads(done.stdout)
+    assert [p["platform"] for p in (chatgpt, linkedin, x)] == ["chatgpt", "linkedin", "x"]
     assert linkedin["settings"][0]["url"] == "https://www.linkedin.com/mypreferences/d/settings/data-for-ai-improvement"
+    assert x["settings"][0]["url"] == "https://x.com/settings/grok_settings"
+    assert chatgpt["settings"][0]["url"] == "https://chatgpt.com/#settings/DataControls"
+    # What rests on unverified facts is said, in JSON and in text.
+    assert any("French" in note for note in x["unverified"])
+    text = cli("platforms", env={"COLUMNS": "80"}).stdout
+    assert "X: not confirmed by public sources" in text and "auth.openai.com" in text
 
 
 def test_accounts_add_list_remove_use_the_keyring(cli: Cli) -> None:
     add(cli, "alice@example.com", "alice-demo-pass")
     listed = json.loads(cli("accounts", "list", "--json").stdout)
-    assert listed == [{"platform": "linkedin", "username": "alice@example.com", "locale": None}]
+    assert listed == [
+        {"platform": "linkedin", "username": "alice@example.com", "locale": None, "password_stored": True}
+    ]
     config = cli.home / "config.json"
     assert "alice-demo-pass" not in config.read_text()
     assert config.stat().st_mode & 0o077 == 0
@@ -168,10 +181,20 @@ def test_password_never_appears_in_output_or_files(cli: Cli, sandbox: Sandbox) -
     assert sandbox.account("alice@example.com")["password_submissions"] == 2  # once per run, never more
 
 
+@pytest.mark.slow
 def test_demo_runs_every_sandbox_account_as_designed(cli: Cli) -> None:
-    done = cli("demo", "--out", "gallery", timeout=300)
+    done = cli("demo", "--out", "gallery", timeout=300, env={"COLUMNS": "80"})
     assert done.returncode == 0, done.stderr
     assert "every account behaved as designed" in done.stderr
+    # Readable at 80 columns: no line wider, nothing cut, every account's "What it shows" whole.
+    assert max(len(line) for line in done.stderr.splitlines()) <= 80
+    shown = " ".join(done.stderr.split())
+    descriptions = {" ".join(account.description.split()) for account in DEMO_ACCOUNTS}
+    for account in DEMO_ACCOUNTS:
+        assert account.username in done.stderr and " ".join(account.description.split()) in shown
+    for description in descriptions:
+        shown = shown.replace(description, "")
+    assert "…" not in shown  # nothing cut (a description may quote an ellipsis of its own)
     (manifest_path,) = (cli.home / "gallery").glob("run-*-demo/manifest.json")
     manifest = json.loads(manifest_path.read_text())
     outcomes = {(r["account"], r["outcome"]) for r in manifest["results"]}
@@ -237,7 +260,7 @@ def test_missing_flows_dir_is_one_line_exit_2(cli: Cli, tmp_path: Path) -> None:
 @pytest.mark.parametrize("username", ["", "  "])
 def test_empty_username_is_refused_before_the_keyring(cli: Cli, username: str) -> None:
     done = add_account(cli, username, "pw")
-    assert "empty username" in one_line_error(done)
+    assert one_line_error(done) == "optout: error: username: empty"
 
 
 def test_unusable_home_is_refused_before_the_password_is_stored(cli: Cli, tmp_path: Path) -> None:

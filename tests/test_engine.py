@@ -337,3 +337,20 @@ async def test_refused_change_is_reported_and_not_retried(runner: Any, sandbox: 
     assert result.reason and "refused" in result.reason
     assert len(writes(sandbox, "ray@example.com")) == 1
     assert sandbox.account("ray@example.com")["settings"][KEY] is True
+
+
+async def test_accounts_side_by_side_keep_their_order_and_their_own_state(
+    runner: Any, sandbox: Sandbox, evidence: RunEvidence
+) -> None:
+    # The demo runs accounts three at a time, each in its own context: results come back in the
+    # order asked and each account's server state shows only its own change.
+    names = ["alice@example.com", "olivia@example.com", "lou@example.com", "camille@example.fr"]
+    results = await runner.run(Mode.OFF, [target(n) for n in names], evidence, parallel=3)
+    assert [r.account for r in results] == names
+    assert [r.outcome for r in results] == [
+        Outcome.SWITCHED_OFF,
+        Outcome.ALREADY_OFF,
+        Outcome.FAILED,
+        Outcome.SWITCHED_OFF,
+    ]
+    assert [len(writes(sandbox, n)) for n in names] == [1, 0, 0, 1]

@@ -57,3 +57,26 @@ async def test_filled_password_is_masked_and_manifest_hashes_match(
     finally:
         await mapped.close()
         await context.close()
+
+
+async def test_every_account_gets_its_own_folder(browser: Any, tmp_path: Path) -> None:
+    """Names that reduce to the same safe characters must not share (and overwrite) a folder."""
+    names = ["a/b@x.com", "a_b@x.com", "a b@x.com", "../a_b@x.com", "A_B@X.COM"]
+    context = await browser.new_context()
+    page = await context.new_page()
+    try:
+        evidence = RunEvidence(tmp_path, "test", {"linkedin": LINKEDIN.version})
+        refs = {}
+        for name in names:
+            await page.set_content(f"<h1>{name}</h1>")  # a different picture per account
+            refs[name] = await evidence.screenshot(page, platform="linkedin", account=name, setting=None, step="s")
+    finally:
+        await context.close()
+    folders = {Path(ref.path).parent for ref in refs.values()}
+    assert len(folders) == len(names)
+    assert all(folder.parent == evidence.directory / "linkedin" for folder in folders)
+    manifest = json.loads(evidence.manifest_path.read_text())
+    assert [f["account"] for f in manifest["files"]] == names
+    for item in manifest["files"]:
+        assert sha256_of(evidence.directory / item["path"]) == item["sha256"]
+    assert len({item["sha256"] for item in manifest["files"]}) == len(names)

@@ -70,13 +70,13 @@ def _set(path: tuple[object, ...], value: object) -> object:
         # Targets: role+name or a stable hook, never a generated class or a position.
         (
             _set(("settings", 0, "open_fallback", 1), {"click": {"selector": "div.css-175oi2r > span"}}),
-            "changes with every build",
+            "relies on 'div.css-175oi2r'",
         ),
         (
             _set(("settings", 0, "open_fallback", 1), {"click": {"selector": "main section:nth-child(2) input"}}),
-            "':nth-'",
+            "relies on 'section:nth-child(2)'",
         ),
-        (_set(("settings", 0, "open_fallback", 1), {"click": {"selector": "#ember260"}}), "changes with every build"),
+        (_set(("settings", 0, "open_fallback", 1), {"click": {"selector": "#ember260"}}), "not a stable hook"),
         (_set(("settings", 0, "open_fallback", 1), {"click": {"role": "button"}}), "'role' and 'name' go together"),
         (_set(("settings", 0, "open_fallback", 1), {"click": "control"}), "the control is clicked only in 'change'"),
         (_set(("settings", 0, "open_fallback", 1), {"dismiss": "tour"}), "no overlay named 'tour'"),
@@ -84,8 +84,46 @@ def _set(path: tuple[object, ...], value: object) -> object:
             _set(("settings", 0, "open_fallback", 1), {"goto": "https://evil.example/x"}),
             "not on one of the flow's origins",
         ),
-        (_set(("settings", 0, "change"), [{"click": "control"}, {"click": "control"}]), "clicked at most once"),
+        (_set(("settings", 0, "change"), [{"click": "control"}, {"click": "control"}]), "clicked exactly once"),
         (_set(("settings", 0, "title"), {"en": [True], "fr": ["Oui"]}), 'quote "On", "Off"'),
+        # Found in review: selectors that looked stable, a second password, the control acted on twice.
+        (_set(("settings", 0, "open_fallback", 1), {"click": {"selector": "[class*=css-175oi2r]"}}), "not a stable"),
+        (_set(("settings", 0, "open_fallback", 1), {"click": {"selector": "input >> nth=1"}}), "'>>'"),
+        (_set(("settings", 0, "open_fallback", 1), {"click": {"selector": "[id^=radix-]"}}), "'radix-'"),
+        (_set(("settings", 0, "open_fallback", 1), {"click": {"selector": "text=Save"}}), "'text=Save'"),
+        (
+            _set(
+                ("login", "steps", 2),
+                {"fill": "password", "origin": "https://www.linkedin.com", "into": {"selector": "#p"}},
+            ),
+            "typed once",
+        ),
+        (_set(("login", "steps", 0, "origin"), None), "'fill: username' types personal data"),
+        (_set(("settings", 0, "commit"), [{"press": "Space"}]), "a key other than Escape needs 'on'"),
+        (
+            _set(
+                ("settings", 0, "commit"),
+                [
+                    {
+                        "click": {
+                            "role": "switch",
+                            "name": {
+                                "en": ["Use my data for training content creation AI models"],
+                                "fr": ["Utiliser mes données pour entraîner des modèles d'IA de création de contenu"],
+                            },
+                        }
+                    }
+                ],
+            ),
+            "only by 'click: control'",
+        ),
+        (_set(("settings", 0, "change"), [{"press": "Enter"}]), "clicked exactly once"),
+        (_set(("settings", 0, "change"), ["reload", {"click": "control"}]), "no goto or reload before"),
+        (_set(("overlays",), [{"name": "tour", "when": [{"selector": "#t"}], "press": "Enter"}]), "Escape"),
+        (
+            _set(("overlays",), [{"name": "tour", "when": [{"selector": "#t"}], "close": {"selector": "#x"}}]),
+            "'within' the overlay",
+        ),
     ],
 )
 def test_broken_flows_fail_with_one_line(tmp_path: Path, change: object, message: str) -> None:

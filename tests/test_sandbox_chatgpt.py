@@ -589,6 +589,8 @@ async def test_switch_flips_only_when_the_server_answered_in_a_nested_dialog(
     await page.evaluate("location.hash = '#settings/DataControls'")
     await page.reload()  # a fresh load of the deep link: the pane opens before its settings read answered
     row = page.get_by_role("button", name="Improve the model for everyone On")
+    # The rows replace the skeleton when the slow read answers: click the row once it is the real one.
+    await page.wait_for_function("window.__pane && window.__pane.includes('rows')")
     await row.click()
     assert await page.evaluate("window.__pane") == ["busy", "rows"]
     nested = page.get_by_role("dialog")

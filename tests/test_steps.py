@@ -19,6 +19,7 @@ from optout.mapping import OriginSpec, build_traffic_map
 from optout.results import Outcome, Result, State
 from optout.sandbox import SandboxServer
 from tests.stepsite import APP, LOGIN, PASSWORD, StepSite
+from tests.stepsite import SIGN_IN_PAGE as SIGN_IN
 
 BASE = yaml.safe_load(
     f"""
@@ -33,6 +34,7 @@ login:
   page: [{{url: login.example.invalid/sign-in, selector: "input[autocomplete=current-password]"}}]
   steps:
     - fill: username
+      origin: {LOGIN}
       into: {{label: {{en: Email, fr: E-mail}}}}
     - fill: password
       origin: {LOGIN}
@@ -231,7 +233,7 @@ TOUR = (
 TOUR_OVERLAY = {
     "name": "product tour",
     "when": [{"selector": "[role=dialog]#tour"}],
-    "close": {"role": "button", "name": {"en": "Skip tour", "fr": "Passer la visite"}},
+    "close": {"role": "button", "name": {"en": "Skip tour", "fr": "Passer la visite"}, "within": {"selector": "#tour"}},
 }
 
 
@@ -379,9 +381,7 @@ async def test_origin_constraint_on_a_step(run_flow: Any, site: StepSite) -> Non
 
 async def test_password_is_never_typed_off_the_sign_in_origin(run_flow: Any, site: StepSite) -> None:
     # The flow's sign-in URL now lands on the app's origin, which shows a look-alike password form.
-    from tests.stepsite import SIGN_IN_PAGE
-
-    site.pages["/sign-in"] = SIGN_IN_PAGE
+    site.pages["/sign-in"] = SIGN_IN
     login = copy.deepcopy(BASE["login"])
     login["url"] = f"{APP}/sign-in"
     login["page"] = [{"selector": "input[autocomplete=current-password]"}]
@@ -457,3 +457,77 @@ async def test_urls_kept_in_results_and_manifests_drop_query_and_fragment(run_fl
     assert result.url == f"{APP}/settings"
     manifest = Path(result.evidence[0].path).parents[2] / "manifest.json"
     assert "s3cret" not in manifest.read_text() and "frag" not in manifest.read_text()
+
+
+# -- found in review: each of these once typed, clicked or reported what it must not --------------------
+
+
+async def test_password_never_follows_the_page_to_another_origin(run_flow: Any, site: StepSite) -> None:
+    # The field is disabled (typing must wait) and the page moves itself to a look-alike on another
+    # origin meanwhile: the check made on the sign-in page must not carry over to the new document.
+    site.pages["login.example.invalid/sign-in"] = (
+        SIGN_IN.replace("autocomplete=current-password>", "autocomplete=current-password disabled>")
+        + f"<script>setTimeout(() => location.href = '{APP}/phish', 500);</script>"
+    )
+    site.pages["/phish"] = (
+        "<!doctype html><title>Sign in</title><label>Password <input name=password type=password "
+        "autocomplete=current-password oninput=\"fetch('/api/set?key=STOLEN-' + this.value + '&value=true',"
+        " {method: 'POST'})\"></label>"
+    )
+    result = await run_flow(make_flow(), Mode.CHECK)
+    assert result.outcome is Outcome.FAILED
+    assert not any(key.startswith("STOLEN") for key in site.writes) and site.passwords == []
+
+
+async def test_password_never_typed_into_a_field_that_is_not_a_password_field(run_flow: Any, site: StepSite) -> None:
+    # Typed there, it would show in clear in every screenshot.
+    site.pages["login.example.invalid/sign-in"] = SIGN_IN.replace("name=password type=password", "name=password")
+    result = await run_flow(make_flow(), Mode.CHECK)
+    assert result.outcome is Outcome.FAILED and result.reason and "not a password field" in result.reason
+    assert site.passwords == []
+
+
+@pytest.mark.parametrize("wrapper", ["<fieldset disabled>{}</fieldset>", "<div aria-disabled=true>{}</div>"])
+async def test_a_control_disabled_by_its_container_is_never_clicked(
+    run_flow: Any, site: StepSite, wrapper: str
+) -> None:
+    site.pages["/settings"] = f"{HEAD}<h1>Training</h1>{wrapper.format(COVERED)}{SAVE}"
+    flow = make_flow(control={"target": BASE["settings"][0]["control"]["target"], "script_click": True})
+    result = await run_flow(flow)
+    assert result.outcome is Outcome.FAILED and result.reason and "stayed disabled" in result.reason
+    assert site.writes == {}
+
+
+async def test_an_overlay_that_keeps_coming_back_stops_the_run(run_flow: Any, site: StepSite) -> None:
+    # Back at once after each dismissal: it never lets the control be reached.
+    back_again = "onclick='const t = this.parentNode; t.remove(); setTimeout(() => document.body.append(t), 0)'"
+    comeback = TOUR.replace("onclick='tour.remove()'", back_again)
+    site.pages["/settings"] = SETTINGS + comeback
+    result = await run_flow(make_flow(flow_overlays=[TOUR_OVERLAY]))
+    assert result.outcome is Outcome.FAILED and result.reason
+    assert "keeps" in result.reason or "stayed on the page" in result.reason
+    assert site.writes == {}
+
+
+async def test_not_offered_is_no_answer_once_the_setting_was_read(run_flow: Any, site: StepSite) -> None:
+    # A page that shows a "not offered" note once the value is off must not turn a click into "not offered".
+    site.pages["/settings"] = SETTINGS + (
+        "<p id=note hidden>Your workspace is excluded from training.</p><script>"
+        "const box = document.querySelector('input'); note.hidden = box.checked;</script>"
+    )
+    flow = make_flow(not_offered=[{"selector": "#note", "text": {"en": "excluded", "fr": "exclues"}}])
+    result = await run_flow(flow)
+    assert (result.outcome, result.state, result.verified) == (Outcome.SWITCHED_OFF, State.OFF, True), result.reason
+    assert site.writes == {"training": 1}
+
+
+async def test_reasons_never_carry_a_query_string(run_flow: Any, site: StepSite) -> None:
+    flow = make_flow(
+        open=[
+            {"goto": f"{APP}/settings?code=s3cret#frag"},
+            {"click": {"role": "button", "name": {"en": "Nope", "fr": "Non"}}},
+        ]
+    )
+    result = await run_flow(flow, Mode.CHECK)
+    assert result.outcome is Outcome.FAILED and result.reason and f"{APP}/settings" in result.reason
+    assert "s3cret" not in result.reason and "frag" not in result.reason

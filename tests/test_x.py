@@ -89,3 +89,18 @@ async def test_challenges_stop_after_one_password(
     account = sandbox.account(username, "x")
     assert account["password_submissions"] == 1
     assert sum(account["writes_by_key"].values()) == 0
+
+
+async def test_menu_path_when_the_deep_link_moved(runner: Any, sandbox: Sandbox, evidence: RunEvidence) -> None:
+    # The deep link answers 404: the flow follows the settings menus, in the settings column only
+    # (the primary navigation has a "Grok" link of its own).
+    from optout.flow import GotoStep
+    from optout.runner import AccountTarget
+
+    flow = FLOWS["x"]
+    moved = flow.settings[0].model_copy(update={"open": [GotoStep(goto="https://x.com/settings/grok_settings_moved")]})
+    plain = demo_target("x", "xavier@example.com")
+    account = AccountTarget(flow.model_copy(update={"settings": [moved]}), plain.username, plain.password)
+    (result,) = await runner.run(Mode.OFF, [account], evidence)
+    assert (result.outcome, result.state, result.verified) == (Outcome.SWITCHED_OFF, State.OFF, True), result.reason
+    assert sandbox.account("xavier@example.com", "x")["writes_by_key"][TRAINING] == 1

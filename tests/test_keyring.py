@@ -1,0 +1,226 @@
+"""Passwords with the real `keyring` library and real backends (keyrings.alt's files in this test's
+folders), through the real command line: a file backend keyring picks by itself is refused, one chosen
+explicitly is used and named, the encrypted file backend works with its master password asked on the
+terminal, bad backend names are one line, and two homes never share an entry."""
+
+from __future__ import annotations
+
+import errno
+import json
+import os
+import pty
+import select
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from keyrings.alt.file import EncryptedKeyring, PlaintextKeyring
+
+from optout import accounts
+from optout.keyrings import NO_KEYRING
+from optout.paths import Home
+from tests.conftest import Cli, Sandbox
+from tests.test_cli import add, add_account, one_line_error
+
+MASTER = "correct horse battery staple"
+
+
+def no_choice(cli: Cli) -> dict[str, str | None]:
+    """The environment of a person who chose no keyring backend, on a machine without a Secret Service
+    (no session bus): what a fresh headless Linux box looks like."""
+    return {
+        "PYTHON_KEYRING_BACKEND": None,
+        "DBUS_SESSION_BUS_ADDRESS": f"unix:path={cli.home.parent / 'no-bus'}",
+    }
+
+
+def data_files(cli: Cli) -> list[Path]:
+    root = Path(cli.env["XDG_DATA_HOME"])
+    return [p for p in root.rglob("*") if p.is_file()] if root.exists() else []
+
+
+def test_a_file_backend_keyring_picks_by_itself_is_refused(cli: Cli) -> None:
+    env = no_choice(cli)
+    # The hazard is real here: left to itself, keyring would store passwords in a keyrings.alt file.
+    probe = subprocess.run(
+        [sys.executable, "-c", "import keyring; b = keyring.get_keyring(); print(type(b).__module__, b.priority)"],
+        capture_output=True,
+        text=True,
+        env=cli.environ(env),
+        check=True,
+    )
+    assert probe.stdout.startswith(("keyrings.alt.file", "keyring.backends.chainer")), probe.stdout
+
+    done = add_account(cli, "you@example.com", "Secret-Typed-Once!", env=env)
+    assert one_line_error(done) == f"optout: error: {NO_KEYRING}"
+    assert data_files(cli) == [] and not (cli.home / "config.json").exists()
+    doctor = cli("doctor", env=env)
+    assert doctor.returncode == 2
+    assert doctor.stderr.startswith("optout: doctor: keyring: no usable keyring backend")
+
+
+def test_explicit_plain_file_backend_is_used_and_named(cli: Cli) -> None:
+    done = add_account(cli, "you@example.com", "Secret-Typed-Once!")
+    assert done.returncode == 0, done.stderr
+    keyring_file = Path(cli.env["XDG_DATA_HOME"]) / "python_keyring" / "keyring_pass.cfg"
+    assert done.stderr.strip() == (
+        "Added linkedin account you@example.com; password stored in keyrings.alt.file.PlaintextKeyring "
+        f"(an unencrypted file: {keyring_file})."
+    )
+    again = add_account(cli, "you@example.com", "Another-Secret!")
+    assert again.stderr.startswith("Updated linkedin account you@example.com;"), again.stderr
+    assert json.loads(cli("accounts", "list", "--json").stdout)[0]["password_stored"] is True
+
+
+def test_backend_chosen_in_keyrings_own_config_file_counts_as_chosen(cli: Cli) -> None:
+    env = no_choice(cli)
+    config = Path(cli.env["XDG_CONFIG_HOME"]) / "python_keyring" / "keyringrc.cfg"
+    config.parent.mkdir(parents=True)
+    config.write_text("[backend]\ndefault-keyring = keyrings.alt.file.PlaintextKeyring\n")
+    done = add_account(cli, "you@example.com", "Secret-Typed-Once!", env=env)
+    assert done.returncode == 0, done.stderr
+    assert "keyrings.alt.file.PlaintextKeyring (an unencrypted file:" in done.stderr
+    report = json.loads(cli("doctor", "--json", env=env).stdout)
+    assert report["keyring"]["chosen_by"] == f"keyring's config file {config}"
+    assert report["keyring"]["encrypted"] is False
+
+
+@pytest.mark.parametrize(
+    ("name", "words"),
+    [
+        ("no_such_module.Keyring", "No module named 'no_such_module'"),
+        ("keyrings.alt.file.NoSuchKeyring", "has no attribute 'NoSuchKeyring'"),
+        ("json", "cannot be used here"),
+        ("keyring.backends.null.Keyring", "no usable keyring backend"),
+    ],
+)
+def test_bad_backend_names_are_one_line(cli: Cli, name: str, words: str) -> None:
+    done = add_account(cli, "you@example.com", "pw", env={"PYTHON_KEYRING_BACKEND": name})
+    assert words in one_line_error(done)
+    assert "Traceback" not in done.stderr and data_files(cli) == []
+
+
+# -- the encrypted file backend: its master password on the terminal, the account's on stdin --------
+
+
+def with_terminal(cli: Cli, args: list[str], answers: list[tuple[str, str]], stdin: str = "") -> tuple[int, str, str]:
+    """Run the CLI with a pseudo-terminal as its controlling terminal (what getpass reads) and pipes
+    for stdin/stdout/stderr. `answers`: (prompt, reply) pairs, answered as each prompt appears."""
+    master, slave = pty.openpty()
+    slave_name = os.ttyname(slave)
+
+    def take_terminal() -> None:
+        os.setsid()
+        os.close(os.open(slave_name, os.O_RDWR))  # the first terminal a session leader opens is its own
+
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "optout", *args],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=cli.environ({"PYTHON_KEYRING_BACKEND": "keyrings.alt.file.EncryptedKeyring"}),
+        cwd=cli.home,
+        preexec_fn=take_terminal,
+    )
+    os.close(slave)
+    seen = ""
+    deadline = time.monotonic() + 60
+    try:
+        for prompt, reply in answers:
+            while prompt not in seen:
+                assert time.monotonic() < deadline, f"no prompt {prompt!r}; terminal showed {seen!r}"
+                ready, _, _ = select.select([master], [], [], 1)
+                if not ready:
+                    continue
+                try:
+                    seen += os.read(master, 1024).decode(errors="replace")
+                except OSError as exc:
+                    # EIO: no process has the terminal open right now (between two prompts).
+                    assert exc.errno == errno.EIO and proc.poll() is None, (exc, proc.poll())
+                    time.sleep(0.05)
+            seen = seen.split(prompt, 1)[1]
+            os.write(master, reply.encode() + b"\n")
+        out, error = proc.communicate(stdin, timeout=120)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        os.close(master)
+    return proc.returncode, out, error
+
+
+def test_encrypted_file_backend_works_with_password_stdin(cli: Cli, sandbox: Sandbox) -> None:
+    secret = "alice-demo-pass"
+    new_keyring = [("Please set a password for your new keyring: ", MASTER), ("Please confirm the password: ", MASTER)]
+    code, _, error = with_terminal(
+        cli, ["accounts", "add", "linkedin", "alice@example.com", "--password-stdin"], new_keyring, stdin=secret + "\n"
+    )
+    assert code == 0, error
+    crypted = Path(cli.env["XDG_DATA_HOME"]) / "python_keyring" / "crypted_pass.cfg"
+    assert error.strip() == (
+        "Added linkedin account alice@example.com; password stored in keyrings.alt.file.EncryptedKeyring "
+        f"(an encrypted file: {crypted})."
+    )
+    assert secret not in crypted.read_text()
+    stored = EncryptedKeyring()
+    stored.file_path = str(crypted)
+    stored.keyring_key = MASTER
+    service = accounts.service(Home(config_dir=cli.home, data_dir=cli.home, scoped=True))
+    assert stored.get_password(service, "linkedin:alice@example.com") == secret
+
+    # A run asks for the master password once, before the browser starts, and signs in with it.
+    unlock = [("Please enter password for encrypted keyring: ", MASTER)]
+    origin = f"linkedin={sandbox.origin()}"
+    code, out, error = with_terminal(cli, ["check", "--origin", origin, "--json", "--timeout", "5"], unlock)
+    assert code == 1, error  # alice's setting is on
+    assert [(r["outcome"], r["state"]) for r in json.loads(out)] == [("checked", "on")]
+
+    code, out, error = with_terminal(cli, ["check", "--origin", origin, "--json"], [("encrypted keyring: ", "wrong")])
+    assert code == 2 and error.strip() == (
+        "optout: error: keyrings.alt.file.EncryptedKeyring: Incorrect Password (the keyring's master password)"
+    )
+
+
+def test_encrypted_file_backend_without_a_terminal_is_one_line(cli: Cli) -> None:
+    # No controlling terminal: getpass would read the master password from stdin, taking the account's.
+    done = subprocess.run(
+        [sys.executable, "-m", "optout", "accounts", "add", "linkedin", "a@example.com", "--password-stdin"],
+        input="account-password\n",
+        capture_output=True,
+        text=True,
+        env=cli.environ({"PYTHON_KEYRING_BACKEND": "keyrings.alt.file.EncryptedKeyring"}),
+        cwd=cli.home,
+        start_new_session=True,
+    )
+    assert "asks for its master password on a terminal, and there is none here" in one_line_error(done)
+    assert data_files(cli) == [] and not (cli.home / "config.json").exists()
+
+
+# -- homes -------------------------------------------------------------------------------------------
+
+
+def test_two_homes_never_share_a_keyring_entry(cli: Cli, sandbox: Sandbox, tmp_path: Path) -> None:
+    """Same keyring file, same username, two OPTOUT_HOMEs: each keeps and signs in with its own password."""
+    other = tmp_path / "other-home"
+    other.mkdir()
+    add(cli, "alice@example.com", "alice-demo-pass")
+    done = add_account(cli, "alice@example.com", "Not-Alices-Password", env={"OPTOUT_HOME": str(other)})
+    assert done.returncode == 0, done.stderr
+
+    origin = f"linkedin={sandbox.origin()}"
+    mine = cli("check", "--origin", origin, "--json", "--timeout", "5")
+    assert mine.returncode == 1, mine.stderr
+    assert json.loads(mine.stdout)[0]["outcome"] == "checked"
+    theirs = cli("check", "--origin", origin, "--json", "--timeout", "5", env={"OPTOUT_HOME": str(other)})
+    assert theirs.returncode == 3
+    assert "sign-in rejected" in json.loads(theirs.stdout)[0]["reason"]
+
+    stored = PlaintextKeyring()
+    stored.file_path = str(Path(cli.env["XDG_DATA_HOME"]) / "python_keyring" / "keyring_pass.cfg")
+    services = [accounts.service(Home(h, h, scoped=True)) for h in (cli.home, other)]
+    assert None not in services and len(set(services)) == 2 and "optout" not in services
+    passwords = [stored.get_password(s, "linkedin:alice@example.com") for s in services]
+    assert passwords == ["alice-demo-pass", "Not-Alices-Password"]
+    assert stored.get_password("optout", "linkedin:alice@example.com") is None  # the default home's, untouched
