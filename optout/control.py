@@ -26,8 +26,14 @@ _UNTIL_USABLE = """el => new Promise(resolve => {
   observer.observe(el, {attributes: true});
 })"""
 
-# Whether an element is, or contains, or is contained in, the control.
-_HOLDS = "(el, control) => el === control || el.contains(control) || control.contains(el)"
+# Whether an element is, contains, or is inside the control or one of its labels.
+# Its labels count as the control: clicking a <label for> or the text it is named by toggles it too.
+_HOLDS = """(el, control) => {
+  const labelledBy = (control.getAttribute('aria-labelledby') || '').split(/\\s+/).filter(Boolean)
+    .map(id => document.getElementById(id)).filter(Boolean);
+  const parts = [control, ...(control.labels || []), ...labelledBy];
+  return parts.some(part => el === part || el.contains(part) || part.contains(el));
+}"""
 
 # The checked state as assistive technology reads it (Playwright's checked-state semantics): a native
 # checkbox's or radio's live property, else aria-checked; null when the element carries neither, so that
@@ -174,11 +180,18 @@ class ControlDriver:
                     f"the setting changed from {trusted.value} to {now.value} since it was read; not clicked",
                     about_control=True,
                 )
-            self.ctx.clicked = True  # before the click: a click that errors may still have landed
+
+        def clicking(sent: bool) -> None:
+            # Set as the click is sent: a click that errors may still have landed.
+            self.ctx.clicked = sent
 
         self.ctx.status("switching off")
         await self.pointer.click(
-            control, f"the {self.described}", script_ok=self.ctx.setting.control.script_click, just_before=read_again
+            control,
+            f"the {self.described}",
+            script_ok=self.ctx.setting.control.script_click,
+            just_before=read_again,
+            clicking=clicking,
         )
         # The focus leaves it: no key pressed later can toggle it back.
         with contextlib.suppress(PlaywrightError):

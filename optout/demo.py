@@ -108,8 +108,9 @@ async def run_demo(
         traffic = build_traffic_map(specs, {p: flows[p].origins for p in platforms})
         targets = register_demo_accounts(flows)
         evidence = RunEvidence(out_dir, "demo", {p: flows[p].version for p in platforms})
-        # Short waits: every sandbox page answers in well under a second, except the deliberately late one.
-        options = Options(timeout_s=5.0)
+        # Short waits: every sandbox page answers in well under a second, except the deliberately late
+        # ones (2.3 s at most); the margin is for a busy machine running three accounts at once.
+        options = Options(timeout_s=8.0)
         # Accounts side by side (each in its own context) unless someone watches the window.
         parallel = 1 if headed else DEMO_PARALLEL
         try:

@@ -81,7 +81,9 @@ def where(url: str) -> str:
     return url.split("?", 1)[0].split("#", 1)[0]
 
 
-_URL_TAIL = re.compile(r"(https?://[^\s?#\"'<>]+)[?#][^\s\"'<>;,)]*")
+# A URL (with a scheme, or a host name with a path) followed by a query string or a fragment: both are
+# dropped up to the next space or quote, wherever the URL sits in the text.
+_URL_TAIL = re.compile(r"((?:https?://|\b[a-z0-9-]+(?:\.[a-z0-9-]+)+/)[^\s?#\"'<>]*)[?#][^\s\"'<>]*", re.IGNORECASE)
 
 
 def scrub_urls(text: str) -> str:

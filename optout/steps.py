@@ -52,13 +52,30 @@ _PHASE_WORDS = {
 # A field's frame origin and what kind of field it is, read in one look on its element handle.
 _FIELD_FACTS = """el => {
   const view = el.ownerDocument.defaultView;
-  const type = (el.getAttribute('type') || '').toLowerCase();
-  const autocomplete = (el.getAttribute('autocomplete') || '').toLowerCase();
+  const input = el instanceof HTMLInputElement;
   return {
     origin: view ? view.location.origin : 'null',
-    kind: type === 'password' ? 'password' : autocomplete === 'one-time-code' ? 'code' : 'text',
+    kind: !input ? 'not-a-field' : el.type === 'password' ? 'password'
+      : el.autocomplete === 'one-time-code' ? 'code' : 'text',
   };
 }"""
+
+# The value goes into this very element, or nowhere: checked again (still in its document, same origin,
+# same kind) in the same breath as it is set, with the native setter and the events a page listens to.
+# Not through the keyboard: keys go to whatever has the focus, which a page may move elsewhere.
+_SET_VALUE = """(el, [value, origin, kind]) => {
+  if (!(el instanceof HTMLInputElement) || !el.isConnected) return 'the field went away';
+  const view = el.ownerDocument.defaultView;
+  if (!view || view.location.origin !== origin) return 'the page moved to another origin';
+  const now = el.type === 'password' ? 'password' : el.autocomplete === 'one-time-code' ? 'code' : 'text';
+  if (now !== kind) return 'the field changed kind';
+  el.focus();
+  Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, 'value').set.call(el, value);
+  el.dispatchEvent(new Event('input', {bubbles: true}));
+  el.dispatchEvent(new Event('change', {bubbles: true}));
+  return el.value === value ? '' : 'the page refused the value';
+}"""
+
 # Typing a value into a field that is there and enabled takes milliseconds; no long retries.
 _TYPING_MS = 2000
 
@@ -227,9 +244,13 @@ class StepRunner:
             # Counted as submitted once typed: some pages submit on their own.
             self._secret_typed = self.ctx.session.password_submitted = True
         try:
-            await field.fill(value, timeout=_TYPING_MS)
-        except PlaywrightError as exc:
+            refused = await asyncio.wait_for(
+                field.evaluate(_SET_VALUE, [value, facts["origin"], facts["kind"]]), _TYPING_MS / 1000
+            )
+        except (PlaywrightError, asyncio.TimeoutError) as exc:
             raise Stop(Outcome.FAILED, f"could not type into {step.into.describe()}: {first_line(exc)}") from None
+        if refused:
+            raise Stop(Outcome.FAILED, f"nothing typed into {step.into.describe()}: {refused}")
 
     async def check_field(self, step: FillStep, facts: dict[str, str]) -> None:
         """A field may receive a value only on the step's origin; a secret only in a secret field on the
@@ -237,6 +258,8 @@ class StepRunner:
         origin, kind = facts["origin"], facts["kind"]
         page_url = where(self.ctx.page.url)
         asked = page_url if page_url.startswith(f"{origin}/") else f"a frame from {origin}"
+        if kind == "not-a-field":
+            raise Stop(Outcome.FAILED, f"{step.into.describe()} on {asked} is not a text field; nothing was typed")
         if step.fill == "username":
             if kind == "password":
                 raise Stop(Outcome.FAILED, f"the username would go into a password field on {asked}; nothing was typed")

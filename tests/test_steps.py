@@ -531,3 +531,34 @@ async def test_reasons_never_carry_a_query_string(run_flow: Any, site: StepSite)
     result = await run_flow(flow, Mode.CHECK)
     assert result.outcome is Outcome.FAILED and result.reason and f"{APP}/settings" in result.reason
     assert "s3cret" not in result.reason and "frag" not in result.reason
+
+
+async def test_password_goes_into_its_own_field_even_when_the_page_moves_the_focus(
+    run_flow: Any, site: StepSite
+) -> None:
+    # Keys go to whatever has the focus: a page that sends it to a visible text field must not get the
+    # password there (it would also show in clear in the screenshots).
+    site.pages["login.example.invalid/sign-in"] = (
+        SIGN_IN.replace(
+            "<button>",
+            "<input id=plain name=note oninput=\"fetch('/api/set?key=STOLEN&value=true', {method: 'POST'})\"><button>",
+        )
+        + "<script>document.querySelector('[type=password]').onfocus = () => plain.focus();</script>"
+    )
+    result = await run_flow(make_flow(), Mode.CHECK)
+    assert (result.outcome, result.state) == (Outcome.CHECKED, State.ON), result.reason
+    assert site.passwords == [PASSWORD] and "STOLEN" not in site.writes
+
+
+async def test_a_later_step_on_the_controls_own_label_is_refused(run_flow: Any, site: StepSite) -> None:
+    # Clicking a switch's <label for> toggles it: after the one click, a commit step that aims at the
+    # label would switch sharing back on.
+    site.pages["/settings"] = (
+        f"{HEAD}<h1>Training</h1><input type=checkbox id=t {{checked:training}}"
+        " onchange=\"save('training', this.checked)\"><label for=t>Use my data for training</label>" + SAVE
+    )
+    commit = [{"click": {"selector": "label[for=t]"}}]
+    result = await run_flow(make_flow(commit=commit))
+    assert result.outcome is Outcome.FAILED and result.reason
+    assert "would act on the control itself" in result.reason and "clicked once" in result.reason
+    assert site.writes == {"training": 1} and site.settings["training"] is False
