@@ -178,9 +178,11 @@ async def run_setting(
 
 
 def _budget_s(options: Options, setting: Setting) -> float:
-    """The most one setting's run may take: many page-sized waits, the change's own, and a person's."""
+    """The most one setting's run may take: a safety net for a page that stops answering, far above the
+    sum of the bounded waits a slow but live run meets (sign-in, steps, settling, verifying), plus the
+    change's own wait and a person's."""
     person = options.human_timeout_s if options.interactive else 0.0
-    return 20 * options.timeout_s + setting.settle_timeout_s + person
+    return 60 * options.timeout_s + setting.settle_timeout_s + person
 
 
 async def _try_shot(ctx: RunContext, step: str) -> None:

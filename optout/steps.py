@@ -69,12 +69,21 @@ _SET_VALUE = """(el, [value, origin, kind]) => {
   if (!view || view.location.origin !== origin) return 'the page moved to another origin';
   const now = el.type === 'password' ? 'password' : el.autocomplete === 'one-time-code' ? 'code' : 'text';
   if (now !== kind) return 'the field changed kind';
+  if (el.matches(':disabled') || el.readOnly) return 'the field is not editable';
   el.focus();
   Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, 'value').set.call(el, value);
   el.dispatchEvent(new Event('input', {bubbles: true}));
   el.dispatchEvent(new Event('change', {bubbles: true}));
   return el.value === value ? '' : 'the page refused the value';
 }"""
+
+# Resolves once the field can be typed into (not disabled, not read-only).
+_UNTIL_EDITABLE = """el => new Promise(resolve => {
+  const editable = () => !el.matches(':disabled') && !el.readOnly;
+  if (editable()) return resolve(true);
+  const observer = new MutationObserver(() => { if (editable()) { observer.disconnect(); resolve(true); } });
+  observer.observe(el.ownerDocument, {attributes: true, subtree: true});
+})"""
 
 # Typing a value into a field that is there and enabled takes milliseconds; no long retries.
 _TYPING_MS = 2000
@@ -192,8 +201,15 @@ class StepRunner:
         except (NotFound, Ambiguous) as exc:
             raise Stop(Outcome.FAILED, f"{_PHASE_WORDS[phase]}: {exc}") from None
 
+    async def idle(self) -> None:
+        """Wait (bounded) until none of the platform's data requests is pending: a page still fetching
+        what it needs (a sign-in flow's token, say) may ignore a click or a key meanwhile."""
+        loop = asyncio.get_running_loop()
+        await self.ctx.session.quiet(0.0, loop.time() + self.ctx.options.timeout_s)
+
     async def click(self, step: ClickStep, target: Target, phase: Phase) -> None:
         element = await self.find(target, phase)
+        await self.idle()
         await self.not_the_control(element, target, phase)
         if step.origin:
             self.require_origin(step, where(self.ctx.page.url))
@@ -202,6 +218,7 @@ class StepRunner:
 
     async def press(self, step: PressStep, phase: Phase) -> None:
         element = await self.find(step.on, phase) if step.on is not None else None
+        await self.idle()
         if element is not None and step.on is not None:
             await self.not_the_control(element, step.on, phase)
         else:
@@ -240,6 +257,11 @@ class StepRunner:
         except (PlaywrightError, asyncio.TimeoutError) as exc:
             raise Stop(Outcome.FAILED, f"could not reach {step.into.describe()}: {first_line(exc)}") from None
         await self.check_field(step, facts)
+        # A field shown disabled until the page is ready: wait for it (on this element, in this document).
+        try:
+            await asyncio.wait_for(field.evaluate(_UNTIL_EDITABLE), self.ctx.options.timeout_s)
+        except (PlaywrightError, asyncio.TimeoutError):
+            raise Stop(Outcome.FAILED, f"{step.into.describe()} never became editable; nothing was typed") from None
         if secret:
             # Counted as submitted once typed: some pages submit on their own.
             self._secret_typed = self.ctx.session.password_submitted = True
