@@ -38,10 +38,6 @@ class _SettingRun:
         self.control = self.steps.control
 
     @functools.cached_property
-    def page_rule(self) -> Recognition:
-        return Recognition(state=PageState.SIGNED_IN, reason="the setting's page", when=self.ctx.setting.page_signals)
-
-    @functools.cached_property
     def not_offered_rule(self) -> Recognition | None:
         signals = self.ctx.setting.not_offered
         return Recognition(state=PageState.SIGNED_IN, reason="not offered", when=signals) if signals else None
@@ -54,13 +50,13 @@ class _SettingRun:
             return False
         # "Not offered" answers only while reaching the setting, before anything was read or clicked.
         offered = [self.not_offered_rule] if self.not_offered_rule and self.ctx.trusted is None else []
-        rules = [*self.signin.blockers, *offered, self.page_rule]
+        rules = [*self.signin.blockers, *offered, self.signin.own_page]
         found = await wait_for_state(self.ctx.page, rules, self.ctx.options.timeout_s)
         if found is None:
             return False
         if found is self.not_offered_rule:
             raise NotOffered()
-        if found is self.page_rule:
+        if found is self.signin.own_page:
             return True
         await self.signin.handle_blocker(found)  # stops, or a person cleared it: look again
         return await self.on_setting_page()

@@ -21,13 +21,15 @@ class SignIn:
         self.ctx = ctx
 
     @functools.cached_property
+    def own_page(self) -> Recognition:
+        """The setting's own page: signed in, whatever else it shows or lacks (a settings app without
+        the main navigation, say)."""
+        return Recognition(state=PageState.SIGNED_IN, reason="the setting's page", when=self.ctx.setting.page_signals)
+
+    @functools.cached_property
     def rules(self) -> list[Recognition]:
-        """The flow's page states, and last: a page showing the setting's own page is signed in, whatever
-        else it shows or lacks (a settings app without the main navigation, say)."""
-        own_page = Recognition(
-            state=PageState.SIGNED_IN, reason="the setting's page", when=self.ctx.setting.page_signals
-        )
-        return [*self.ctx.flow.recognise, own_page]
+        """The flow's page states, and last the setting's own page."""
+        return [*self.ctx.flow.recognise, self.own_page]
 
     @functools.cached_property
     def blockers(self) -> list[Recognition]:

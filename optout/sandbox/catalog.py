@@ -109,6 +109,32 @@ class DemoAccount(BaseModel):
         return value
 
 
+def demo_account(
+    platform: str,
+    username: str,
+    password: str,
+    variant: str,
+    description: str,
+    check: Expectation,
+    off: Expectation,
+    *,
+    language: Language = "en",
+    demo_password: str | None = None,
+) -> DemoAccount:
+    """One demo account. Only a mistyped-password account stores something other than its password."""
+    return DemoAccount(
+        platform=platform,
+        username=username,
+        password=password,
+        demo_password=demo_password or password,
+        language=language,
+        variant=variant,
+        description=description,
+        expect_check=check,
+        expect_off=off,
+    )
+
+
 def expect(outcome: str, state: str, *, verified: bool | None = None, reason: str | None = None) -> Expectation:
     """Shorthand for an `Expectation`."""
     return Expectation(outcome=outcome, state=state, verified=verified, reason=reason)

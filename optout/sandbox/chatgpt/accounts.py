@@ -18,6 +18,7 @@ from ..catalog import (
     Expectation,
     Language,
     attention,
+    demo_account,
     expect,
     match_account,
 )
@@ -48,17 +49,8 @@ def _chatgpt(
 ) -> DemoAccount:
     NAMES[username] = name
     password = username.split("@")[0] + "-gpt-demo-pass"
-    return DemoAccount(
-        platform=PLATFORM,
-        username=username,
-        password=password,
-        # Only the mistyped-password account stores something other than the real password.
-        demo_password=demo_password or password,
-        language=language,
-        variant=variant,
-        description=description,
-        expect_check=check,
-        expect_off=off,
+    return demo_account(
+        PLATFORM, username, password, variant, description, check, off, language=language, demo_password=demo_password
     )
 
 

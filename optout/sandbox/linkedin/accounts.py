@@ -19,6 +19,7 @@ from ..catalog import (
     Expectation,
     Language,
     attention,
+    demo_account,
 )
 
 PLATFORM = "linkedin"
@@ -42,17 +43,8 @@ def _account(
     language: Language = "en",
     demo_password: str | None = None,
 ) -> DemoAccount:
-    return DemoAccount(
-        platform=PLATFORM,
-        username=username,
-        password=password,
-        # Only the mistyped-password account stores something other than the real password.
-        demo_password=demo_password or password,
-        language=language,
-        variant=variant,
-        description=description,
-        expect_check=check,
-        expect_off=off,
+    return demo_account(
+        PLATFORM, username, password, variant, description, check, off, language=language, demo_password=demo_password
     )
 
 

@@ -18,6 +18,7 @@ from ..catalog import (
     Expectation,
     Language,
     attention,
+    demo_account,
     match_account,
 )
 from .catalog import DELETE_HISTORY_KEY, MEMORY_KEY, PERSONALIZATION_KEY, TRAINING_KEY
@@ -46,16 +47,16 @@ def _x(
 ) -> DemoAccount:
     domain = "example.fr" if language == "fr" else "example.com"
     password = f"{name}-demo-pass"
-    return DemoAccount(
-        platform=PLATFORM,
-        username=f"{name}@{domain}",
-        password=password,
-        demo_password=demo_password or password,
+    return demo_account(
+        PLATFORM,
+        f"{name}@{domain}",
+        password,
+        variant,
+        description,
+        check,
+        off,
         language=language,
-        variant=variant,
-        description=description,
-        expect_check=check,
-        expect_off=off,
+        demo_password=demo_password,
     )
 
 
