@@ -7,6 +7,7 @@ import functools
 import getpass
 import json
 import math
+import shlex
 import sys
 import textwrap
 from collections.abc import Callable
@@ -18,17 +19,19 @@ from pydantic import ValidationError
 from rich.console import Console
 from rich.text import Text
 
-from optout import __version__, accounts, keyrings
+from optout import __version__, accounts, keyrings, signing
 from optout.browser import BrowserNotFound, display_available, no_display_message
 from optout.cli_help import ClickException, is_no_args_help, one_line, plain_parameter_help
 from optout.engine import Mode, Options
 from optout.evidence import NO_SPACE, RunEvidence, describe_write_error
 from optout.flow import Flow, FlowError, load_flow
+from optout.history import History, HistoryError
 from optout.mapping import OriginSpec, OriginSpecError, build_traffic_map
 from optout.paths import home
 from optout.registry import flow_files, load_all
-from optout.report import ConsoleReporter, ResultWords, print_fields, print_rows, print_summary
+from optout.report import ConsoleReporter, ResultWords, command, print_fields, print_rows, print_summary, shown
 from optout.results import ExitCode, Result, exit_code
+from optout.signing import Signer
 
 plain_parameter_help()
 
@@ -352,11 +355,30 @@ def _selected_targets(names: list[str] | None, account: str | None, flows: dict[
     return chosen
 
 
-def _evidence(out: Path, command: str, flows: dict[str, str]) -> RunEvidence:
+def _history() -> History:
     try:
-        return RunEvidence(out, command, flows)
+        return History.open(home().history_file)
+    except HistoryError as exc:
+        usage_error(str(exc), ExitCode.PROBLEM)
+
+
+def _signer() -> Signer | None:
+    """The home's signer, or None with one line saying why runs go unsigned (they are still chained)."""
+    try:
+        return signing.signer(home())
+    except signing.SigningUnavailable as exc:
+        err.print(f"optout: {exc}", markup=False, soft_wrap=True)
+        return None
+
+
+def _evidence(out: Path, command: str, flows: dict[str, str]) -> RunEvidence:
+    history = _history()
+    try:
+        return RunEvidence(out, command, flows, history=history, signer=_signer())
     except OSError as exc:
         usage_error(describe_write_error(exc, out), ExitCode.PROBLEM if exc.errno in NO_SPACE else ExitCode.USAGE)
+    except HistoryError as exc:
+        usage_error(str(exc), ExitCode.PROBLEM)
 
 
 def _titles(flows: dict[str, Flow]) -> dict[tuple[str, str], str]:
@@ -422,7 +444,7 @@ def _run(
     except KeyboardInterrupt:
         evidence.interrupt("interrupted (Ctrl-C)")
         err.print(
-            f"optout: interrupted; what was recorded so far is in {evidence.manifest_path}",
+            f"optout: interrupted; what was recorded so far is in {shown(evidence.manifest_path)}",
             markup=False,
             soft_wrap=True,
         )
@@ -431,14 +453,20 @@ def _run(
         evidence.interrupt(stopped)
     else:
         evidence.finish()
+        # A run that could not be sealed (full disk, locked history) must not pass for a finished one.
+        stopped = evidence.write_problem
     if json_:
         _json_out([r.model_dump(mode="json") for r in results])
     elif not stopped:
         print_summary(err, results, words)
-        err.print(f"Evidence: {evidence.directory} (manifest.json lists every file with its SHA-256)", markup=False)
+        err.print(
+            f"Evidence: {shown(evidence.directory)} (manifest.json lists every file with its SHA-256)",
+            markup=False,
+            soft_wrap=True,
+        )
     if stopped:
         err.print(
-            f"optout: stopped: {stopped}; what was recorded is in {evidence.manifest_path}",
+            f"optout: stopped: {stopped}; what was recorded is in {shown(evidence.manifest_path)}",
             markup=False,
             soft_wrap=True,
         )
@@ -475,6 +503,54 @@ app.command("off", epilog=EXIT_HELP)(
         "with before/after screenshots. Never switches anything on.",
     )
 )
+
+
+# -- history --------------------------------------------------------------------------------------
+
+
+HISTORY_HELP = (
+    "Show the timeline of each setting's states, from every run recorded in this home.\n\n"
+    "One block per account and setting, oldest first; a state that differs from the one before is marked "
+    "'changed'. The history is OPTOUT_HOME/history.db (or the platform's data folder)."
+)
+
+
+@app.command("history", help=HISTORY_HELP)
+def history_command(
+    platform: Annotated[str | None, typer.Option("--platform", metavar="PLATFORM", help="Only this platform.")] = None,
+    account: AccountOpt = None,
+    json_: JsonOpt = False,
+) -> None:
+    from optout.timeline import timelines
+
+    store = _history()
+    try:
+        lines = timelines(store.results(platform=platform, account=account))
+    except HistoryError as exc:
+        usage_error(str(exc), ExitCode.PROBLEM)
+    finally:
+        store.close()
+    if json_:
+        _json_out([line.as_json() for line in lines])
+        return
+    out = _out()
+    if not lines:
+        out.print("No results recorded yet" + (" for that selection." if platform or account else "."))
+        return
+    for line in lines:
+        out.print(Text.assemble((f"{line.platform}  {line.account}", "bold"), f"  {line.setting}"))
+        rows: list[list[str | Text]] = []
+        for entry in line.entries:
+            state = Text(entry.state.value, "bold yellow" if entry.state.value == "on" else "")
+            rows.append(
+                [
+                    entry.when,
+                    state,
+                    entry.outcome.value + (" (verified)" if entry.verified else ""),
+                    "changed" if entry.changed else "",
+                ]
+            )
+        print_rows(out, ["When (UTC)", "State", "Outcome", ""], rows)
 
 
 # -- doctor ---------------------------------------------------------------------------------------
@@ -516,7 +592,7 @@ def doctor(json_: Annotated[bool, typer.Option("--json", help="Print JSON only."
 
 
 DEMO_HELP = (
-    "Run check then off on every demo account of the built-in sandbox, in a throwaway home.\n\n"
+    "Run check then off on every demo account of the built-in sandbox, in a demo home of its own.\n\n"
     # Typer keeps the line breaks of later paragraphs: each paragraph is one line.
     "Nothing leaves this machine, and your own accounts, config and keyring are not touched. Exit status: 0 when "
     "every sandbox account behaved as it is designed to (its designed failures included), 3 otherwise."
@@ -543,6 +619,8 @@ def demo(out: OutOpt = Path("screenshots"), headed: HeadedOpt = False, slow_mo: 
     except RunStopped as exc:
         err.print(f"optout: stopped: {exc.reason}", markup=False, soft_wrap=True)
         raise typer.Exit(ExitCode.PROBLEM) from None
+    except HistoryError as exc:
+        usage_error(str(exc), ExitCode.PROBLEM)
     except OSError as exc:
         usage_error(describe_write_error(exc, out), ExitCode.PROBLEM if exc.errno in NO_SPACE else ExitCode.USAGE)
     except KeyboardInterrupt:
@@ -558,7 +636,11 @@ def demo(out: OutOpt = Path("screenshots"), headed: HeadedOpt = False, slow_mo: 
         rows.append([row.account.platform, row.account.username, *cells, designed, row.account.description])
     headers = ["Platform", "Account", "check", "off", "As designed", "What it shows"]
     print_rows(err, headers, rows, title="optout demo summary", heading=2)
-    err.print(f"Evidence: {report.evidence_dir}\nManifest: {report.manifest}", markup=False)
+    err.print(f"Evidence: {shown(report.evidence_dir)}\nManifest: {shown(report.manifest)}", markup=False)
+    if report.unsigned:
+        err.print(f"optout: {report.unsigned}", markup=False, soft_wrap=True)
+    check = command("optout", "verify", "--all")
+    err.print(f"Check it: OPTOUT_HOME={shlex.quote(shown(report.home))} {check}", markup=False, soft_wrap=True)
     verdict = "every account behaved as designed" if report.as_designed else "some accounts did NOT behave as designed"
     err.print(f"Demo result: {verdict}.")
     raise typer.Exit(ExitCode.OK if report.as_designed else ExitCode.PROBLEM)

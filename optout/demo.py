@@ -1,29 +1,36 @@
-"""`optout demo`: the whole product against the built-in sandbox, in a throwaway home.
+"""`optout demo`: the whole product against the built-in sandbox, in a demo home of its own.
 
 Starts the sandbox on a free port, maps every platform it reproduces onto it, registers the demo
 accounts (their passwords are public), runs `check` then `off` over every account in one browser, and
 compares each outcome with what that sandbox account is designed to show.
+
+The demo home (`<out>/demo-home`: config, a plain-file keyring holding the public demo passwords and the
+demo's signing key, history) is kept, so that each demo run joins the same chain and `optout verify`,
+`history` and `report` can be tried on it: `OPTOUT_HOME=<out>/demo-home optout verify --all`.
 """
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import os
-import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from optout import accounts, keyrings
+from optout import accounts, keyrings, signing
 from optout.engine import Mode, Options
 from optout.evidence import RunEvidence
 from optout.flow import Flow
+from optout.history import History
 from optout.mapping import OriginSpec, build_traffic_map
 from optout.paths import home
+from optout.report import shown
 from optout.results import Result
 from optout.runner import AccountTarget, Reporter, Runner, RunStopped
 from optout.sandbox import DEMO_ACCOUNTS, DemoAccount, SandboxServer
+from optout.signing import Signer
 
 #: How many demo accounts run at once when nobody watches: the sandbox's pages mostly wait (late
 #: values, quiet periods), so three contexts keep two cores busy without slowing any page past its timeout.
@@ -49,28 +56,34 @@ class DemoReport:
     rows: list[DemoRow]
     evidence_dir: Path
     manifest: Path
+    home: Path
+    unsigned: str | None = None  # why the run could not be signed
 
     @property
     def as_designed(self) -> bool:
         return all(row.as_designed for row in self.rows)
 
 
+DEMO_HOME = "demo-home"
+
+
 @contextmanager
-def throwaway_home() -> Iterator[Path]:
-    """OPTOUT_HOME and a file keyring in a temporary folder, both restored afterwards: the person's own
-    config and keyring are never read or written."""
+def demo_home(folder: Path) -> Iterator[Path]:
+    """OPTOUT_HOME and a file keyring in `folder`, both restored afterwards: the person's own config and
+    keyring are never read or written."""
     previous = os.environ.get("OPTOUT_HOME")
-    with tempfile.TemporaryDirectory(prefix="optout-demo-") as folder:
-        os.environ["OPTOUT_HOME"] = folder
-        previous_keyring = accounts.use_file_keyring(Path(folder) / "demo-keyring.cfg")
-        try:
-            yield Path(folder)
-        finally:
-            keyrings.restore(previous_keyring)
-            if previous is None:
-                os.environ.pop("OPTOUT_HOME", None)
-            else:
-                os.environ["OPTOUT_HOME"] = previous
+    folder = folder.absolute()
+    folder.mkdir(parents=True, exist_ok=True)
+    os.environ["OPTOUT_HOME"] = str(folder)
+    previous_keyring = accounts.use_file_keyring(folder / "demo-keyring.cfg")
+    try:
+        yield folder
+    finally:
+        keyrings.restore(previous_keyring)
+        if previous is None:
+            os.environ.pop("OPTOUT_HOME", None)
+        else:
+            os.environ["OPTOUT_HOME"] = previous
 
 
 def demo_accounts(flows: dict[str, Flow]) -> tuple[DemoAccount, ...]:
@@ -102,12 +115,20 @@ def register_demo_accounts(flows: dict[str, Flow]) -> list[AccountTarget]:
 async def run_demo(
     flows: dict[str, Flow], out_dir: Path, *, reporter: Reporter, headed: bool = False, slow_mo_ms: float = 0
 ) -> DemoReport:
-    with SandboxServer() as server, throwaway_home():
+    with SandboxServer() as server, demo_home(out_dir / DEMO_HOME) as folder:
         platforms = sorted({d.platform for d in demo_accounts(flows)})
         specs = [OriginSpec(platform=p, base_url=server.origin_url(p)) for p in platforms]
         traffic = build_traffic_map(specs, {p: flows[p].origins for p in platforms})
         targets = register_demo_accounts(flows)
-        evidence = RunEvidence(out_dir, "demo", {p: flows[p].version for p in platforms})
+        history = History.open(home().history_file)
+        unsigned: str | None = None
+        try:
+            signer: Signer | None = signing.signer(home())
+        except signing.SigningUnavailable as exc:
+            signer, unsigned = None, str(exc)
+        evidence = RunEvidence(
+            out_dir, "demo", {p: flows[p].version for p in platforms}, history=history, signer=signer
+        )
         # Short waits: every sandbox page answers in well under a second, except the deliberately late
         # ones (2.3 s at most); the margin is for a busy machine running three accounts at once.
         options = Options(timeout_s=8.0)
@@ -121,12 +142,22 @@ async def run_demo(
                 offs = await runner.run(Mode.OFF, targets, evidence, parallel=parallel)
         except RunStopped as stopped:
             evidence.interrupt(stopped.reason)
-            stopped.reason += f"; what was recorded is in {evidence.manifest_path}"
+            stopped.reason += f"; what was recorded is in {shown(evidence.manifest_path)}"
             raise
-        evidence.finish()
+        except (asyncio.CancelledError, KeyboardInterrupt):
+            evidence.interrupt("interrupted (Ctrl-C)")
+            raise
+        finally:
+            # Sealed whatever happened (a stopped run is sealed as interrupted).
+            evidence.finish()
+            history.close()
+        if evidence.write_problem:
+            raise RunStopped(evidence.write_problem, checks + offs)
     checked, switched = _by_account(checks), _by_account(offs)
     rows = [DemoRow(d, checked[d.platform, d.username], switched[d.platform, d.username]) for d in demo_accounts(flows)]
-    return DemoReport(rows=rows, evidence_dir=evidence.directory, manifest=evidence.manifest_path)
+    return DemoReport(
+        rows=rows, evidence_dir=evidence.directory, manifest=evidence.manifest_path, home=folder, unsigned=unsigned
+    )
 
 
 def _by_account(results: list[Result]) -> dict[tuple[str, str], Result]:

@@ -7,20 +7,28 @@ on disk with the hash it gives.
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import hashlib
 import json
 import os
 import re
 import secrets
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from playwright.async_api import Page
 from pydantic import BaseModel, ConfigDict
 
 from optout import __version__
+from optout.history import History, HistoryError
 from optout.results import EvidenceRef, Result, utc_now, where
+
+if TYPE_CHECKING:
+    from optout.chain import RunLock
+    from optout.signing import Signer
 
 # Masked in every screenshot, whatever the flow says: a filled password must never reach an image.
 SECRET_FIELDS = "input[type=password], input[autocomplete=current-password], input[autocomplete=one-time-code]"
@@ -43,18 +51,36 @@ class EvidenceFile(BaseModel):
     flow_version: str
 
 
+class ChainLink(BaseModel):
+    """The manifest sealed just before this one in the same home, by run id and SHA-256 of its bytes."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    run_id: str
+    sha256: str
+
+
 class Manifest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     run_id: str
     command: str
     optout_version: str
+    browser_version: str | None = None
     started_at: datetime
     finished_at: datetime | None = None
     interrupted: str | None = None  # why the run stopped before its end
     flows: dict[str, str]
     files: list[EvidenceFile] = []
     results: list[Result] = []
+    # Set when the run is sealed (chain.py): None for a home's first run, and in a run with no history.
+    previous: ChainLink | None = None
+    signing_key: str | None = None  # the id of the key whose signature is in manifest.sig
+
+
+def manifest_bytes(manifest: Manifest) -> bytes:
+    """The exact bytes written, hashed and signed."""
+    return (json.dumps(manifest.model_dump(mode="json"), indent=2, ensure_ascii=False) + "\n").encode("utf-8")
 
 
 def sha256_of(path: Path) -> str:
@@ -97,18 +123,55 @@ def describe_write_error(exc: OSError, where: Path) -> str:
 class RunEvidence:
     """One run's folder under `--out`. The manifest is rewritten after every file and result, so a run
     that is killed keeps everything it had recorded. The first failed write is kept in `write_error`:
-    a run without its evidence must stop, and the runner checks it after every setting."""
+    a run without its evidence must stop, and the runner checks it after every setting.
 
-    def __init__(self, out_dir: Path, command: str, flows: dict[str, str]) -> None:
+    With a `history`, every file and result is also a row there as soon as it is written, and `finish`
+    seals the run into the home's chain (signed when a `signer` is given)."""
+
+    def __init__(
+        self,
+        out_dir: Path,
+        command: str,
+        flows: dict[str, str],
+        *,
+        history: History | None = None,
+        signer: Signer | None = None,
+    ) -> None:
         started = utc_now()
         self.run_id = f"run-{started:%Y%m%dT%H%M%S}-{started.microsecond:06d}Z-{command}"
-        self.directory = out_dir / self.run_id
+        self.directory = out_dir.absolute() / self.run_id
         self.directory.mkdir(parents=True, exist_ok=False)
         self.write_error: OSError | None = None
+        self.history_error: str | None = None
+        self.history = history
+        self.signer = signer
+        self.sealed_sha256: str | None = None
         self.manifest = Manifest(
             run_id=self.run_id, command=command, optout_version=__version__, started_at=started, flows=flows
         )
-        self._save()
+        self._lock: RunLock | None = None
+        try:
+            self._save()
+            if history is not None:
+                from optout.chain import RunLock
+
+                self._lock = RunLock(history, self.run_id)
+                history.add_run(
+                    run_id=self.run_id,
+                    command=command,
+                    directory=self.directory,
+                    started_at=started,
+                    optout_version=__version__,
+                    flows=json.dumps(flows, sort_keys=True),
+                )
+        except BaseException:
+            # Nothing of this run is anywhere yet: leave no empty folder behind.
+            if self._lock is not None:
+                self._lock.release()
+            self.manifest_path.unlink(missing_ok=True)
+            with contextlib.suppress(OSError):
+                self.directory.rmdir()
+            raise
 
     @property
     def manifest_path(self) -> Path:
@@ -116,8 +179,25 @@ class RunEvidence:
 
     @property
     def write_problem(self) -> str | None:
-        """The first failed write as one line, or None."""
-        return describe_write_error(self.write_error, self.directory) if self.write_error else None
+        """The first failed write (evidence or history) as one line, or None."""
+        if self.write_error:
+            return describe_write_error(self.write_error, self.directory)
+        return self.history_error
+
+    def note_browser(self, version: str) -> None:
+        """The browser that produced this run's pages, recorded once."""
+        if self.manifest.browser_version is None:
+            self.manifest.browser_version = version
+            self._try_save()
+            self._to_history(lambda h: h.set_browser(self.run_id, version))
+
+    def _to_history(self, write: Callable[[History], None]) -> None:
+        if self.history is None or self.history_error:
+            return
+        try:
+            write(self.history)
+        except HistoryError as exc:
+            self.history_error = str(exc)
 
     async def screenshot(
         self, page: Page, *, platform: str, account: str, setting: str | None, step: str
@@ -153,15 +233,54 @@ class RunEvidence:
         except OSError as exc:
             self.write_error = self.write_error or exc
             raise
+        self._to_history(
+            lambda h: h.add_file(
+                self.run_id,
+                path=entry.path,
+                sha256=digest,
+                platform=platform,
+                account=account,
+                setting=setting,
+                step=step,
+                taken_at=entry.taken_at,
+            )
+        )
         return EvidenceRef(path=str(path), sha256=digest)
 
     def record(self, result: Result) -> None:
         self.manifest.results.append(result)
         self._try_save()
+        self._to_history(
+            lambda h: h.add_result(
+                self.run_id,
+                result,
+                flow_version=self.manifest.flows.get(result.platform),
+                optout_version=self.manifest.optout_version,
+                browser=self.manifest.browser_version,
+            )
+        )
 
     def finish(self) -> None:
+        """Close the run: written a last time and, with a history, sealed into the home's chain. Once
+        sealed the manifest never changes (its hash is in the next run's manifest)."""
+        if self.sealed_sha256 is not None:
+            return
         self.manifest.finished_at = utc_now()
-        self._try_save()
+        if self.history is None:
+            self._try_save()
+            return
+        from optout.chain import seal
+
+        try:
+            self.sealed_sha256 = seal(self.history, self.manifest, self.directory, self.signer)
+        except OSError as exc:
+            self.write_error = self.write_error or exc
+        except HistoryError as exc:
+            self.history_error = self.history_error or str(exc)
+        finally:
+            if self._lock is not None:
+                self._lock.release()
+                self._lock = None
 
     def interrupt(self, reason: str) -> None:
         """Mark the run as stopped before its end, and why (best effort: the disk may be full)."""
@@ -175,5 +294,4 @@ class RunEvidence:
             self.write_error = self.write_error or exc
 
     def _save(self) -> None:
-        data = json.dumps(self.manifest.model_dump(mode="json"), indent=2, ensure_ascii=False) + "\n"
-        write_atomically(self.manifest_path, data.encode("utf-8"))
+        write_atomically(self.manifest_path, manifest_bytes(self.manifest))

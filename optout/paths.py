@@ -35,7 +35,7 @@ class Home:
 
     @property
     def history_file(self) -> Path:
-        return self.data_dir / "history.sqlite"
+        return self.data_dir / "history.db"
 
 
 def home() -> Home:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import shlex
 from collections.abc import Sequence
+from pathlib import Path
 
 from rich.cells import cell_len
 from rich.console import Console
@@ -203,3 +204,12 @@ def print_summary(console: Console, results: Sequence[Result], words: ResultWord
     steps = list(dict.fromkeys(s for s in (words.next_step(r) for r in results) if s))
     for step in steps:
         console.print(Text(f"Next: {step}"))
+
+
+def shown(path: Path) -> str:
+    """A path as people read it: relative to the current folder when it is inside it (short, and what they
+    typed), else absolute."""
+    try:
+        return str(path.absolute().relative_to(Path.cwd()))
+    except ValueError:
+        return str(path.absolute())

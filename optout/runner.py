@@ -187,6 +187,8 @@ class Runner:
         one account's settings one after another). Results come in target order. Raises RunStopped
         when the run cannot go on: the accounts not yet started are not run."""
         total = sum(len(t.flow.settings) for t in targets)
+        if self._browser is not None:
+            evidence.note_browser(f"{self._browser.browser_type.name} {self._browser.version}")
         done: list[list[Result]] = [[] for _ in targets]
         slots = asyncio.Semaphore(max(1, parallel))
 

@@ -80,7 +80,8 @@ def check_evidence_whole(run_dir: Path) -> dict[str, object]:
     for item in files:
         assert sha256_of(run_dir / item["path"]) == item["sha256"], item
     on_disk = sorted(str(p.relative_to(run_dir)) for p in run_dir.rglob("*") if p.is_file())
-    assert on_disk == sorted(["manifest.json", *(item["path"] for item in files)])
+    signature = ["manifest.sig"] if (run_dir / "manifest.sig").exists() else []
+    assert on_disk == sorted(["manifest.json", *signature, *(item["path"] for item in files)])
     assert all((run_dir / p).stat().st_size > 0 for p in on_disk)
     return manifest
 

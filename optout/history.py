@@ -1,0 +1,371 @@
+"""Every run, result and evidence file, in one SQLite database per home (`history.db`).
+
+Each write is its own short transaction, so a run killed half-way keeps everything it had recorded, and
+two optout processes writing at once take turns (WAL, a busy timeout) instead of failing or losing a
+row. The schema carries its version (`PRAGMA user_version`) and is brought up to date by the migrations
+below, in order, each in one transaction.
+
+The database is an index and a second witness, not the evidence itself: the manifests on disk, hashed,
+chained and signed, are what `optout verify` trusts (see chain.py).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from optout.results import Outcome, Result, State
+
+# How long a write waits for another process's transaction before giving up: far above any of ours.
+BUSY_TIMEOUT_S = 20.0
+
+MIGRATIONS: tuple[str, ...] = (
+    # 1: runs, their results and files.
+    """
+    CREATE TABLE runs (
+        run_id TEXT PRIMARY KEY,
+        command TEXT NOT NULL,
+        directory TEXT NOT NULL,
+        started_at TEXT NOT NULL,
+        finished_at TEXT,
+        interrupted TEXT,
+        optout_version TEXT NOT NULL,
+        browser_version TEXT,
+        flows TEXT NOT NULL,
+        -- set when the run's manifest joins the home's chain (seq orders the chain)
+        seq INTEGER UNIQUE,
+        manifest_sha256 TEXT,
+        previous_run_id TEXT,
+        signed INTEGER NOT NULL DEFAULT 0,
+        sealed_at TEXT
+    );
+    CREATE TABLE results (
+        id INTEGER PRIMARY KEY,
+        run_id TEXT NOT NULL REFERENCES runs(run_id),
+        platform TEXT NOT NULL,
+        account TEXT NOT NULL,
+        setting TEXT NOT NULL,
+        state TEXT NOT NULL,
+        outcome TEXT NOT NULL,
+        verified INTEGER NOT NULL,
+        reason TEXT,
+        url TEXT,
+        started_at TEXT NOT NULL,
+        finished_at TEXT NOT NULL,
+        flow_version TEXT,
+        optout_version TEXT NOT NULL,
+        browser_version TEXT
+    );
+    CREATE INDEX results_by_setting ON results(platform, account, setting, finished_at);
+    CREATE TABLE files (
+        id INTEGER PRIMARY KEY,
+        run_id TEXT NOT NULL REFERENCES runs(run_id),
+        path TEXT NOT NULL,
+        sha256 TEXT NOT NULL,
+        platform TEXT NOT NULL,
+        account TEXT NOT NULL,
+        setting TEXT,
+        step TEXT NOT NULL,
+        taken_at TEXT NOT NULL,
+        UNIQUE (run_id, path)
+    );
+    """,
+)
+
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+class HistoryError(Exception):
+    """The history cannot be used; the message is one line a person can act on."""
+
+
+@dataclass(frozen=True)
+class RunRow:
+    run_id: str
+    command: str
+    directory: Path
+    started_at: str
+    finished_at: str | None
+    interrupted: str | None
+    seq: int | None
+    manifest_sha256: str | None
+    previous_run_id: str | None
+    signed: bool
+
+    @property
+    def manifest_path(self) -> Path:
+        return self.directory / "manifest.json"
+
+    @property
+    def sealed(self) -> bool:
+        return self.seq is not None
+
+
+@dataclass(frozen=True)
+class ResultRow:
+    run_id: str
+    platform: str
+    account: str
+    setting: str
+    state: State
+    outcome: Outcome
+    verified: bool
+    reason: str | None
+    started_at: str
+    finished_at: str
+    flow_version: str | None
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "run_id": self.run_id,
+            "platform": self.platform,
+            "account": self.account,
+            "setting": self.setting,
+            "state": self.state.value,
+            "outcome": self.outcome.value,
+            "verified": self.verified,
+            "reason": self.reason,
+            "started_at": self.started_at,
+            "finished_at": self.finished_at,
+            "flow_version": self.flow_version,
+        }
+
+
+def _iso(moment: datetime) -> str:
+    return moment.isoformat()
+
+
+class History:
+    """One home's history database. Open it with `History.open(path)`; every method is one transaction."""
+
+    def __init__(self, connection: sqlite3.Connection, path: Path) -> None:
+        self._db = connection
+        self.path = path
+
+    @classmethod
+    def open(cls, path: Path) -> History:
+        """Open (creating and migrating as needed). Raises HistoryError for a damaged, locked, newer or
+        unwritable database: nothing in it is changed then."""
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            # isolation_level=None: transactions are explicit (BEGIN IMMEDIATE takes the write lock up
+            # front, so two writers queue instead of one failing half-way).
+            connection = sqlite3.connect(path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
+        except (OSError, sqlite3.Error) as exc:
+            raise HistoryError(_describe(exc, path)) from None
+        history = cls(connection, path)
+        try:
+            history._prepare()
+        except sqlite3.Error as exc:
+            connection.close()
+            raise HistoryError(_describe(exc, path)) from None
+        return history
+
+    def close(self) -> None:
+        self._db.close()
+
+    def _prepare(self) -> None:
+        db = self._db
+        version = db.execute("PRAGMA user_version").fetchone()[0]
+        if version > SCHEMA_VERSION:
+            raise sqlite3.DatabaseError(
+                f"made by a newer optout (schema {version}, this one knows {SCHEMA_VERSION}): upgrade optout"
+            )
+        # A killed writer must never leave a half-written page behind: WAL with full syncs.
+        if db.execute("PRAGMA journal_mode=WAL").fetchone()[0].lower() != "wal":
+            raise sqlite3.OperationalError("cannot switch the database to write-ahead logging")
+        db.execute("PRAGMA synchronous=FULL")
+        db.execute("PRAGMA foreign_keys=ON")
+        if version == 0 and db.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]:
+            raise sqlite3.DatabaseError("not an optout history (it holds other tables)")
+        for number in range(version, SCHEMA_VERSION):
+            with self._write():
+                # A second process may have migrated it while we waited for the lock.
+                if db.execute("PRAGMA user_version").fetchone()[0] > number:
+                    continue
+                for statement in MIGRATIONS[number].split(";"):
+                    if statement.strip():
+                        db.execute(statement)
+                db.execute(f"PRAGMA user_version = {number + 1}")
+        if db.execute("PRAGMA quick_check").fetchone()[0] != "ok":
+            raise sqlite3.DatabaseError("the database's integrity check failed")
+
+    @contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            yield self._db
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        self._db.execute("COMMIT")
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction holding the database's write lock (the chain is extended under it)."""
+        try:
+            with self._write() as db:
+                yield db
+        except sqlite3.Error as exc:
+            raise HistoryError(_describe(exc, self.path)) from None
+
+    def _run_write(self, sql: str, params: Sequence[object]) -> None:
+        try:
+            with self._write() as db:
+                db.execute(sql, params)
+        except sqlite3.Error as exc:
+            raise HistoryError(_describe(exc, self.path)) from None
+
+    # -- writing ---------------------------------------------------------------------------------
+
+    def add_run(
+        self,
+        *,
+        run_id: str,
+        command: str,
+        directory: Path,
+        started_at: datetime,
+        optout_version: str,
+        flows: str,
+    ) -> None:
+        self._run_write(
+            "INSERT INTO runs (run_id, command, directory, started_at, optout_version, flows) VALUES (?,?,?,?,?,?)",
+            (run_id, command, str(directory), _iso(started_at), optout_version, flows),
+        )
+
+    def set_browser(self, run_id: str, browser_version: str) -> None:
+        self._run_write("UPDATE runs SET browser_version = ? WHERE run_id = ?", (browser_version, run_id))
+
+    def add_file(
+        self,
+        run_id: str,
+        *,
+        path: str,
+        sha256: str,
+        platform: str,
+        account: str,
+        setting: str | None,
+        step: str,
+        taken_at: datetime,
+    ) -> None:
+        self._run_write(
+            "INSERT INTO files (run_id, path, sha256, platform, account, setting, step, taken_at)"
+            " VALUES (?,?,?,?,?,?,?,?)",
+            (run_id, path, sha256, platform, account, setting, step, _iso(taken_at)),
+        )
+
+    def add_result(
+        self, run_id: str, result: Result, *, flow_version: str | None, optout_version: str, browser: str | None
+    ) -> None:
+        self._run_write(
+            "INSERT INTO results (run_id, platform, account, setting, state, outcome, verified, reason, url,"
+            " started_at, finished_at, flow_version, optout_version, browser_version)"
+            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            (
+                run_id,
+                result.platform,
+                result.account,
+                result.setting,
+                result.state.value,
+                result.outcome.value,
+                int(result.verified),
+                result.reason,
+                result.url,
+                _iso(result.started_at),
+                _iso(result.finished_at),
+                flow_version,
+                optout_version,
+                browser,
+            ),
+        )
+
+    # -- reading ---------------------------------------------------------------------------------
+
+    def _select(self, sql: str, params: Sequence[object] = ()) -> list[sqlite3.Row]:
+        try:
+            cursor = self._db.execute(sql, params)
+            cursor.row_factory = sqlite3.Row
+            return list(cursor.fetchall())
+        except sqlite3.Error as exc:
+            raise HistoryError(_describe(exc, self.path)) from None
+
+    def runs(self) -> list[RunRow]:
+        """Every run: those in the chain in chain order, then the others by start time."""
+        rows = self._select("SELECT * FROM runs ORDER BY seq IS NULL, seq, started_at")
+        return [_run_row(r) for r in rows]
+
+    def run(self, run_id: str) -> RunRow | None:
+        rows = self._select("SELECT * FROM runs WHERE run_id = ?", (run_id,))
+        return _run_row(rows[0]) if rows else None
+
+    def latest_run(self) -> RunRow | None:
+        rows = self._select("SELECT * FROM runs ORDER BY started_at DESC LIMIT 1")
+        return _run_row(rows[0]) if rows else None
+
+    def results(
+        self, *, run_id: str | None = None, platform: str | None = None, account: str | None = None
+    ) -> list[ResultRow]:
+        """Results in the order they finished, optionally of one run, platform or account."""
+        where, params = [], []
+        for column, value in (("run_id", run_id), ("platform", platform), ("account", account)):
+            if value is not None:
+                where.append(f"{column} = ?")
+                params.append(value)
+        clause = f"WHERE {' AND '.join(where)}" if where else ""
+        rows = self._select(f"SELECT * FROM results {clause} ORDER BY finished_at, id", params)
+        return [
+            ResultRow(
+                run_id=r["run_id"],
+                platform=r["platform"],
+                account=r["account"],
+                setting=r["setting"],
+                state=State(r["state"]),
+                outcome=Outcome(r["outcome"]),
+                verified=bool(r["verified"]),
+                reason=r["reason"],
+                started_at=r["started_at"],
+                finished_at=r["finished_at"],
+                flow_version=r["flow_version"],
+            )
+            for r in rows
+        ]
+
+    def file_hashes(self, run_id: str) -> dict[str, str]:
+        return {
+            r["path"]: r["sha256"] for r in self._select("SELECT path, sha256 FROM files WHERE run_id = ?", (run_id,))
+        }
+
+
+def _run_row(r: sqlite3.Row) -> RunRow:
+    return RunRow(
+        run_id=r["run_id"],
+        command=r["command"],
+        directory=Path(r["directory"]),
+        started_at=r["started_at"],
+        finished_at=r["finished_at"],
+        interrupted=r["interrupted"],
+        seq=r["seq"],
+        manifest_sha256=r["manifest_sha256"],
+        previous_run_id=r["previous_run_id"],
+        signed=bool(r["signed"]),
+    )
+
+
+def _describe(exc: BaseException, path: Path) -> str:
+    text = str(exc) or type(exc).__name__
+    if isinstance(exc, sqlite3.OperationalError) and "locked" in text:
+        return f"the history database {path} is locked by another program (waited {BUSY_TIMEOUT_S:g} s); try again"
+    damaged = isinstance(exc, sqlite3.DatabaseError) and not isinstance(exc, sqlite3.OperationalError)
+    if damaged or "malformed" in text:
+        return (
+            f"the history database {path} is damaged ({text}); optout left it as it is: move it aside to start "
+            "a new history (your evidence folders are untouched)"
+        )
+    if "full" in text or "disk I/O" in text:
+        return f"cannot write the history database {path}: the disk is full or failing ({text})"
+    return f"cannot use the history database {path} ({text})"
