@@ -176,13 +176,15 @@ class History:
             raise sqlite3.DatabaseError(
                 f"made by a newer optout (schema {version}, this one knows {SCHEMA_VERSION}): upgrade optout"
             )
+        if version == 0 and db.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]:
+            raise sqlite3.DatabaseError("not an optout history (it holds other tables)")
+        if db.execute("PRAGMA quick_check").fetchone()[0] != "ok":
+            raise sqlite3.DatabaseError("the database's integrity check failed")
         # A killed writer must never leave a half-written page behind: WAL with full syncs.
         if db.execute("PRAGMA journal_mode=WAL").fetchone()[0].lower() != "wal":
             raise sqlite3.OperationalError("cannot switch the database to write-ahead logging")
         db.execute("PRAGMA synchronous=FULL")
         db.execute("PRAGMA foreign_keys=ON")
-        if version == 0 and db.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]:
-            raise sqlite3.DatabaseError("not an optout history (it holds other tables)")
         for number in range(version, SCHEMA_VERSION):
             with self._write():
                 # A second process may have migrated it while we waited for the lock.
@@ -192,8 +194,6 @@ class History:
                     if statement.strip():
                         db.execute(statement)
                 db.execute(f"PRAGMA user_version = {number + 1}")
-        if db.execute("PRAGMA quick_check").fetchone()[0] != "ok":
-            raise sqlite3.DatabaseError("the database's integrity check failed")
 
     @contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
