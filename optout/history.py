@@ -11,6 +11,7 @@ chained and signed, are what `optout verify` trusts (see chain.py).
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -153,6 +154,9 @@ class History:
         unwritable database: nothing in it is changed then."""
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
+            # It names the person's accounts: private, like the config (SQLite gives its -wal and -shm
+            # files the database's own mode).
+            os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o600))
             # isolation_level=None: transactions are explicit (BEGIN IMMEDIATE takes the write lock up
             # front, so two writers queue instead of one failing half-way).
             connection = sqlite3.connect(path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
