@@ -10,9 +10,9 @@ import math
 import shlex
 import sys
 import textwrap
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 from pydantic import ValidationError
@@ -26,12 +26,15 @@ from optout.engine import Mode, Options
 from optout.evidence import NO_SPACE, RunEvidence, describe_write_error
 from optout.flow import Flow, FlowError, load_flow
 from optout.history import History, HistoryError
-from optout.mapping import OriginSpec, OriginSpecError, build_traffic_map
+from optout.mapping import OriginSpec, OriginSpecError, TrafficMap, build_traffic_map
 from optout.paths import home
 from optout.registry import flow_files, load_all
 from optout.report import ConsoleReporter, ResultWords, command, print_fields, print_rows, print_summary, shown
-from optout.results import ExitCode, Result, exit_code
+from optout.results import SIGN_IN_REJECTED, ExitCode, Result, exit_code
 from optout.signing import Signer
+
+if TYPE_CHECKING:
+    from optout.runner import AccountTarget, Runner
 
 plain_parameter_help()
 
@@ -220,6 +223,8 @@ def accounts_add(
         if existing is None:
             accounts.delete_password(platform, username, where)
         usage_error(f"cannot write {where.config_file}: {exc.strerror}")
+    if where.history_file.exists():
+        _release_holds([account])  # a new password may be tried again by a re-check
     verb = "Updated" if existing else "Added"
     err.print(
         f"{verb} {platform} account {username}; password stored in {found.describe()}.", markup=False, soft_wrap=True
@@ -371,10 +376,10 @@ def _signer() -> Signer | None:
         return None
 
 
-def _evidence(out: Path, command: str, flows: dict[str, str]) -> RunEvidence:
+def _evidence(out: Path, command: str, flows: dict[str, str], *, sign: bool = True) -> RunEvidence:
     history = _history()
     try:
-        return RunEvidence(out, command, flows, history=history, signer=_signer())
+        return RunEvidence(out, command, flows, history=history, signer=_signer() if sign else None)
     except OSError as exc:
         usage_error(describe_write_error(exc, out), ExitCode.PROBLEM if exc.errno in NO_SPACE else ExitCode.USAGE)
     except HistoryError as exc:
@@ -385,49 +390,66 @@ def _titles(flows: dict[str, Flow]) -> dict[tuple[str, str], str]:
     return {(f.platform, s.id): s.title.by_locale["en"][0] for f in flows.values() for s in f.settings}
 
 
-def _run(
-    mode: Mode,
-    names: list[str] | None,
-    account: str | None,
-    origin: list[str] | None,
-    json_: bool,
-    out: Path,
-    headed: bool,
-    slow_mo: float,
-    timeout: float,
-) -> None:
-    from optout.runner import AccountTarget, QuietReporter, Runner, RunStopped
-
-    _bounded("--timeout", timeout, TIMEOUT_RANGE, "seconds")
-    _browser_options(headed, slow_mo)
-    flows = _flows()
+def _traffic(origin: list[str] | None, flows: dict[str, Flow]) -> TrafficMap | None:
     try:
         specs = [OriginSpec.parse(o) for o in origin or []]
-        traffic = build_traffic_map(specs, {p: f.origins for p, f in flows.items()})
+        return build_traffic_map(specs, {p: f.origins for p, f in flows.items()})
     except OriginSpecError as exc:
         usage_error(str(exc))
-    chosen = _selected_targets(names, account, flows)
-    _keyring(unlock=True)
+
+
+def _targets(
+    chosen: list[accounts.Account], flows: dict[str, Flow], *, no_keyring: str | None = None
+) -> list[AccountTarget]:
+    """`no_keyring`: why no password can be read here; asking for one then needs a person."""
+    from optout.runner import AccountTarget
+
     where = home()
-    targets = [
+
+    def unreadable() -> str:
+        raise accounts.KeyringUnavailable(no_keyring or "")
+
+    return [
         AccountTarget(
             flow=flows[a.platform],
             username=a.username,
             locale=a.locale,
-            password=functools.partial(accounts.get_password, a.platform, a.username, where),
+            password=unreadable
+            if no_keyring
+            else functools.partial(accounts.get_password, a.platform, a.username, where),
         )
         for a in chosen
     ]
-    interactive = headed and sys.stdin.isatty() and sys.stderr.isatty()
-    options = Options(timeout_s=timeout, interactive=interactive)
-    evidence = _evidence(out, mode.value, {p: flows[p].version for p in sorted({a.platform for a in chosen})})
-    words = ResultWords(mode, _titles(flows), headed=interactive)
+
+
+def _unattended_keyring() -> str | None:
+    """Why an unattended run cannot read the keyring (never prompting for a master password), or None."""
+    try:
+        found = accounts.usable_keyring()
+    except accounts.KeyringUnavailable as exc:
+        return f"{exc} (a scheduler's environment may lack what your session has: see optout doctor)"
+    if keyrings.needs_master_password(found.backend):
+        return (
+            f"{found.name} asks for its master password, which an unattended re-check cannot type: choose a "
+            "keyring that unlocks with your session (see README, 'Passwords and keyrings'), or run optout check "
+            "yourself"
+        )
+    return None
+
+
+Work = Callable[["Runner"], Awaitable[list[Result]]]
+
+
+def _drive(
+    work: Work, evidence: RunEvidence, words: ResultWords, *, json_: bool, runner: dict[str, Any]
+) -> tuple[list[Result], str | None]:
+    """Run `work` in one browser with progress (none under --json), then seal the evidence. Returns the
+    results and, when the run could not go on, why (one line). A Ctrl-C ends the command (exit 130)."""
+    from optout.runner import QuietReporter, Runner, RunStopped
 
     async def go(reporter: QuietReporter | ConsoleReporter) -> list[Result]:
-        async with Runner(
-            traffic=traffic, options=options, headed=headed, slow_mo_ms=slow_mo, reporter=reporter
-        ) as runner:
-            return await runner.run(mode, targets, evidence)
+        async with Runner(reporter=reporter, **runner) as driver:
+            return await work(driver)
 
     stopped: str | None = None
     try:
@@ -455,6 +477,11 @@ def _run(
         evidence.finish()
         # A run that could not be sealed (full disk, locked history) must not pass for a finished one.
         stopped = evidence.write_problem
+    return results, stopped
+
+
+def _report(results: list[Result], stopped: str | None, evidence: RunEvidence, words: ResultWords, json_: bool) -> None:
+    """The results (JSON on stdout, or the summary on stderr), and one line when the run stopped."""
     if json_:
         _json_out([r.model_dump(mode="json") for r in results])
     elif not stopped:
@@ -470,8 +497,54 @@ def _run(
             markup=False,
             soft_wrap=True,
         )
-        raise typer.Exit(ExitCode.PROBLEM)
-    raise typer.Exit(exit_code(results))
+
+
+def _release_holds(chosen: list[accounts.Account]) -> None:
+    """A person ran a command for these accounts: a re-check may sign in to them again."""
+    store = _history()
+    try:
+        held = store.holds()
+        for a in chosen:
+            if (a.platform, a.username) in held:
+                store.release(a.platform, a.username)
+    except HistoryError as exc:
+        usage_error(str(exc), ExitCode.PROBLEM)
+    finally:
+        store.close()
+
+
+def _run(
+    mode: Mode,
+    names: list[str] | None,
+    account: str | None,
+    origin: list[str] | None,
+    json_: bool,
+    out: Path,
+    headed: bool,
+    slow_mo: float,
+    timeout: float,
+) -> None:
+    _bounded("--timeout", timeout, TIMEOUT_RANGE, "seconds")
+    _browser_options(headed, slow_mo)
+    flows = _flows()
+    traffic = _traffic(origin, flows)
+    chosen = _selected_targets(names, account, flows)
+    _keyring(unlock=True)
+    targets = _targets(chosen, flows)
+    _release_holds(chosen)
+    interactive = headed and sys.stdin.isatty() and sys.stderr.isatty()
+    options = Options(timeout_s=timeout, interactive=interactive)
+    evidence = _evidence(out, mode.value, {p: flows[p].version for p in sorted({a.platform for a in chosen})})
+    words = ResultWords(mode, _titles(flows), headed=interactive)
+    results, stopped = _drive(
+        lambda runner: runner.run(mode, targets, evidence),
+        evidence,
+        words,
+        json_=json_,
+        runner={"traffic": traffic, "options": options, "headed": headed, "slow_mo_ms": slow_mo},
+    )
+    _report(results, stopped, evidence, words, json_)
+    raise typer.Exit(ExitCode.PROBLEM if stopped else exit_code(results))
 
 
 def _mode_command(mode: Mode, doc: str) -> Callable[..., None]:
@@ -551,6 +624,128 @@ def history_command(
                 ]
             )
         print_rows(out, ["When (UTC)", "State", "Outcome", ""], rows)
+
+
+# -- recheck --------------------------------------------------------------------------------------
+
+
+RECHECK_HELP = (
+    "Check every configured account unattended and compare with the last known state of each setting.\n\n"
+    "Never prompts and never opens a window: made to run from a scheduler (see optout schedule). A setting "
+    "that was off when last recorded and reads on now has drifted (label silent_revert): it is listed first, "
+    "with its evidence, and --fix switches it off again under the same rules as off. A password a platform "
+    "refused is not tried again unattended until you run a command for that account (optout check, off or "
+    "accounts add), so that no account is ever locked. One re-check at a time per home. When it finds drift "
+    "or needs you: a desktop notification where one can be shown, and the config's on_alert command with the "
+    "JSON results on stdin. Evidence goes to the home's data folder (evidence/) unless --out is given."
+)
+RECHECK_EXIT = EXIT_HELP.replace(
+    "your attention.", "your attention; 4 a setting drifted back on (with or without --fix)."
+)
+
+
+@app.command("recheck", help=RECHECK_HELP, epilog=RECHECK_EXIT)
+def recheck_command(
+    account: AccountOpt = None,
+    origin: OriginOpt = None,
+    json_: JsonOpt = False,
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", metavar="DIR", help="Where evidence runs are written (default: the home's evidence/)."),
+    ] = None,
+    fix: Annotated[bool, typer.Option("--fix", help="Switch drifted settings off again (as optout off).")] = False,
+    timeout: TimeoutOpt = 15.0,
+) -> None:
+    from optout import recheck as re_check
+
+    _bounded("--timeout", timeout, TIMEOUT_RANGE, "seconds")
+    flows = _flows()
+    traffic = _traffic(origin, flows)
+    chosen = _selected_targets(None, account, flows)
+    where = home()
+    try:
+        config = accounts.load_config(where)
+        with re_check.one_at_a_time(where):
+            results, stopped = _recheck(chosen, flows, traffic, out or where.data_dir / "evidence", json_, fix, timeout)
+    except accounts.ConfigError as exc:
+        usage_error(str(exc))
+    except re_check.RecheckBusy as exc:
+        usage_error(str(exc), ExitCode.PROBLEM)
+    if re_check.needs_alert(results) or stopped:
+        _alert(results, stopped, config.on_alert)
+    code = re_check.recheck_exit(results)
+    raise typer.Exit(ExitCode.PROBLEM if stopped and code is not ExitCode.DRIFT else code)
+
+
+def _recheck(
+    chosen: list[accounts.Account],
+    flows: dict[str, Flow],
+    traffic: TrafficMap | None,
+    out: Path,
+    json_: bool,
+    fix: bool,
+    timeout: float,
+) -> tuple[list[Result], str | None]:
+    from optout import recheck as re_check
+
+    store = _history()
+    try:
+        holds = store.holds()
+        last_known = store.last_known()
+        platforms = sorted({a.platform for a in chosen})
+        no_keyring = _unattended_keyring()
+        if no_keyring:
+            err.print(f"optout: runs are not signed and no password can be read: {no_keyring}", markup=False)
+        evidence = _evidence(out, "recheck", {p: flows[p].version for p in platforms}, sign=no_keyring is None)
+        # Accounts whose password was refused before: not signed in to, a person is needed.
+        held = [
+            re_check.held_result(a.platform, a.username, setting.id, holds[a.platform, a.username])
+            for a in chosen
+            if (a.platform, a.username) in holds
+            for setting in flows[a.platform].settings
+        ]
+        for result in held:
+            evidence.record(result)
+        targets = _targets([a for a in chosen if (a.platform, a.username) not in holds], flows, no_keyring=no_keyring)
+
+        async def work(runner: Runner) -> list[Result]:
+            found = await runner.run(Mode.CHECK, targets, evidence, annotate=re_check.marker(last_known))
+            drifted = [r for r in found if r.drift]
+            if not (fix and drifted):
+                return found
+            switched = await runner.run(Mode.OFF, re_check.only(targets, drifted), evidence, annotate=re_check.fixed)
+            by_key = {(r.platform, r.account, r.setting): r for r in switched}
+            return [by_key.get((r.platform, r.account, r.setting), r) for r in found]
+
+        words = ResultWords(Mode.CHECK, _titles(flows), headed=False)
+        options = Options(timeout_s=timeout, interactive=False)
+        runner = {"traffic": traffic, "options": options, "headed": False}
+        results, stopped = _drive(work, evidence, words, json_=json_, runner=runner)
+        results = re_check.first_drift(held + results)
+        for r in results:
+            if r.label == SIGN_IN_REJECTED and (r.platform, r.account) not in holds:
+                store.hold(r.platform, r.account, reason=r.reason or "", since=r.finished_at, run_id=evidence.run_id)
+    except HistoryError as exc:
+        usage_error(str(exc), ExitCode.PROBLEM)
+    finally:
+        store.close()
+    _report(results, stopped, evidence, words, json_)
+    return results, stopped
+
+
+def _alert(results: list[Result], stopped: str | None, hook: list[str] | None) -> None:
+    from optout import alerts
+
+    text = alerts.summary(results) or ""
+    if stopped:
+        text = f"{text}; the re-check stopped: {stopped}" if text else f"the re-check stopped: {stopped}"
+    problem = alerts.notify_desktop("optout re-check", text)
+    if problem and not hook:
+        err.print(f"optout: alert not shown: {problem}", markup=False, soft_wrap=True)
+    if hook:
+        failed = alerts.run_hook(hook, results)
+        if failed:
+            err.print(f"optout: {failed}", markup=False, soft_wrap=True)
 
 
 # -- doctor ---------------------------------------------------------------------------------------

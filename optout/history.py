@@ -76,6 +76,19 @@ MIGRATIONS: tuple[str, ...] = (
         UNIQUE (run_id, path)
     );
     """,
+    # 2: accounts whose password a platform refused during a re-check: not tried again unattended.
+    """
+    CREATE TABLE sign_in_holds (
+        platform TEXT NOT NULL,
+        account TEXT NOT NULL,
+        reason TEXT NOT NULL,
+        since TEXT NOT NULL,
+        run_id TEXT,
+        PRIMARY KEY (platform, account)
+    );
+    ALTER TABLE results ADD COLUMN drift INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE results ADD COLUMN label TEXT;
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -108,6 +121,13 @@ class RunRow:
 
 
 @dataclass(frozen=True)
+class Hold:
+    reason: str
+    since: str
+    run_id: str | None
+
+
+@dataclass(frozen=True)
 class ResultRow:
     run_id: str
     platform: str
@@ -120,6 +140,8 @@ class ResultRow:
     started_at: str
     finished_at: str
     flow_version: str | None
+    drift: bool = False
+    label: str | None = None
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -134,6 +156,8 @@ class ResultRow:
             "started_at": self.started_at,
             "finished_at": self.finished_at,
             "flow_version": self.flow_version,
+            "drift": self.drift,
+            "label": self.label,
         }
 
 
@@ -268,8 +292,8 @@ class History:
     ) -> None:
         self._run_write(
             "INSERT INTO results (run_id, platform, account, setting, state, outcome, verified, reason, url,"
-            " started_at, finished_at, flow_version, optout_version, browser_version)"
-            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            " started_at, finished_at, flow_version, optout_version, browser_version, drift, label)"
+            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
             (
                 run_id,
                 result.platform,
@@ -285,10 +309,36 @@ class History:
                 flow_version,
                 optout_version,
                 browser,
+                int(result.drift),
+                result.label,
             ),
         )
 
+    def hold(self, platform: str, account: str, *, reason: str, since: datetime, run_id: str | None) -> None:
+        """No more unattended sign-ins for this account until a person runs a command for it."""
+        self._run_write(
+            "INSERT OR REPLACE INTO sign_in_holds (platform, account, reason, since, run_id) VALUES (?,?,?,?,?)",
+            (platform, account, reason, _iso(since), run_id),
+        )
+
+    def release(self, platform: str, account: str) -> None:
+        self._run_write("DELETE FROM sign_in_holds WHERE platform = ? AND account = ?", (platform, account))
+
     # -- reading ---------------------------------------------------------------------------------
+
+    def holds(self) -> dict[tuple[str, str], Hold]:
+        rows = self._select("SELECT * FROM sign_in_holds")
+        return {(r["platform"], r["account"]): Hold(r["reason"], r["since"], r["run_id"]) for r in rows}
+
+    def last_known(self) -> dict[tuple[str, str, str], ResultRow]:
+        """Each setting's last result that read a definite on or off, drift left out: a setting that
+        drifted stays drifted, re-check after re-check, until it is switched off again or a person's own
+        `check` or `off` records it."""
+        known: dict[tuple[str, str, str], ResultRow] = {}
+        for row in self.results():
+            if not row.drift and row.state in (State.ON, State.OFF):
+                known[row.platform, row.account, row.setting] = row
+        return known
 
     def _select(self, sql: str, params: Sequence[object] = ()) -> list[sqlite3.Row]:
         try:
@@ -335,6 +385,8 @@ class History:
                 started_at=r["started_at"],
                 finished_at=r["finished_at"],
                 flow_version=r["flow_version"],
+                drift=bool(r["drift"]),
+                label=r["label"],
             )
             for r in rows
         ]

@@ -32,6 +32,8 @@ RESULT_KEYS = [
     "started_at",
     "finished_at",
     "evidence",
+    "drift",
+    "label",
 ]
 
 
