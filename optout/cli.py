@@ -312,6 +312,14 @@ SlowMoOpt = Annotated[
     float,
     typer.Option("--slow-mo", metavar="MS", help="Slow every browser action down by MS milliseconds (0 to 10000)."),
 ]
+MaskPiiOpt = Annotated[
+    bool,
+    typer.Option(
+        "--mask-pii",
+        help="Save only screenshots with the account's name, photo and e-mail masked (by default each "
+        "screenshot is saved twice: as shown, and masked for sharing).",
+    ),
+]
 TimeoutOpt = Annotated[
     float,
     typer.Option("--timeout", metavar="SECONDS", help="How long to wait for any one page or control (1 to 600)."),
@@ -352,9 +360,11 @@ def _selected_targets(names: list[str] | None, account: str | None, flows: dict[
     return chosen
 
 
-def _evidence(out: Path, command: str, flows: dict[str, str]) -> RunEvidence:
+def _evidence(
+    out: Path, command: str, flows: dict[str, str], *, mappings: dict[str, str], mask_pii: bool
+) -> RunEvidence:
     try:
-        return RunEvidence(out, command, flows)
+        return RunEvidence(out, command, flows, mappings=mappings, mask_pii=mask_pii)
     except OSError as exc:
         usage_error(describe_write_error(exc, out), ExitCode.PROBLEM if exc.errno in NO_SPACE else ExitCode.USAGE)
 
@@ -373,6 +383,7 @@ def _run(
     headed: bool,
     slow_mo: float,
     timeout: float,
+    mask_pii: bool = False,
 ) -> None:
     from optout.runner import AccountTarget, QuietReporter, Runner, RunStopped
 
@@ -398,7 +409,13 @@ def _run(
     ]
     interactive = headed and sys.stdin.isatty() and sys.stderr.isatty()
     options = Options(timeout_s=timeout, interactive=interactive)
-    evidence = _evidence(out, mode.value, {p: flows[p].version for p in sorted({a.platform for a in chosen})})
+    evidence = _evidence(
+        out,
+        mode.value,
+        {p: flows[p].version for p in sorted({a.platform for a in chosen})},
+        mappings=dict(traffic.routes) if traffic else {},
+        mask_pii=mask_pii,
+    )
     words = ResultWords(mode, _titles(flows), headed=interactive)
 
     async def go(reporter: QuietReporter | ConsoleReporter) -> list[Result]:
@@ -458,8 +475,9 @@ def _mode_command(mode: Mode, doc: str) -> Callable[..., None]:
         headed: HeadedOpt = False,
         slow_mo: SlowMoOpt = 0,
         timeout: TimeoutOpt = 15.0,
+        mask_pii: MaskPiiOpt = False,
     ) -> None:
-        _run(mode, platform, account, origin, json_, out, headed, slow_mo, timeout)
+        _run(mode, platform, account, origin, json_, out, headed, slow_mo, timeout, mask_pii)
 
     command.__doc__ = doc
     return command

@@ -107,7 +107,9 @@ async def run_demo(
         specs = [OriginSpec(platform=p, base_url=server.origin_url(p)) for p in platforms]
         traffic = build_traffic_map(specs, {p: flows[p].origins for p in platforms})
         targets = register_demo_accounts(flows)
-        evidence = RunEvidence(out_dir, "demo", {p: flows[p].version for p in platforms})
+        evidence = RunEvidence(
+            out_dir, "demo", {p: flows[p].version for p in platforms}, mappings=traffic.routes if traffic else {}
+        )
         # Short waits: every sandbox page answers in well under a second, except the deliberately late
         # ones (2.3 s at most); the margin is for a busy machine running three accounts at once.
         options = Options(timeout_s=8.0)
