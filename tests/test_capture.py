@@ -273,3 +273,63 @@ def test_json_paths_absolute_manifest_relative_and_mask_pii_only_masked(cli: Cli
     for item in manifest["files"]:
         assert not Path(item["path"]).is_absolute() and not item["path"].endswith(".masked.png")
         assert sha256_of(manifest_path.parent / item["path"]) == item["sha256"]
+
+
+# -- personal data masked -----------------------------------------------------------------------------------
+
+MASK_RGB = (255, 0, 255)  # Playwright's mask colour
+AVATAR = (
+    "data:image/svg+xml,%3Csvg xmlns='http://www.w3.org/2000/svg' width='40' height='40'%3E"
+    "%3Ccircle cx='20' cy='20' r='20' fill='%23226633'/%3E%3C/svg%3E"
+)
+PROFILE_PAGE = (
+    "<!doctype html><title>Profile</title><body style='margin:0'><div style='height:80px'></div>"
+    f"<div data-testid=profile style='display:inline-block'><img alt='Pat Doe' src=\"{AVATAR}\"> Pat Doe</div>"
+    f"<p id=mail>Signed in as PAT@Example.com</p><p id=other>Nothing personal here</p>{CHECKBOX}"
+)
+
+
+def centre(box: dict[str, float]) -> tuple[int, int]:
+    return round(box["x"] + box["width"] / 2), round(box["y"] + box["height"] / 2)
+
+
+async def test_masked_twin_hides_username_and_declared_regions(scene: Scene, tmp_path: Path) -> None:
+    from optout.flow import Target
+
+    page = scene.page
+    scene.site.pages["/profile"] = PROFILE_PAGE
+    await page.goto(f"{APP}/profile")
+    boxes = {
+        name: await page.locator(selector).evaluate(CONTROL_BOX)
+        for name, selector in (("profile", "[data-testid=profile]"), ("mail", "#mail"), ("other", "#other"))
+    }
+    pii = [Target(selector="[data-testid=profile]")]
+    both = RunEvidence(tmp_path / "both", "test", {"steps": "1"})
+    ref = await both.screenshot(page, platform="steps", account="pat@example.com", setting=None, step="s", pii=pii)
+    masked_path = Path(ref.path).with_name(Path(ref.path).name.replace(".png", ".masked.png"))
+    shown, masked = image(Path(ref.path)), image(masked_path)
+    for name in ("profile", "mail"):
+        assert near(masked.getpixel(centre(boxes[name])), MASK_RGB, 5), name
+        assert not near(shown.getpixel(centre(boxes[name])), MASK_RGB, 60), name
+    assert not near(masked.getpixel(centre(boxes["other"])), MASK_RGB, 60)
+    # With --mask-pii, only the masked image, under the primary name.
+    only = RunEvidence(tmp_path / "only", "test", {"steps": "1"}, mask_pii=True)
+    ref = await only.screenshot(page, platform="steps", account="pat@example.com", setting=None, step="s", pii=pii)
+    assert [p.name for p in Path(ref.path).parent.iterdir()] == ["01-s.png"]
+    assert near(image(Path(ref.path)).getpixel(centre(boxes["profile"])), MASK_RGB, 5)
+    entries = json.loads(only.manifest_path.read_text())["files"]
+    assert [(e["path"].rsplit("/", 1)[1], e["kind"]) for e in entries] == [("01-s.png", "masked-screenshot")]
+
+
+async def test_chatgpt_account_button_masked_by_the_flow(runner: Any, sandbox: Sandbox, tmp_path: Path) -> None:
+    evidence = RunEvidence(tmp_path, "test", {"chatgpt": FLOWS["chatgpt"].version})
+    target = demo_target("chatgpt", "ada@example.com")
+    (result,) = await runner.run(Mode.CHECK, [target], evidence)
+    assert result.outcome is Outcome.CHECKED, result.reason
+    page = (await runner.session(target)).page
+    button = await page.locator("[data-testid=accounts-profile-button]").evaluate(CONTROL_BOX)
+    (ref,) = result.evidence
+    shown = image(Path(ref.path))
+    masked = image(Path(ref.path).with_name(Path(ref.path).name.replace(".png", ".masked.png")))
+    assert near(masked.getpixel(centre(button)), MASK_RGB, 5)
+    assert not near(shown.getpixel(centre(button)), MASK_RGB, 60)
