@@ -320,6 +320,14 @@ SlowMoOpt = Annotated[
     float,
     typer.Option("--slow-mo", metavar="MS", help="Slow every browser action down by MS milliseconds (0 to 10000)."),
 ]
+MaskPiiOpt = Annotated[
+    bool,
+    typer.Option(
+        "--mask-pii",
+        help="Save only screenshots with the account's name, photo and e-mail masked (by default each "
+        "screenshot is saved twice: as shown, and masked for sharing).",
+    ),
+]
 TimeoutOpt = Annotated[
     float,
     typer.Option("--timeout", metavar="SECONDS", help="How long to wait for any one page or control (1 to 600)."),
@@ -376,10 +384,26 @@ def _signer() -> Signer | None:
         return None
 
 
-def _evidence(out: Path, command: str, flows: dict[str, str], *, sign: bool = True) -> RunEvidence:
+def _evidence(
+    out: Path,
+    command: str,
+    flows: dict[str, str],
+    *,
+    traffic: TrafficMap | None,
+    mask_pii: bool = False,
+    sign: bool = True,
+) -> RunEvidence:
     history = _history()
     try:
-        return RunEvidence(out, command, flows, history=history, signer=_signer() if sign else None)
+        return RunEvidence(
+            out,
+            command,
+            flows,
+            history=history,
+            signer=_signer() if sign else None,
+            mappings=dict(traffic.routes) if traffic else {},
+            mask_pii=mask_pii,
+        )
     except OSError as exc:
         usage_error(describe_write_error(exc, out), ExitCode.PROBLEM if exc.errno in NO_SPACE else ExitCode.USAGE)
     except HistoryError as exc:
@@ -523,6 +547,7 @@ def _run(
     headed: bool,
     slow_mo: float,
     timeout: float,
+    mask_pii: bool = False,
 ) -> None:
     _bounded("--timeout", timeout, TIMEOUT_RANGE, "seconds")
     _browser_options(headed, slow_mo)
@@ -534,7 +559,8 @@ def _run(
     _release_holds(chosen)
     interactive = headed and sys.stdin.isatty() and sys.stderr.isatty()
     options = Options(timeout_s=timeout, interactive=interactive)
-    evidence = _evidence(out, mode.value, {p: flows[p].version for p in sorted({a.platform for a in chosen})})
+    platforms = sorted({a.platform for a in chosen})
+    evidence = _evidence(out, mode.value, {p: flows[p].version for p in platforms}, traffic=traffic, mask_pii=mask_pii)
     words = ResultWords(mode, _titles(flows), headed=interactive)
     results, stopped = _drive(
         lambda runner: runner.run(mode, targets, evidence),
@@ -559,8 +585,9 @@ def _mode_command(mode: Mode, doc: str) -> Callable[..., None]:
         headed: HeadedOpt = False,
         slow_mo: SlowMoOpt = 0,
         timeout: TimeoutOpt = 15.0,
+        mask_pii: MaskPiiOpt = False,
     ) -> None:
-        _run(mode, platform, account, origin, json_, out, headed, slow_mo, timeout)
+        _run(mode, platform, account, origin, json_, out, headed, slow_mo, timeout, mask_pii)
 
     command.__doc__ = doc
     return command
@@ -696,7 +723,9 @@ def _recheck(
         no_keyring = _unattended_keyring()
         if no_keyring:
             err.print(f"optout: runs are not signed and no password can be read: {no_keyring}", markup=False)
-        evidence = _evidence(out, "recheck", {p: flows[p].version for p in platforms}, sign=no_keyring is None)
+        evidence = _evidence(
+            out, "recheck", {p: flows[p].version for p in platforms}, traffic=traffic, sign=no_keyring is None
+        )
         # Accounts whose password was refused before: not signed in to, a person is needed.
         held = [
             re_check.held_result(a.platform, a.username, setting.id, holds[a.platform, a.username])

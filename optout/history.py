@@ -88,6 +88,7 @@ MIGRATIONS: tuple[str, ...] = (
     );
     ALTER TABLE results ADD COLUMN drift INTEGER NOT NULL DEFAULT 0;
     ALTER TABLE results ADD COLUMN label TEXT;
+    ALTER TABLE files ADD COLUMN kind TEXT NOT NULL DEFAULT 'screenshot';
     """,
 )
 
@@ -280,11 +281,12 @@ class History:
         setting: str | None,
         step: str,
         taken_at: datetime,
+        kind: str = "screenshot",
     ) -> None:
         self._run_write(
-            "INSERT INTO files (run_id, path, sha256, platform, account, setting, step, taken_at)"
-            " VALUES (?,?,?,?,?,?,?,?)",
-            (run_id, path, sha256, platform, account, setting, step, _iso(taken_at)),
+            "INSERT INTO files (run_id, path, sha256, platform, account, setting, step, taken_at, kind)"
+            " VALUES (?,?,?,?,?,?,?,?,?)",
+            (run_id, path, sha256, platform, account, setting, step, _iso(taken_at), kind),
         )
 
     def add_result(
