@@ -578,7 +578,7 @@ def verify_command(
     run: Annotated[
         str | None,
         typer.Argument(
-            metavar="[RUN]",
+            metavar="RUN",
             help="A run id as 'optout history --json' or 'optout verify --all' shows it, or the path to a run "
             "folder (default: the latest run).",
             show_default=False,
