@@ -18,7 +18,6 @@ import signal
 import sqlite3
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -286,9 +285,7 @@ def test_locked_history_is_one_line_exit_3_and_left_alone(home3: Cli) -> None:
     try:
         holder.execute("PRAGMA locking_mode=EXCLUSIVE")
         holder.execute("BEGIN EXCLUSIVE")
-        started = time.monotonic()
         done = verify(home3, "--all", env={"OPTOUT_DB_BUSY_TIMEOUT": "0.5"})
-        elapsed = time.monotonic() - started
         assert db.read_bytes() == before
     finally:
         holder.close()
@@ -296,7 +293,6 @@ def test_locked_history_is_one_line_exit_3_and_left_alone(home3: Cli) -> None:
     assert done.stderr.strip().splitlines() == [
         f"optout: error: the history database {db} is locked by another program (waited 0.5 s); try again"
     ]
-    assert elapsed < 15, elapsed  # the injected busy timeout, not the 20 s default (a busy machine's start-up)
     assert verify(home3, "--all").returncode == 0
 
 
