@@ -20,6 +20,7 @@ from rich.console import Console
 from rich.text import Text
 
 from optout import __version__, accounts, keyrings, signing
+from optout import verify as verification
 from optout.browser import BrowserNotFound, display_available, no_display_message
 from optout.cli_help import ClickException, is_no_args_help, one_line, plain_parameter_help
 from optout.engine import Mode, Options
@@ -775,6 +776,127 @@ def _alert(results: list[Result], stopped: str | None, hook: list[str] | None) -
         failed = alerts.run_hook(hook, results)
         if failed:
             err.print(f"optout: {failed}", markup=False, soft_wrap=True)
+
+
+# -- verify ---------------------------------------------------------------------------------------
+
+
+VERIFY_HELP = (
+    "Check that the evidence of runs in this home is as it was recorded: nothing changed, missing, added or "
+    "removed.\n\n"
+    "For each run: every file its manifest.json lists is there with the SHA-256 it gives; no other file is in "
+    "the run folder (beside manifest.json, manifest.sig and report.html); manifest.sig is a valid Ed25519 "
+    "signature of manifest.json by the key it names, read from the home's keys/ folder (the keyring is not "
+    "needed); the manifest hashes to the value the history recorded when it was sealed and to the one the "
+    "next run's manifest chains to; and its 'previous' link names the run sealed just before it, so a run "
+    "removed from the middle of the chain is named.\n\n"
+    "Warnings (exit 0): a run sealed without a signing key (unsigned; the chain still covers it), and a run "
+    "not sealed yet (still running, or killed and waiting for the next run to seal it).\n\n"
+    "Exit status: 0 everything matches (warnings allowed); 1 something does not match; 2 usage error (such "
+    "as an unknown run); 3 the history database cannot be used (damaged or locked; it is left as it is)."
+)
+
+
+@app.command("verify", help=VERIFY_HELP)
+def verify_command(
+    run: Annotated[
+        str | None,
+        typer.Argument(
+            metavar="RUN",
+            help="A run id as 'optout history --json' or 'optout verify --all' shows it, or the path to a run "
+            "folder (default: the latest run).",
+            show_default=False,
+        ),
+    ] = None,
+    all_: Annotated[bool, typer.Option("--all", help="Verify every run in this home, and the whole chain.")] = False,
+    json_: Annotated[bool, typer.Option("--json", help="Print only JSON on stdout.")] = False,
+) -> None:
+    if run is not None and all_:
+        usage_error("give a RUN or --all, not both")
+    where = home()
+    if not where.history_file.exists():
+        if run is not None:
+            usage_error(f"no run {run!r}: no runs are recorded in this home yet ({where.history_file} does not exist)")
+        if not all_:
+            usage_error(f"no runs recorded in this home yet ({where.history_file} does not exist)")
+        result = None
+    else:
+        store = _history()
+        try:
+            rows = store.runs()
+            chosen: list[str] | None = None
+            if not all_:
+                row = verification.select(rows, run) if run is not None else store.latest_run()
+                if row is None:
+                    usage_error(
+                        f"no run {run!r} in this home's history; list the runs with: optout verify --all"
+                        if run is not None
+                        else "no runs recorded in this home yet"
+                    )
+                chosen = [row.run_id]
+            result = verification.verify(store, signing.keys_dir(where), chosen)
+        except HistoryError as exc:
+            usage_error(str(exc), ExitCode.PROBLEM)
+        finally:
+            store.close()
+    if result is None or not result.runs:
+        if json_:
+            _json_out({"ok": True, "mismatches": 0, "warnings": 0, "runs": []})
+        else:
+            _out().print("Nothing to verify: no runs recorded in this home yet.")
+        raise typer.Exit(ExitCode.OK)
+    if json_:
+        _json_out(result.as_json())
+    else:
+        _print_verification(result)
+    raise typer.Exit(ExitCode.OK if result.ok else ExitCode.SETTING_ON)
+
+
+def _print_verification(result: verification.Verification) -> None:
+    kind = verification.Kind
+    out = _out()
+    rows: list[list[str | Text]] = []
+    for check in result.runs:
+        kinds = {f.kind for f in check.findings}
+        if check.seq is None:
+            signature = "not sealed"
+        elif check.signed:
+            signature = "valid"
+        elif kind.UNSIGNED in kinds:
+            signature = "unsigned"
+        elif kind.UNKNOWN_KEY in kinds:
+            signature = "unknown key"
+        else:
+            signature = "BAD" if kind.BAD_SIGNATURE in kinds else "—"
+        status = Text(check.status, "bold red" if not check.ok else ("yellow" if check.findings else "green"))
+        note = "interrupted" if check.interrupted else ""
+        rows.append([check.run_id, str(check.seq or "—"), str(check.files_checked), signature, status, note])
+    print_rows(out, ["Run", "Seq", "Files", "Signature", "Status", ""], rows, heading=1)
+    for check in result.runs:
+        if not check.findings:
+            continue
+        out.print(Text(f"\n{check.run_id}", "bold"))
+        if check.interrupted:
+            print_fields(out, [("interrupted", check.interrupted)])
+        print_fields(
+            out,
+            [
+                (f.kind.value, Text(f.text, "yellow" if f.warning else "red"))
+                for f in sorted(check.findings, key=lambda f: f.warning)
+            ],
+        )
+    runs = len(result.runs)
+    if not result.ok:
+        bad = sum(1 for c in result.runs if not c.ok)
+        verdict = f"NOT VERIFIED: {result.mismatches} mismatch(es) in {bad} of {runs} run(s); see above."
+    elif result.warnings:
+        verdict = (
+            f"Verified: {runs} run(s), nothing changed, missing or inserted; {result.warnings} warning(s) above "
+            "about what could not be fully checked."
+        )
+    else:
+        verdict = f"Verified: {runs} run(s); every file, chain link and signature matches."
+    out.print(Text(verdict, "bold green" if result.ok else "bold red"))
 
 
 # -- doctor ---------------------------------------------------------------------------------------
