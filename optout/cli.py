@@ -512,9 +512,7 @@ def _report(results: list[Result], stopped: str | None, evidence: RunEvidence, w
     elif not stopped:
         print_summary(err, results, words)
         err.print(
-            f"Evidence: {shown(evidence.directory)} (manifest.json lists every file with its SHA-256)",
-            markup=False,
-            soft_wrap=True,
+            f"Evidence: {shown(evidence.directory)} (manifest.json lists every file with its SHA-256)", markup=False
         )
     if stopped:
         err.print(
