@@ -333,3 +333,19 @@ async def test_chatgpt_account_button_masked_by_the_flow(runner: Any, sandbox: S
     masked = image(Path(ref.path).with_name(Path(ref.path).name.replace(".png", ".masked.png")))
     assert near(masked.getpixel(centre(button)), MASK_RGB, 5)
     assert not near(shown.getpixel(centre(button)), MASK_RGB, 60)
+
+
+async def test_linkedin_member_photo_masked_by_the_flow(runner: Any, sandbox: Sandbox, tmp_path: Path) -> None:
+    evidence = RunEvidence(tmp_path, "test", {"linkedin": FLOWS["linkedin"].version})
+    target = demo_target("linkedin", "alice@example.com")
+    (result,) = await runner.run(Mode.CHECK, [target], evidence)
+    assert result.outcome is Outcome.CHECKED, result.reason
+    page = (await runner.session(target)).page
+    photo = page.get_by_role("img", name="Alice")
+    assert await photo.evaluate("img => img.naturalWidth") > 0  # a real image, inline: no network
+    box = await photo.evaluate(CONTROL_BOX)
+    (ref,) = result.evidence
+    shown = image(Path(ref.path))
+    masked = image(Path(ref.path).with_name(Path(ref.path).name.replace(".png", ".masked.png")))
+    assert near(masked.getpixel(centre(box)), MASK_RGB, 5)
+    assert not near(shown.getpixel(centre(box)), MASK_RGB, 60)
