@@ -295,7 +295,7 @@ class _Files:
         withheld: str | None = None
         status: FileStatus = "missing"
         if shown is None:
-            withheld = "no masked copy of this screenshot was made, so it is left out of this masked report"
+            withheld = "no masked copy of this screenshot was made, and masking is on"
         else:
             status = self.status[shown.path]
             if status == "missing":
