@@ -776,6 +776,41 @@ def _alert(results: list[Result], stopped: str | None, hook: list[str] | None) -
             err.print(f"optout: {failed}", markup=False, soft_wrap=True)
 
 
+# -- report and export ------------------------------------------------------------------------------
+
+
+RunArg = Annotated[
+    str | None,
+    typer.Argument(
+        metavar="RUN",
+        help="A run id (see optout history) or a run folder (default: the latest run).",
+        show_default=False,
+    ),
+]
+
+REPORT_HELP = (
+    "Report on one run: a summary table, each setting's screenshots and its history over time.\n\n"
+    "html (default): one self-contained file (images embedded, loads nothing), written to report.html in the run "
+    "folder unless --out says where; json: the report's data, for scripts; md: Markdown to paste into a complaint "
+    "or a ticket (both on stdout unless --out)."
+)
+
+
+def _report_run(run: str | None, use: Callable[[Path, History], None]) -> None:
+    """Resolve RUN in this home's history and hand its folder on; every failure is one line."""
+    from optout.reports.data import ReportError, resolve_run
+
+    store = _history()
+    try:
+        use(resolve_run(run, store), store)
+    except ReportError as exc:
+        usage_error(str(exc), ExitCode(exc.code))
+    except HistoryError as exc:
+        usage_error(str(exc), ExitCode.PROBLEM)
+    finally:
+        store.close()
+
+
 # -- verify ---------------------------------------------------------------------------------------
 
 
@@ -895,6 +930,88 @@ def _print_verification(result: verification.Verification) -> None:
     else:
         verdict = f"Verified: {runs} run(s); every file, chain link and signature matches."
     out.print(Text(verdict, "bold green" if result.ok else "bold red"))
+
+
+def _write_output(path: Path, text: str) -> None:
+    from optout.evidence import write_atomically
+
+    try:
+        write_atomically(path, text.encode("utf-8"))
+    except OSError as exc:
+        usage_error(describe_write_error(exc, path.parent), ExitCode.PROBLEM)
+
+
+@app.command("report", help=REPORT_HELP)
+def report_command(
+    run: RunArg = None,
+    latest: Annotated[bool, typer.Option("--latest", help="The latest run (the default).")] = False,
+    format_: Annotated[
+        str, typer.Option("--format", metavar="html|json|md", help="What to produce.", case_sensitive=False)
+    ] = "html",
+    out: Annotated[Path | None, typer.Option("--out", metavar="FILE", help="Write the report to FILE.")] = None,
+) -> None:
+    from optout.reports.data import as_json, collect
+    from optout.reports.html import render_html
+    from optout.reports.markdown import render_markdown
+
+    kind = format_.lower()
+    if kind not in ("html", "json", "md"):
+        usage_error(f"--format must be html, json or md, not {format_!r}")
+    if latest and run is not None:
+        usage_error("give a RUN or --latest, not both")
+
+    def make(folder: Path, store: History) -> None:
+        report = collect(folder, history=store, where=home())
+        if kind == "html":
+            target = out or folder / "report.html"
+            _write_output(target, render_html(report, folder))
+            print(shown(target))
+            return
+        text = as_json(report) if kind == "json" else render_markdown(report)
+        if out is None:
+            sys.stdout.write(text)
+        else:
+            _write_output(out, text)
+            print(shown(out))
+
+    _report_run(run, make)
+
+
+EXPORT_HELP = (
+    "Write one run as a zip a third party can check with standard tools: manifest.json and manifest.sig as they "
+    "are, the screenshots (masked copies only, unless --no-mask-pii), control excerpts, the HTML report, the "
+    "public key, SHA256SUMS (sha256sum -c) and a README saying how to check it."
+)
+
+
+@app.command("export", help=EXPORT_HELP)
+def export_command(
+    run: Annotated[
+        str, typer.Argument(metavar="RUN", help="A run id (see optout history) or a run folder.", show_default=False)
+    ],
+    out: Annotated[Path, typer.Option("--out", metavar="FILE.zip", help="The zip to write.", show_default=False)],
+    mask_pii: Annotated[
+        bool,
+        typer.Option(
+            "--mask-pii/--no-mask-pii",
+            help="Only masked screenshots (default); screenshots without a masked copy are withheld.",
+        ),
+    ] = True,
+    force: Annotated[bool, typer.Option("--force", help="Replace FILE.zip if it exists.")] = False,
+) -> None:
+    from optout.bundle import export
+
+    def make(folder: Path, store: History) -> None:
+        bundle = export(folder, out, history=store, where=home(), mask=mask_pii, force=force)
+        print(shown(out))
+        if bundle.withheld:
+            err.print(
+                f"optout: {len(bundle.withheld)} file(s) withheld from the bundle (its README.txt says which and why)",
+                markup=False,
+                soft_wrap=True,
+            )
+
+    _report_run(run, make)
 
 
 # -- doctor ---------------------------------------------------------------------------------------
