@@ -178,6 +178,12 @@ def verify(history: History, keys_dir: Path, run_ids: Iterable[str] | None = Non
             check.add(Kind.MANIFEST_MISSING, f"run {row.run_id}: {run.problem}")
         elif run.manifest is None:
             check.add(Kind.MANIFEST_UNREADABLE, f"run {row.run_id}: {run.problem}")
+        elif run.manifest.run_id != row.run_id:
+            # Another run's manifest (and files) copied over this one's: its own signature still holds.
+            check.add(
+                Kind.MANIFEST_CHANGED,
+                f"run {row.run_id}: manifest.json is the manifest of run {run.manifest.run_id}, not of this run",
+            )
         if not row.sealed:
             _unsealed(history, run, check)
             continue
@@ -232,6 +238,11 @@ def _files(run: _Loaded, recorded: dict[str, str], check: RunCheck) -> None:
             check.add(Kind.CHANGED, f"{entry.path}: changed (its SHA-256 is not the one the manifest gives)")
         elif entry.path in recorded and recorded[entry.path] != digest:
             check.add(Kind.CHANGED, f"{entry.path}: its hash differs from the one the history recorded")
+    # The history records a file only once the manifest listing it is on disk: a recorded file the
+    # manifest does not list was taken out of both (a killed run's manifest edited before the next run
+    # sealed it, or an unsigned one).
+    for name in sorted(set(recorded) - {Path(entry.path).as_posix() for entry in run.manifest.files}):
+        check.add(Kind.MISSING, f"{name}: the history recorded it for this run, the manifest does not list it")
     for path in sorted(p for p in folder.rglob("*") if not p.is_dir()):
         name = path.relative_to(folder).as_posix()
         if name in listed or name in UNLISTED_OK:
