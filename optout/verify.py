@@ -222,7 +222,12 @@ def _files(run: _Loaded, recorded: dict[str, str], check: RunCheck) -> None:
     for entry in run.manifest.files:
         path = folder / entry.path
         listed.add(Path(entry.path).as_posix())
-        if not path.resolve().is_relative_to(root):
+        try:
+            inside = path.resolve().is_relative_to(root)
+        except (OSError, ValueError):  # a NUL byte, a symlink loop: no file of this run
+            check.add(Kind.OUTSIDE, f"{entry.path!r}: the manifest lists a path that names no file")
+            continue
+        if not inside:
             check.add(Kind.OUTSIDE, f"{entry.path}: the manifest lists a file outside the run folder")
             continue
         check.files_checked += 1
@@ -243,7 +248,8 @@ def _files(run: _Loaded, recorded: dict[str, str], check: RunCheck) -> None:
     # sealed it, or an unsigned one).
     for name in sorted(set(recorded) - {Path(entry.path).as_posix() for entry in run.manifest.files}):
         check.add(Kind.MISSING, f"{name}: the history recorded it for this run, the manifest does not list it")
-    for path in sorted(p for p in folder.rglob("*") if not p.is_dir()):
+    # A symlink is named even when it points at a folder (rglob does not go into it, nor does is_dir tell).
+    for path in sorted(p for p in folder.rglob("*") if p.is_symlink() or not p.is_dir()):
         name = path.relative_to(folder).as_posix()
         if name in listed or name in UNLISTED_OK:
             continue

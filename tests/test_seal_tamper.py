@@ -125,3 +125,20 @@ def test_a_killed_runs_file_taken_out_of_its_manifest_before_sealing_is_named(tm
     assert [(f.kind, f.text.split(":")[0]) for f in checks["run-1-killed"].findings] == [(Kind.MISSING, "after.png")]
     assert checks["run-2"].ok
     assert json.loads((out / "run-1-killed" / "manifest.json").read_text())["interrupted"] == chain.KILLED
+
+
+def test_a_symlinked_folder_and_a_path_with_a_nul_byte_are_named_without_a_traceback(tmp_path: Path) -> None:
+    home, out = tmp_path / "home", tmp_path / "ev"
+    history = History.open(home / "history.db")
+    finish(history, out, start(history, out, "run-1", {"a.png": b"one"}), key(home))
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "b.png").write_bytes(b"not this run's")
+    (out / "run-1" / "extra").symlink_to(elsewhere, target_is_directory=True)
+    assert found(history, home)["run-1"] == [Kind.INSERTED]
+    (out / "run-1" / "extra").unlink()
+    manifest = json.loads((out / "run-1" / "manifest.json").read_text())
+    manifest["files"][0]["path"] = "a\u0000.png"
+    (out / "run-1" / "manifest.json").write_text(json.dumps(manifest))
+    kinds = found(history, home)["run-1"]
+    assert Kind.OUTSIDE in kinds and Kind.MANIFEST_CHANGED in kinds
