@@ -71,7 +71,11 @@ _DRAW = """([control, caption]) => {
     mark.textContent = caption.mark;
     body.append(mark, '\\n');
   }
-  body.append(`${caption.url}  ·  ${caption.time}`);
+  // In its own element: a PII mask matching the account's name in the URL covers this line only, never the
+  // SANDBOX mark above it.
+  const line = document.createElement('span');
+  line.textContent = `${caption.url}  ·  ${caption.time}`;
+  body.append(line);
   shadow.append(style, body);
   // At the top of the document, unless it would hide the control: then at its bottom.
   const height = bar.getBoundingClientRect().height;

@@ -93,11 +93,18 @@ def seal(history: History, manifest: Manifest, directory: Path, signer: Signer |
             if not abandoned(history, run_id):
                 continue
             found = _load(Path(folder))
-            if found is None:  # its manifest is gone or unreadable: verify names it, unsealed
+            # Gone, unreadable, or another run's manifest (copied in): verify names it, unsealed. Sealing
+            # it would move the other run's row to the end of the chain.
+            if found is None or found.run_id != run_id:
                 continue
             if found.finished_at is None and found.interrupted is None:
                 found.interrupted = KILLED
-            head = _link(db, found, Path(folder), head, signer)
+            try:
+                head = _link(db, found, Path(folder), head, signer)
+            except OSError:
+                # Its folder cannot be written (read-only, moved half-way): it stays unsealed, and verify
+                # names it; this run and every later one must still be sealed.
+                continue
             _lock_path(history, run_id).unlink(missing_ok=True)
         return _link(db, manifest, directory, head, signer).sha256 or ""
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import getpass
 import json
@@ -736,8 +737,25 @@ def _recheck(
             evidence.record(result)
         targets = _targets([a for a in chosen if (a.platform, a.username) not in holds], flows, no_keyring=no_keyring)
 
+        mark = re_check.marker(last_known)
+
+        def annotate(result: Result) -> Result:
+            # Held as soon as it is refused: a re-check killed later on (a scheduler's timeout, a power cut)
+            # must not let the next one try the same password again. The loop after the run retries a
+            # hold that could not be written here.
+            if result.label == SIGN_IN_REJECTED and (result.platform, result.account) not in holds:
+                with contextlib.suppress(HistoryError):
+                    store.hold(
+                        result.platform,
+                        result.account,
+                        reason=result.reason or "",
+                        since=result.finished_at,
+                        run_id=evidence.run_id,
+                    )
+            return mark(result)
+
         async def work(runner: Runner) -> list[Result]:
-            found = await runner.run(Mode.CHECK, targets, evidence, annotate=re_check.marker(last_known))
+            found = await runner.run(Mode.CHECK, targets, evidence, annotate=annotate)
             drifted = [r for r in found if r.drift]
             if not (fix and drifted):
                 return found

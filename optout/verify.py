@@ -178,6 +178,12 @@ def verify(history: History, keys_dir: Path, run_ids: Iterable[str] | None = Non
             check.add(Kind.MANIFEST_MISSING, f"run {row.run_id}: {run.problem}")
         elif run.manifest is None:
             check.add(Kind.MANIFEST_UNREADABLE, f"run {row.run_id}: {run.problem}")
+        elif run.manifest.run_id != row.run_id:
+            # Another run's manifest (and files) copied over this one's: its own signature still holds.
+            check.add(
+                Kind.MANIFEST_CHANGED,
+                f"run {row.run_id}: manifest.json is the manifest of run {run.manifest.run_id}, not of this run",
+            )
         if not row.sealed:
             _unsealed(history, run, check)
             continue
@@ -216,7 +222,12 @@ def _files(run: _Loaded, recorded: dict[str, str], check: RunCheck) -> None:
     for entry in run.manifest.files:
         path = folder / entry.path
         listed.add(Path(entry.path).as_posix())
-        if not path.resolve().is_relative_to(root):
+        try:
+            inside = path.resolve().is_relative_to(root)
+        except (OSError, ValueError):  # a NUL byte, a symlink loop: no file of this run
+            check.add(Kind.OUTSIDE, f"{entry.path!r}: the manifest lists a path that names no file")
+            continue
+        if not inside:
             check.add(Kind.OUTSIDE, f"{entry.path}: the manifest lists a file outside the run folder")
             continue
         check.files_checked += 1
@@ -232,7 +243,13 @@ def _files(run: _Loaded, recorded: dict[str, str], check: RunCheck) -> None:
             check.add(Kind.CHANGED, f"{entry.path}: changed (its SHA-256 is not the one the manifest gives)")
         elif entry.path in recorded and recorded[entry.path] != digest:
             check.add(Kind.CHANGED, f"{entry.path}: its hash differs from the one the history recorded")
-    for path in sorted(p for p in folder.rglob("*") if not p.is_dir()):
+    # The history records a file only once the manifest listing it is on disk: a recorded file the
+    # manifest does not list was taken out of both (a killed run's manifest edited before the next run
+    # sealed it, or an unsigned one).
+    for name in sorted(set(recorded) - {Path(entry.path).as_posix() for entry in run.manifest.files}):
+        check.add(Kind.MISSING, f"{name}: the history recorded it for this run, the manifest does not list it")
+    # A symlink is named even when it points at a folder (rglob does not go into it, nor does is_dir tell).
+    for path in sorted(p for p in folder.rglob("*") if p.is_symlink() or not p.is_dir()):
         name = path.relative_to(folder).as_posix()
         if name in listed or name in UNLISTED_OK:
             continue

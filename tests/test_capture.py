@@ -349,3 +349,17 @@ async def test_linkedin_member_photo_masked_by_the_flow(runner: Any, sandbox: Sa
     masked = image(Path(ref.path).with_name(Path(ref.path).name.replace(".png", ".masked.png")))
     assert near(masked.getpixel(centre(box)), MASK_RGB, 5)
     assert not near(shown.getpixel(centre(box)), MASK_RGB, 60)
+
+
+async def test_username_in_the_url_masks_the_caption_line_but_never_the_sandbox_mark(
+    scene: Scene, tmp_path: Path
+) -> None:
+    page = scene.page
+    scene.site.pages["/pat/settings"] = f"<!doctype html><title>Pat</title><div style='height:300px'></div>{CHECKBOX}"
+    await page.goto(f"{APP}/pat/settings")
+    run = RunEvidence(tmp_path / "run", "test", {"steps": "1"}, mappings=scene.traffic.routes, mask_pii=True)
+    ref = await run.screenshot(page, platform="steps", account="pat", setting=None, step="s")
+    masked = image(Path(ref.path))
+    # The red SANDBOX mark (first line of the caption) is shown in the masked image.
+    assert near(masked.getpixel((3, 10)), SANDBOX_RGB, 10)
+    assert not near(masked.getpixel((3, 10)), MASK_RGB, 60)

@@ -4,11 +4,15 @@ scheduler's environment cannot use."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import signal
 import sqlite3
 import stat
+import subprocess
 import sys
+import time
 from pathlib import Path
 
 from optout.paths import Home
@@ -121,3 +125,36 @@ def test_no_keyring_in_the_schedulers_environment_needs_a_person(cli: Cli, sandb
     (result,) = json.loads(bare.stdout)
     assert result["outcome"] == "needs_attention" and "optout doctor" in result["reason"]
     assert "Traceback" not in bare.stderr
+
+
+def test_a_refused_password_is_held_even_when_the_recheck_is_killed_before_its_end(cli: Cli, sandbox: Sandbox) -> None:
+    add(cli, "alice@example.com", "not-her-password")  # refused, and first in line
+    for username in ("camille@example.fr", "olivia@example.com", "mo@example.com"):
+        add(cli, username, username.split("@")[0] + "-demo-pass")
+    db = cli.home / "history.db"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "optout", "recheck", "--origin", origin(sandbox), "--json"],
+        env=cli.environ(), cwd=cli.home, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and not db.exists():
+            time.sleep(0.05)
+        while time.monotonic() < deadline:
+            # Not migrated yet: OperationalError.
+            with contextlib.suppress(sqlite3.OperationalError), contextlib.closing(sqlite3.connect(db)) as con:
+                if con.execute("SELECT count(*) FROM results WHERE label = 'sign_in_rejected'").fetchone()[0]:
+                    break
+            time.sleep(0.05)
+        else:
+            raise AssertionError("no refused sign-in recorded in time")
+    finally:
+        # As a scheduler's timeout or a power cut would: nothing more is written.
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+    assert sandbox.account("alice@example.com")["password_submissions"] == 1
+    again = cli("recheck", "--origin", origin(sandbox), "--account", "alice@example.com", "--json")
+    (result,) = json.loads(again.stdout)
+    assert result["outcome"] == "needs_attention" and "not tried again unattended" in result["reason"]
+    assert sandbox.account("alice@example.com")["password_submissions"] == 1  # no second try: no lockout

@@ -1,0 +1,144 @@
+"""Sealing and verifying runs made directly with the history and the chain (no browser): an abandoned
+run that cannot be sealed must not block the chain, and tampering with a run before it is sealed, or
+swapping manifests between runs, must be named by verify."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+from datetime import datetime, timezone
+from pathlib import Path
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from optout import chain
+from optout.evidence import EvidenceFile, Manifest, manifest_bytes
+from optout.history import History
+from optout.signing import Signer, key_id, public_pem
+from optout.verify import Kind, verify
+
+
+def key(home: Path) -> Signer:
+    private = Ed25519PrivateKey.generate()
+    kid = key_id(private.public_key())
+    (home / "keys").mkdir(parents=True, exist_ok=True)
+    (home / "keys" / f"{kid}.pem").write_bytes(public_pem(private.public_key()))
+    return Signer(kid, private)
+
+
+def start(history: History, out: Path, run_id: str, files: dict[str, bytes]) -> Manifest:
+    """A run as RunEvidence leaves it: its files and manifest on disk, each file in the history."""
+    now = datetime.now(timezone.utc)
+    folder = out / run_id
+    folder.mkdir(parents=True)
+    manifest = Manifest(run_id=run_id, command="check", optout_version="0", started_at=now, flows={})
+    history.add_run(run_id=run_id, command="check", directory=folder, started_at=now, optout_version="0", flows="{}")
+    for name, data in files.items():
+        (folder / name).write_bytes(data)
+        digest = hashlib.sha256(data).hexdigest()
+        entry = EvidenceFile(
+            path=name, sha256=digest, url="https://x.invalid/", taken_at=now, platform="linkedin",
+            account="a@example.com", setting="s", step="before", flow_version="1",
+        )  # fmt: skip
+        manifest.files.append(entry)
+        (folder / "manifest.json").write_bytes(manifest_bytes(manifest))
+        history.add_file(
+            run_id, path=name, sha256=digest, platform="linkedin", account="a@example.com", setting="s",
+            step="before", taken_at=now,
+        )  # fmt: skip
+    (folder / "manifest.json").write_bytes(manifest_bytes(manifest))
+    return manifest
+
+
+def finish(history: History, out: Path, manifest: Manifest, signer: Signer) -> None:
+    manifest.finished_at = datetime.now(timezone.utc)
+    chain.seal(history, manifest, out / manifest.run_id, signer)
+
+
+def found(history: History, home: Path) -> dict[str, list[Kind]]:
+    return {r.run_id: sorted(f.kind for f in r.findings) for r in verify(history, home / "keys").runs}
+
+
+def test_an_abandoned_run_that_cannot_be_written_does_not_stop_later_runs_being_sealed(tmp_path: Path) -> None:
+    home, out = tmp_path / "home", tmp_path / "ev"
+    history = History.open(home / "history.db")
+    signer = key(home)
+    start(history, out, "run-1-killed", {"a.png": b"one"})  # no lock held: abandoned
+    # Something in its folder that cannot be replaced (as a read-only folder would, even for root).
+    (out / "run-1-killed" / chain.SIGNATURE_NAME).mkdir()
+    for n in (2, 3):
+        finish(history, out, start(history, out, f"run-{n}", {"a.png": b"x"}), signer)
+    rows = {r.run_id: r for r in history.runs()}
+    assert rows["run-2"].sealed and rows["run-3"].sealed
+    assert not rows["run-1-killed"].sealed
+    result = found(history, home)
+    assert result["run-2"] == [] and result["run-3"] == []
+    assert Kind.NOT_SEALED in result["run-1-killed"]
+
+
+def test_another_runs_manifest_in_an_abandoned_folder_is_not_sealed_nor_moves_that_run(tmp_path: Path) -> None:
+    home, out = tmp_path / "home", tmp_path / "ev"
+    history = History.open(home / "history.db")
+    signer = key(home)
+    finish(history, out, start(history, out, "run-1", {"a.png": b"one"}), signer)
+    start(history, out, "run-2-killed", {"a.png": b"two"})
+    # run-1's sealed evidence copied over the killed run's, before the next run ends.
+    for name in ("manifest.json", chain.SIGNATURE_NAME, "a.png"):
+        shutil.copy(out / "run-1" / name, out / "run-2-killed" / name)
+    finish(history, out, start(history, out, "run-3", {"a.png": b"three"}), signer)
+    seqs = {r.run_id: r.seq for r in history.runs()}
+    assert seqs == {"run-1": 1, "run-3": 2, "run-2-killed": None}
+    result = found(history, home)
+    assert result["run-1"] == [] and result["run-3"] == []
+    assert Kind.MANIFEST_CHANGED in result["run-2-killed"]
+
+
+def test_a_sealed_runs_manifest_replaced_by_another_signed_one_is_named(tmp_path: Path) -> None:
+    home, out = tmp_path / "home", tmp_path / "ev"
+    history = History.open(home / "history.db")
+    signer = key(home)
+    for n in (1, 2):
+        finish(history, out, start(history, out, f"run-{n}", {"a.png": b"same"}), signer)
+    # The history's own hash for run-2 rewritten too: only the manifest's run id tells.
+    for name in ("manifest.json", chain.SIGNATURE_NAME):
+        shutil.copy(out / "run-1" / name, out / "run-2" / name)
+    digest = hashlib.sha256((out / "run-2" / "manifest.json").read_bytes()).hexdigest()
+    history._db.execute("UPDATE runs SET manifest_sha256 = ? WHERE run_id = 'run-2'", (digest,))
+    text = [f.text for r in verify(history, home / "keys").runs if r.run_id == "run-2" for f in r.findings]
+    assert any("manifest of run run-1" in t for t in text), text
+
+
+def test_a_killed_runs_file_taken_out_of_its_manifest_before_sealing_is_named(tmp_path: Path) -> None:
+    home, out = tmp_path / "home", tmp_path / "ev"
+    history = History.open(home / "history.db")
+    signer = key(home)
+    killed = start(history, out, "run-1-killed", {"before.png": b"on", "after.png": b"still on"})
+    # The screenshot that shows the setting still on, deleted and dropped from the unsealed manifest.
+    (out / "run-1-killed" / "after.png").unlink()
+    killed.files = [f for f in killed.files if f.path != "after.png"]
+    (out / "run-1-killed" / "manifest.json").write_bytes(manifest_bytes(killed))
+    finish(history, out, start(history, out, "run-2", {"a.png": b"x"}), signer)  # seals and signs run-1 too
+    assert all(r.sealed for r in history.runs())
+    checks = {r.run_id: r for r in verify(history, home / "keys").runs}
+    assert not checks["run-1-killed"].ok
+    assert [(f.kind, f.text.split(":")[0]) for f in checks["run-1-killed"].findings] == [(Kind.MISSING, "after.png")]
+    assert checks["run-2"].ok
+    assert json.loads((out / "run-1-killed" / "manifest.json").read_text())["interrupted"] == chain.KILLED
+
+
+def test_a_symlinked_folder_and_a_path_with_a_nul_byte_are_named_without_a_traceback(tmp_path: Path) -> None:
+    home, out = tmp_path / "home", tmp_path / "ev"
+    history = History.open(home / "history.db")
+    finish(history, out, start(history, out, "run-1", {"a.png": b"one"}), key(home))
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "b.png").write_bytes(b"not this run's")
+    (out / "run-1" / "extra").symlink_to(elsewhere, target_is_directory=True)
+    assert found(history, home)["run-1"] == [Kind.INSERTED]
+    (out / "run-1" / "extra").unlink()
+    manifest = json.loads((out / "run-1" / "manifest.json").read_text())
+    manifest["files"][0]["path"] = "a\u0000.png"
+    (out / "run-1" / "manifest.json").write_text(json.dumps(manifest))
+    kinds = found(history, home)["run-1"]
+    assert Kind.OUTSIDE in kinds and Kind.MANIFEST_CHANGED in kinds
