@@ -117,7 +117,7 @@ async def test_html_report_is_self_contained_and_shows_the_run(runs: Runs, brows
         )
         assert when[:10] == runs.off.name[4:8] + "-" + runs.off.name[8:10] + "-" + runs.off.name[10:12]
         sizes = await page.evaluate("[...document.images].map(i => [i.complete, i.naturalWidth])")
-        steps = [f["step"] for f in runs.manifest(runs.off)["files"]]
+        steps = [f["step"] for f in runs.manifest(runs.off)["files"] if f["kind"] == "screenshot"]
         assert len(sizes) == len(steps) == 3 and all(ok and width > 0 for ok, width in sizes), sizes
         history = await page.evaluate(TABLE_ROWS, "table.history tbody tr")
         assert [row[1] for row in history] == ["on", "off"]  # the check run, then this one
@@ -229,7 +229,7 @@ def embedded(html: bytes, image: bytes) -> bool:
 
 def test_export_is_checked_by_standard_tools(runs: Runs, tmp_path: Path) -> None:
     manifest = runs.manifest(runs.off)
-    shots = [f["path"] for f in manifest["files"] if f["path"].endswith(".png")]
+    shots = [f["path"] for f in manifest["files"] if f["kind"] == "screenshot"]
     out = tmp_path / "off.zip"
     done = runs.cli("export", runs.off.name, "--out", str(out))
     assert done.returncode == 0, done.stderr
@@ -240,10 +240,14 @@ def test_export_is_checked_by_standard_tools(runs: Runs, tmp_path: Path) -> None
     readme = members["README.txt"].decode()
     assert "sha256sum -c SHA256SUMS" in readme and "openssl pkeyutl -verify" in readme
     assert manifest["previous"]["run_id"] == runs.check.name and runs.check.name in readme
-    # This run has no masked copies: masked by default means every screenshot withheld, none inside.
+    # Masked by default: each screenshot travels as its masked copy only, in the files and in the report.
+    assert len(shots) == 3
     for path in shots:
-        assert path not in members and f"  {path}: no masked copy" in readme
+        twin = path[: -len(".png")] + ".masked.png"
+        assert path not in members and f"  {path}: no masked copy" not in readme
         assert not embedded(members["report.html"], (runs.off / path).read_bytes())
+        assert members[twin] == (runs.off / twin).read_bytes() and embedded(members["report.html"], members[twin])
+        assert path[: -len(".png")] + ".control.json" in members
 
     again = runs.cli("export", runs.off.name, "--out", str(out))
     assert "already exists" in one_line(again, 2) and out.read_bytes() == (tmp_path / "off.zip").read_bytes()
@@ -283,9 +287,15 @@ def twinned(runs: Runs, tmp_path: Path) -> Iterator[Path]:
     (folder / "report.html").unlink(missing_ok=True)
     manifest = runs.manifest(folder)
     manifest["signing_key"] = None
-    files = manifest["files"]
+    # Start from screenshots alone (as a run made before masked copies existed): drop the run's own
+    # masked copies and excerpts, then make them for the first two only.
+    for entry in manifest["files"]:
+        if entry.get("kind", "screenshot") != "screenshot":
+            (folder / entry["path"]).unlink()
+    files = [f for f in manifest["files"] if f.get("kind", "screenshot") == "screenshot"]
     extra = []
-    for index, entry in enumerate(files[:2]):
+    for index, shot in enumerate(files[:2]):
+        entry = {k: v for k, v in shot.items() if k != "kind"}  # the second copy is known by its name only
         stem = entry["path"][: -len(".png")]
         data = png(40 * index, 200, 90)
         (folder / f"{stem}.masked.png").write_bytes(data)
@@ -294,7 +304,8 @@ def twinned(runs: Runs, tmp_path: Path) -> Iterator[Path]:
             twin["kind"] = "masked-screenshot"
             control = json.dumps({"role": "switch", "name": f"Use my data {HOSTILE}", "state": "on"}).encode()
             (folder / f"{stem}.control.json").write_bytes(control)
-            extra.append({**entry, "path": f"{stem}.control.json", "sha256": hashlib.sha256(control).hexdigest()})
+            excerpt = {**entry, "kind": "control", "path": f"{stem}.control.json"}
+            extra.append({**excerpt, "sha256": hashlib.sha256(control).hexdigest()})
         extra.append(twin)
     manifest["files"] = files + extra
     (folder / "manifest.json").write_text(json.dumps(manifest, indent=2))

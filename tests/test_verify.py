@@ -69,6 +69,7 @@ def template(tmp_path_factory: pytest.TempPathFactory, worker_id: str, sandbox_s
         if not (root / "done").exists():
             shutil.rmtree(root, ignore_errors=True)
             cli = make_cli(root)
+            Sandbox(sandbox_server).reset()  # alice's setting on, whatever this worker's earlier tests did
             add(cli, ALICE, "alice-demo-pass")
             for _ in range(3):
                 check_run(cli, sandbox_server.origin_url("linkedin"))
@@ -132,16 +133,16 @@ def test_untouched_home_verifies(home3: Cli) -> None:
     assert all(len(line.rstrip()) <= 80 for line in lines), done.stdout
     for seq, run in enumerate((first, second, third), start=1):
         (row,) = [line.split() for line in lines if line.startswith(run.name)]
-        assert row[1:] == [str(seq), "1", "valid", "ok"], row
+        assert row[1:] == [str(seq), "3", "valid", "ok"], row  # a screenshot, its masked copy, its excerpt
     assert last_line(done) == "Verified: 3 run(s); every file, chain link and signature matches."
     assert done.stderr == ""
 
     code, report = verify_json(home3, "--all")
     assert code == 0 and report["ok"] and (report["mismatches"], report["warnings"]) == (0, 0)
     assert [(r["run_id"], r["seq"], r["signed"], r["files_checked"]) for r in report["runs"]] == [
-        (first.name, 1, True, 1),
-        (second.name, 2, True, 1),
-        (third.name, 3, True, 1),
+        (first.name, 1, True, 3),
+        (second.name, 2, True, 3),
+        (third.name, 3, True, 3),
     ]
     # No RUN: the latest; a RUN by id or by folder.
     assert [r["run_id"] for r in verify_json(home3)[1]["runs"]] == [third.name]
@@ -154,11 +155,11 @@ def test_untouched_home_verifies(home3: Cli) -> None:
 
 def test_edited_deleted_and_inserted_files_are_named(home3: Cli) -> None:
     first, second, third = runs_of(home3)
-    (edited,) = second.rglob("*.png")
+    (edited,) = [p for p in second.rglob("*.png") if not p.name.endswith(".masked.png")]
     data = bytearray(edited.read_bytes())
     data[len(data) // 2] ^= 0x01
     edited.write_bytes(bytes(data))
-    (deleted,) = third.rglob("*.png")
+    (deleted,) = [p for p in third.rglob("*.png") if not p.name.endswith(".masked.png")]
     deleted.unlink()
     inserted = edited.parent / "02-check-setting.png"
     inserted.write_bytes(edited.read_bytes())
