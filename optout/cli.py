@@ -284,7 +284,9 @@ def accounts_remove(platform: PlatformArg, username: UsernameArg) -> None:
         usage_error(str(exc))
     config.accounts.remove(account)
     accounts.save_config(where, config)
-    err.print(f"Removed {platform} account {username} and its keyring entry.", markup=False, soft_wrap=True)
+    session = SessionStore(where).delete(platform, username)
+    also = f"; deleted its saved session {shown(session)}" if session else ""
+    err.print(f"Removed {platform} account {username} and its keyring entry{also}.", markup=False, soft_wrap=True)
 
 
 # -- check / off --------------------------------------------------------------------------------
@@ -512,13 +514,18 @@ def _mode_command(mode: Mode, doc: str) -> Callable[..., None]:
 
 
 app.command("check", epilog=EXIT_HELP)(
-    _mode_command(Mode.CHECK, "Sign in, open each setting, read its state and save a screenshot. Changes nothing.")
+    _mode_command(
+        Mode.CHECK,
+        "Sign in (or reuse the saved session), open each setting, read its state and save a screenshot. "
+        "Changes nothing.",
+    )
 )
 app.command("off", epilog=EXIT_HELP)(
     _mode_command(
         Mode.OFF,
         "Switch each setting off: read it, click it once only if it is on, reload and verify it stayed off, "
-        "with before/after screenshots. Never switches anything on.",
+        "with before/after screenshots. Never switches anything on. Sessions are saved and reused as for check "
+        "(see optout login --help).",
     )
 )
 
@@ -531,6 +538,14 @@ SESSIONS_HELP = (
     "platform's data folder), readable by you only. When it expires, optout signs in again if the keyring "
     "holds the password; otherwise the result needs your attention: run optout login PLATFORM."
 )
+
+
+SessionAccountOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--account", metavar="USERNAME", help="The account (needed when PLATFORM has more than one configured)."
+    ),
+]
 
 
 def _session_account(platform: str, account: str | None, flows: dict[str, Flow]) -> tuple[accounts.Config, str]:
@@ -552,12 +567,13 @@ def _session_account(platform: str, account: str | None, flows: dict[str, Flow])
 @app.command(
     "login",
     help="Open a browser window to sign in to PLATFORM yourself (2FA, passkey, SSO), then save the session.\n\n"
-    "The password is typed for you when the keyring holds it; otherwise type nothing but in the window. "
-    "Waits up to 5 minutes. Needs a display. " + SESSIONS_HELP,
+    "The password is typed for you when the keyring holds it; otherwise nothing is typed and you sign in in the "
+    "window. Waits up to 5 minutes. Needs a display. An account not configured yet is added (no password).\n\n"
+    + SESSIONS_HELP,
 )
 def login_command(
     platform: PlatformArg,
-    account: AccountOpt = None,
+    account: SessionAccountOpt = None,
     origin: OriginOpt = None,
     timeout: TimeoutOpt = 15.0,
 ) -> None:

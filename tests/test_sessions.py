@@ -217,6 +217,12 @@ def test_logout_deletes_the_session_files(cli: Cli) -> None:
     none = cli("logout", "linkedin", "--account", ALICE)
     assert none.returncode == 0
     assert none.stderr.strip() == f"No saved linkedin session for {ALICE}; nothing to delete."
+    # Forgetting an account forgets its session too.
+    add(cli, ALICE, "alice-demo-pass")
+    store.path("linkedin", ALICE).write_bytes(b"x")
+    removed = cli("accounts", "remove", "linkedin", ALICE)
+    assert removed.returncode == 0 and "deleted its saved session" in removed.stderr, removed.stderr
+    assert not store.path("linkedin", ALICE).exists()
 
 
 def test_only_the_platforms_own_cookies_and_storage_are_kept() -> None:
