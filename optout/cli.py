@@ -104,11 +104,18 @@ def _keyring(*, unlock: bool) -> keyrings.KeyringChoice:
 
 
 def _keyring_problem() -> str | None:
-    """Why the keyring cannot be used now, or None; an encrypted one is unlocked (asked for) here."""
+    """Why the keyring cannot be used in this environment (none, or no terminal to unlock it), or None.
+    An encrypted one is unlocked here; a wrong master password is refused, as the person is there."""
     try:
-        keyrings.unlock(accounts.usable_keyring())
+        found = accounts.usable_keyring()
     except accounts.KeyringUnavailable as exc:
         return str(exc)
+    try:
+        keyrings.unlock(found)
+    except keyrings.NoTerminal as exc:
+        return str(exc)
+    except accounts.KeyringUnavailable as exc:
+        usage_error(str(exc))
     return None
 
 
