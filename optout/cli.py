@@ -33,6 +33,7 @@ from optout.paths import home
 from optout.registry import flow_files, load_all
 from optout.report import ConsoleReporter, ResultWords, command, print_fields, print_rows, print_summary, shown
 from optout.results import SIGN_IN_REJECTED, ExitCode, Result, exit_code
+from optout.sessions import SessionStore
 from optout.signing import Signer
 
 if TYPE_CHECKING:
@@ -105,6 +106,22 @@ def _keyring(*, unlock: bool) -> keyrings.KeyringChoice:
     except accounts.KeyringUnavailable as exc:
         usage_error(str(exc))
     return found
+
+
+def _keyring_problem() -> str | None:
+    """Why the keyring cannot be used in this environment (none, or no terminal to unlock it), or None.
+    An encrypted one is unlocked here; a wrong master password is refused, as the person is there."""
+    try:
+        found = accounts.usable_keyring()
+    except accounts.KeyringUnavailable as exc:
+        return str(exc)
+    try:
+        keyrings.unlock(found)
+    except keyrings.NoTerminal as exc:
+        return str(exc)
+    except accounts.KeyringUnavailable as exc:
+        usage_error(str(exc))
+    return None
 
 
 # -- platforms and flows ------------------------------------------------------------------------
@@ -281,7 +298,9 @@ def accounts_remove(platform: PlatformArg, username: UsernameArg) -> None:
         usage_error(str(exc))
     config.accounts.remove(account)
     accounts.save_config(where, config)
-    err.print(f"Removed {platform} account {username} and its keyring entry.", markup=False, soft_wrap=True)
+    session = SessionStore(where).delete(platform, username)
+    also = f"; deleted its saved session {shown(session)}" if session else ""
+    err.print(f"Removed {platform} account {username} and its keyring entry{also}.", markup=False, soft_wrap=True)
 
 
 # -- check / off --------------------------------------------------------------------------------
@@ -377,8 +396,11 @@ def _history() -> History:
         usage_error(str(exc), ExitCode.PROBLEM)
 
 
-def _signer() -> Signer | None:
+def _signer(keyring_problem: str | None = None) -> Signer | None:
     """The home's signer, or None with one line saying why runs go unsigned (they are still chained)."""
+    if keyring_problem is not None:
+        err.print(f"optout: runs are not signed: the keyring cannot be used ({keyring_problem})", markup=False)
+        return None
     try:
         return signing.signer(home())
     except signing.SigningUnavailable as exc:
@@ -393,7 +415,7 @@ def _evidence(
     *,
     traffic: TrafficMap | None,
     mask_pii: bool = False,
-    sign: bool = True,
+    keyring_problem: str | None = None,
 ) -> RunEvidence:
     history = _history()
     try:
@@ -402,7 +424,7 @@ def _evidence(
             command,
             flows,
             history=history,
-            signer=_signer() if sign else None,
+            signer=_signer(keyring_problem),
             mappings=dict(traffic.routes) if traffic else {},
             mask_pii=mask_pii,
         )
@@ -554,20 +576,36 @@ def _run(
     flows = _flows()
     traffic = _traffic(origin, flows)
     chosen = _selected_targets(names, account, flows)
-    _keyring(unlock=True)
+    # A keyring that cannot be used now (a scheduler's environment, say) is not refused here: each
+    # account then reports needs_attention naming the fix, and the run is recorded like any other.
+    keyring_problem = _keyring_problem()
     targets = _targets(chosen, flows)
     _release_holds(chosen)
     interactive = headed and sys.stdin.isatty() and sys.stderr.isatty()
     options = Options(timeout_s=timeout, interactive=interactive)
     platforms = sorted({a.platform for a in chosen})
-    evidence = _evidence(out, mode.value, {p: flows[p].version for p in platforms}, traffic=traffic, mask_pii=mask_pii)
+    evidence = _evidence(
+        out,
+        mode.value,
+        {p: flows[p].version for p in platforms},
+        traffic=traffic,
+        mask_pii=mask_pii,
+        keyring_problem=keyring_problem,
+    )
+    sessions = SessionStore(home(), keyring_problem=keyring_problem)
     words = ResultWords(mode, _titles(flows), headed=interactive)
     results, stopped = _drive(
         lambda runner: runner.run(mode, targets, evidence),
         evidence,
         words,
         json_=json_,
-        runner={"traffic": traffic, "options": options, "headed": headed, "slow_mo_ms": slow_mo},
+        runner={
+            "traffic": traffic,
+            "options": options,
+            "headed": headed,
+            "slow_mo_ms": slow_mo,
+            "sessions": sessions,
+        },
     )
     _report(results, stopped, evidence, words, json_)
     raise typer.Exit(ExitCode.PROBLEM if stopped else exit_code(results))
@@ -594,15 +632,151 @@ def _mode_command(mode: Mode, doc: str) -> Callable[..., None]:
 
 
 app.command("check", epilog=EXIT_HELP)(
-    _mode_command(Mode.CHECK, "Sign in, open each setting, read its state and save a screenshot. Changes nothing.")
+    _mode_command(
+        Mode.CHECK,
+        "Sign in (or reuse the saved session), open each setting, read its state and save a screenshot. "
+        "Changes nothing.",
+    )
 )
 app.command("off", epilog=EXIT_HELP)(
     _mode_command(
         Mode.OFF,
         "Switch each setting off: read it, click it once only if it is on, reload and verify it stayed off, "
-        "with before/after screenshots. Never switches anything on.",
+        "with before/after screenshots. Never switches anything on. Sessions are saved and reused as for check "
+        "(see optout login --help).",
     )
 )
+
+
+# -- saved sessions -------------------------------------------------------------------------------
+
+SESSIONS_HELP = (
+    "After a sign-in, optout keeps the browser session (the platform's own cookies and storage) so later "
+    "runs skip signing in. It is encrypted (AES-GCM, key in the keyring) in OPTOUT_HOME/sessions (or the "
+    "platform's data folder), readable by you only. When it expires, optout signs in again if the keyring "
+    "holds the password; otherwise the result needs your attention: run optout login PLATFORM."
+)
+
+
+SessionAccountOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--account", metavar="USERNAME", help="The account (needed when PLATFORM has more than one configured)."
+    ),
+]
+
+
+def _session_account(platform: str, account: str | None, flows: dict[str, Flow]) -> tuple[accounts.Config, str]:
+    if platform not in flows:
+        usage_error(f"unknown platform {platform!r} (known: {', '.join(sorted(flows))})")
+    try:
+        config = accounts.load_config(home())
+    except accounts.ConfigError as exc:
+        usage_error(str(exc))
+    if account is not None:
+        return config, account
+    known = [a.username for a in config.accounts if a.platform == platform]
+    if len(known) != 1:
+        some = f"one of: {', '.join(known)}" if known else "the username you sign in with"
+        usage_error(f"say which {platform} account with --account ({some})")
+    return config, known[0]
+
+
+@app.command(
+    "login",
+    help="Open a browser window to sign in to PLATFORM yourself (2FA, passkey, SSO), then save the session.\n\n"
+    "The password is typed for you when the keyring holds it; otherwise nothing is typed and you sign in in the "
+    "window. Waits up to 5 minutes. Needs a display. An account not configured yet is added (no password).\n\n"
+    + SESSIONS_HELP,
+)
+def login_command(
+    platform: PlatformArg,
+    account: SessionAccountOpt = None,
+    origin: OriginOpt = None,
+    timeout: TimeoutOpt = 15.0,
+) -> None:
+    from optout.login import open_session
+    from optout.runner import AccountTarget, Runner
+    from optout.stop import Stop
+
+    _bounded("--timeout", timeout, TIMEOUT_RANGE, "seconds")
+    flows = _flows()
+    config, username = _session_account(platform, account, flows)
+    try:
+        accounts.Account(platform=platform, username=username)
+        specs = [OriginSpec.parse(o) for o in origin or []]
+        traffic = build_traffic_map(specs, {p: f.origins for p, f in flows.items()})
+    except ValidationError as exc:
+        usage_error(accounts.problem(exc))
+    except OriginSpecError as exc:
+        usage_error(str(exc))
+    if not display_available():
+        usage_error(no_display_message())
+    _keyring(unlock=True)
+    where = home()
+    flow = flows[platform]
+    target = AccountTarget(
+        flow=flow,
+        username=username,
+        locale=(found.locale if (found := config.find(platform, username)) else None),
+        password=functools.partial(accounts.get_password, platform, username, where),
+    )
+    type_password = accounts.has_password(platform, username, where)
+
+    def say(text: str) -> None:
+        err.print(f"optout: {text}", markup=False, soft_wrap=True)
+
+    async def go() -> Path:
+        async with Runner(
+            traffic=traffic, options=Options(timeout_s=timeout), headed=True, sessions=SessionStore(where)
+        ) as runner:
+            return await open_session(runner, target, type_password=type_password, notify=say)
+
+    try:
+        saved = asyncio.run(go())
+    except BrowserNotFound as exc:
+        usage_error(str(exc))
+    except Stop as exc:
+        err.print(f"optout: not signed in to {platform} as {username}: {exc.reason}", markup=False, soft_wrap=True)
+        raise typer.Exit(ExitCode.PROBLEM) from None
+    except KeyboardInterrupt:
+        err.print("optout: login interrupted; nothing was saved", markup=False)
+        raise typer.Exit(130) from None
+    if config.find(platform, username) is None:
+        # So that check and off run this account (signing in with the saved session only).
+        config.accounts.append(accounts.Account(platform=platform, username=username))
+        accounts.save_config(where, config)
+    err.print(
+        f"Signed in to {platform} as {username}; session saved (encrypted) at {shown(saved)}",
+        markup=False,
+        soft_wrap=True,
+    )
+
+
+@app.command("logout", help="Delete the saved session(s) of PLATFORM (every account, or only --account).")
+def logout_command(platform: PlatformArg, account: AccountOpt = None) -> None:
+    flows = _flows()
+    if platform not in flows:
+        usage_error(f"unknown platform {platform!r} (known: {', '.join(sorted(flows))})")
+    store = SessionStore(home())
+    if account is not None:
+        paths = [store.path(platform, account)]
+    else:
+        folder = store.home.sessions_dir / platform
+        paths = sorted(folder.glob("*.session")) if folder.is_dir() else []
+    deleted = 0
+    for path in paths:
+        try:
+            path.unlink()
+        except FileNotFoundError:
+            continue
+        except OSError as exc:
+            usage_error(f"cannot delete {shown(path)}: {exc.strerror}")
+        deleted += 1
+        err.print(f"Deleted the saved session {shown(path)}", markup=False, soft_wrap=True)
+    if not deleted:
+        who = f" for {account}" if account else ""
+        err.print(f"No saved {platform} session{who}; nothing to delete.", markup=False, soft_wrap=True)
 
 
 # -- history --------------------------------------------------------------------------------------
@@ -721,10 +895,8 @@ def _recheck(
         last_known = store.last_known()
         platforms = sorted({a.platform for a in chosen})
         no_keyring = _unattended_keyring()
-        if no_keyring:
-            err.print(f"optout: runs are not signed and no password can be read: {no_keyring}", markup=False)
         evidence = _evidence(
-            out, "recheck", {p: flows[p].version for p in platforms}, traffic=traffic, sign=no_keyring is None
+            out, "recheck", {p: flows[p].version for p in platforms}, traffic=traffic, keyring_problem=no_keyring
         )
         # Accounts whose password was refused before: not signed in to, a person is needed.
         held = [
@@ -765,7 +937,8 @@ def _recheck(
 
         words = ResultWords(Mode.CHECK, _titles(flows), headed=False)
         options = Options(timeout_s=timeout, interactive=False)
-        runner = {"traffic": traffic, "options": options, "headed": False}
+        sessions = SessionStore(home(), keyring_problem=no_keyring)
+        runner = {"traffic": traffic, "options": options, "headed": False, "sessions": sessions}
         results, stopped = _drive(work, evidence, words, json_=json_, runner=runner)
         results = re_check.first_drift(held + results)
         for r in results:

@@ -30,6 +30,13 @@ class Options:
     timeout_s: float = 15.0
     interactive: bool = False  # a person watches a headed window and can clear a challenge there
     human_timeout_s: float = 300.0
+    # Never prompt nor wait for a person (scheduled re-checks): wins over `interactive`.
+    unattended: bool = False
+
+    @property
+    def asks_person(self) -> bool:
+        """Whether a page only a person can clear is waited for, rather than reported at once."""
+        return self.interactive and not self.unattended
 
 
 @dataclass

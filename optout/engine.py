@@ -181,7 +181,7 @@ def _budget_s(options: Options, setting: Setting) -> float:
     """The most one setting's run may take: a safety net for a page that stops answering, far above the
     sum of the bounded waits a slow but live run meets (sign-in, steps, settling, verifying), plus the
     change's own wait and a person's."""
-    person = options.human_timeout_s if options.interactive else 0.0
+    person = options.human_timeout_s if options.asks_person else 0.0
     return 60 * options.timeout_s + setting.settle_timeout_s + person
 
 

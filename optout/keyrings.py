@@ -34,6 +34,10 @@ class KeyringUnavailable(Exception):
     """No keyring optout may use; the message is one line and says what to do."""
 
 
+class NoTerminal(KeyringUnavailable):
+    """The keyring needs its master password and there is no terminal to ask it on (a scheduler, say)."""
+
+
 @dataclass(frozen=True)
 class KeyringChoice:
     backend: KeyringBackend
@@ -211,7 +215,7 @@ def unlock(found: KeyringChoice) -> None:
     if not needs_master_password(found.backend):
         return
     if os.name == "posix" and not _has_terminal():
-        raise KeyringUnavailable(
+        raise NoTerminal(
             f"{found.name} asks for its master password on a terminal, and there is none here; "
             "run the command from a terminal, or choose another keyring backend"
         )

@@ -7,14 +7,16 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import os
 import sys
 from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from types import TracebackType
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
-from playwright.async_api import Browser, Page, Playwright, async_playwright
+from playwright.async_api import Browser, Page, Playwright, StorageState, async_playwright
 from playwright.async_api import Error as PlaywrightError
 
 from optout.browser import BrowserNotFound, launch
@@ -23,6 +25,7 @@ from optout.evidence import RunEvidence
 from optout.flow import Flow, Setting
 from optout.mapping import TrafficMap
 from optout.results import Outcome, Result, State, utc_now
+from optout.sessions import SessionDiscarded, SessionKeyUnavailable, SessionStore
 
 # Once the browser is gone, how long the setting in progress may take to notice it and report. Most
 # Playwright calls fail at once then, but not all (a new page can wait forever), hence the bound.
@@ -51,6 +54,10 @@ class QuietReporter:
 
     def result(self, result: Result) -> None:
         pass
+
+
+class AccountUnavailable(Exception):
+    """This account cannot be run now (its saved session cannot be read); one line naming the fix."""
 
 
 class RunStopped(Exception):
@@ -82,8 +89,10 @@ class Runner:
         slow_mo_ms: float = 0,
         reporter: Reporter | None = None,
         browser: Browser | None = None,
+        sessions: SessionStore | None = None,
     ) -> None:
         self.traffic = traffic
+        self.sessions = sessions  # where accounts' sessions are saved and restored from; None: never
         self.options = options or Options()
         self.headed = headed
         self.slow_mo_ms = slow_mo_ms
@@ -92,6 +101,8 @@ class Runner:
         self._owns_browser = browser is None
         self._playwright: Playwright | None = None
         self._sessions: dict[tuple[str, str], AccountSession] = {}
+        self._unavailable: dict[tuple[str, str], str] = {}
+        self.saved: dict[tuple[str, str], Path] = {}  # the sessions saved in this run
         self._gone = asyncio.Event()
 
     @property
@@ -147,11 +158,44 @@ class Runner:
             with contextlib.suppress(PlaywrightError):
                 await self._browser.close()
 
-    async def session(self, target: AccountTarget) -> AccountSession:
+    def _saved_state(self, target: AccountTarget) -> StorageState | None:
+        """The account's saved session, if there is one that can be used. Raises AccountUnavailable."""
+        key = (target.flow.platform, target.username)
+        if key in self._unavailable:
+            raise AccountUnavailable(self._unavailable[key])
+        if self.sessions is None:
+            return None
+        try:
+            state = self.sessions.load(*key)
+        except SessionKeyUnavailable as exc:
+            self._unavailable[key] = str(exc)
+            raise AccountUnavailable(self._unavailable[key]) from None
+        except SessionDiscarded as exc:
+            self.reporter.alert(f"{target.flow.name} · {target.username}: {exc}")
+            return None
+        return cast(StorageState, state) if state is not None else None
+
+    async def _save(self, session: AccountSession, flow: Flow) -> None:
+        """Keep the session just signed in to (the platform's own cookies and storage, encrypted)."""
+        assert self.sessions is not None
+        key = (session.platform, session.username)
+        try:
+            state = cast(dict[str, Any], await session.context.storage_state())
+            path = await asyncio.to_thread(self.sessions.save, *key, state, list(flow.origins))
+        except (SessionKeyUnavailable, OSError, PlaywrightError) as exc:
+            self.reporter.alert(f"{flow.name} · {session.username}: the session was not saved: {first_line(exc)}")
+            return
+        self.saved[key] = path
+
+    async def session(self, target: AccountTarget, *, restore: bool = True) -> AccountSession:
+        """The account's context for this run: made on first use, from its saved session when there is
+        one (and `restore`). Raises AccountUnavailable."""
         key = (target.flow.platform, target.username)
         if key not in self._sessions:
             assert self._browser is not None, "use Runner as an async context manager"
+            state = self._saved_state(target) if restore else None
             context = await self._browser.new_context(
+                storage_state=state,
                 locale=target.locale,
                 viewport={"width": 1280, "height": 900},
                 # A service worker's requests bypass the page's request mapping.
@@ -177,7 +221,10 @@ class Runner:
                 page=page,
                 origins=tuple(target.flow.origins),
                 mapped=mapped,
+                restored=state is not None,
             )
+            if self.sessions is not None:
+                self._sessions[key].on_signed_in = functools.partial(self._save, self._sessions[key], target.flow)
         return self._sessions[key]
 
     async def run(
@@ -259,6 +306,8 @@ class Runner:
         started = utc_now()
         try:
             session = await self.session(target)
+        except AccountUnavailable as exc:
+            return _failed(target, setting, started, str(exc), Outcome.NEEDS_ATTENTION)
         except Exception as exc:  # noqa: BLE001 - reported as this account's failure
             return _failed(target, setting, started, f"could not open a browser context: {first_line(exc)}")
         return await run_setting(
@@ -273,13 +322,15 @@ class Runner:
         )
 
 
-def _failed(target: AccountTarget, setting: Setting, started: Any, reason: str) -> Result:
+def _failed(
+    target: AccountTarget, setting: Setting, started: Any, reason: str, outcome: Outcome = Outcome.FAILED
+) -> Result:
     return Result(
         platform=target.flow.platform,
         account=target.username,
         setting=setting.id,
         state=State.UNKNOWN,
-        outcome=Outcome.FAILED,
+        outcome=outcome,
         verified=False,
         reason=reason,
         url=None,

@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+import shlex
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 from playwright.async_api import BrowserContext, Page, Request
 
 from optout.flow import Recognition
 from optout.mapping import MappedPage
+
+
+def login_command(platform: str, username: str) -> str:
+    """The command a person runs to open a new saved session for this account (ready to paste)."""
+    return shlex.join(["optout", "login", platform, "--account", username])
 
 
 @dataclass
@@ -26,6 +32,9 @@ class AccountSession:
     mapped: MappedPage | None = None
     password_submitted: bool = False
     login_stopped: Recognition | None = None  # why the one sign-in attempt did not succeed
+    restored: bool = False  # the context started from a saved session
+    # Called once the flow's signed-in signals show after a sign-in (the runner saves the session).
+    on_signed_in: Callable[[], Awaitable[None]] | None = None
     in_flight: set[Request] = field(default_factory=set)
     activity: asyncio.Event = field(default_factory=asyncio.Event)
 
@@ -66,6 +75,10 @@ class AccountSession:
             except asyncio.TimeoutError:
                 if not self.in_flight and window >= quiet_s:
                     return True
+
+    async def signed_in(self) -> None:
+        if self.on_signed_in is not None:
+            await self.on_signed_in()
 
     async def close(self) -> None:
         if self.mapped is not None:

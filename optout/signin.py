@@ -4,12 +4,14 @@ and handling the pages only the account owner can clear (PIN, app approval, CAPT
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from optout.context import RunContext, where
 from optout.flow import PageState, Recognition, Signal
 from optout.page_state import wait_for_state
 from optout.results import SIGN_IN_REJECTED, Outcome
+from optout.session import login_command
 from optout.stop import Stop
 
 if TYPE_CHECKING:
@@ -63,12 +65,18 @@ class SignIn:
                 Outcome.NEEDS_ATTENTION,
                 "signed out again after signing in; the password is not submitted twice in one run",
             )
+        login = login_command(self.ctx.flow.platform, session.username)
         if self.ctx.flow.login.method == "saved_session":
             raise Stop(
                 Outcome.NEEDS_ATTENTION,
-                f"not signed in, and {self.ctx.flow.name} is signed in to only by the person "
-                "(e-mailed link, SSO or passkey): optout types nothing for it and needs a browser session",
+                f"session expired: run {login}"
+                if session.restored
+                else f"not signed in, and {self.ctx.flow.name} is signed in to only by the person (e-mailed link, "
+                f"SSO or passkey): optout types nothing for it and needs a browser session: run {login}",
             )
+        if session.restored and not _has_password(session.password):
+            # The saved session was the only way in; a person has to open a new one.
+            raise Stop(Outcome.NEEDS_ATTENTION, f"session expired: run {login}")
         self.ctx.status("signing in")
         await steps.navigate(self.ctx.flow.login.url)
         already = await self.recognise()
@@ -79,6 +87,7 @@ class SignIn:
         if state.state is not PageState.SIGNED_IN:
             session.login_stopped = state
             await self.handle_blocker(state)
+        await session.signed_in()
 
     async def wait_for(self, signals: list[Signal]) -> bool:
         """Wait until the page shows one of `signals`. A challenge or rejection met meanwhile stops the
@@ -102,7 +111,7 @@ class SignIn:
             )
         if state.state is PageState.SIGNED_OUT:
             raise Stop(Outcome.FAILED, f"{prefix}still signed out after submitting the sign-in form")
-        if earlier or not (self.ctx.options.interactive and state.state.person_can_resolve):
+        if earlier or not (self.ctx.options.asks_person and state.state.person_can_resolve):
             raise Stop(Outcome.NEEDS_ATTENTION, f"{prefix}{state.reason}", shot="attention")
         minutes = self.ctx.options.human_timeout_s / 60
         self.ctx.notify(f"{state.reason}. Complete it in the browser window (waiting up to {minutes:g} min).")
@@ -113,3 +122,10 @@ class SignIn:
             why = "nobody completed it in time" if found is None else found.reason
             raise Stop(Outcome.NEEDS_ATTENTION, f"{state.reason}; {why}", shot="attention")
         self.ctx.session.login_stopped = None
+
+
+def _has_password(password: Callable[[], str]) -> bool:
+    try:
+        return bool(password())
+    except Exception:  # noqa: BLE001 - keyring backends raise anything: no password to sign in with
+        return False

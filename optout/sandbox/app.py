@@ -50,6 +50,16 @@ def create_app(sandboxes: Sequence[PlatformSandbox] = SANDBOXES) -> Starlette:
             return JSONResponse({"error": "unknown platform, account or setting"}, status_code=404)
         return JSONResponse({"set": True})
 
+    async def expire_sessions(request: Request) -> Response:
+        """End an account's sessions server-side: `?platform=P&username=U`."""
+        platform = request.query_params.get("platform", "")
+        username = request.query_params.get("username", "")
+        try:
+            ended = state.expire_sessions(platform, username)
+        except KeyError:
+            return JSONResponse({"error": f"no {platform!r} account {username!r}"}, status_code=404)
+        return JSONResponse({"expired": ended})
+
     mounts = [
         Mount(f"/{sandbox.platform}", routes=sandbox.routes(SandboxContext.for_platform(sandbox.platform, state)))
         for sandbox in sandboxes
@@ -60,6 +70,7 @@ def create_app(sandboxes: Sequence[PlatformSandbox] = SANDBOXES) -> Starlette:
             Route("/__sandbox__/state", show_state),
             Route("/__sandbox__/reset", reset, methods=["POST"]),
             Route("/__sandbox__/platform-sets", platform_sets, methods=["POST"]),
+            Route("/__sandbox__/expire-sessions", expire_sessions, methods=["POST"]),
             *mounts,
         ]
     )

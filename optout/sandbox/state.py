@@ -151,6 +151,18 @@ class SandboxState:
         with self._lock:
             return self._sessions[platform].get(token)
 
+    def expire_sessions(self, platform: str, username: str) -> int:
+        """End every open session of one account, as a platform does when it signs people out
+        server-side (expiry, password change). Returns how many were open."""
+        with self._lock:
+            if username not in self._accounts[platform]:
+                raise KeyError(username)
+            sessions = self._sessions[platform]
+            tokens = [t for t, user in sessions.items() if user == username]
+            for token in tokens:
+                del sessions[token]
+            return len(tokens)
+
     def close_session(self, platform: str, token: str | None) -> None:
         if token:
             with self._lock:
