@@ -82,11 +82,13 @@ def utc_now() -> datetime:
 
 
 def where(url: str) -> str:
-    """A URL as kept in results, manifests and messages: no query string or fragment (sign-in codes and
-    checkpoint ids travel there)."""
+    """A URL as kept in results, manifests and messages: no credentials, query string or fragment (sign-in
+    codes and checkpoint ids travel there)."""
     parts = urlsplit(url)
     if parts.scheme and parts.netloc:
-        return f"{parts.scheme}://{parts.netloc}{parts.path}"
+        # Never a user name or password written into the URL (`https://user:secret@host/`).
+        host = parts.netloc.rsplit("@", 1)[-1]
+        return f"{parts.scheme}://{host}{parts.path}"
     return url.split("?", 1)[0].split("#", 1)[0]
 
 

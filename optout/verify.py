@@ -46,6 +46,7 @@ class Kind(str, Enum):
     MANIFEST_UNREADABLE = "manifest_unreadable"
     BAD_SIGNATURE = "bad_signature"
     UNKNOWN_KEY = "unknown_key"
+    KEY_CHANGED = "key_changed"
     CHAIN_BROKEN = "chain_broken"
     RUN_REMOVED = "run_removed"
     UNSIGNED = "unsigned"
@@ -191,6 +192,21 @@ def verify(history: History, keys_dir: Path, run_ids: Iterable[str] | None = Non
         if run.manifest is not None:
             check.interrupted = run.manifest.interrupted or row.interrupted
             _files(run, history.file_hashes(row.run_id), check)
+    # A home signs with one key all its life (signing.signer never makes a second one): a run signed
+    # with another key than the runs before it was signed by someone else, whatever key file came with it.
+    first_key: tuple[str, str] | None = None
+    for run in sealed:
+        kid = run.manifest.signing_key if run.manifest is not None else None
+        if kid is None:
+            continue
+        if first_key is None:
+            first_key = (kid, run.row.run_id)
+        elif kid != first_key[0] and run.row.run_id in checks:
+            checks[run.row.run_id].add(
+                Kind.KEY_CHANGED,
+                f"run {run.row.run_id} is signed with key {kid}, the home's earlier runs with {first_key[0]} "
+                f"(since {first_key[1]}): a home keeps one key",
+            )
     known = {row.run_id: row for row in rows}
     for index, run in enumerate(sealed):
         before = sealed[index - 1] if index else None

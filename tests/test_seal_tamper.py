@@ -142,3 +142,32 @@ def test_a_symlinked_folder_and_a_path_with_a_nul_byte_are_named_without_a_trace
     (out / "run-1" / "manifest.json").write_text(json.dumps(manifest))
     kinds = found(history, home)["run-1"]
     assert Kind.OUTSIDE in kinds and Kind.MANIFEST_CHANGED in kinds
+
+
+def test_a_run_signed_with_a_planted_key_is_named(tmp_path: Path) -> None:
+    """Re-signing an edited last run with a key of one's own, its public half dropped into keys/, and its
+    hash updated in the history: the signature checks, but a home signs with one key all its life."""
+    home, out = tmp_path / "home", tmp_path / "ev"
+    history = History.open(home / "history.db")
+    signer = key(home)
+    for n in (1, 2):
+        finish(history, out, start(history, out, f"run-{n}", {"a.png": b"x"}), signer)
+    assert found(history, home) == {"run-1": [], "run-2": []}
+    forger = key(home)
+    folder = out / "run-2"
+    manifest = Manifest.model_validate_json((folder / "manifest.json").read_bytes())
+    manifest.interrupted = "edited by someone else"
+    manifest.signing_key = forger.key_id
+    data = manifest_bytes(manifest)
+    (folder / "manifest.json").write_bytes(data)
+    (folder / chain.SIGNATURE_NAME).write_bytes(forger.sign(data))
+    with history.transaction() as db:
+        db.execute("UPDATE runs SET manifest_sha256 = ? WHERE run_id = 'run-2'", (hashlib.sha256(data).hexdigest(),))
+    assert found(history, home) == {"run-1": [], "run-2": [Kind.KEY_CHANGED]}
+
+
+def test_urls_kept_carry_no_credentials_query_or_fragment() -> None:
+    from optout.results import where
+
+    assert where("https://user:secret@www.linkedin.com/a/b?code=1#x") == "https://www.linkedin.com/a/b"
+    assert where("http://127.0.0.1:8000/x/?q=1") == "http://127.0.0.1:8000/x/"
