@@ -598,3 +598,14 @@ def test_cli_round_trip_on_this_users_crontab(cli: Cli, tmp_path: Path, own_cron
     gone = cli("schedule", "status", env=env)
     assert gone.returncode == 1 and "No optout schedule is installed" in gone.stdout
     assert "nothing to remove" in cli("schedule", "remove", env=env).stdout
+
+
+def test_readme_documents_scheduled_rechecks() -> None:
+    from tests.conftest import REPO
+
+    text = (REPO / "README.md").read_text()
+    section = text.split("## Scheduled re-checks", 1)[1].split("\n## ", 1)[0]
+    for words in ("optout schedule install", "optout schedule status", "optout schedule remove", "--dry-run"):
+        assert words in section
+    for words in ("optout-recheck.timer", "# optout-recheck", "org.optout.recheck.plist", "schtasks", "recheck.log"):
+        assert words in section
