@@ -356,21 +356,26 @@ def test_merge_keeps_every_other_line_byte_for_byte() -> None:
     assert merge_crontab("", None) == ""
 
 
-@pytest.fixture
-def crontab_user() -> Iterator[str]:
-    """A throwaway user whose crontab the round trip may change (root only: `crontab -u`)."""
-    if os.geteuid() != 0:
-        pytest.skip("the crontab round trip uses a throwaway user's crontab, which needs root")
-    if shutil.which("crontab") is None and shutil.which("apt-get"):
+def ensure_crontab() -> None:
+    """The crontab command, from Debian's cron package when missing and root may install it; else a skip."""
+    if shutil.which("crontab") is None and shutil.which("apt-get") and os.geteuid() == 0:
         subprocess.run(
-            ["apt-get", "install", "-y", "-qq", "cron"],
+            ["apt-get", "-o", "DPkg::Lock::Timeout=240", "install", "-y", "-qq", "cron"],
             capture_output=True,
             env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"},
             timeout=300,
             check=False,
         )
     if shutil.which("crontab") is None:
-        pytest.skip("no crontab command, and Debian's cron package could not be installed")
+        pytest.skip("no crontab command, and Debian's cron package could not be installed (apt-get install cron)")
+
+
+@pytest.fixture
+def crontab_user() -> Iterator[str]:
+    """A throwaway user whose crontab the round trip may change (root only: `crontab -u`)."""
+    if os.geteuid() != 0:
+        pytest.skip("the crontab round trip uses a throwaway user's crontab, which needs root")
+    ensure_crontab()
     user = "optout-cron-test"
     if subprocess.run(["id", user], capture_output=True, check=False).returncode != 0:
         made = subprocess.run(["useradd", "--system", "--no-create-home", user], capture_output=True, check=False)
@@ -557,8 +562,7 @@ def test_dry_run_install_shows_the_files_and_changes_nothing(cli: Cli, tmp_path:
 @pytest.fixture
 def own_crontab() -> Iterator[str]:
     """This user's crontab, saved and put back whatever happens (lines that were there are kept)."""
-    if shutil.which("crontab") is None:
-        pytest.skip("no crontab command (Debian: apt-get install cron)")
+    ensure_crontab()
     done = subprocess.run(["crontab", "-l"], capture_output=True, text=True, check=False)
     saved = done.stdout if done.returncode == 0 else None
     if saved is not None and CRON_TAG in saved:
