@@ -8,6 +8,7 @@ import re
 import secrets
 import unicodedata
 from pathlib import Path
+from typing import Annotated
 
 import keyring.errors
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -62,6 +63,9 @@ class Config(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     accounts: list[Account] = []
+    # Run after a re-check that found drift or needs a person: a command as a list of words (no shell),
+    # given the JSON results on stdin. E.g. ["/usr/local/bin/mail-me", "--subject", "optout"].
+    on_alert: Annotated[list[str], Field(min_length=1)] | None = None
 
     def find(self, platform: str, username: str) -> Account | None:
         return next((a for a in self.accounts if a.platform == platform and a.username == username), None)

@@ -10,9 +10,9 @@ import math
 import shlex
 import sys
 import textwrap
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 from pydantic import ValidationError
@@ -20,20 +20,24 @@ from rich.console import Console
 from rich.text import Text
 
 from optout import __version__, accounts, keyrings, signing
+from optout import verify as verification
 from optout.browser import BrowserNotFound, display_available, no_display_message
 from optout.cli_help import ClickException, is_no_args_help, one_line, plain_parameter_help
 from optout.engine import Mode, Options
 from optout.evidence import NO_SPACE, RunEvidence, describe_write_error
 from optout.flow import Flow, FlowError, load_flow
 from optout.history import History, HistoryError
-from optout.mapping import OriginSpec, OriginSpecError, build_traffic_map
+from optout.mapping import OriginSpec, OriginSpecError, TrafficMap, build_traffic_map
 from optout.paths import home
 from optout.registry import flow_files, load_all
 from optout.report import ConsoleReporter, ResultWords, command, print_fields, print_rows, print_summary, shown
-from optout.results import ExitCode, Result, exit_code
+from optout.results import SIGN_IN_REJECTED, ExitCode, Result, exit_code
 from optout.schedule import Action, SchedulerFailed, current_job, install_plan, remove_plan, this_machine
 from optout.schedule_timing import DEFAULT_AT, ScheduleError, parse_timing
 from optout.signing import Signer
+
+if TYPE_CHECKING:
+    from optout.runner import AccountTarget, Runner
 
 plain_parameter_help()
 
@@ -228,6 +232,8 @@ def accounts_add(
         if existing is None:
             accounts.delete_password(platform, username, where)
         usage_error(f"cannot write {where.config_file}: {exc.strerror}")
+    if where.history_file.exists():
+        _release_holds([account])  # a new password may be tried again by a re-check
     verb = "Updated" if existing else "Added"
     err.print(
         f"{verb} {platform} account {username}; password stored in {found.describe()}.", markup=False, soft_wrap=True
@@ -443,6 +449,14 @@ SlowMoOpt = Annotated[
     float,
     typer.Option("--slow-mo", metavar="MS", help="Slow every browser action down by MS milliseconds (0 to 10000)."),
 ]
+MaskPiiOpt = Annotated[
+    bool,
+    typer.Option(
+        "--mask-pii",
+        help="Save only screenshots with the account's name, photo and e-mail masked (by default each "
+        "screenshot is saved twice: as shown, and masked for sharing).",
+    ),
+]
 TimeoutOpt = Annotated[
     float,
     typer.Option("--timeout", metavar="SECONDS", help="How long to wait for any one page or control (1 to 600)."),
@@ -499,10 +513,26 @@ def _signer() -> Signer | None:
         return None
 
 
-def _evidence(out: Path, command: str, flows: dict[str, str]) -> RunEvidence:
+def _evidence(
+    out: Path,
+    command: str,
+    flows: dict[str, str],
+    *,
+    traffic: TrafficMap | None,
+    mask_pii: bool = False,
+    sign: bool = True,
+) -> RunEvidence:
     history = _history()
     try:
-        return RunEvidence(out, command, flows, history=history, signer=_signer())
+        return RunEvidence(
+            out,
+            command,
+            flows,
+            history=history,
+            signer=_signer() if sign else None,
+            mappings=dict(traffic.routes) if traffic else {},
+            mask_pii=mask_pii,
+        )
     except OSError as exc:
         usage_error(describe_write_error(exc, out), ExitCode.PROBLEM if exc.errno in NO_SPACE else ExitCode.USAGE)
     except HistoryError as exc:
@@ -513,49 +543,66 @@ def _titles(flows: dict[str, Flow]) -> dict[tuple[str, str], str]:
     return {(f.platform, s.id): s.title.by_locale["en"][0] for f in flows.values() for s in f.settings}
 
 
-def _run(
-    mode: Mode,
-    names: list[str] | None,
-    account: str | None,
-    origin: list[str] | None,
-    json_: bool,
-    out: Path,
-    headed: bool,
-    slow_mo: float,
-    timeout: float,
-) -> None:
-    from optout.runner import AccountTarget, QuietReporter, Runner, RunStopped
-
-    _bounded("--timeout", timeout, TIMEOUT_RANGE, "seconds")
-    _browser_options(headed, slow_mo)
-    flows = _flows()
+def _traffic(origin: list[str] | None, flows: dict[str, Flow]) -> TrafficMap | None:
     try:
         specs = [OriginSpec.parse(o) for o in origin or []]
-        traffic = build_traffic_map(specs, {p: f.origins for p, f in flows.items()})
+        return build_traffic_map(specs, {p: f.origins for p, f in flows.items()})
     except OriginSpecError as exc:
         usage_error(str(exc))
-    chosen = _selected_targets(names, account, flows)
-    _keyring(unlock=True)
+
+
+def _targets(
+    chosen: list[accounts.Account], flows: dict[str, Flow], *, no_keyring: str | None = None
+) -> list[AccountTarget]:
+    """`no_keyring`: why no password can be read here; asking for one then needs a person."""
+    from optout.runner import AccountTarget
+
     where = home()
-    targets = [
+
+    def unreadable() -> str:
+        raise accounts.KeyringUnavailable(no_keyring or "")
+
+    return [
         AccountTarget(
             flow=flows[a.platform],
             username=a.username,
             locale=a.locale,
-            password=functools.partial(accounts.get_password, a.platform, a.username, where),
+            password=unreadable
+            if no_keyring
+            else functools.partial(accounts.get_password, a.platform, a.username, where),
         )
         for a in chosen
     ]
-    interactive = headed and sys.stdin.isatty() and sys.stderr.isatty()
-    options = Options(timeout_s=timeout, interactive=interactive)
-    evidence = _evidence(out, mode.value, {p: flows[p].version for p in sorted({a.platform for a in chosen})})
-    words = ResultWords(mode, _titles(flows), headed=interactive)
+
+
+def _unattended_keyring() -> str | None:
+    """Why an unattended run cannot read the keyring (never prompting for a master password), or None."""
+    try:
+        found = accounts.usable_keyring()
+    except accounts.KeyringUnavailable as exc:
+        return f"{exc} (a scheduler's environment may lack what your session has: see optout doctor)"
+    if keyrings.needs_master_password(found.backend):
+        return (
+            f"{found.name} asks for its master password, which an unattended re-check cannot type: choose a "
+            "keyring that unlocks with your session (see README, 'Passwords and keyrings'), or run optout check "
+            "yourself"
+        )
+    return None
+
+
+Work = Callable[["Runner"], Awaitable[list[Result]]]
+
+
+def _drive(
+    work: Work, evidence: RunEvidence, words: ResultWords, *, json_: bool, runner: dict[str, Any]
+) -> tuple[list[Result], str | None]:
+    """Run `work` in one browser with progress (none under --json), then seal the evidence. Returns the
+    results and, when the run could not go on, why (one line). A Ctrl-C ends the command (exit 130)."""
+    from optout.runner import QuietReporter, Runner, RunStopped
 
     async def go(reporter: QuietReporter | ConsoleReporter) -> list[Result]:
-        async with Runner(
-            traffic=traffic, options=options, headed=headed, slow_mo_ms=slow_mo, reporter=reporter
-        ) as runner:
-            return await runner.run(mode, targets, evidence)
+        async with Runner(reporter=reporter, **runner) as driver:
+            return await work(driver)
 
     stopped: str | None = None
     try:
@@ -583,6 +630,11 @@ def _run(
         evidence.finish()
         # A run that could not be sealed (full disk, locked history) must not pass for a finished one.
         stopped = evidence.write_problem
+    return results, stopped
+
+
+def _report(results: list[Result], stopped: str | None, evidence: RunEvidence, words: ResultWords, json_: bool) -> None:
+    """The results (JSON on stdout, or the summary on stderr), and one line when the run stopped."""
     if json_:
         _json_out([r.model_dump(mode="json") for r in results])
     elif not stopped:
@@ -598,8 +650,56 @@ def _run(
             markup=False,
             soft_wrap=True,
         )
-        raise typer.Exit(ExitCode.PROBLEM)
-    raise typer.Exit(exit_code(results))
+
+
+def _release_holds(chosen: list[accounts.Account]) -> None:
+    """A person ran a command for these accounts: a re-check may sign in to them again."""
+    store = _history()
+    try:
+        held = store.holds()
+        for a in chosen:
+            if (a.platform, a.username) in held:
+                store.release(a.platform, a.username)
+    except HistoryError as exc:
+        usage_error(str(exc), ExitCode.PROBLEM)
+    finally:
+        store.close()
+
+
+def _run(
+    mode: Mode,
+    names: list[str] | None,
+    account: str | None,
+    origin: list[str] | None,
+    json_: bool,
+    out: Path,
+    headed: bool,
+    slow_mo: float,
+    timeout: float,
+    mask_pii: bool = False,
+) -> None:
+    _bounded("--timeout", timeout, TIMEOUT_RANGE, "seconds")
+    _browser_options(headed, slow_mo)
+    flows = _flows()
+    traffic = _traffic(origin, flows)
+    chosen = _selected_targets(names, account, flows)
+    _keyring(unlock=True)
+    targets = _targets(chosen, flows)
+    _release_holds(chosen)
+    interactive = headed and sys.stdin.isatty() and sys.stderr.isatty()
+    options = Options(timeout_s=timeout, interactive=interactive)
+    platforms = sorted({a.platform for a in chosen})
+    evidence = _evidence(out, mode.value, {p: flows[p].version for p in platforms}, traffic=traffic, mask_pii=mask_pii)
+    words = ResultWords(mode, _titles(flows), headed=interactive)
+    results, stopped = _drive(
+        lambda runner: runner.run(mode, targets, evidence),
+        evidence,
+        words,
+        json_=json_,
+        runner={"traffic": traffic, "options": options, "headed": headed, "slow_mo_ms": slow_mo},
+    )
+    _report(results, stopped, evidence, words, json_)
+    raise typer.Exit(ExitCode.PROBLEM if stopped else exit_code(results))
 
 
 def _mode_command(mode: Mode, doc: str) -> Callable[..., None]:
@@ -614,8 +714,9 @@ def _mode_command(mode: Mode, doc: str) -> Callable[..., None]:
         headed: HeadedOpt = False,
         slow_mo: SlowMoOpt = 0,
         timeout: TimeoutOpt = 15.0,
+        mask_pii: MaskPiiOpt = False,
     ) -> None:
-        _run(mode, platform, account, origin, json_, out, headed, slow_mo, timeout)
+        _run(mode, platform, account, origin, json_, out, headed, slow_mo, timeout, mask_pii)
 
     command.__doc__ = doc
     return command
@@ -679,6 +780,251 @@ def history_command(
                 ]
             )
         print_rows(out, ["When (UTC)", "State", "Outcome", ""], rows)
+
+
+# -- recheck --------------------------------------------------------------------------------------
+
+
+RECHECK_HELP = (
+    "Check every configured account unattended and compare with the last known state of each setting.\n\n"
+    "Never prompts and never opens a window: made to run from a scheduler (see optout schedule). A setting "
+    "that was off when last recorded and reads on now has drifted (label silent_revert): it is listed first, "
+    "with its evidence, and --fix switches it off again under the same rules as off. A password a platform "
+    "refused is not tried again unattended until you run a command for that account (optout check, off or "
+    "accounts add), so that no account is ever locked. One re-check at a time per home. When it finds drift "
+    "or needs you: a desktop notification where one can be shown, and the config's on_alert command with the "
+    "JSON results on stdin. Evidence goes to the home's data folder (evidence/) unless --out is given."
+)
+RECHECK_EXIT = EXIT_HELP.replace(
+    "your attention.", "your attention; 4 a setting drifted back on (with or without --fix)."
+)
+
+
+@app.command("recheck", help=RECHECK_HELP, epilog=RECHECK_EXIT)
+def recheck_command(
+    account: AccountOpt = None,
+    origin: OriginOpt = None,
+    json_: JsonOpt = False,
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", metavar="DIR", help="Where evidence runs are written (default: the home's evidence/)."),
+    ] = None,
+    fix: Annotated[bool, typer.Option("--fix", help="Switch drifted settings off again (as optout off).")] = False,
+    timeout: TimeoutOpt = 15.0,
+) -> None:
+    from optout import recheck as re_check
+
+    _bounded("--timeout", timeout, TIMEOUT_RANGE, "seconds")
+    flows = _flows()
+    traffic = _traffic(origin, flows)
+    chosen = _selected_targets(None, account, flows)
+    where = home()
+    try:
+        config = accounts.load_config(where)
+        with re_check.one_at_a_time(where):
+            results, stopped = _recheck(chosen, flows, traffic, out or where.data_dir / "evidence", json_, fix, timeout)
+    except accounts.ConfigError as exc:
+        usage_error(str(exc))
+    except re_check.RecheckBusy as exc:
+        usage_error(str(exc), ExitCode.PROBLEM)
+    if re_check.needs_alert(results) or stopped:
+        _alert(results, stopped, config.on_alert)
+    code = re_check.recheck_exit(results)
+    raise typer.Exit(ExitCode.PROBLEM if stopped and code is not ExitCode.DRIFT else code)
+
+
+def _recheck(
+    chosen: list[accounts.Account],
+    flows: dict[str, Flow],
+    traffic: TrafficMap | None,
+    out: Path,
+    json_: bool,
+    fix: bool,
+    timeout: float,
+) -> tuple[list[Result], str | None]:
+    from optout import recheck as re_check
+
+    store = _history()
+    try:
+        holds = store.holds()
+        last_known = store.last_known()
+        platforms = sorted({a.platform for a in chosen})
+        no_keyring = _unattended_keyring()
+        if no_keyring:
+            err.print(f"optout: runs are not signed and no password can be read: {no_keyring}", markup=False)
+        evidence = _evidence(
+            out, "recheck", {p: flows[p].version for p in platforms}, traffic=traffic, sign=no_keyring is None
+        )
+        # Accounts whose password was refused before: not signed in to, a person is needed.
+        held = [
+            re_check.held_result(a.platform, a.username, setting.id, holds[a.platform, a.username])
+            for a in chosen
+            if (a.platform, a.username) in holds
+            for setting in flows[a.platform].settings
+        ]
+        for result in held:
+            evidence.record(result)
+        targets = _targets([a for a in chosen if (a.platform, a.username) not in holds], flows, no_keyring=no_keyring)
+
+        async def work(runner: Runner) -> list[Result]:
+            found = await runner.run(Mode.CHECK, targets, evidence, annotate=re_check.marker(last_known))
+            drifted = [r for r in found if r.drift]
+            if not (fix and drifted):
+                return found
+            switched = await runner.run(Mode.OFF, re_check.only(targets, drifted), evidence, annotate=re_check.fixed)
+            by_key = {(r.platform, r.account, r.setting): r for r in switched}
+            return [by_key.get((r.platform, r.account, r.setting), r) for r in found]
+
+        words = ResultWords(Mode.CHECK, _titles(flows), headed=False)
+        options = Options(timeout_s=timeout, interactive=False)
+        runner = {"traffic": traffic, "options": options, "headed": False}
+        results, stopped = _drive(work, evidence, words, json_=json_, runner=runner)
+        results = re_check.first_drift(held + results)
+        for r in results:
+            if r.label == SIGN_IN_REJECTED and (r.platform, r.account) not in holds:
+                store.hold(r.platform, r.account, reason=r.reason or "", since=r.finished_at, run_id=evidence.run_id)
+    except HistoryError as exc:
+        usage_error(str(exc), ExitCode.PROBLEM)
+    finally:
+        store.close()
+    _report(results, stopped, evidence, words, json_)
+    return results, stopped
+
+
+def _alert(results: list[Result], stopped: str | None, hook: list[str] | None) -> None:
+    from optout import alerts
+
+    text = alerts.summary(results) or ""
+    if stopped:
+        text = f"{text}; the re-check stopped: {stopped}" if text else f"the re-check stopped: {stopped}"
+    problem = alerts.notify_desktop("optout re-check", text)
+    if problem and not hook:
+        err.print(f"optout: alert not shown: {problem}", markup=False, soft_wrap=True)
+    if hook:
+        failed = alerts.run_hook(hook, results)
+        if failed:
+            err.print(f"optout: {failed}", markup=False, soft_wrap=True)
+
+
+# -- verify ---------------------------------------------------------------------------------------
+
+
+VERIFY_HELP = (
+    "Check that the evidence of runs in this home is as it was recorded: nothing changed, missing, added or "
+    "removed.\n\n"
+    "For each run: every file its manifest.json lists is there with the SHA-256 it gives; no other file is in "
+    "the run folder (beside manifest.json, manifest.sig and report.html); manifest.sig is a valid Ed25519 "
+    "signature of manifest.json by the key it names, read from the home's keys/ folder (the keyring is not "
+    "needed); the manifest hashes to the value the history recorded when it was sealed and to the one the "
+    "next run's manifest chains to; and its 'previous' link names the run sealed just before it, so a run "
+    "removed from the middle of the chain is named.\n\n"
+    "Warnings (exit 0): a run sealed without a signing key (unsigned; the chain still covers it), and a run "
+    "not sealed yet (still running, or killed and waiting for the next run to seal it).\n\n"
+    "Exit status: 0 everything matches (warnings allowed); 1 something does not match; 2 usage error (such "
+    "as an unknown run); 3 the history database cannot be used (damaged or locked; it is left as it is)."
+)
+
+
+@app.command("verify", help=VERIFY_HELP)
+def verify_command(
+    run: Annotated[
+        str | None,
+        typer.Argument(
+            metavar="RUN",
+            help="A run id as 'optout history --json' or 'optout verify --all' shows it, or the path to a run "
+            "folder (default: the latest run).",
+            show_default=False,
+        ),
+    ] = None,
+    all_: Annotated[bool, typer.Option("--all", help="Verify every run in this home, and the whole chain.")] = False,
+    json_: Annotated[bool, typer.Option("--json", help="Print only JSON on stdout.")] = False,
+) -> None:
+    if run is not None and all_:
+        usage_error("give a RUN or --all, not both")
+    where = home()
+    if not where.history_file.exists():
+        if run is not None:
+            usage_error(f"no run {run!r}: no runs are recorded in this home yet ({where.history_file} does not exist)")
+        if not all_:
+            usage_error(f"no runs recorded in this home yet ({where.history_file} does not exist)")
+        result = None
+    else:
+        store = _history()
+        try:
+            rows = store.runs()
+            chosen: list[str] | None = None
+            if not all_:
+                row = verification.select(rows, run) if run is not None else store.latest_run()
+                if row is None:
+                    usage_error(
+                        f"no run {run!r} in this home's history; list the runs with: optout verify --all"
+                        if run is not None
+                        else "no runs recorded in this home yet"
+                    )
+                chosen = [row.run_id]
+            result = verification.verify(store, signing.keys_dir(where), chosen)
+        except HistoryError as exc:
+            usage_error(str(exc), ExitCode.PROBLEM)
+        finally:
+            store.close()
+    if result is None or not result.runs:
+        if json_:
+            _json_out({"ok": True, "mismatches": 0, "warnings": 0, "runs": []})
+        else:
+            _out().print("Nothing to verify: no runs recorded in this home yet.")
+        raise typer.Exit(ExitCode.OK)
+    if json_:
+        _json_out(result.as_json())
+    else:
+        _print_verification(result)
+    raise typer.Exit(ExitCode.OK if result.ok else ExitCode.SETTING_ON)
+
+
+def _print_verification(result: verification.Verification) -> None:
+    kind = verification.Kind
+    out = _out()
+    rows: list[list[str | Text]] = []
+    for check in result.runs:
+        kinds = {f.kind for f in check.findings}
+        if check.seq is None:
+            signature = "not sealed"
+        elif check.signed:
+            signature = "valid"
+        elif kind.UNSIGNED in kinds:
+            signature = "unsigned"
+        elif kind.UNKNOWN_KEY in kinds:
+            signature = "unknown key"
+        else:
+            signature = "BAD" if kind.BAD_SIGNATURE in kinds else "—"
+        status = Text(check.status, "bold red" if not check.ok else ("yellow" if check.findings else "green"))
+        note = "interrupted" if check.interrupted else ""
+        rows.append([check.run_id, str(check.seq or "—"), str(check.files_checked), signature, status, note])
+    print_rows(out, ["Run", "Seq", "Files", "Signature", "Status", ""], rows, heading=1)
+    for check in result.runs:
+        if not check.findings:
+            continue
+        out.print(Text(f"\n{check.run_id}", "bold"))
+        if check.interrupted:
+            print_fields(out, [("interrupted", check.interrupted)])
+        print_fields(
+            out,
+            [
+                (f.kind.value, Text(f.text, "yellow" if f.warning else "red"))
+                for f in sorted(check.findings, key=lambda f: f.warning)
+            ],
+        )
+    runs = len(result.runs)
+    if not result.ok:
+        bad = sum(1 for c in result.runs if not c.ok)
+        verdict = f"NOT VERIFIED: {result.mismatches} mismatch(es) in {bad} of {runs} run(s); see above."
+    elif result.warnings:
+        verdict = (
+            f"Verified: {runs} run(s), nothing changed, missing or inserted; {result.warnings} warning(s) above "
+            "about what could not be fully checked."
+        )
+    else:
+        verdict = f"Verified: {runs} run(s); every file, chain link and signature matches."
+    out.print(Text(verdict, "bold green" if result.ok else "bold red"))
 
 
 # -- doctor ---------------------------------------------------------------------------------------

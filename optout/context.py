@@ -3,12 +3,13 @@ options and evidence, and what has been learnt so far (the trusted reading, whet
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from enum import Enum
 
 from playwright.async_api import Page
 
+from optout.capture import ShownControl
 from optout.evidence import RunEvidence
 from optout.flow import Flow, Setting
 from optout.results import EvidenceRef, State, where
@@ -46,6 +47,7 @@ class RunContext:
     acted: bool = False  # another element was clicked while changing it (a menu, a confirmation)
     trusted: State | None = None  # the settled reading a click may act on
     name_state: State | None = None  # what a row's accessible name said, to cross-check the control
+    show_control: Callable[[], Awaitable[ShownControl | None]] | None = None  # once the control was found
 
     @property
     def page(self) -> Page:
@@ -59,6 +61,7 @@ class RunContext:
         return "the switch was not clicked" if self.acted else "nothing was clicked"
 
     async def shot(self, step: str) -> None:
+        control = await self.show_control() if self.show_control is not None else None
         self.shots.append(
             await self.evidence.screenshot(
                 self.page,
@@ -66,5 +69,7 @@ class RunContext:
                 account=self.session.username,
                 setting=self.setting.id,
                 step=f"{self.mode.value}-{step}",
+                control=control,
+                pii=self.flow.evidence.pii if self.flow.evidence else (),
             )
         )

@@ -9,9 +9,10 @@ import contextlib
 from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import Locator
 
+from optout.capture import ShownControl
 from optout.context import RunContext
 from optout.flow import Target
-from optout.locate import Ambiguous, GaveUp, NotFound, find_any, find_now
+from optout.locate import Ambiguous, GaveUp, NotFound, accessible_role_and_name, find_any, find_now
 from optout.page_state import shows
 from optout.pointer import Pointer
 from optout.results import Outcome, State
@@ -81,6 +82,8 @@ class ControlDriver:
             _, found = await find_any(
                 self.ctx.page, self.targets, self.ctx.options.timeout_s, give_up=gone_for_good if not_offered else None
             )
+            # Known from now on: every screenshot outlines it and keeps its excerpt.
+            self.ctx.show_control = self.shown
             return found
         except GaveUp:
             raise NotOffered() from None
@@ -93,6 +96,26 @@ class ControlDriver:
             ) from None
         except Ambiguous as exc:
             raise Stop(Outcome.FAILED, str(exc), shot="ambiguous", about_control=True) from None
+
+    async def shown(self) -> ShownControl | None:
+        """The control as the page shows it now, for the evidence: found without waiting, touching or
+        clearing anything, and read the way a run reads it (an unreadable state is "unknown"). None when
+        the page does not show it unambiguously."""
+        try:
+            for target in self.targets:
+                element = await find_now(self.ctx.page, target)
+                if element is not None:
+                    break
+            else:
+                return None
+            role, name = await accessible_role_and_name(element)
+        except (PlaywrightError, Ambiguous):
+            return None
+        try:
+            state = await self.read(element)
+        except Stop:
+            state = State.UNKNOWN
+        return ShownControl(element=element, role=role or target.role or "", name=name, state=state.value)
 
     async def read(self, control: Locator) -> State:
         """The state the control shows now. Fails closed: a control whose state cannot be read is not

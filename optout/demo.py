@@ -127,7 +127,12 @@ async def run_demo(
         except signing.SigningUnavailable as exc:
             signer, unsigned = None, str(exc)
         evidence = RunEvidence(
-            out_dir, "demo", {p: flows[p].version for p in platforms}, history=history, signer=signer
+            out_dir,
+            "demo",
+            {p: flows[p].version for p in platforms},
+            history=history,
+            signer=signer,
+            mappings=traffic.routes if traffic else {},
         )
         # Short waits: every sandbox page answers in well under a second, except the deliberately late
         # ones (2.3 s at most); the margin is for a busy machine running three accounts at once.

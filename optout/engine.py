@@ -133,7 +133,9 @@ async def run_setting(
     started = utc_now()
     ctx = RunContext(session, flow, setting, options, evidence, notify, status, mode)
 
-    def result(state: State, outcome: Outcome, *, verified: bool = False, reason: str | None = None) -> Result:
+    def result(
+        state: State, outcome: Outcome, *, verified: bool = False, reason: str | None = None, label: str | None = None
+    ) -> Result:
         return Result(
             platform=flow.platform,
             account=session.username,
@@ -146,6 +148,7 @@ async def run_setting(
             started_at=started,
             finished_at=utc_now(),
             evidence=list(ctx.shots),
+            label=label,
         )
 
     try:
@@ -166,7 +169,8 @@ async def run_setting(
     except Stop as stop:
         await _try_shot(ctx, stop.shot)
         note = stop.about_control or ctx.clicked
-        return result(stop.state, stop.outcome, reason=f"{stop.reason}; {ctx.untouched}" if note else stop.reason)
+        reason = f"{stop.reason}; {ctx.untouched}" if note else stop.reason
+        return result(stop.state, stop.outcome, reason=reason, label=stop.label)
     except Exception as exc:  # noqa: BLE001 - one account's surprise must not end the run
         await _try_shot(ctx, "error")
         reason = f"unexpected error: {first_line(exc)}"

@@ -14,16 +14,20 @@ import json
 import os
 import re
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
+from urllib.parse import urlsplit
 
-from playwright.async_api import Page
+from playwright.async_api import Locator, Page
 from pydantic import BaseModel, ConfigDict
 
 from optout import __version__
+from optout.capture import Caption, ShownControl, drawn
+from optout.flow import Target
 from optout.history import History, HistoryError
+from optout.pii import pii_locators
 from optout.results import EvidenceRef, Result, utc_now, where
 
 if TYPE_CHECKING:
@@ -37,10 +41,14 @@ SECRET_FIELDS = "input[type=password], input[autocomplete=current-password], inp
 NO_SPACE = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG})
 
 
+FileKind = Literal["screenshot", "masked-screenshot", "control"]
+
+
 class EvidenceFile(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     path: str
+    kind: FileKind = "screenshot"  # masked-screenshot: personal data masked; control: the control's excerpt
     sha256: str
     url: str
     taken_at: datetime
@@ -49,6 +57,15 @@ class EvidenceFile(BaseModel):
     setting: str | None
     step: str
     flow_version: str
+
+
+class OriginMapping(BaseModel):
+    """A real origin answered by a local server during the run (`--origin`, the demo)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    origin: str
+    served_by: str
 
 
 class ChainLink(BaseModel):
@@ -71,6 +88,8 @@ class Manifest(BaseModel):
     finished_at: datetime | None = None
     interrupted: str | None = None  # why the run stopped before its end
     flows: dict[str, str]
+    mappings: list[OriginMapping] = []
+    mask_pii: bool = False
     files: list[EvidenceFile] = []
     results: list[Result] = []
     # Set when the run is sealed (chain.py): None for a home's first run, and in a run with no history.
@@ -134,11 +153,14 @@ class RunEvidence:
         command: str,
         flows: dict[str, str],
         *,
+        mappings: Mapping[str, str] | None = None,
+        mask_pii: bool = False,
         history: History | None = None,
         signer: Signer | None = None,
     ) -> None:
         started = utc_now()
         self.run_id = f"run-{started:%Y%m%dT%H%M%S}-{started.microsecond:06d}Z-{command}"
+        # Absolute: results point at their files wherever they are read from.
         self.directory = out_dir.absolute() / self.run_id
         self.directory.mkdir(parents=True, exist_ok=False)
         self.write_error: OSError | None = None
@@ -146,8 +168,17 @@ class RunEvidence:
         self.history = history
         self.signer = signer
         self.sealed_sha256: str | None = None
+        self.mappings = dict(mappings or {})
+        self.mask_pii = mask_pii
+        self._captures: dict[tuple[str, str], int] = {}
         self.manifest = Manifest(
-            run_id=self.run_id, command=command, optout_version=__version__, started_at=started, flows=flows
+            run_id=self.run_id,
+            command=command,
+            optout_version=__version__,
+            started_at=started,
+            flows=flows,
+            mappings=[OriginMapping(origin=o, served_by=b) for o, b in sorted(self.mappings.items())],
+            mask_pii=mask_pii,
         )
         self._lock: RunLock | None = None
         try:
@@ -199,53 +230,105 @@ class RunEvidence:
         except HistoryError as exc:
             self.history_error = str(exc)
 
+    def served_by(self, url: str) -> str | None:
+        """host:port of the local server answering for `url`'s origin, None for the real site."""
+        parts = urlsplit(url)
+        base = self.mappings.get(f"{parts.scheme}://{parts.netloc}")
+        return urlsplit(base).netloc if base else None
+
     async def screenshot(
-        self, page: Page, *, platform: str, account: str, setting: str | None, step: str
+        self,
+        page: Page,
+        *,
+        platform: str,
+        account: str,
+        setting: str | None,
+        step: str,
+        control: ShownControl | None = None,
+        pii: Sequence[Target] = (),
     ) -> EvidenceRef:
-        # Finished transitions: a toggle caught mid-animation would show neither state.
-        data = await page.screenshot(full_page=True, animations="disabled", mask=[page.locator(SECRET_FIELDS)])
+        """One capture: the screenshot (and its masked twin, unless only masked images are wanted), with
+        the control outlined and its excerpt beside it when the control is known. Returns the primary
+        image."""
+        taken = utc_now()
+        url = where(page.url)
+        caption = Caption(url=url, taken=taken, served_by=self.served_by(page.url))
+        secret: list[Locator] = [page.locator(SECRET_FIELDS)]
+        personal = [*secret, *pii_locators(page, account, pii)]
+        images: list[tuple[str, FileKind, bytes]] = []
+        async with drawn(page, caption, control) as shown:
+            if self.mask_pii:
+                images.append(("", "masked-screenshot", await _image(page, personal)))
+            else:
+                images.append(("", "screenshot", await _image(page, secret)))
+                images.append((".masked", "masked-screenshot", await _image(page, personal)))
+        key = (platform, account)
+        self._captures[key] = index = self._captures.get(key, 0) + 1
         folder = self.directory / platform / account_folder(account)
-        index = sum(1 for f in self.manifest.files if f.platform == platform and f.account == account) + 1
-        path = folder / f"{index:02d}-{step}.png"
-        digest = hashlib.sha256(data).hexdigest()
-        entry = EvidenceFile(
-            path=str(path.relative_to(self.directory)),
-            sha256=digest,
-            url=where(page.url),
-            taken_at=utc_now(),
-            platform=platform,
-            account=account,
-            setting=setting,
-            step=step,
-            flow_version=self.manifest.flows.get(platform, ""),
-        )
-        try:
-            folder.mkdir(parents=True, exist_ok=True)
-            write_atomically(path, data)
-            self.manifest.files.append(entry)
-            try:
-                self._save()
-            except OSError:
-                # A file the manifest does not list is no evidence: take it back.
-                self.manifest.files.remove(entry)
-                path.unlink(missing_ok=True)
-                raise
-        except OSError as exc:
-            self.write_error = self.write_error or exc
-            raise
-        self._to_history(
-            lambda h: h.add_file(
-                self.run_id,
-                path=entry.path,
-                sha256=digest,
+        stem = f"{index:02d}-{step}"
+        files = [(folder / f"{stem}{suffix}.png", kind, data) for suffix, kind, data in images]
+        if control is not None and shown.box is not None:
+            excerpt = {
+                "role": control.role,
+                "name": control.name,
+                "state": control.state,
+                "url": url,
+                "taken_at": caption.time,
+                "box": shown.box,
+                "screenshot": files[0][0].name,
+            }
+            text = json.dumps(excerpt, indent=2, ensure_ascii=False) + "\n"
+            files.append((folder / f"{stem}.control.json", "control", text.encode("utf-8")))
+        entries = [
+            EvidenceFile(
+                path=str(path.relative_to(self.directory)),
+                kind=kind,
+                sha256=hashlib.sha256(data).hexdigest(),
+                url=url,
+                taken_at=taken,
                 platform=platform,
                 account=account,
                 setting=setting,
                 step=step,
-                taken_at=entry.taken_at,
+                flow_version=self.manifest.flows.get(platform, ""),
             )
-        )
-        return EvidenceRef(path=str(path), sha256=digest)
+            for path, kind, data in files
+        ]
+        self._write(files, entries)
+        for entry in entries:
+            self._to_history(
+                lambda h, e=entry: h.add_file(  # type: ignore[misc]
+                    self.run_id,
+                    path=e.path,
+                    sha256=e.sha256,
+                    platform=platform,
+                    account=account,
+                    setting=setting,
+                    step=e.step,
+                    kind=e.kind,
+                    taken_at=e.taken_at,
+                )
+            )
+        return EvidenceRef(path=str(files[0][0]), sha256=entries[0].sha256)
+
+    def _write(self, files: list[tuple[Path, FileKind, bytes]], entries: list[EvidenceFile]) -> None:
+        """Every file of one capture and the manifest that lists them, or none of them."""
+        try:
+            try:
+                for path, _, data in files:
+                    path.parent.mkdir(parents=True, exist_ok=True)
+                    write_atomically(path, data)
+                self.manifest.files.extend(entries)
+                self._save()
+            except OSError:
+                # A file the manifest does not list is no evidence: take them back.
+                self.manifest.files = [f for f in self.manifest.files if all(f is not e for e in entries)]
+                for path, _, _ in files:
+                    path.unlink(missing_ok=True)
+                raise
+        except OSError as exc:
+            self.write_error = self.write_error or exc
+            raise
 
     def record(self, result: Result) -> None:
         self.manifest.results.append(result)
@@ -295,3 +378,8 @@ class RunEvidence:
 
     def _save(self) -> None:
         write_atomically(self.manifest_path, manifest_bytes(self.manifest))
+
+
+async def _image(page: Page, mask: list[Locator]) -> bytes:
+    # Finished transitions: a toggle caught mid-animation would show neither state.
+    return await page.screenshot(full_page=True, animations="disabled", mask=mask)

@@ -542,6 +542,15 @@ class Setting(Strict):
         return self.page or [Signal(heading=self.title)]
 
 
+class EvidencePolicy(Strict):
+    """What screenshots must treat specially on this platform's pages."""
+
+    pii: list[Target] = Field(
+        default=[],
+        description="where the pages show the account's own name, photo or e-mail: masked in masked images",
+    )
+
+
 class Flow(Strict):
     schema_version: Literal[2]
     platform: str
@@ -553,6 +562,7 @@ class Flow(Strict):
     recognise: Annotated[list[Recognition], Field(min_length=1)]
     overlays: list[Overlay] = []
     settings: Annotated[list[Setting], Field(min_length=1)]
+    evidence: EvidencePolicy | None = None
 
     @model_validator(mode="before")
     @classmethod

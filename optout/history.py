@@ -11,6 +11,8 @@ chained and signed, are what `optout verify` trusts (see chain.py).
 
 from __future__ import annotations
 
+import math
+import os
 import sqlite3
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -23,6 +25,18 @@ from optout.results import Outcome, Result, State
 
 # How long a write waits for another process's transaction before giving up: far above any of ours.
 BUSY_TIMEOUT_S = 20.0
+# Overrides it (seconds), so that a test of a locked database need not wait 20 s.
+BUSY_TIMEOUT_ENV = "OPTOUT_DB_BUSY_TIMEOUT"
+
+
+def busy_timeout_s() -> float:
+    """BUSY_TIMEOUT_S, or OPTOUT_DB_BUSY_TIMEOUT when that is a number of seconds from 0 to 600."""
+    try:
+        value = float(os.environ.get(BUSY_TIMEOUT_ENV, ""))
+    except ValueError:
+        return BUSY_TIMEOUT_S
+    return value if math.isfinite(value) and 0 <= value <= 600 else BUSY_TIMEOUT_S
+
 
 MIGRATIONS: tuple[str, ...] = (
     # 1: runs, their results and files.
@@ -75,6 +89,20 @@ MIGRATIONS: tuple[str, ...] = (
         UNIQUE (run_id, path)
     );
     """,
+    # 2: accounts whose password a platform refused during a re-check: not tried again unattended.
+    """
+    CREATE TABLE sign_in_holds (
+        platform TEXT NOT NULL,
+        account TEXT NOT NULL,
+        reason TEXT NOT NULL,
+        since TEXT NOT NULL,
+        run_id TEXT,
+        PRIMARY KEY (platform, account)
+    );
+    ALTER TABLE results ADD COLUMN drift INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE results ADD COLUMN label TEXT;
+    ALTER TABLE files ADD COLUMN kind TEXT NOT NULL DEFAULT 'screenshot';
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -107,6 +135,13 @@ class RunRow:
 
 
 @dataclass(frozen=True)
+class Hold:
+    reason: str
+    since: str
+    run_id: str | None
+
+
+@dataclass(frozen=True)
 class ResultRow:
     run_id: str
     platform: str
@@ -119,6 +154,8 @@ class ResultRow:
     started_at: str
     finished_at: str
     flow_version: str | None
+    drift: bool = False
+    label: str | None = None
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -133,6 +170,8 @@ class ResultRow:
             "started_at": self.started_at,
             "finished_at": self.finished_at,
             "flow_version": self.flow_version,
+            "drift": self.drift,
+            "label": self.label,
         }
 
 
@@ -153,9 +192,12 @@ class History:
         unwritable database: nothing in it is changed then."""
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
+            # It names the person's accounts: private, like the config (SQLite gives its -wal and -shm
+            # files the database's own mode).
+            os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o600))
             # isolation_level=None: transactions are explicit (BEGIN IMMEDIATE takes the write lock up
             # front, so two writers queue instead of one failing half-way).
-            connection = sqlite3.connect(path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
+            connection = sqlite3.connect(path, timeout=busy_timeout_s(), isolation_level=None)
         except (OSError, sqlite3.Error) as exc:
             raise HistoryError(_describe(exc, path)) from None
         history = cls(connection, path)
@@ -252,11 +294,12 @@ class History:
         setting: str | None,
         step: str,
         taken_at: datetime,
+        kind: str = "screenshot",
     ) -> None:
         self._run_write(
-            "INSERT INTO files (run_id, path, sha256, platform, account, setting, step, taken_at)"
-            " VALUES (?,?,?,?,?,?,?,?)",
-            (run_id, path, sha256, platform, account, setting, step, _iso(taken_at)),
+            "INSERT INTO files (run_id, path, sha256, platform, account, setting, step, taken_at, kind)"
+            " VALUES (?,?,?,?,?,?,?,?,?)",
+            (run_id, path, sha256, platform, account, setting, step, _iso(taken_at), kind),
         )
 
     def add_result(
@@ -264,8 +307,8 @@ class History:
     ) -> None:
         self._run_write(
             "INSERT INTO results (run_id, platform, account, setting, state, outcome, verified, reason, url,"
-            " started_at, finished_at, flow_version, optout_version, browser_version)"
-            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            " started_at, finished_at, flow_version, optout_version, browser_version, drift, label)"
+            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
             (
                 run_id,
                 result.platform,
@@ -281,10 +324,36 @@ class History:
                 flow_version,
                 optout_version,
                 browser,
+                int(result.drift),
+                result.label,
             ),
         )
 
+    def hold(self, platform: str, account: str, *, reason: str, since: datetime, run_id: str | None) -> None:
+        """No more unattended sign-ins for this account until a person runs a command for it."""
+        self._run_write(
+            "INSERT OR REPLACE INTO sign_in_holds (platform, account, reason, since, run_id) VALUES (?,?,?,?,?)",
+            (platform, account, reason, _iso(since), run_id),
+        )
+
+    def release(self, platform: str, account: str) -> None:
+        self._run_write("DELETE FROM sign_in_holds WHERE platform = ? AND account = ?", (platform, account))
+
     # -- reading ---------------------------------------------------------------------------------
+
+    def holds(self) -> dict[tuple[str, str], Hold]:
+        rows = self._select("SELECT * FROM sign_in_holds")
+        return {(r["platform"], r["account"]): Hold(r["reason"], r["since"], r["run_id"]) for r in rows}
+
+    def last_known(self) -> dict[tuple[str, str, str], ResultRow]:
+        """Each setting's last result that read a definite on or off, drift left out: a setting that
+        drifted stays drifted, re-check after re-check, until it is switched off again or a person's own
+        `check` or `off` records it."""
+        known: dict[tuple[str, str, str], ResultRow] = {}
+        for row in self.results():
+            if not row.drift and row.state in (State.ON, State.OFF):
+                known[row.platform, row.account, row.setting] = row
+        return known
 
     def _select(self, sql: str, params: Sequence[object] = ()) -> list[sqlite3.Row]:
         try:
@@ -331,6 +400,8 @@ class History:
                 started_at=r["started_at"],
                 finished_at=r["finished_at"],
                 flow_version=r["flow_version"],
+                drift=bool(r["drift"]),
+                label=r["label"],
             )
             for r in rows
         ]
@@ -359,7 +430,7 @@ def _run_row(r: sqlite3.Row) -> RunRow:
 def _describe(exc: BaseException, path: Path) -> str:
     text = str(exc) or type(exc).__name__
     if isinstance(exc, sqlite3.OperationalError) and "locked" in text:
-        return f"the history database {path} is locked by another program (waited {BUSY_TIMEOUT_S:g} s); try again"
+        return f"the history database {path} is locked by another program (waited {busy_timeout_s():g} s); try again"
     damaged = isinstance(exc, sqlite3.DatabaseError) and not isinstance(exc, sqlite3.OperationalError)
     if damaged or "malformed" in text:
         return (

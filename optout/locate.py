@@ -85,12 +85,18 @@ async def accessible_names(root: Root, role: str) -> list[str]:
 
 async def accessible_name(element: Locator) -> str:
     """The element's own accessible name, as Playwright computes it ("" when it has none)."""
+    return (await accessible_role_and_name(element))[1]
+
+
+async def accessible_role_and_name(element: Locator) -> tuple[str, str]:
+    """The element's own ARIA role and accessible name, as Playwright computes them (("", "") when it
+    has no name)."""
     snapshot = yaml.safe_load(await element.aria_snapshot()) or []
     for entry in _snapshot_entries(snapshot):
         match = _SNAPSHOT_ENTRY.match(entry)
         if match:
-            return str(json.loads(f'"{match["name"]}"'))
-    return ""
+            return match["role"], str(json.loads(f'"{match["name"]}"'))
+    return "", ""
 
 
 def _snapshot_entries(node: object) -> Iterator[str]:

@@ -49,6 +49,10 @@ class Result(BaseModel):
     started_at: datetime
     finished_at: datetime
     evidence: list[EvidenceRef]
+    # `optout recheck`: the setting was off when last known and is on now.
+    drift: bool = False
+    # What the result shows, for scripts: "silent_revert" (drift), "sign_in_rejected" (the password was refused).
+    label: str | None = None
 
 
 class ExitCode(int, Enum):
@@ -56,6 +60,11 @@ class ExitCode(int, Enum):
     SETTING_ON = 1
     USAGE = 2
     PROBLEM = 3
+    DRIFT = 4
+
+
+SILENT_REVERT = "silent_revert"
+SIGN_IN_REJECTED = "sign_in_rejected"
 
 
 def exit_code(results: Iterable[Result]) -> ExitCode:

@@ -181,11 +181,18 @@ class Runner:
         return self._sessions[key]
 
     async def run(
-        self, mode: Mode, targets: Sequence[AccountTarget], evidence: RunEvidence, *, parallel: int = 1
+        self,
+        mode: Mode,
+        targets: Sequence[AccountTarget],
+        evidence: RunEvidence,
+        *,
+        parallel: int = 1,
+        annotate: Callable[[Result], Result] | None = None,
     ) -> list[Result]:
         """Every setting of every target, up to `parallel` accounts at a time (each in its own context;
-        one account's settings one after another). Results come in target order. Raises RunStopped
-        when the run cannot go on: the accounts not yet started are not run."""
+        one account's settings one after another). Results come in target order, each passed through
+        `annotate` (a re-check marks drift) before it is recorded. Raises RunStopped when the run cannot
+        go on: the accounts not yet started are not run."""
         total = sum(len(t.flow.settings) for t in targets)
         if self._browser is not None:
             evidence.note_browser(f"{self._browser.browser_type.name} {self._browser.version}")
@@ -203,6 +210,8 @@ class Runner:
                     label = f"{mode.value} · {target.flow.name} · {target.username}"
                     self.reporter.status(label)
                     result = await self._guarded(mode, target, setting, evidence, label)
+                    if annotate is not None:
+                        result = annotate(result)
                     evidence.record(result)
                     self.reporter.result(result)
                     done[index].append(result)

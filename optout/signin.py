@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from optout.context import RunContext, where
 from optout.flow import PageState, Recognition, Signal
 from optout.page_state import wait_for_state
-from optout.results import Outcome
+from optout.results import SIGN_IN_REJECTED, Outcome
 from optout.stop import Stop
 
 if TYPE_CHECKING:
@@ -97,7 +97,9 @@ class SignIn:
         """A page that is not the signed-in app: a person may clear it, else the run stops here."""
         prefix = "earlier in this run: " if earlier else ""
         if state.state is PageState.REJECTED:
-            raise Stop(Outcome.FAILED, f"{prefix}sign-in rejected: {state.reason}", shot="rejected")
+            raise Stop(
+                Outcome.FAILED, f"{prefix}sign-in rejected: {state.reason}", shot="rejected", label=SIGN_IN_REJECTED
+            )
         if state.state is PageState.SIGNED_OUT:
             raise Stop(Outcome.FAILED, f"{prefix}still signed out after submitting the sign-in form")
         if earlier or not (self.ctx.options.interactive and state.state.person_can_resolve):

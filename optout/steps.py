@@ -32,6 +32,7 @@ from optout.flow import (
     WaitForStep,
     WhenStep,
 )
+from optout.keyrings import KeyringUnavailable
 from optout.locate import Ambiguous, GaveUp, NotFound, accessible_name, find
 from optout.overlays import Overlays
 from optout.page_state import shows
@@ -304,6 +305,8 @@ class StepRunner:
             raise Stop(Outcome.NEEDS_ATTENTION, "the sign-in asks for a one-time code, which optout does not hold")
         try:
             return self.ctx.session.password()
+        except KeyringUnavailable as exc:  # no usable keyring here (a scheduler's bare session): a person can fix it
+            raise Stop(Outcome.NEEDS_ATTENTION, str(exc)) from None
         except Exception as exc:  # noqa: BLE001 - keyring backends raise anything
             raise Stop(Outcome.FAILED, f"cannot read the password from the keyring: {first_line(exc)}") from None
 

@@ -17,10 +17,12 @@ class Stop(Exception):
         shot: str = "stopped",
         *,
         about_control: bool = False,
+        label: str | None = None,
     ):
         super().__init__(reason)
         self.outcome, self.reason, self.state, self.shot = outcome, reason, state, shot
         self.about_control = about_control
+        self.label = label  # see Result.label
 
 
 class NotOffered(Exception):

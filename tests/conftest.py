@@ -66,6 +66,11 @@ class Sandbox:
     def reset(self) -> None:
         httpx.post(f"{self.server.base_url}/__sandbox__/reset", timeout=10).raise_for_status()
 
+    def platform_sets(self, username: str, key: str, value: bool, platform: str = "linkedin") -> None:
+        """The platform changes a setting by itself (not a write the person made)."""
+        body = {"platform": platform, "username": username, "key": key, "value": value}
+        httpx.post(f"{self.server.base_url}/__sandbox__/platform-sets", json=body, timeout=10).raise_for_status()
+
 
 @pytest.fixture(scope="session")
 def sandbox_server() -> Iterator[SandboxServer]:

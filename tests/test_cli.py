@@ -32,6 +32,8 @@ RESULT_KEYS = [
     "started_at",
     "finished_at",
     "evidence",
+    "drift",
+    "label",
 ]
 
 
@@ -147,7 +149,8 @@ def test_check_then_off_through_origin(cli: Cli, sandbox: Sandbox) -> None:
         assert sha256_of(cli.home / item["path"]) == item["sha256"]
     (manifest_path,) = (cli.home / "evidence").glob("run-*-off/manifest.json")
     manifest = json.loads(manifest_path.read_text())
-    assert [f["step"] for f in manifest["files"]] == ["off-before", "off-after-change", "off-after-reload"]
+    shots = [f["step"] for f in manifest["files"] if f["kind"] == "screenshot"]
+    assert shots == ["off-before", "off-after-change", "off-after-reload"]
     assert all(f["flow_version"] and f["url"].startswith("https://www.linkedin.com/") for f in manifest["files"])
     assert manifest["results"][0]["outcome"] == "switched_off" and manifest["finished_at"]
 
@@ -201,6 +204,16 @@ def test_demo_runs_every_sandbox_account_as_designed(cli: Cli) -> None:
     assert ("alice@example.com", "switched_off") in outcomes and ("sam@example.com", "failed") in outcomes
     for item in manifest["files"]:
         assert sha256_of(manifest_path.parent / item["path"]) == item["sha256"]
+    # Every origin the sandbox answered for is on record (LinkedIn's two, X, ChatGPT's app and sign-in).
+    mapped = {m["origin"]: m["served_by"] for m in manifest["mappings"]}
+    assert set(mapped) == {
+        "https://www.linkedin.com",
+        "https://linkedin.com",
+        "https://x.com",
+        "https://chatgpt.com",
+        "https://auth.openai.com",
+    }
+    assert all(re.fullmatch(r"http://127\.0\.0\.1:\d+/\w+", base) for base in mapped.values()), mapped
     # The demo's home was a throwaway one: nothing landed in this OPTOUT_HOME but the evidence.
     assert sorted(p.name for p in cli.home.iterdir()) == ["gallery"]
 

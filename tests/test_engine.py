@@ -179,7 +179,7 @@ async def test_wrong_password_is_submitted_once_per_run(runner: Any, sandbox: Sa
     (switched,) = await runner.run(Mode.OFF, [account], evidence)
     for result in (checked, switched):
         assert (result.outcome, result.state) == (Outcome.FAILED, State.UNKNOWN)
-        assert result.reason and "rejected" in result.reason
+        assert result.reason and "rejected" in result.reason and result.label == "sign_in_rejected"
     assert sandbox.account("alice@example.com")["password_submissions"] == 1
     assert writes(sandbox, "alice@example.com") == []
 

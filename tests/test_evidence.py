@@ -50,8 +50,10 @@ async def test_filled_password_is_masked_and_manifest_hashes_match(
         assert await pixel(viewer, shot, box["x"] + box["width"] / 2, box["y"] + box["height"] / 2) == [255, 0, 255]
         assert await pixel(viewer, shot, user_box["x"] + 3, user_box["y"] + user_box["height"] / 2) != [255, 0, 255]
         manifest = json.loads(evidence.manifest_path.read_text())
-        (entry,) = manifest["files"]
+        entry, masked = manifest["files"]
+        assert (entry["kind"], masked["kind"]) == ("screenshot", "masked-screenshot")
         assert entry["sha256"] == sha256_of(shot) == ref.sha256
+        assert masked["sha256"] == sha256_of(evidence.directory / masked["path"])
         assert entry["url"] == "https://www.linkedin.com/login" and entry["flow_version"] == LINKEDIN.version
         assert entry["taken_at"].endswith("Z") or "+00:00" in entry["taken_at"]
     finally:
@@ -76,7 +78,9 @@ async def test_every_account_gets_its_own_folder(browser: Any, tmp_path: Path) -
     assert len(folders) == len(names)
     assert all(folder.parent == evidence.directory / "linkedin" for folder in folders)
     manifest = json.loads(evidence.manifest_path.read_text())
-    assert [f["account"] for f in manifest["files"]] == names
+    assert [f["account"] for f in manifest["files"] if f["kind"] == "screenshot"] == names
     for item in manifest["files"]:
         assert sha256_of(evidence.directory / item["path"]) == item["sha256"]
-    assert len({item["sha256"] for item in manifest["files"]}) == len(names)
+    shown = {item["sha256"] for item in manifest["files"] if item["kind"] == "screenshot"}
+    masked = {item["sha256"] for item in manifest["files"] if item["kind"] == "masked-screenshot"}
+    assert len(shown) == len(names) and not shown & masked  # each name is masked in its masked twin

@@ -57,6 +57,7 @@ def test_new_database_is_migrated_to_the_current_schema_and_keeps_rows(tmp_path:
     history.close()
     assert db_rows(path, "PRAGMA user_version") == [(SCHEMA_VERSION,)]
     assert db_rows(path, "PRAGMA journal_mode") == [("wal",)]
+    assert path.stat().st_mode & 0o777 == 0o600
     again = History.open(path)
     (row,) = again.results()
     assert (row.run_id, row.account, row.state, row.flow_version) == ("run-1", "user1@example.com", State.ON, "v1")

@@ -346,6 +346,23 @@ def test_the_crontab_line_runs_with_every_value_intact(tmp_path: Path) -> None:
     assert (folder / "recheck.log").read_text() == "ran\n"
 
 
+def test_the_crontab_line_runs_the_real_recheck_in_a_bare_environment(tmp_path: Path) -> None:
+    """What cron would run, in an environment as bare as cron's: the real `optout recheck` of the home named
+    in the line (here with no account: its one-line refusal) is appended to recheck.log in that home."""
+    home = tmp_path / "a home 100%"
+    environ = {"OPTOUT_HOME": str(home), "PYTHON_KEYRING_BACKEND": "keyrings.alt.file.PlaintextKeyring"}
+    the_job = current_job(Home(home, home, scoped=True), environ)
+    home.mkdir()
+    bare = {"HOME": str(tmp_path), "PATH": "/usr/bin:/bin"}
+    line = crontab_line(DAILY, the_job)
+    done = subprocess.run(["/bin/sh", "-c", cron_command(line)], env=bare, capture_output=True, check=False)
+    assert done.returncode == 2, done
+    log = (home / "recheck.log").read_text()
+    assert log.startswith("optout: error: no account configured"), log
+    subprocess.run(["/bin/sh", "-c", cron_command(line)], env=bare, capture_output=True, check=False)
+    assert (home / "recheck.log").read_text() == log * 2  # appended, never overwritten
+
+
 def test_merge_keeps_every_other_line_byte_for_byte() -> None:
     others = "MAILTO=me@example.invalid\n# a comment  \n0 1 * * * echo 50\\% done   \n@reboot /bin/true"
     old = f"1 2 * * * old optout {CRON_TAG}\n"

@@ -41,6 +41,15 @@ def create_app(sandboxes: Sequence[PlatformSandbox] = SANDBOXES) -> Starlette:
         state.reset()
         return JSONResponse({"reset": True})
 
+    async def platform_sets(request: Request) -> Response:
+        # What a re-check must notice: the platform turning a setting back on by itself.
+        body = await request.json()
+        try:
+            state.platform_sets(body["platform"], body["username"], body["key"], bool(body["value"]))
+        except (KeyError, TypeError):
+            return JSONResponse({"error": "unknown platform, account or setting"}, status_code=404)
+        return JSONResponse({"set": True})
+
     mounts = [
         Mount(f"/{sandbox.platform}", routes=sandbox.routes(SandboxContext.for_platform(sandbox.platform, state)))
         for sandbox in sandboxes
@@ -50,6 +59,7 @@ def create_app(sandboxes: Sequence[PlatformSandbox] = SANDBOXES) -> Starlette:
             Route("/", index),
             Route("/__sandbox__/state", show_state),
             Route("/__sandbox__/reset", reset, methods=["POST"]),
+            Route("/__sandbox__/platform-sets", platform_sets, methods=["POST"]),
             *mounts,
         ]
     )

@@ -127,6 +127,15 @@ class SandboxState:
             )
             return stored
 
+    def platform_sets(self, platform: str, username: str, key: str, value: bool) -> None:
+        """The platform changes a setting on its own side (a policy change, a reset default): not a write
+        the person made, so not in `writes`. KeyError for an unknown account or setting."""
+        with self._lock:
+            settings = self._accounts[platform][username].settings
+            if key not in settings:
+                raise KeyError(key)
+            settings[key] = value
+
     def open_session(self, platform: str, username: str, *, prefix: str = "") -> str:
         """A new session token (the value of the auth cookie); counts a successful sign-in."""
         # The prefix mimics the look of the real cookie's values; the rest is random.

@@ -1,0 +1,123 @@
+"""`optout recheck`: drift found after the sandbox turns a setting back on (exit 4, evidence, history),
+`--fix`, one re-check at a time, no second try of a refused password, alerts, and a keyring the
+scheduler's environment cannot use."""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import stat
+import sys
+from pathlib import Path
+
+from optout.paths import Home
+from optout.recheck import one_at_a_time
+from tests.conftest import Cli, Sandbox
+from tests.test_cli import add
+
+KEY = "allowDataForGenerativeAI"
+
+
+def origin(sandbox: Sandbox) -> str:
+    return f"linkedin={sandbox.origin()}"
+
+
+def script(path: Path, body: str) -> Path:
+    path.write_text(f"#!{sys.executable}\n{body}")
+    path.chmod(path.stat().st_mode | stat.S_IXUSR)
+    return path
+
+
+def test_drift_is_found_listed_first_alerted_and_fixed(cli: Cli, sandbox: Sandbox, tmp_path: Path) -> None:
+    add(cli, "alice@example.com", "alice-demo-pass")
+    add(cli, "olivia@example.com", "olivia-demo-pass")
+    assert cli("off", "--origin", origin(sandbox), "--out", "ev").returncode == 0
+    assert sandbox.account("alice@example.com")["settings"][KEY] is False
+
+    # The hook and a desktop: both get the alert.
+    received = tmp_path / "alert.json"
+    hook = script(tmp_path / "hook", f"import sys; open({str(received)!r}, 'w').write(sys.stdin.read())\n")
+    shown = tmp_path / "notified.txt"
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    script(bin_dir / "notify-send", f"import sys; open({str(shown)!r}, 'w').write(repr(sys.argv[1:]))\n")
+    config = json.loads((cli.home / "config.json").read_text())
+    (cli.home / "config.json").write_text(json.dumps({**config, "on_alert": [str(hook)]}))
+    desktop = {"PATH": f"{bin_dir}:{os.environ['PATH']}", "DISPLAY": ":99"}
+
+    quiet = cli("recheck", "--origin", origin(sandbox), "--json", env=desktop)
+    assert quiet.returncode == 0, quiet.stderr
+    assert not received.exists() and not shown.exists()  # nothing to say
+
+    sandbox.platform_sets("alice@example.com", KEY, True)  # the platform turns it back on by itself
+    found = cli("recheck", "--origin", origin(sandbox), "--json", env=desktop)
+    assert found.returncode == 4, found.stderr
+    first, second = json.loads(found.stdout)
+    assert (first["account"], first["state"], first["drift"], first["label"]) == (
+        "alice@example.com", "on", True, "silent_revert",
+    )  # fmt: skip
+    assert first["reason"].startswith("was off on ") and first["evidence"]
+    assert all(Path(e["path"]).is_absolute() or (cli.home / e["path"]).exists() for e in first["evidence"])
+    assert (second["account"], second["drift"], second["label"]) == ("olivia@example.com", False, None)
+    assert sandbox.account("alice@example.com")["settings"][KEY] is True  # recheck changes nothing
+    # Evidence in the home by default; history holds the drift.
+    assert list((cli.home / "evidence").glob("run-*-recheck/manifest.json"))
+    with sqlite3.connect(cli.home / "history.db") as db:
+        rows = db.execute("SELECT account, state, drift, label FROM results WHERE drift = 1").fetchall()
+    assert rows == [("alice@example.com", "on", 1, "silent_revert")]
+    alerted = json.loads(received.read_text())
+    assert [r["account"] for r in alerted if r["drift"]] == ["alice@example.com"]
+    assert "alice@example.com" in shown.read_text() and "switched back on" in shown.read_text()
+
+    fixed = cli("recheck", "--origin", origin(sandbox), "--fix", "--json")
+    assert fixed.returncode == 4, fixed.stderr
+    first = json.loads(fixed.stdout)[0]
+    assert (first["outcome"], first["state"], first["verified"], first["drift"]) == ("switched_off", "off", True, True)
+    assert sandbox.account("alice@example.com")["settings"][KEY] is False
+
+    calm = cli("recheck", "--origin", origin(sandbox))
+    assert calm.returncode == 0, calm.stderr
+
+
+def test_a_second_recheck_at_once_stops_with_a_message(cli: Cli, sandbox: Sandbox) -> None:
+    add(cli, "alice@example.com", "alice-demo-pass")
+    with one_at_a_time(Home(config_dir=cli.home, data_dir=cli.home, scoped=True)):
+        busy = cli("recheck", "--origin", origin(sandbox))
+    assert busy.returncode == 3
+    (line,) = busy.stderr.strip().splitlines()
+    assert "another optout recheck is running" in line and f"pid {os.getpid()}" in line
+    assert sandbox.account("alice@example.com")["signins"] == 0
+
+
+def test_a_refused_password_is_not_tried_again_until_a_person_acts(cli: Cli, sandbox: Sandbox) -> None:
+    add(cli, "alice@example.com", "not-her-password")
+    first = cli("recheck", "--origin", origin(sandbox), "--json")
+    assert first.returncode == 3, first.stderr
+    (result,) = json.loads(first.stdout)
+    assert (result["outcome"], result["label"]) == ("failed", "sign_in_rejected")
+    again = cli("recheck", "--origin", origin(sandbox), "--json")
+    (result,) = json.loads(again.stdout)
+    assert again.returncode == 3 and result["outcome"] == "needs_attention"
+    assert "not tried again unattended" in result["reason"] and "optout check linkedin" in result["reason"]
+    assert sandbox.account("alice@example.com")["password_submissions"] == 1  # no second try: no lockout
+    add(cli, "alice@example.com", "alice-demo-pass")  # a person updates the password
+    fine = cli("recheck", "--origin", origin(sandbox), "--json")
+    assert fine.returncode == 0 or fine.returncode == 1, fine.stderr
+    assert json.loads(fine.stdout)[0]["outcome"] == "checked"
+    assert sandbox.account("alice@example.com")["password_submissions"] == 2
+
+
+def test_no_keyring_in_the_schedulers_environment_needs_a_person(cli: Cli, sandbox: Sandbox) -> None:
+    add(cli, "alice@example.com", "alice-demo-pass")
+    bare = cli(
+        "recheck",
+        "--origin",
+        origin(sandbox),
+        "--json",
+        env={"PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring"},
+    )
+    assert bare.returncode == 3, bare.stderr
+    (result,) = json.loads(bare.stdout)
+    assert result["outcome"] == "needs_attention" and "optout doctor" in result["reason"]
+    assert "Traceback" not in bare.stderr
