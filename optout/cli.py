@@ -33,6 +33,8 @@ from optout.paths import home
 from optout.registry import flow_files, load_all
 from optout.report import ConsoleReporter, ResultWords, command, print_fields, print_rows, print_summary, shown
 from optout.results import SIGN_IN_REJECTED, ExitCode, Result, exit_code
+from optout.schedule import Action, SchedulerFailed, current_job, install_plan, remove_plan, this_machine
+from optout.schedule_timing import DEFAULT_AT, ScheduleError, parse_timing
 from optout.sessions import SessionStore
 from optout.signing import Signer
 
@@ -64,7 +66,13 @@ accounts_app = typer.Typer(
     help="Manage the accounts optout signs in to (passwords go to the keyring).", no_args_is_help=True
 )
 app.add_typer(flows_app, name="flows")
+schedule_app = typer.Typer(
+    help="Run 'optout recheck' unattended: a systemd user timer or a crontab line (Linux), a launchd agent "
+    "(macOS), a Task Scheduler task (Windows).",
+    no_args_is_help=True,
+)
 app.add_typer(accounts_app, name="accounts")
+app.add_typer(schedule_app, name="schedule")
 
 err = Console(stderr=True, highlight=False)
 
@@ -301,6 +309,126 @@ def accounts_remove(platform: PlatformArg, username: UsernameArg) -> None:
     session = SessionStore(where).delete(platform, username)
     also = f"; deleted its saved session {shown(session)}" if session else ""
     err.print(f"Removed {platform} account {username} and its keyring entry{also}.", markup=False, soft_wrap=True)
+
+
+# -- schedule -----------------------------------------------------------------------------------
+
+DryRunOpt = Annotated[bool, typer.Option("--dry-run", help="Print what would be done; change nothing.")]
+
+
+def _perform(actions: list[Action], dry_run: bool) -> None:
+    """Each step printed with the full text it writes; done unless `dry_run`. Stops at the first failure."""
+    out = _out()
+    out.print("Dry run: nothing is changed. Would:" if dry_run else "Done:", markup=False)
+    for action in actions:
+        if not dry_run:
+            try:
+                action.do()
+            except SchedulerFailed as exc:
+                usage_error(str(exc), ExitCode.PROBLEM)
+            except OSError as exc:
+                usage_error(f"{action.say}: {exc.strerror or exc}", ExitCode.PROBLEM)
+        out.print(f"- {action.say}", markup=False, soft_wrap=True)
+        if action.body is not None:
+            # Verbatim, unwrapped: what was written, exactly.
+            sys.stdout.write(action.body if action.body.endswith("\n") else action.body + "\n")
+            sys.stdout.flush()
+
+
+@schedule_app.command("install")
+def schedule_install(
+    every: Annotated[
+        str,
+        typer.Option(
+            "--every",
+            metavar="daily|weekly|CRON",
+            help="daily, weekly (Sundays), or a 5-field cron expression such as '30 6 * * 1-5' (systemd and cron).",
+        ),
+    ] = "daily",
+    at: Annotated[
+        str | None, typer.Option("--at", metavar="HH:MM", help=f"Local time for daily/weekly (default {DEFAULT_AT}).")
+    ] = None,
+    scheduler: Annotated[
+        str,
+        typer.Option(
+            "--scheduler",
+            metavar="NAME",
+            help="auto (default), or systemd, cron, launchd, schtasks; cron on Linux takes any cron expression.",
+        ),
+    ] = "auto",
+    dry_run: DryRunOpt = False,
+) -> None:
+    """Install (or replace) the scheduled 'optout recheck' and print exactly what was installed."""
+    where = home()
+    machine = this_machine(where)
+    try:
+        timing = parse_timing(every, at)
+        job = current_job(where)
+        chosen = machine.choose(scheduler)
+        actions = install_plan(machine, chosen, timing, job)
+    except ScheduleError as exc:
+        usage_error(str(exc))
+    except SchedulerFailed as exc:
+        usage_error(str(exc), ExitCode.PROBLEM)
+    _perform(actions, dry_run)
+    _out().print(
+        f"{'Would run' if dry_run else 'Runs'} {shlex.join(job.command)} {timing.describe()} (local time) "
+        f"through {chosen.title}; its output is appended to {job.log}. Remove with: optout schedule remove",
+        markup=False,
+        soft_wrap=True,
+    )
+
+
+@schedule_app.command("status")
+def schedule_status(json_: Annotated[bool, typer.Option("--json", help="Print JSON only.")] = False) -> None:
+    """Show the installed schedule: the files and their full text, or the crontab line. Exit 1 when none."""
+    where = home()
+    try:
+        entries = [e for s in this_machine(where).installed() if (e := s.status()) is not None]
+    except SchedulerFailed as exc:
+        usage_error(str(exc), ExitCode.PROBLEM)
+    log = where.data_dir / "recheck.log"
+    if json_:
+        _json_out(
+            {
+                "installed": bool(entries),
+                "entries": [
+                    {"scheduler": e.scheduler, "files": e.files, "crontab_lines": e.crontab_lines, "state": e.state}
+                    for e in entries
+                ],
+                "log": str(log),
+            }
+        )
+    else:
+        out = _out()
+        if not entries:
+            out.print("No optout schedule is installed. Install one with: optout schedule install", markup=False)
+        for entry in entries:
+            out.print(f"{entry.scheduler}" + (f" ({entry.state})" if entry.state else "") + ":", markup=False)
+            for path, text in entry.files.items():
+                out.print(f"- {path}", markup=False, soft_wrap=True)
+                sys.stdout.write(text if text.endswith("\n") else text + "\n")
+                sys.stdout.flush()
+            for line in entry.crontab_lines:
+                out.print("- crontab line", markup=False)
+                sys.stdout.write(line + "\n")
+                sys.stdout.flush()
+        written = "not written yet" if not log.exists() else f"{log.stat().st_size} bytes"
+        out.print(f"Log: {log} ({written})", markup=False, soft_wrap=True)
+    raise typer.Exit(ExitCode.OK if entries else ExitCode.SETTING_ON)
+
+
+@schedule_app.command("remove")
+def schedule_remove(dry_run: DryRunOpt = False) -> None:
+    """Remove the scheduled 'optout recheck' from every scheduler of this system, printing what goes."""
+    try:
+        actions = remove_plan(this_machine(home()))
+    except SchedulerFailed as exc:
+        usage_error(str(exc), ExitCode.PROBLEM)
+    if not actions:
+        _out().print("No optout schedule is installed: nothing to remove.", markup=False)
+        return
+    _perform(actions, dry_run)
 
 
 # -- check / off --------------------------------------------------------------------------------
