@@ -133,10 +133,13 @@ async def run_demo(
             history=history,
             signer=signer,
             mappings=traffic.routes if traffic else {},
+            # One capture per screenshot, masked: the demo's images are for showing and sharing, and a
+            # second, unmasked capture of made-up accounts would only double the work.
+            mask_pii=True,
         )
         # Short waits: every sandbox page answers in well under a second, except the deliberately late
         # ones (2.3 s at most); the margin is for a busy machine running three accounts at once.
-        options = Options(timeout_s=8.0)
+        options = Options(timeout_s=10.0)
         # Accounts side by side (each in its own context) unless someone watches the window.
         parallel = 1 if headed else DEMO_PARALLEL
         try:

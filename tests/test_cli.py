@@ -186,7 +186,7 @@ def test_password_never_appears_in_output_or_files(cli: Cli, sandbox: Sandbox) -
 
 @pytest.mark.slow
 def test_demo_runs_every_sandbox_account_as_designed(cli: Cli) -> None:
-    done = cli("demo", "--out", "gallery", timeout=300, env={"COLUMNS": "80"})
+    done = cli("demo", "--out", "gallery", timeout=480, env={"COLUMNS": "80"})
     assert done.returncode == 0, done.stderr
     assert "every account behaved as designed" in done.stderr
     # Readable at 80 columns: no line wider, nothing cut, every account's "What it shows" whole.
@@ -204,6 +204,10 @@ def test_demo_runs_every_sandbox_account_as_designed(cli: Cli) -> None:
     assert ("alice@example.com", "switched_off") in outcomes and ("sam@example.com", "failed") in outcomes
     for item in manifest["files"]:
         assert sha256_of(manifest_path.parent / item["path"]) == item["sha256"]
+    # One masked capture per screenshot; the run sealed and signed in the demo's own home.
+    assert manifest["mask_pii"] is True and {f["kind"] for f in manifest["files"]} == {"masked-screenshot", "control"}
+    verified = cli("verify", "--all", env={"OPTOUT_HOME": str(cli.home / "gallery" / "demo-home")})
+    assert verified.returncode == 0 and "signature matches" in verified.stdout, verified.stdout + verified.stderr
     # Every origin the sandbox answered for is on record (LinkedIn's two, X, ChatGPT's app and sign-in).
     mapped = {m["origin"]: m["served_by"] for m in manifest["mappings"]}
     assert set(mapped) == {
