@@ -12,15 +12,13 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import io
-import os
-import secrets
 import zipfile
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
 from optout import __version__
-from optout.evidence import NO_SPACE
+from optout.evidence import NO_SPACE, write_atomically
 from optout.history import History
 from optout.paths import Home
 from optout.reports.data import MANIFEST, SIGNATURE, ReportData, ReportError, collect, read_file
@@ -159,24 +157,6 @@ def _zip_bytes(bundle: Bundle, stamp: datetime) -> bytes:
     return buffer.getvalue()
 
 
-def write_zip(path: Path, data: bytes) -> None:
-    """`path` is the whole zip or does not exist: a temporary file beside it, flushed, then renamed."""
-    tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
-    try:
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
-        try:
-            view = memoryview(data)
-            while view:
-                view = view[os.write(fd, view) :]
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-
-
 def export(
     folder: Path, out: Path, *, history: History | None, where: Home, mask: bool = True, force: bool = False
 ) -> Bundle:
@@ -189,7 +169,7 @@ def export(
     bundle = gather(folder, report, where)
     data = _zip_bytes(bundle, report.finished_at or report.started_at)
     try:
-        write_zip(out, data)
+        write_atomically(out, data)
     except OSError as exc:
         why = exc.strerror or str(exc)
         if exc.errno in NO_SPACE:

@@ -832,12 +832,9 @@ def login_command(
     config, username = _session_account(platform, account, flows)
     try:
         accounts.Account(platform=platform, username=username)
-        specs = [OriginSpec.parse(o) for o in origin or []]
-        traffic = build_traffic_map(specs, {p: f.origins for p, f in flows.items()})
     except ValidationError as exc:
         usage_error(accounts.problem(exc))
-    except OriginSpecError as exc:
-        usage_error(str(exc))
+    traffic = _traffic(origin, flows)
     if not display_available():
         usage_error(no_display_message())
     _keyring(unlock=True)
