@@ -23,14 +23,32 @@ from optout.results import where
 
 _SNAPSHOT_ENTRY = re.compile(r'^(?P<role>[a-z]+) "(?P<name>(?:[^"\\]|\\.)*)"')
 
-# A document is marked just before it is read. Waiting resolves at once on an unmarked document (a
-# navigation happened since the read) or at the next DOM change; a navigation while waiting destroys
-# the context and rejects it, which counts as a change too. Either way the caller looks again.
-_MARK_SEEN = "() => { window[Symbol.for('optout.seen')] = true; }"
+# A document is marked just before it is read, and from that moment an observer notes any DOM change:
+# a change that lands while the page is being read (an answer arriving between the read and the wait)
+# must wake the wait at once rather than leave it waiting for a second change that may never come.
+# Waiting resolves at once on an unmarked document (a navigation happened since the read) or on one
+# changed since its mark, else at the next change; a navigation while waiting destroys the context and
+# rejects it, which counts as a change too. Either way the caller looks again.
+_MARK_SEEN = """() => {
+  const key = Symbol.for('optout.seen');
+  const previous = window[key];
+  if (previous) {
+    previous.observer.disconnect();
+    previous.waiters.splice(0).forEach(resolve => resolve(true));
+  }
+  const seen = {changed: false, waiters: [], observer: null};
+  seen.observer = new MutationObserver(() => {
+    seen.changed = true;
+    seen.observer.disconnect();
+    seen.waiters.splice(0).forEach(resolve => resolve(true));
+  });
+  seen.observer.observe(document, {subtree: true, childList: true, attributes: true, characterData: true});
+  window[key] = seen;
+}"""
 _NEXT_DOM_CHANGE = """() => new Promise(resolve => {
-  if (!window[Symbol.for('optout.seen')]) return resolve(true);
-  const observer = new MutationObserver(() => { observer.disconnect(); resolve(true); });
-  observer.observe(document, {subtree: true, childList: true, attributes: true, characterData: true});
+  const seen = window[Symbol.for('optout.seen')];
+  if (!seen || seen.changed) return resolve(true);
+  seen.waiters.push(resolve);
 })"""
 
 
@@ -52,20 +70,20 @@ async def mark_seen(page: Page) -> None:
         await page.evaluate(_MARK_SEEN)
 
 
-async def wait_for_change(page: Page, timeout_s: float) -> None:
-    """Return at the page's next DOM change or navigation since `mark_seen`, or after `timeout_s`."""
+async def wait_for_change(page: Page, timeout_s: float) -> bool:
+    """Return at the page's next DOM change or navigation since `mark_seen` (True), or after
+    `timeout_s` (False)."""
     if timeout_s <= 0:
-        return
+        return False
     try:
         await asyncio.wait_for(page.evaluate(_NEXT_DOM_CHANGE), timeout_s)
     except asyncio.TimeoutError:
-        return
+        return False
     except PlaywrightError:
         # The document went away mid-wait (navigation): wait for the next one to be parsed.
-        try:
+        with contextlib.suppress(PlaywrightError):
             await page.wait_for_load_state("domcontentloaded", timeout=timeout_s * 1000)
-        except PlaywrightError:
-            return
+    return True
 
 
 Root = Page | Locator
