@@ -10,6 +10,7 @@ import os
 import shutil
 import socket
 import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -243,3 +244,49 @@ def test_profile_in_use_by_a_running_browser_is_one_line(cli: Cli, sandbox: Sand
     finally:
         browser.stop()
     assert os.path.isdir(browser.profile)
+
+
+@pytest.mark.skipif(shutil.which("xvfb-run") is None, reason="xvfb-run is not installed (apt-get install xvfb)")
+def test_login_fills_a_profile_that_check_then_uses(cli: Cli, sandbox: Sandbox, tmp_path: Path) -> None:
+    add(cli, ALICE, "alice-demo-pass")
+    profile = tmp_path / "filled"
+    done = subprocess.run(
+        [
+            "xvfb-run",
+            "-a",
+            sys.executable,
+            "-m",
+            "optout",
+            "login",
+            "linkedin",
+            "--origin",
+            f"linkedin={sandbox.origin()}",
+            "--browser-profile",
+            str(profile),
+        ],
+        capture_output=True,
+        text=True,
+        env=cli.environ({"DISPLAY": None, "WAYLAND_DISPLAY": None}),
+        cwd=cli.home,
+        timeout=180,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "session kept in the browser profile" in done.stderr.strip().splitlines()[-1]
+    assert signins(sandbox) == 1
+    assert not session_file(cli, "linkedin", ALICE).exists()
+    checked = run(cli, sandbox, "--browser-profile", str(profile))
+    assert checked.returncode == 1, checked.stderr
+    assert signins(sandbox) == 1
+
+
+def test_recheck_through_cdp_reads_the_other_browsers_session(
+    cli: Cli, sandbox: Sandbox, person: PersonBrowser
+) -> None:
+    add(cli, ALICE, "alice-demo-pass")
+    asyncio.run(_sign_in_there(person.url, sandbox.origin(), "alice-demo-pass"))
+    before = tabs(person.url)
+    done = cli("recheck", "--account", ALICE, "--origin", f"linkedin={sandbox.origin()}", "--json", "--cdp", person.url)
+    assert done.returncode == 1, done.stderr
+    (result,) = results(done)
+    assert result["state"] == "on" and signins(sandbox) == 1
+    assert person.alive() and sorted(tabs(person.url)) == sorted(before)
