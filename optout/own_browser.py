@@ -108,6 +108,8 @@ async def launch_profile(
             slow_mo=slow_mo_ms or None,
             args=[*LAUNCH_ARGS, *(OFFLINE_ARGS if offline else ())],
             viewport={"width": 1280, "height": 900},
+            # A service worker's requests bypass the page's request mapping.
+            service_workers="block" if offline else "allow",
         )
     except PlaywrightError as exc:
         busy = profile_in_use(profile)

@@ -255,7 +255,9 @@ class Runner:
         return self._sessions[key]
 
     async def _shared_session(self, context: BrowserContext, target: AccountTarget) -> AccountSession:
-        """The account's session in the person's own browser: a new tab in its context, closed at the end."""
+        """The account's session in the person's own browser: a new tab in its context, closed at the end.
+        Under --cdp the context's service workers cannot be blocked (it is the person's): with --origin, a
+        platform's worker already registered there could fetch around the mapping (the sandbox has none)."""
         page = await context.new_page()
         page.set_default_timeout(self.options.timeout_s * 1000)
         try:

@@ -151,6 +151,12 @@ def test_cdp_run_uses_the_other_browsers_session_and_leaves_it_open(
     assert sorted(tabs(person.url)) == sorted(before), "optout left its tab or closed one of the person's"
     assert not session_file(cli, "linkedin", ALICE).exists(), "a session was saved from the person's browser"
 
+    off = run(cli, sandbox, "--cdp", person.url, command="off")
+    assert off.returncode == 0, off.stderr
+    assert results(off)[0]["state"] == "off" and signins(sandbox) == 1
+    assert sandbox.account(ALICE)["settings"]["allowDataForGenerativeAI"] is False
+    assert person.alive() and sorted(tabs(person.url)) == sorted(before)
+
 
 def test_cdp_not_signed_in_there_needs_attention_and_types_nothing(
     cli: Cli, sandbox: Sandbox, person: PersonBrowser
