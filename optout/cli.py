@@ -452,6 +452,25 @@ OriginOpt = Annotated[
         "blocked. Repeatable.",
     ),
 ]
+ProfileOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--browser-profile",
+        metavar="DIR",
+        help="Run in this persistent Chromium profile (yours, or one optout login --browser-profile filled); "
+        "its own session is used, no saved-session file. One account per run; not while a browser has it open.",
+    ),
+]
+CdpOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--cdp",
+        metavar="URL",
+        help="Attach to a Chromium you started with a remote-debugging port on this machine "
+        "(http://127.0.0.1:PORT) and signed in to: optout opens its own tab, closes only that, and never types "
+        "a password there. One account per run.",
+    ),
+]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print only a JSON array of results on stdout.")]
 OutOpt = Annotated[
     Path,
@@ -616,6 +635,33 @@ def _unattended_keyring() -> str | None:
 Work = Callable[["Runner"], Awaitable[list[Result]]]
 
 
+def _own_browser(profile: Path | None, cdp: str | None, chosen: list[accounts.Account]) -> dict[str, Any]:
+    """The Runner's options for the person's own browser, refused before anything starts when they
+    cannot work: both at once, a DevTools URL off this machine, a profile in use, several accounts."""
+    from optout.own_browser import OwnBrowserError, cdp_url, profile_in_use
+
+    if profile is None and cdp is None:
+        return {}
+    if profile is not None and cdp is not None:
+        usage_error("--browser-profile and --cdp cannot be used together: choose one browser")
+    if len(chosen) > 1:
+        which = ", ".join(f"{a.platform}:{a.username}" for a in chosen)
+        option = "--cdp" if cdp else "--browser-profile"
+        usage_error(
+            f"{option} is one person's browser: run one account at a time ({which}); choose with PLATFORM and --account"
+        )
+    if cdp is not None:
+        try:
+            return {"cdp": cdp_url(cdp), "sessions": None}
+        except OwnBrowserError as exc:
+            usage_error(str(exc))
+    assert profile is not None
+    busy = profile_in_use(profile.expanduser())
+    if busy:
+        usage_error(busy)
+    return {"profile": profile.expanduser().absolute(), "sessions": None}
+
+
 def _drive(
     work: Work, evidence: RunEvidence, words: ResultWords, *, json_: bool, runner: dict[str, Any]
 ) -> tuple[list[Result], str | None]:
@@ -698,12 +744,15 @@ def _run(
     slow_mo: float,
     timeout: float,
     mask_pii: bool = False,
+    profile: Path | None = None,
+    cdp: str | None = None,
 ) -> None:
     _bounded("--timeout", timeout, TIMEOUT_RANGE, "seconds")
     _browser_options(headed, slow_mo)
     flows = _flows()
     traffic = _traffic(origin, flows)
     chosen = _selected_targets(names, account, flows)
+    own = _own_browser(profile, cdp, chosen)
     # A keyring that cannot be used now (a scheduler's environment, say) is not refused here: each
     # account then reports needs_attention naming the fix, and the run is recorded like any other.
     keyring_problem = _keyring_problem()
@@ -733,6 +782,7 @@ def _run(
             "headed": headed,
             "slow_mo_ms": slow_mo,
             "sessions": sessions,
+            **own,
         },
     )
     _report(results, stopped, evidence, words, json_)
@@ -752,8 +802,10 @@ def _mode_command(mode: Mode, doc: str) -> Callable[..., None]:
         slow_mo: SlowMoOpt = 0,
         timeout: TimeoutOpt = 15.0,
         mask_pii: MaskPiiOpt = False,
+        browser_profile: ProfileOpt = None,
+        cdp: CdpOpt = None,
     ) -> None:
-        _run(mode, platform, account, origin, json_, out, headed, slow_mo, timeout, mask_pii)
+        _run(mode, platform, account, origin, json_, out, headed, slow_mo, timeout, mask_pii, browser_profile, cdp)
 
     command.__doc__ = doc
     return command
@@ -822,6 +874,7 @@ def login_command(
     account: SessionAccountOpt = None,
     origin: OriginOpt = None,
     timeout: TimeoutOpt = 15.0,
+    browser_profile: ProfileOpt = None,
 ) -> None:
     from optout.login import open_session
     from optout.runner import AccountTarget, Runner
@@ -837,6 +890,7 @@ def login_command(
     traffic = _traffic(origin, flows)
     if not display_available():
         usage_error(no_display_message())
+    own = _own_browser(browser_profile, None, [])
     _keyring(unlock=True)
     where = home()
     flow = flows[platform]
@@ -853,7 +907,10 @@ def login_command(
 
     async def go() -> Path:
         async with Runner(
-            traffic=traffic, options=Options(timeout_s=timeout), headed=True, sessions=SessionStore(where)
+            traffic=traffic,
+            options=Options(timeout_s=timeout),
+            headed=True,
+            **{"sessions": SessionStore(where), **own},
         ) as runner:
             return await open_session(runner, target, type_password=type_password, notify=say)
 
@@ -872,7 +929,9 @@ def login_command(
         config.accounts.append(accounts.Account(platform=platform, username=username))
         accounts.save_config(where, config)
     err.print(
-        f"Signed in to {platform} as {username}; session saved (encrypted) at {shown(saved)}",
+        f"Signed in to {platform} as {username}; session kept in the browser profile {shown(saved)}"
+        if browser_profile is not None
+        else f"Signed in to {platform} as {username}; session saved (encrypted) at {shown(saved)}",
         markup=False,
         soft_wrap=True,
     )
@@ -981,6 +1040,8 @@ def recheck_command(
     ] = None,
     fix: Annotated[bool, typer.Option("--fix", help="Switch drifted settings off again (as optout off).")] = False,
     timeout: TimeoutOpt = 15.0,
+    browser_profile: ProfileOpt = None,
+    cdp: CdpOpt = None,
 ) -> None:
     from optout import recheck as re_check
 
@@ -988,11 +1049,14 @@ def recheck_command(
     flows = _flows()
     traffic = _traffic(origin, flows)
     chosen = _selected_targets(None, account, flows)
+    own = _own_browser(browser_profile, cdp, chosen)
     where = home()
     try:
         config = accounts.load_config(where)
         with re_check.one_at_a_time(where):
-            results, stopped = _recheck(chosen, flows, traffic, out or where.data_dir / "evidence", json_, fix, timeout)
+            results, stopped = _recheck(
+                chosen, flows, traffic, out or where.data_dir / "evidence", json_, fix, timeout, own
+            )
     except accounts.ConfigError as exc:
         usage_error(str(exc))
     except re_check.RecheckBusy as exc:
@@ -1011,6 +1075,7 @@ def _recheck(
     json_: bool,
     fix: bool,
     timeout: float,
+    own: dict[str, Any] | None = None,
 ) -> tuple[list[Result], str | None]:
     from optout import recheck as re_check
 
@@ -1063,7 +1128,7 @@ def _recheck(
         words = ResultWords(Mode.CHECK, _titles(flows), headed=False)
         options = Options(timeout_s=timeout, interactive=False)
         sessions = SessionStore(home(), keyring_problem=no_keyring)
-        runner = {"traffic": traffic, "options": options, "headed": False, "sessions": sessions}
+        runner = {"traffic": traffic, "options": options, "headed": False, "sessions": sessions, **(own or {})}
         results, stopped = _drive(work, evidence, words, json_=json_, runner=runner)
         results = re_check.first_drift(held + results)
         for r in results:

@@ -51,7 +51,8 @@ async def open_session(
     key = (flow.platform, target.username)
     if key not in runner.saved:
         await session.signed_in()
-    path = runner.saved.get(key)
+    # In a persistent profile the session stays in the profile itself.
+    path = runner.saved.get(key) or runner.profile
     if path is None:
         raise Stop(Outcome.FAILED, "signed in, but the session could not be saved")
     return path

@@ -105,7 +105,8 @@ class TrafficMap:
     async def attach(self, context: BrowserContext, page: Page) -> MappedPage:
         """Start mapping `page`. Call before its first navigation."""
         # WebSockets do not pass through the Fetch domain: refuse them all (no platform flow needs one).
-        await context.route_web_socket(lambda _: True, self._refuse_web_socket)
+        # Routed on the page only: in a person's own browser (--cdp) their other tabs are left alone.
+        await page.route_web_socket(lambda _: True, self._refuse_web_socket)
         session = await context.new_cdp_session(page)
         mapped = MappedPage(self, session)
         session.on("Fetch.requestPaused", mapped.on_paused)

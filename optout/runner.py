@@ -16,7 +16,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, Protocol, cast
 
-from playwright.async_api import Browser, Page, Playwright, StorageState, async_playwright
+from playwright.async_api import Browser, BrowserContext, Page, Playwright, StorageState, async_playwright
 from playwright.async_api import Error as PlaywrightError
 
 from optout.browser import BrowserNotFound, launch
@@ -24,6 +24,7 @@ from optout.engine import AccountSession, Mode, Options, first_line, run_setting
 from optout.evidence import RunEvidence
 from optout.flow import Flow, Setting
 from optout.mapping import TrafficMap
+from optout.own_browser import NOT_SIGNED_IN, connect, launch_profile
 from optout.results import Outcome, Result, State, utc_now
 from optout.sessions import SessionDiscarded, SessionKeyUnavailable, SessionStore
 
@@ -90,8 +91,15 @@ class Runner:
         reporter: Reporter | None = None,
         browser: Browser | None = None,
         sessions: SessionStore | None = None,
+        profile: Path | None = None,
+        cdp: str | None = None,
     ) -> None:
         self.traffic = traffic
+        # The person's own browser: a persistent profile we launch, or a running one we attach to. Either
+        # way every account runs in its one context (its profile holds the session), in a tab of our own.
+        self.profile = profile
+        self.cdp = cdp
+        self._shared: BrowserContext | None = None
         self.sessions = sessions  # where accounts' sessions are saved and restored from; None: never
         self.options = options or Options()
         self.headed = headed
@@ -113,9 +121,7 @@ class Runner:
         if self._browser is None:
             self._playwright = await async_playwright().start()
             try:
-                self._browser = await launch(
-                    self._playwright, headed=self.headed, slow_mo_ms=self.slow_mo_ms, offline=self.traffic is not None
-                )
+                await self._start(self._playwright)
             except PlaywrightError as exc:
                 await self._playwright.stop()
                 raise BrowserNotFound(self._launch_failure(exc)) from None
@@ -123,10 +129,26 @@ class Runner:
                 await self._playwright.stop()
                 raise
         _hush_closed_browser_errors(asyncio.get_running_loop())
-        self._browser.on("disconnected", lambda _: self._gone.set())
-        if not self._browser.is_connected():
-            self._gone.set()
+        if self._browser is not None:
+            self._browser.on("disconnected", lambda _: self._gone.set())
+            if not self._browser.is_connected():
+                self._gone.set()
+        elif self._shared is not None:
+            self._shared.on("close", lambda _: self._gone.set())
         return self
+
+    async def _start(self, playwright: Playwright) -> None:
+        offline = self.traffic is not None
+        if self.cdp is not None:
+            # Not ours: never closed at the end (only our own tab is), the driver just disconnects.
+            self._owns_browser = False
+            self._browser, self._shared = await connect(playwright, self.cdp)
+        elif self.profile is not None:
+            self._shared = await launch_profile(
+                playwright, self.profile, headed=self.headed, slow_mo_ms=self.slow_mo_ms, offline=offline
+            )
+        else:
+            self._browser = await launch(playwright, headed=self.headed, slow_mo_ms=self.slow_mo_ms, offline=offline)
 
     def _launch_failure(self, exc: PlaywrightError) -> str:
         display = os.environ.get("WAYLAND_DISPLAY") or os.environ.get("DISPLAY")
@@ -154,7 +176,10 @@ class Runner:
             # Best effort: the browser closes next anyway.
             with contextlib.suppress(Exception):
                 await session.close()
-        if self._owns_browser and self._browser is not None:
+        if self.profile is not None and self._shared is not None:
+            with contextlib.suppress(PlaywrightError):
+                await self._shared.close()
+        elif self._owns_browser and self._browser is not None:
             with contextlib.suppress(PlaywrightError):
                 await self._browser.close()
 
@@ -191,6 +216,8 @@ class Runner:
         """The account's context for this run: made on first use, from its saved session when there is
         one (and `restore`). Raises AccountUnavailable."""
         key = (target.flow.platform, target.username)
+        if key not in self._sessions and self._shared is not None:
+            self._sessions[key] = await self._shared_session(self._shared, target)
         if key not in self._sessions:
             assert self._browser is not None, "use Runner as an async context manager"
             state = self._saved_state(target) if restore else None
@@ -227,6 +254,34 @@ class Runner:
                 self._sessions[key].on_signed_in = functools.partial(self._save, self._sessions[key], target.flow)
         return self._sessions[key]
 
+    async def _shared_session(self, context: BrowserContext, target: AccountTarget) -> AccountSession:
+        """The account's session in the person's own browser: a new tab in its context, closed at the end.
+        Under --cdp the context's service workers cannot be blocked (it is the person's): with --origin, a
+        platform's worker already registered there could fetch around the mapping (the sandbox has none)."""
+        page = await context.new_page()
+        page.set_default_timeout(self.options.timeout_s * 1000)
+        try:
+            mapped = await self.traffic.attach(context, page) if self.traffic else None
+        except BaseException:
+            if not self.browser_gone:
+                with contextlib.suppress(PlaywrightError):
+                    await page.close()
+            raise
+        if self.traffic:
+            # A popup of our tab would not be mapped; the person's own new tabs are none of our business.
+            page.on("popup", _close_unless(page))
+        return AccountSession(
+            platform=target.flow.platform,
+            username=target.username,
+            password=target.password,
+            context=context,
+            page=page,
+            origins=tuple(target.flow.origins),
+            mapped=mapped,
+            owns_context=False,
+            no_sign_in=NOT_SIGNED_IN.format(name=target.flow.name) if self.cdp is not None else None,
+        )
+
     async def run(
         self,
         mode: Mode,
@@ -243,6 +298,8 @@ class Runner:
         total = sum(len(t.flow.settings) for t in targets)
         if self._browser is not None:
             evidence.note_browser(f"{self._browser.browser_type.name} {self._browser.version}")
+        elif self._shared is not None and self._shared.browser is not None:
+            evidence.note_browser(f"{self._shared.browser.browser_type.name} {self._shared.browser.version}")
         done: list[list[Result]] = [[] for _ in targets]
         slots = asyncio.Semaphore(max(1, parallel))
 

@@ -35,6 +35,8 @@ class AccountSession:
     restored: bool = False  # the context started from a saved session
     # Called once the flow's signed-in signals show after a sign-in (the runner saves the session).
     on_signed_in: Callable[[], Awaitable[None]] | None = None
+    owns_context: bool = True  # False in the person's own browser: only our tab is closed at the end
+    no_sign_in: str | None = None  # why this session may not be signed in to (the reason a run gives)
     in_flight: set[Request] = field(default_factory=set)
     activity: asyncio.Event = field(default_factory=asyncio.Event)
 
@@ -83,4 +85,7 @@ class AccountSession:
     async def close(self) -> None:
         if self.mapped is not None:
             await self.mapped.close()
-        await self.context.close()
+        if self.owns_context:
+            await self.context.close()
+        else:
+            await self.page.close()

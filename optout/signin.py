@@ -58,6 +58,8 @@ class SignIn:
 
     async def sign_in(self, steps: StepRunner) -> None:
         session = self.ctx.session
+        if session.no_sign_in is not None:
+            raise Stop(Outcome.NEEDS_ATTENTION, session.no_sign_in, shot="attention")
         if session.login_stopped is not None:
             await self.handle_blocker(session.login_stopped, earlier=True)
         if session.password_submitted:
