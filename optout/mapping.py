@@ -102,11 +102,12 @@ class TrafficMap:
         parts = urlsplit(url)
         return parts.scheme not in ("http", "https") or is_local_host(parts.hostname)
 
-    async def attach(self, context: BrowserContext, page: Page) -> MappedPage:
-        """Start mapping `page`. Call before its first navigation."""
-        # WebSockets do not pass through the Fetch domain: refuse them all (no platform flow needs one).
-        # Routed on the page only: in a person's own browser (--cdp) their other tabs are left alone.
-        await page.route_web_socket(lambda _: True, self._refuse_web_socket)
+    async def attach(self, context: BrowserContext, page: Page, *, shared: bool = False) -> MappedPage:
+        """Start mapping `page`. Call before its first navigation. `shared`: the context is the person's
+        own browser, whose other tabs are none of optout's business."""
+        # WebSockets do not pass through the Fetch domain: refuse them all (no platform flow needs one),
+        # in the whole context when it is optout's own, else from optout's tab only.
+        await (page if shared else context).route_web_socket(lambda _: True, self._refuse_web_socket)
         session = await context.new_cdp_session(page)
         mapped = MappedPage(self, session)
         session.on("Fetch.requestPaused", mapped.on_paused)

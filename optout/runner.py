@@ -261,15 +261,18 @@ class Runner:
         page = await context.new_page()
         page.set_default_timeout(self.options.timeout_s * 1000)
         try:
-            mapped = await self.traffic.attach(context, page) if self.traffic else None
+            mapped = await self.traffic.attach(context, page, shared=self.cdp is not None) if self.traffic else None
         except BaseException:
             if not self.browser_gone:
                 with contextlib.suppress(PlaywrightError):
                     await page.close()
             raise
         if self.traffic:
-            # A popup of our tab would not be mapped; the person's own new tabs are none of our business.
-            page.on("popup", _close_unless(page))
+            # A page the site opens would not be mapped: in a profile optout launched every new page is
+            # one; in the person's browser only our tab's popups are, their own new tabs are theirs.
+            (page if self.cdp is not None else context).on(
+                "popup" if self.cdp is not None else "page", _close_unless(page)
+            )
         return AccountSession(
             platform=target.flow.platform,
             username=target.username,
