@@ -75,6 +75,7 @@ class AccountTarget:
     username: str
     password: Callable[[], str]
     locale: str | None = None
+    totp_secret: Callable[[], str] | None = None  # reads the authenticator secret (keyring), if any
 
 
 class Runner:
@@ -222,6 +223,7 @@ class Runner:
                 origins=tuple(target.flow.origins),
                 mapped=mapped,
                 restored=state is not None,
+                totp_secret=target.totp_secret,
             )
             if self.sessions is not None:
                 self._sessions[key].on_signed_in = functools.partial(self._save, self._sessions[key], target.flow)

@@ -35,6 +35,8 @@ class AccountSession:
     restored: bool = False  # the context started from a saved session
     # Called once the flow's signed-in signals show after a sign-in (the runner saves the session).
     on_signed_in: Callable[[], Awaitable[None]] | None = None
+    # Reads the account's authenticator secret from the keyring; None: it has none to read.
+    totp_secret: Callable[[], str] | None = None
     in_flight: set[Request] = field(default_factory=set)
     activity: asyncio.Event = field(default_factory=asyncio.Event)
 
