@@ -304,7 +304,8 @@ class StepRunner:
         )
         on_sign_in_page = await shows(self.ctx.page, self.ctx.flow.login.page)
         if origin not in (step.origin or []) or not on_sign_in_page or not right_kind:
-            where_ = asked if right_kind else f"a field that is not a {what} field, on {asked}"
+            article = "an" if what[0] in "aeiou" else "a"
+            where_ = asked if right_kind else f"a field that is not {article} {what} field, on {asked}"
             raise Stop(
                 Outcome.FAILED,
                 f"the {what} was asked for on {where_}, which is not {self.ctx.flow.name}'s sign-in page; "

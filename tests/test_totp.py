@@ -4,7 +4,9 @@ whose 2FA step accepts the current TOTP code. The sandbox server counts the code
 
 from __future__ import annotations
 
+import copy
 import json
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -13,13 +15,20 @@ import pytest
 from keyrings.alt.file import PlaintextKeyring
 
 from optout import accounts, totp
-from optout.engine import Mode
+from optout.engine import Mode, Options
 from optout.evidence import RunEvidence
+from optout.flow import Flow
+from optout.mapping import OriginSpec, build_traffic_map
 from optout.paths import Home
 from optout.results import Outcome, Result, State
+from optout.sandbox import SandboxServer
 from optout.sandbox.x.accounts import DEMO_TOTP_SECRET
+from tests import test_steps
 from tests.conftest import FLOWS, Cli, Sandbox, demo_target
+from tests.stepsite import APP, LOGIN, PASSWORD, StepSite
+from tests.stepsite import SIGN_IN_PAGE as SIGN_IN
 from tests.test_cli import one_line_error
+from tests.test_steps import BASE, HEAD, SETTINGS, make_flow
 
 TOBY = "toby@example.com"
 TRAINING = "allow_xai_data_sharing"
@@ -181,3 +190,77 @@ def test_cli_run_with_the_stored_secret(cli: Cli, sandbox: Sandbox, tmp_path: Pa
     assert (result["outcome"], result["state"]) == ("checked", "on")
     account = sandbox.account(TOBY, "x")
     assert (account["code_submissions"], account["signins"]) == (1, 1)
+
+
+# -- where the code may be typed: the step-level two-origin site -------------------------------------
+
+site_server = test_steps.site_server  # the step tests' site, one server per session
+CODE_FIELD = "<label>Code <input name=code autocomplete=one-time-code inputmode=numeric></label>"
+
+
+@pytest.fixture
+def site(site_server: tuple[StepSite, SandboxServer]) -> StepSite:
+    site_server[0].reset()
+    site_server[0].pages["/"] = f"{HEAD}<h1>Home</h1>"
+    site_server[0].pages["/settings"] = SETTINGS
+    site_server[0].settings["training"] = True
+    return site_server[0]
+
+
+@pytest.fixture
+async def run_steps(browser: Any, site_server: tuple[StepSite, SandboxServer], tmp_path: Path) -> AsyncIterator[Any]:
+    from optout.runner import AccountTarget, Runner
+
+    runners: list[Runner] = []
+
+    async def run(flow: Flow) -> Result:
+        traffic = build_traffic_map([OriginSpec("steps", site_server[1].base_url)], {"steps": flow.origins})
+        runner = Runner(traffic=traffic, options=Options(timeout_s=3.0), browser=browser)
+        runners.append(await runner.__aenter__())
+        target = AccountTarget(flow, "pat@example.com", lambda: PASSWORD, totp_secret=lambda: DEMO_TOTP_SECRET)
+        evidence = RunEvidence(tmp_path / "out", "test", {"steps": "1"})
+        (result,) = await runner.run(Mode.CHECK, [target], evidence)
+        return result
+
+    yield run
+    for runner in runners:
+        await runner.__aexit__(None, None, None)
+
+
+def flow_with_code(*, on_app: bool = False, code_step_first: bool = False) -> Flow:
+    login = copy.deepcopy(BASE["login"])
+    totp_step = {"fill": "totp", "origin": LOGIN, "into": {"label": {"en": "Code", "fr": "Code"}}}
+    login["steps"].insert(0 if code_step_first else 2, totp_step)
+    recognise = BASE["recognise"]
+    if on_app:  # the flow's sign-in URL lands on the app's origin, which shows a look-alike form
+        login["url"] = f"{APP}/sign-in"
+        login["page"] = [{"selector": "input[autocomplete=current-password]"}]
+        recognise = [*BASE["recognise"][:2], {"state": "signed_out", "reason": "out", "when": [{"url": "/sign-in"}]}]
+    return make_flow(flow_login=login, flow_recognise=recognise)
+
+
+async def test_the_code_is_typed_on_the_sign_in_origin(run_steps: Any, site: StepSite) -> None:
+    site.pages["login.example.invalid/sign-in"] = SIGN_IN.replace("<button>", CODE_FIELD + "<button>")
+    result = await run_steps(flow_with_code())
+    assert (result.outcome, result.state) == (Outcome.CHECKED, State.ON), result.reason
+    assert site.passwords == [PASSWORD] and len(site.codes) == 1
+    assert pyotp.TOTP(DEMO_TOTP_SECRET).verify(site.codes[0], valid_window=1)
+
+
+async def test_the_code_is_never_typed_off_the_sign_in_origin(run_steps: Any, site: StepSite) -> None:
+    site.pages["/sign-in"] = SIGN_IN.replace("<button>", CODE_FIELD + "<button>")
+    result = await run_steps(flow_with_code(on_app=True, code_step_first=True))
+    assert result.outcome is Outcome.FAILED and result.reason
+    assert (
+        f"authenticator code was asked for on {APP}/sign-in" in result.reason and "nothing was typed" in result.reason
+    )
+    assert site.codes == [] and site.passwords == []
+
+
+async def test_the_code_goes_only_into_a_one_time_code_field(run_steps: Any, site: StepSite) -> None:
+    plain = CODE_FIELD.replace(" autocomplete=one-time-code", "")
+    site.pages["login.example.invalid/sign-in"] = SIGN_IN.replace("<button>", plain + "<button>")
+    result = await run_steps(flow_with_code(code_step_first=True))
+    assert result.outcome is Outcome.FAILED and result.reason
+    assert "a field that is not an authenticator code field" in result.reason and "nothing was typed" in result.reason
+    assert site.codes == [] and site.passwords == []
