@@ -207,6 +207,61 @@ def delete_password(platform: str, username: str, where: Home | None = None) -> 
     return True
 
 
+# -- authenticator secrets ------------------------------------------------------------------------
+# Kept beside the password, in the same home's service, under "PLATFORM:USERNAME:totp".
+
+
+def _totp_key(platform: str, username: str) -> str:
+    return f"{_key(platform, username)}:totp"
+
+
+def store_totp_secret(platform: str, username: str, secret: str, where: Home | None = None) -> KeyringChoice:
+    where = where or home()
+    found = usable_keyring()
+    name = service(where, create=True)
+    assert name is not None
+    try:
+        found.backend.set_password(name, _totp_key(platform, username), secret)
+    except (keyring.errors.KeyringError, OSError, ValueError) as exc:
+        raise KeyringUnavailable(
+            f"{found.name} refused to store the authenticator secret: {_first_line(exc)}"
+        ) from None
+    return found
+
+
+def get_totp_secret(platform: str, username: str, where: Home | None = None) -> str:
+    where = where or home()
+    name = service(where)
+    secret = usable_keyring().backend.get_password(name, _totp_key(platform, username)) if name else None
+    if secret is None:
+        raise KeyringUnavailable(
+            f"no authenticator secret in the keyring for {platform} {username}: "
+            f"optout accounts add {platform} {username} --totp-secret-stdin"
+        )
+    return str(secret)
+
+
+def has_totp_secret(platform: str, username: str, where: Home | None = None) -> bool:
+    try:
+        get_totp_secret(platform, username, where)
+    except KeyringUnavailable:
+        return False
+    return True
+
+
+def delete_totp_secret(platform: str, username: str, where: Home | None = None) -> bool:
+    """False when there was no authenticator secret to delete."""
+    where = where or home()
+    name = service(where)
+    if name is None:
+        return False
+    try:
+        usable_keyring().backend.delete_password(name, _totp_key(platform, username))
+    except keyring.errors.PasswordDeleteError:
+        return False
+    return True
+
+
 def use_file_keyring(path: Path) -> KeyringChoice | None:
     """Select keyrings.alt's plain file backend at `path`. Only for throwaway homes (the demo) whose
     passwords are public; a person chooses a backend for real accounts themselves. Returns the previous

@@ -20,7 +20,7 @@ from pydantic import ValidationError
 from rich.console import Console
 from rich.text import Text
 
-from optout import __version__, accounts, keyrings, signing
+from optout import __version__, accounts, keyrings, signing, totp
 from optout import verify as verification
 from optout.browser import BrowserNotFound, display_available, no_display_message
 from optout.cli_help import ClickException, is_no_args_help, one_line, plain_parameter_help
@@ -211,9 +211,17 @@ def accounts_add(
     locale: Annotated[
         str | None, typer.Option(metavar="LANG", help="Browser language for this account: fr, or fr-FR.")
     ] = None,
+    totp_secret_stdin: Annotated[
+        bool,
+        typer.Option(
+            "--totp-secret-stdin",
+            help="Also read an authenticator-app secret (base32, or an otpauth://totp/ URI) from standard input: "
+            "the line after the password with --password-stdin, else the first line.",
+        ),
+    ] = False,
 ) -> None:
-    """Store an account: the password in the system keyring, the account (no secret) in the config file.
-    Adding an account again updates its password and language."""
+    """Store an account: the password (and an authenticator secret, if given) in the system keyring, the
+    account (no secret) in the config file. Adding an account again updates its password and language."""
     if platform not in _flows():
         usage_error(f"unknown platform {platform!r} (see: optout platforms)")
     try:
@@ -237,8 +245,16 @@ def accounts_add(
         password = getpass.getpass(f"Password for {username} on {platform}: ")
     if not password:
         usage_error("empty password")
+    secret: str | None = None
+    if totp_secret_stdin:
+        try:
+            secret = totp.parse_secret(sys.stdin.readline())
+        except totp.BadSecret as exc:
+            usage_error(str(exc))
     try:
         accounts.store_password(platform, username, password, where)
+        if secret is not None:
+            accounts.store_totp_secret(platform, username, secret, where)
     except accounts.KeyringUnavailable as exc:
         usage_error(str(exc))
     existing = config.find(platform, username)
@@ -253,8 +269,9 @@ def accounts_add(
     if where.history_file.exists():
         _release_holds([account])  # a new password may be tried again by a re-check
     verb = "Updated" if existing else "Added"
+    stored = "password and authenticator secret" if secret is not None else "password"
     err.print(
-        f"{verb} {platform} account {username}; password stored in {found.describe()}.", markup=False, soft_wrap=True
+        f"{verb} {platform} account {username}; {stored} stored in {found.describe()}.", markup=False, soft_wrap=True
     )
 
 
@@ -269,6 +286,15 @@ def _password_column(config: accounts.Config) -> dict[tuple[str, str], bool | No
     return {(a.platform, a.username): accounts.has_password(a.platform, a.username) for a in config.accounts}
 
 
+def _totp_column(config: accounts.Config) -> dict[tuple[str, str], bool | None]:
+    """Whether each account has an authenticator secret in the keyring; None when that cannot be told."""
+    try:
+        keyrings.unlock(accounts.usable_keyring())
+    except accounts.KeyringUnavailable:
+        return {(a.platform, a.username): None for a in config.accounts}
+    return {(a.platform, a.username): accounts.has_totp_secret(a.platform, a.username) for a in config.accounts}
+
+
 @accounts_app.command("list")
 def accounts_list(json_: Annotated[bool, typer.Option("--json", help="Print JSON only.")] = False) -> None:
     """List configured accounts, and whether the keyring holds a password for each (never the password)."""
@@ -277,15 +303,35 @@ def accounts_list(json_: Annotated[bool, typer.Option("--json", help="Print JSON
     except accounts.ConfigError as exc:
         usage_error(str(exc))
     stored = _password_column(config)
+    otp = _totp_column(config)
     if json_:
-        _json_out([{**a.model_dump(), "password_stored": stored[a.platform, a.username]} for a in config.accounts])
+        _json_out(
+            [
+                {
+                    **a.model_dump(),
+                    "password_stored": stored[a.platform, a.username],
+                    "totp_stored": otp[a.platform, a.username],
+                }
+                for a in config.accounts
+            ]
+        )
         return
     if not config.accounts:
         err.print("No accounts. Add one with: optout accounts add PLATFORM USERNAME")
         return
     words = {True: "stored", False: "missing", None: "unknown (no usable keyring)"}
-    rows = [[a.platform, a.username, a.locale or "", words[stored[a.platform, a.username]]] for a in config.accounts]
-    print_rows(_out(), ["Platform", "Account", "Language", "Password"], rows, heading=2)
+    totp_words = {True: "stored", False: "none", None: "unknown"}
+    rows = [
+        [
+            a.platform,
+            a.username,
+            a.locale or "",
+            words[stored[a.platform, a.username]],
+            totp_words[otp[a.platform, a.username]],
+        ]
+        for a in config.accounts
+    ]
+    print_rows(_out(), ["Platform", "Account", "Language", "Password", "Authenticator"], rows, heading=2)
 
 
 @accounts_app.command("remove")
@@ -302,6 +348,7 @@ def accounts_remove(platform: PlatformArg, username: UsernameArg) -> None:
     _keyring(unlock=True)
     try:
         accounts.delete_password(platform, username, where)
+        accounts.delete_totp_secret(platform, username, where)
     except (accounts.KeyringUnavailable, accounts.ConfigError) as exc:
         usage_error(str(exc))
     config.accounts.remove(account)
@@ -612,6 +659,9 @@ def _targets(
             password=unreadable
             if no_keyring
             else functools.partial(accounts.get_password, a.platform, a.username, where),
+            totp_secret=unreadable
+            if no_keyring
+            else functools.partial(accounts.get_totp_secret, a.platform, a.username, where),
         )
         for a in chosen
     ]
@@ -899,6 +949,7 @@ def login_command(
         username=username,
         locale=(found.locale if (found := config.find(platform, username)) else None),
         password=functools.partial(accounts.get_password, platform, username, where),
+        totp_secret=functools.partial(accounts.get_totp_secret, platform, username, where),
     )
     type_password = accounts.has_password(platform, username, where)
 

@@ -100,12 +100,15 @@ def register_demo_accounts(flows: dict[str, Flow]) -> list[AccountTarget]:
         account = accounts.Account(platform=demo.platform, username=demo.username, locale=locale)
         config.accounts.append(account)
         accounts.store_password(demo.platform, demo.username, demo.demo_password)
+        if demo.totp_secret is not None:
+            accounts.store_totp_secret(demo.platform, demo.username, demo.totp_secret)
         targets.append(
             AccountTarget(
                 flow=flows[demo.platform],
                 username=demo.username,
                 password=functools.partial(accounts.get_password, demo.platform, demo.username),
                 locale=locale,
+                totp_secret=functools.partial(accounts.get_totp_secret, demo.platform, demo.username),
             )
         )
     accounts.save_config(home(), config)

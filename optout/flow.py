@@ -205,8 +205,10 @@ class Recognition(Strict):
 # -- steps ------------------------------------------------------------------------------------------
 
 Key = Literal["Enter", "Escape", "Tab", "Space"]
-ValueSource = Literal["username", "password", "code"]
-SECRET_SOURCES = frozenset({"password", "code"})
+# `code`: a one-time code sent by e-mail or SMS, which optout never holds (a person is needed); `totp`: an
+# authenticator-app code, computed from a secret the person stored, only where the flow marks the step so.
+ValueSource = Literal["username", "password", "code", "totp"]
+SECRET_SOURCES = frozenset({"password", "code", "totp"})
 
 
 class StepBase(Strict):
@@ -380,6 +382,8 @@ class Login(Strict):
             raise ValueError("login steps must fill the password")
         if sum(s.fill == "password" for s in fills) > 1:
             raise ValueError("the password is typed once: one 'fill: password' step")
+        if sum(s.fill == "totp" for s in fills) > 1:
+            raise ValueError("the authenticator code is typed once: one 'fill: totp' step")
         for step in fills:
             if step.fill in SECRET_SOURCES and not step.origin:
                 raise ValueError(f"'fill: {step.fill}' types a secret: give it an 'origin' (a sign-in origin)")

@@ -76,6 +76,7 @@ class AccountTarget:
     username: str
     password: Callable[[], str]
     locale: str | None = None
+    totp_secret: Callable[[], str] | None = None  # reads the authenticator secret (keyring), if any
 
 
 class Runner:
@@ -249,6 +250,7 @@ class Runner:
                 origins=tuple(target.flow.origins),
                 mapped=mapped,
                 restored=state is not None,
+                totp_secret=target.totp_secret,
             )
             if self.sessions is not None:
                 self._sessions[key].on_signed_in = functools.partial(self._save, self._sessions[key], target.flow)
@@ -270,9 +272,10 @@ class Runner:
         if self.traffic:
             # A page the site opens would not be mapped: in a profile optout launched every new page is
             # one; in the person's browser only our tab's popups are, their own new tabs are theirs.
-            (page if self.cdp is not None else context).on(
-                "popup" if self.cdp is not None else "page", _close_unless(page)
-            )
+            if self.cdp is not None:
+                page.on("popup", _close_unless(page))
+            else:
+                context.on("page", _close_unless(page))
         return AccountSession(
             platform=target.flow.platform,
             username=target.username,
@@ -282,6 +285,7 @@ class Runner:
             origins=tuple(target.flow.origins),
             mapped=mapped,
             owns_context=False,
+            totp_secret=target.totp_secret,
             no_sign_in=NOT_SIGNED_IN.format(name=target.flow.name) if self.cdp is not None else None,
         )
 

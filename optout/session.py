@@ -37,6 +37,8 @@ class AccountSession:
     on_signed_in: Callable[[], Awaitable[None]] | None = None
     owns_context: bool = True  # False in the person's own browser: only our tab is closed at the end
     no_sign_in: str | None = None  # why this session may not be signed in to (the reason a run gives)
+    # Reads the account's authenticator secret from the keyring; None: it has none to read.
+    totp_secret: Callable[[], str] | None = None
     in_flight: set[Request] = field(default_factory=set)
     activity: asyncio.Event = field(default_factory=asyncio.Event)
 

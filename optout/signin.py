@@ -3,6 +3,7 @@ and handling the pages only the account owner can clear (PIN, app approval, CAPT
 
 from __future__ import annotations
 
+import asyncio
 import functools
 from collections.abc import Callable
 from typing import TYPE_CHECKING
@@ -85,6 +86,10 @@ class SignIn:
         if already.state is PageState.SIGNED_IN:
             return
         await steps.run(self.ctx.flow.login.steps, "login")
+        # The last step's answer may still be on its way (a code being checked): until it is, the page
+        # still shows the step itself, which would read as a challenge.
+        loop = asyncio.get_running_loop()
+        await session.quiet(self.ctx.setting.quiet_ms / 1000, loop.time() + self.ctx.options.timeout_s)
         state = await self.recognise(ignore=(PageState.SIGNED_OUT,))
         if state.state is not PageState.SIGNED_IN:
             session.login_stopped = state

@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import Locator
 
-from optout import names
+from optout import names, totp
 from optout.context import RunContext, where
 from optout.control import ControlDriver
 from optout.flow import (
@@ -100,6 +100,7 @@ class StepRunner:
         self._reopen = reopen
         self.last_status: int | None = None  # HTTP status of the last document opened
         self._secret_typed = False
+        self._totp_typed = False
 
     async def run(self, steps: Sequence[StepBase], phase: Phase) -> bool:
         """Run `steps` in order. True when the remaining steps of a login no longer apply (a person
@@ -246,7 +247,12 @@ class StepRunner:
     async def fill(self, step: FillStep) -> None:
         locator = await self.find(step.into, "login")
         secret = step.fill in SECRET_SOURCES
-        if secret and (self._secret_typed or self.ctx.session.password_submitted):
+        if step.fill == "totp":
+            if self._totp_typed:
+                raise Stop(
+                    Outcome.FAILED, "the sign-in asked for the authenticator code again; it is typed once per run"
+                )
+        elif secret and (self._secret_typed or self.ctx.session.password_submitted):
             raise Stop(Outcome.FAILED, "the sign-in asked for the password again; it is typed once per run")
         # Read before anything is checked: a slow keyring must not open a gap between check and typing.
         value = self.secret(step) if secret else self.ctx.session.username
@@ -263,7 +269,9 @@ class StepRunner:
             await asyncio.wait_for(field.evaluate(_UNTIL_EDITABLE), self.ctx.options.timeout_s)
         except (PlaywrightError, asyncio.TimeoutError):
             raise Stop(Outcome.FAILED, f"{step.into.describe()} never became editable; nothing was typed") from None
-        if secret:
+        if step.fill == "totp":
+            self._totp_typed = True
+        elif secret:
             # Counted as submitted once typed: some pages submit on their own.
             self._secret_typed = self.ctx.session.password_submitted = True
         try:
@@ -289,11 +297,15 @@ class StepRunner:
             if origin not in (step.origin or []):
                 raise Stop(Outcome.FAILED, f"the username was asked for on {asked}; nothing was typed")
             return
-        what = "password" if step.fill == "password" else "one-time code"
-        right_kind = kind == "password" or (step.fill == "code" and kind == "code")
+        what = {"password": "password", "totp": "authenticator code"}.get(step.fill, "one-time code")
+        # An authenticator code goes only into a field marked for one-time codes, never a password field.
+        right_kind = (
+            kind == "code" if step.fill == "totp" else kind == "password" or (step.fill == "code" and kind == "code")
+        )
         on_sign_in_page = await shows(self.ctx.page, self.ctx.flow.login.page)
         if origin not in (step.origin or []) or not on_sign_in_page or not right_kind:
-            where_ = asked if right_kind else f"a field that is not a {what} field, on {asked}"
+            article = "an" if what[0] in "aeiou" else "a"
+            where_ = asked if right_kind else f"a field that is not {article} {what} field, on {asked}"
             raise Stop(
                 Outcome.FAILED,
                 f"the {what} was asked for on {where_}, which is not {self.ctx.flow.name}'s sign-in page; "
@@ -301,6 +313,8 @@ class StepRunner:
             )
 
     def secret(self, step: FillStep) -> str:
+        if step.fill == "totp":
+            return self.totp_code()
         if step.fill == "code":
             raise Stop(Outcome.NEEDS_ATTENTION, "the sign-in asks for a one-time code, which optout does not hold")
         try:
@@ -309,6 +323,25 @@ class StepRunner:
             raise Stop(Outcome.NEEDS_ATTENTION, str(exc)) from None
         except Exception as exc:  # noqa: BLE001 - keyring backends raise anything
             raise Stop(Outcome.FAILED, f"cannot read the password from the keyring: {first_line(exc)}") from None
+
+    def totp_code(self) -> str:
+        """The authenticator app's current code, from the secret the person stored for this account."""
+        asks = "the sign-in asks for a verification code from an authenticator app"
+        read = self.ctx.session.totp_secret
+        if read is None:
+            raise Stop(Outcome.NEEDS_ATTENTION, f"{asks}, and optout holds no authenticator secret for this account")
+        try:
+            secret = read()
+        except KeyringUnavailable as exc:  # none stored, or no usable keyring here: a person can fix either
+            raise Stop(Outcome.NEEDS_ATTENTION, f"{asks}; {exc}") from None
+        except Exception as exc:  # noqa: BLE001 - keyring backends raise anything
+            raise Stop(
+                Outcome.FAILED, f"cannot read the authenticator secret from the keyring: {first_line(exc)}"
+            ) from None
+        try:
+            return totp.current_code(secret)
+        except ValueError:  # never say more: the message could quote the secret
+            raise Stop(Outcome.FAILED, "the stored authenticator secret is not valid; store it again") from None
 
     async def read_name_state(self, spec: NameState) -> None:
         element = await self.find(spec.target, "open")

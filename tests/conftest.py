@@ -171,17 +171,28 @@ async def runner(browser: Any, sandbox: Sandbox) -> AsyncIterator[Any]:
         yield r
 
 
-def demo_target(platform: str, username: str, *, password: str | None = None, locale: str | None = None) -> Any:
-    """A sandbox demo account as the runner takes it, its password stored in the session's keyring."""
+def demo_target(
+    platform: str,
+    username: str,
+    *,
+    password: str | None = None,
+    locale: str | None = None,
+    totp_secret: str | None = None,
+) -> Any:
+    """A sandbox demo account as the runner takes it, its password (and `totp_secret`, when given) stored
+    in the session's keyring."""
     from optout import accounts
     from optout.runner import AccountTarget
 
     demo = find_account(platform, username)
     assert demo is not None, username
     accounts.store_password(platform, username, password or demo.password)
+    if totp_secret is not None:
+        accounts.store_totp_secret(platform, username, totp_secret)
     return AccountTarget(
         flow=FLOWS[platform],
         username=username,
         password=functools.partial(accounts.get_password, platform, username),
         locale=locale or ("fr-FR" if demo.language == "fr" else None),
+        totp_secret=functools.partial(accounts.get_totp_secret, platform, username),
     )

@@ -42,6 +42,7 @@ class StepSite:
     settings: dict[str, bool] = field(default_factory=dict)
     writes: dict[str, int] = field(default_factory=dict)
     passwords: list[str] = field(default_factory=list)
+    codes: list[str] = field(default_factory=list)  # one-time codes posted with the sign-in form
     posts: list[str] = field(default_factory=list)  # "host/path" of every form post
     sessions: set[str] = field(default_factory=set)
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -52,6 +53,7 @@ class StepSite:
             self.settings.clear()
             self.writes.clear()
             self.passwords.clear()
+            self.codes.clear()
             self.posts.clear()
             self.sessions.clear()
             self.pages[f"{LOGIN.removeprefix('https://')}/sign-in"] = SIGN_IN_PAGE
@@ -94,6 +96,7 @@ class StepSite:
         password = form.get("password", [""])[0]
         with self.lock:
             self.passwords.append(password)
+            self.codes.extend(form.get("code", []))
         if password != PASSWORD:
             return HTMLResponse(
                 SIGN_IN_PAGE.replace("</form>", "</form><p role=alert>Wrong password</p>"), status_code=401

@@ -99,6 +99,8 @@ class DemoAccount(BaseModel):
     description: str
     expect_check: Expectation
     expect_off: Expectation
+    #: An authenticator-app secret (base32) the account's code step checks, and the demo stores.
+    totp_secret: str | None = None
 
     @field_validator("username")
     @classmethod
@@ -120,6 +122,7 @@ def demo_account(
     *,
     language: Language = "en",
     demo_password: str | None = None,
+    totp_secret: str | None = None,
 ) -> DemoAccount:
     """One demo account. Only a mistyped-password account stores something other than its password."""
     return DemoAccount(
@@ -132,6 +135,7 @@ def demo_account(
         description=description,
         expect_check=check,
         expect_off=off,
+        totp_secret=totp_secret,
     )
 
 

@@ -26,10 +26,16 @@ from .catalog import DELETE_HISTORY_KEY, MEMORY_KEY, PERSONALIZATION_KEY, TRAINI
 PLATFORM = "x"
 
 #: X's own situations, on top of the shared variants (normal, already_off, late, refused, sticky, layout_changed...).
-EXTRA_VARIANTS = frozenset({"lookalikes_on", "old_wording", "extra_identifier", "two_factor", "captcha", "locked"})
+EXTRA_VARIANTS = frozenset(
+    {"lookalikes_on", "old_wording", "extra_identifier", "two_factor", "authenticator", "captcha", "locked"}
+)
 
 #: The one code the two-factor step accepts.
 DEMO_CODE = "424242"
+
+#: The authenticator secret of the `authenticator` account (a public demo value): its code step accepts
+#: the current TOTP code, one 30-second step either side.
+DEMO_TOTP_SECRET = "JBSWY3DPEHPK3PXPOPTOUTDEMO234567"
 
 #: First of the made-up numeric user ids carried by the `twid` cookie.
 _FIRST_USER_ID = 1_790_000_000_000_000_001
@@ -44,6 +50,7 @@ def _x(
     *,
     language: Language = "en",
     demo_password: str | None = None,
+    totp_secret: str | None = None,
 ) -> DemoAccount:
     domain = "example.fr" if language == "fr" else "example.com"
     password = f"{name}-demo-pass"
@@ -57,6 +64,7 @@ def _x(
         off,
         language=language,
         demo_password=demo_password,
+        totp_secret=totp_secret,
     )
 
 
@@ -120,6 +128,14 @@ ACCOUNTS: tuple[DemoAccount, ...] = (
         f"two-factor code step after the password (code {DEMO_CODE})",
         attention("verification code"),
         attention("verification code"),
+    ),
+    _x(
+        "toby",
+        "authenticator",
+        "two-factor by authenticator app: the code step accepts the current code of a stored secret",
+        ON,
+        SWITCHED,
+        totp_secret=DEMO_TOTP_SECRET,
     ),
     _x("cass", "captcha", "Arkose CAPTCHA after the password", attention("CAPTCHA"), attention("CAPTCHA")),
     _x(

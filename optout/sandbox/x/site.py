@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
+import pyotp
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
@@ -90,6 +91,12 @@ class Visit:
     token: str | None
     csrf: str
     csrf_is_new: bool
+
+
+def _code_accepted(account: DemoAccount, code: str) -> bool:
+    if account.totp_secret is not None:  # an authenticator app's code: now, or one step either side
+        return pyotp.TOTP(account.totp_secret).verify(code, valid_window=1)
+    return code == DEMO_CODE
 
 
 def _api_error(status: int, code: int, message: str) -> JSONResponse:
@@ -260,7 +267,7 @@ class XSite:
             return self._password_step(visit, flow_token, account, _text(answer, "enter_password", "password"), t)
         if step == STEP_CODE:
             self.state.count_code(PLATFORM, account.username)
-            if _text(answer, "enter_text", "text").strip() != DEMO_CODE:
+            if not _code_accepted(account, _text(answer, "enter_text", "text").strip()):
                 return _api_error(400, 399, t["err_wrong_code"])
             return self._signed_in(visit, flow_token, account)
         # Only a person can solve the Arkose puzzle: no answer to that step is ever accepted.
@@ -279,7 +286,7 @@ class XSite:
         self.state.count_password(PLATFORM, account.username)
         if password != account.password:
             return _api_error(400, 399, t["err_wrong_password"])
-        if account.variant == "two_factor":
+        if account.variant in ("two_factor", "authenticator"):
             return self._advance(flow_token, account, STEP_CODE)
         if account.variant == "captcha":
             return self._advance(flow_token, account, STEP_ARKOSE)
