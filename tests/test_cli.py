@@ -83,7 +83,13 @@ def test_accounts_add_list_remove_use_the_keyring(cli: Cli) -> None:
     add(cli, "alice@example.com", "alice-demo-pass")
     listed = json.loads(cli("accounts", "list", "--json").stdout)
     assert listed == [
-        {"platform": "linkedin", "username": "alice@example.com", "locale": None, "password_stored": True}
+        {
+            "platform": "linkedin",
+            "username": "alice@example.com",
+            "locale": None,
+            "password_stored": True,
+            "totp_stored": False,
+        }
     ]
     config = cli.home / "config.json"
     assert "alice-demo-pass" not in config.read_text()

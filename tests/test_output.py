@@ -52,7 +52,15 @@ def test_accounts_list_says_when_a_password_is_missing(cli: Cli) -> None:
     wiped = cli.home.parent / "xdg-data" / "python_keyring" / "keyring_pass.cfg"
     wiped.write_text("")
     listed = json.loads(cli("accounts", "list", "--json").stdout)
-    assert listed == [{"platform": "linkedin", "username": "you@example.com", "locale": None, "password_stored": False}]
+    assert listed == [
+        {
+            "platform": "linkedin",
+            "username": "you@example.com",
+            "locale": None,
+            "password_stored": False,
+            "totp_stored": False,
+        }
+    ]
     shown = cli("accounts", "list").stdout
     assert "missing" in shown and "the-password" not in shown
 
