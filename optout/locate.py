@@ -45,6 +45,10 @@ _MARK_SEEN = """() => {
   seen.observer.observe(document, {subtree: true, childList: true, attributes: true, characterData: true});
   window[key] = seen;
 }"""
+_CHANGED_SINCE_SEEN = """() => {
+  const seen = window[Symbol.for('optout.seen')];
+  return !seen || seen.changed;
+}"""
 _NEXT_DOM_CHANGE = """() => new Promise(resolve => {
   const seen = window[Symbol.for('optout.seen')];
   if (!seen || seen.changed) return resolve(true);
@@ -68,6 +72,15 @@ async def mark_seen(page: Page) -> None:
     """Call just before reading a page, so that `wait_for_change` knows a later document is new."""
     with contextlib.suppress(PlaywrightError):
         await page.evaluate(_MARK_SEEN)
+
+
+async def changed_since_seen(page: Page) -> bool:
+    """Whether the page changed (or is another document) since `mark_seen`."""
+    try:
+        changed: bool = await page.evaluate(_CHANGED_SINCE_SEEN)
+    except PlaywrightError:
+        return True  # the document went away: it changed
+    return changed
 
 
 async def wait_for_change(page: Page, timeout_s: float) -> bool:
@@ -200,9 +213,13 @@ async def find_any(
             found = [(i, element) for i, t in enumerate(targets) if (element := await find_now(page, t)) is not None]
         except PlaywrightError:
             found = []  # the page navigated while we looked: look again
-        if len(found) > 1:
+        # The targets are looked for one after the other: a page swapping one control for the other
+        # meanwhile would seem to show both, so two count only on a page that stood still.
+        if len(found) > 1 and not (await changed_since_seen(page) and loop.time() < deadline):
             both = " and ".join(targets[i].describe() for i, _ in found)
             raise Ambiguous(f"the page shows both {both}; refusing to guess")
+        if len(found) > 1:
+            continue
         if found:
             return found[0]
         if give_up is not None and await give_up():

@@ -39,6 +39,8 @@ class AccountSession:
     no_sign_in: str | None = None  # why this session may not be signed in to (the reason a run gives)
     # Reads the account's authenticator secret from the keyring; None: it has none to read.
     totp_secret: Callable[[], str] | None = None
+    # Why the sign-in left a step for a person (no authenticator secret stored, say): added to its reason.
+    sign_in_hint: str | None = None
     in_flight: set[Request] = field(default_factory=set)
     activity: asyncio.Event = field(default_factory=asyncio.Event)
 

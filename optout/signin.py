@@ -118,16 +118,18 @@ class SignIn:
             )
         if state.state is PageState.SIGNED_OUT:
             raise Stop(Outcome.FAILED, f"{prefix}still signed out after submitting the sign-in form")
+        hint = self.ctx.session.sign_in_hint
+        reason = f"{state.reason}; {hint}" if hint and state.state.person_can_resolve else state.reason
         if earlier or not (self.ctx.options.asks_person and state.state.person_can_resolve):
-            raise Stop(Outcome.NEEDS_ATTENTION, f"{prefix}{state.reason}", shot="attention")
+            raise Stop(Outcome.NEEDS_ATTENTION, f"{prefix}{reason}", shot="attention")
         minutes = self.ctx.options.human_timeout_s / 60
-        self.ctx.notify(f"{state.reason}. Complete it in the browser window (waiting up to {minutes:g} min).")
+        self.ctx.notify(f"{reason}. Complete it in the browser window (waiting up to {minutes:g} min).")
         # A person may clear one challenge only to meet the next (CAPTCHA, then PIN): keep waiting.
         resolvable = tuple(s for s in PageState if s.person_can_resolve)
         found = await wait_for_state(self.ctx.page, self.rules, self.ctx.options.human_timeout_s, ignore=resolvable)
         if found is None or found.state is not PageState.SIGNED_IN:
             why = "nobody completed it in time" if found is None else found.reason
-            raise Stop(Outcome.NEEDS_ATTENTION, f"{state.reason}; {why}", shot="attention")
+            raise Stop(Outcome.NEEDS_ATTENTION, f"{reason}; {why}", shot="attention")
         self.ctx.session.login_stopped = None
 
 

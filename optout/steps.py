@@ -90,6 +90,11 @@ _UNTIL_EDITABLE = """el => new Promise(resolve => {
 _TYPING_MS = 2000
 
 
+class NothingToType(Exception):
+    """A step would type a value optout does not hold (no authenticator secret stored): the steps after
+    it are skipped, and the message says how a person can provide it."""
+
+
 class StepRunner:
     def __init__(self, ctx: RunContext, signin: SignIn, reopen: Callable[[], Awaitable[None]]) -> None:
         self.ctx = ctx
@@ -106,8 +111,14 @@ class StepRunner:
         """Run `steps` in order. True when the remaining steps of a login no longer apply (a person
         completed the sign-in in the window meanwhile)."""
         for step in steps:
-            if await self.step(step, phase):
-                return True
+            try:
+                if await self.step(step, phase):
+                    return True
+            except NothingToType as nothing:
+                # The rest of these steps would answer what optout cannot: the page stays as it is, for
+                # the sign-in's reading of it (a person in the window, or needs_attention with this hint).
+                self.ctx.session.sign_in_hint = str(nothing)
+                return False
         return False
 
     async def step(self, step: StepBase, phase: Phase) -> bool:
@@ -325,15 +336,15 @@ class StepRunner:
             raise Stop(Outcome.FAILED, f"cannot read the password from the keyring: {first_line(exc)}") from None
 
     def totp_code(self) -> str:
-        """The authenticator app's current code, from the secret the person stored for this account."""
-        asks = "the sign-in asks for a verification code from an authenticator app"
+        """The authenticator app's current code, from the secret the person stored for this account.
+        Raises NothingToType when optout holds none: the code page is then left for a person."""
         read = self.ctx.session.totp_secret
         if read is None:
-            raise Stop(Outcome.NEEDS_ATTENTION, f"{asks}, and optout holds no authenticator secret for this account")
+            raise NothingToType("optout holds no authenticator secret for this account")
         try:
             secret = read()
         except KeyringUnavailable as exc:  # none stored, or no usable keyring here: a person can fix either
-            raise Stop(Outcome.NEEDS_ATTENTION, f"{asks}; {exc}") from None
+            raise NothingToType(str(exc)) from None
         except Exception as exc:  # noqa: BLE001 - keyring backends raise anything
             raise Stop(
                 Outcome.FAILED, f"cannot read the authenticator secret from the keyring: {first_line(exc)}"

@@ -20,9 +20,16 @@ def parse_secret(text: str) -> str:
         parts = urlsplit(text)
         if parts.netloc.lower() != "totp":
             raise BadSecret("only time-based (otpauth://totp/...) authenticator URIs are supported")
-        found = parse_qs(parts.query).get("secret", [])
+        query = parse_qs(parts.query)
+        found = query.get("secret", [])
         if len(found) != 1:
             raise BadSecret("the otpauth URI has no secret= parameter")
+        # Only the secret is kept: codes are the usual 6 digits every 30 s with SHA1. Any other kind
+        # would give wrong codes, each one a failed sign-in, so it is refused here.
+        for name, usual in (("digits", "6"), ("period", "30"), ("algorithm", "SHA1")):
+            given = query.get(name, [usual])
+            if len(given) != 1 or given[0].strip().upper() != usual:
+                raise BadSecret(f"only 6-digit, 30-second SHA1 codes are supported (the URI gives another {name})")
         text = found[0]
     secret = "".join(text.split()).upper().rstrip("=")
     if not secret:

@@ -143,6 +143,7 @@ async def test_person_completes_pin_in_the_window_then_the_run_carries_on(
 
     traffic = build_traffic_map([OriginSpec("linkedin", sandbox.origin())], {"linkedin": LINKEDIN.origins})
     alerts: list[str] = []
+    asked = asyncio.Event()
 
     class Reporter:
         def status(self, text: str) -> None:
@@ -150,6 +151,7 @@ async def test_person_completes_pin_in_the_window_then_the_run_carries_on(
 
         def alert(self, text: str) -> None:
             alerts.append(text)
+            asked.set()
 
         def result(self, result: Result) -> None:
             pass
@@ -160,9 +162,9 @@ async def test_person_completes_pin_in_the_window_then_the_run_carries_on(
         session = await runner.session(account)
 
         async def person() -> None:
-            # What the person does in the headed window: type the PIN from their e-mail and submit.
+            # What the person does in the headed window once asked: type the PIN from their e-mail.
+            await asyncio.wait_for(asked.wait(), 30)
             pin = session.page.get_by_label("Verification code")
-            await pin.wait_for(timeout=30_000)
             await pin.fill("424242")
             await session.page.get_by_role("button", name="Submit").click()
 

@@ -106,11 +106,13 @@ async def test_a_document_not_yet_read_counts_as_a_change(page: Any) -> None:
 async def test_a_change_between_the_read_and_the_wait_wakes_the_waiter(page: Any) -> None:
     # An answer that lands while the page is being read (X's next sign-in step, say) must not leave the
     # waiter watching for a second change that never comes.
-    from optout.locate import mark_seen, wait_for_change
+    from optout.locate import changed_since_seen, mark_seen, wait_for_change
 
     await page.set_content("<div id=step>identifier</div>")
     await mark_seen(page)
+    assert await changed_since_seen(page) is False
     await page.evaluate("document.getElementById('step').textContent = 'password'")
+    assert await changed_since_seen(page) is True  # what find_any asks before calling two controls "both"
     assert await wait_for_change(page, timeout_s=60) is True
     await mark_seen(page)
     assert await wait_for_change(page, timeout_s=0.5) is False  # read since, and quiet: a timeout

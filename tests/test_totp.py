@@ -4,6 +4,7 @@ whose 2FA step accepts the current TOTP code. The sandbox server counts the code
 
 from __future__ import annotations
 
+import asyncio
 import copy
 import json
 from collections.abc import AsyncIterator
@@ -70,6 +71,9 @@ def test_secrets_as_sites_show_them(text: str) -> None:
         ("JBSWY3DP", "too short"),
         (f"otpauth://hotp/X:toby?secret={DEMO_TOTP_SECRET}&counter=1", "time-based"),
         ("otpauth://totp/X:toby?issuer=X", "no secret"),
+        (f"otpauth://totp/X:toby?secret={DEMO_TOTP_SECRET}&digits=8", "another digits"),
+        (f"otpauth://totp/X:toby?secret={DEMO_TOTP_SECRET}&period=60", "another period"),
+        (f"otpauth://totp/X:toby?secret={DEMO_TOTP_SECRET}&algorithm=SHA256", "another algorithm"),
     ],
 )
 def test_what_is_not_a_secret_is_refused_without_repeating_it(text: str, why: str) -> None:
@@ -131,6 +135,7 @@ async def run(runner: Any, mode: Mode, platform: str, username: str, evidence: R
 def no_totp_stored() -> None:
     accounts.delete_totp_secret("x", TOBY)
     accounts.delete_totp_secret("chatgpt", "vera@example.com")
+    accounts.delete_totp_secret("x", "tara@example.com")
 
 
 @pytest.mark.usefixtures("no_totp_stored")
@@ -176,6 +181,58 @@ async def test_an_emailed_code_is_never_answered_with_the_authenticator(
     assert result.outcome is Outcome.NEEDS_ATTENTION and result.reason
     account = sandbox.account("vera@example.com", "chatgpt")
     assert (account["password_submissions"], account["code_submissions"], account["signins"]) == (1, 0, 0)
+
+
+@pytest.mark.usefixtures("no_totp_stored")
+async def test_an_sms_code_is_never_answered_with_the_authenticator(
+    runner: Any, sandbox: Sandbox, evidence: RunEvidence
+) -> None:
+    # tara's X code comes by text message: a stored authenticator secret is never used for it.
+    result = await run(runner, Mode.OFF, "x", "tara@example.com", evidence, totp_secret=DEMO_TOTP_SECRET)
+    assert result.outcome is Outcome.NEEDS_ATTENTION and result.reason
+    assert "verification code" in result.reason and "authenticator" not in result.reason
+    account = sandbox.account("tara@example.com", "x")
+    assert (account["password_submissions"], account["code_submissions"], account["signins"]) == (1, 0, 0)
+
+
+@pytest.mark.usefixtures("no_totp_stored")
+async def test_without_a_secret_a_person_in_the_window_types_the_code(
+    browser: Any, sandbox: Sandbox, evidence: RunEvidence
+) -> None:
+    from optout.runner import Runner
+
+    specs = [OriginSpec("x", sandbox.origin("x"))]
+    traffic = build_traffic_map(specs, {"x": FLOWS["x"].origins})
+    alerts: list[str] = []
+    asked = asyncio.Event()
+
+    class Reporter:
+        def status(self, text: str) -> None:
+            pass
+
+        def alert(self, text: str) -> None:
+            alerts.append(text)
+            asked.set()
+
+        def result(self, result: Result) -> None:
+            pass
+
+    options = Options(timeout_s=5.0, interactive=True, human_timeout_s=60)
+    async with Runner(traffic=traffic, options=options, browser=browser, reporter=Reporter()) as runner:
+        account = demo_target("x", TOBY)
+        session = await runner.session(account)
+
+        async def person() -> None:
+            # The person reads the code from their own authenticator app, once optout asks for it.
+            await asyncio.wait_for(asked.wait(), 30)
+            await session.page.get_by_label("Enter code").fill(pyotp.TOTP(DEMO_TOTP_SECRET).now())
+            await session.page.get_by_role("button", name="Next").click()
+
+        (result,), _ = await asyncio.gather(runner.run(Mode.OFF, [account], evidence), person())
+    assert (result.outcome, result.state, result.verified) == (Outcome.SWITCHED_OFF, State.OFF, True), result.reason
+    assert any("--totp-secret-stdin" in a and "Complete it in the browser window" in a for a in alerts), alerts
+    account_state = sandbox.account(TOBY, "x")
+    assert (account_state["code_submissions"], account_state["signins"]) == (1, 1)
 
 
 def test_cli_run_with_the_stored_secret(cli: Cli, sandbox: Sandbox, tmp_path: Path) -> None:

@@ -31,9 +31,10 @@ Sign-in steps (h1#modal-header tells the steps apart; EN / FR, FR [unverified] u
    (input[name=password][autocomplete=current-password]); button "Log in" / "Se connecter"
    [data-testid=LoginForm_Login_Button], aria-disabled="true" until the field is filled.
 4. (two_factor and authenticator only) heading "Enter your verification code" / "Entrez votre code de
-   vérification", text "Use your code generator app …"; textbox "Enter code" / "Entrer le code" (same
-   ocfEnterText test ids as step 2, autocomplete=one-time-code); code 424242 (two_factor), or the
-   current TOTP code of accounts.DEMO_TOTP_SECRET, one 30-second step either side (authenticator).
+   vérification"; text "We sent a code by text message …" (two_factor: code 424242, for a person to
+   type) or "Use your code generator app …" (authenticator: the current TOTP code of
+   accounts.DEMO_TOTP_SECRET, one 30-second step either side); textbox "Enter code" / "Entrer le code"
+   (same ocfEnterText test ids as step 2, autocomplete=one-time-code).
 Then the page goes to redirect_after_login (else /home) with cookies auth_token (HttpOnly), ct0
 (new value) and twid=u%3D<id>.
 
@@ -85,7 +86,7 @@ xavier@example.com normal EN · margaux@example.fr normal FR · oscar@example.co
 leo@example.com late (slow query and saves) · lily@example.com all three boxes checked ·
 rex@example.com refused · stella@example.com does not stick · remy@example.com redesigned (no training
 box) · owen@example.com old wording · ivy@example.com extra-identifier step · tara@example.com
-two-factor code · toby@example.com authenticator app
+two-factor code by SMS · toby@example.com authenticator app
 (the demo stores its secret) · cass@example.com Arkose CAPTCHA · lockie@example.com locked ·
 wyatt@example.com demo stores a typo (wyatt-typo-pass): rejected.
 """

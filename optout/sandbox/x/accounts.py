@@ -125,7 +125,7 @@ ACCOUNTS: tuple[DemoAccount, ...] = (
     _x(
         "tara",
         "two_factor",
-        f"two-factor code step after the password (code {DEMO_CODE})",
+        f"two-factor code by text message after the password (code {DEMO_CODE}): only a person can type it",
         attention("verification code"),
         attention("verification code"),
     ),

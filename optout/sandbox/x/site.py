@@ -287,7 +287,8 @@ class XSite:
         if password != account.password:
             return _api_error(400, 399, t["err_wrong_password"])
         if account.variant in ("two_factor", "authenticator"):
-            return self._advance(flow_token, account, STEP_CODE)
+            channel = "app" if account.variant == "authenticator" else "sms"
+            return self._advance(flow_token, account, STEP_CODE, channel=channel)
         if account.variant == "captcha":
             return self._advance(flow_token, account, STEP_ARKOSE)
         return self._signed_in(visit, flow_token, account)

@@ -48,6 +48,8 @@ EN: Final[dict[str, str]] = {
     "log_in": "Log in",
     "code_heading": "Enter your verification code",
     "code_text": "Use your code generator app to generate a code and enter it below.",
+    # [unverified] X's wording for a code sent by SMS (the reference confirms only the step's test ids).
+    "code_text_sms": "We sent a code by text message to your phone number ending in 42. Enter it below.",
     "code_label": "Enter code",
     "arkose_heading": "Authenticate your account",
     "arkose_text": "Solve this puzzle to prove you’re a human and keep your account safe.",
@@ -194,6 +196,9 @@ FR: Final[dict[str, str]] = {
     "log_in": "Se connecter",
     "code_heading": "Entrez votre code de vérification",
     "code_text": "Utilisez votre application de génération de codes pour obtenir un code et saisissez-le ci-dessous.",
+    "code_text_sms": (
+        "Nous avons envoyé un code par SMS au numéro de téléphone se terminant par 42. Saisissez-le ci-dessous."
+    ),
     "code_label": "Entrer le code",
     "arkose_heading": "Authentifiez votre compte",
     "arkose_text": "Résolvez ce puzzle pour prouver que vous êtes un humain et protéger votre compte.",
