@@ -8,10 +8,12 @@ import contextlib
 import json
 import os
 import signal
+import socket
 import sqlite3
 import stat
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -158,3 +160,46 @@ def test_a_refused_password_is_held_even_when_the_recheck_is_killed_before_its_e
     (result,) = json.loads(again.stdout)
     assert result["outcome"] == "needs_attention" and "not tried again unattended" in result["reason"]
     assert sandbox.account("alice@example.com")["password_submissions"] == 1  # no second try: no lockout
+
+
+class SilentServer:
+    """A server on loopback that accepts connections and never answers: a platform whose page hangs."""
+
+    def __init__(self) -> None:
+        self.listener = socket.socket()
+        self.listener.bind(("127.0.0.1", 0))
+        self.listener.listen(16)
+        self.accepted: list[socket.socket] = []
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.listener.getsockname()[1]}"
+
+    def _accept(self) -> None:
+        with contextlib.suppress(OSError):
+            while True:
+                self.accepted.append(self.listener.accept()[0])  # kept open, never read nor answered
+
+    def close(self) -> None:
+        for connection in [*self.accepted, self.listener]:
+            connection.close()
+
+
+def test_one_accounts_page_timing_out_is_recorded_and_the_others_continue(cli: Cli, sandbox: Sandbox) -> None:
+    add(cli, "xavier@example.com", "xavier-demo-pass", platform="x")  # first in line, and its pages hang
+    add(cli, "alice@example.com", "alice-demo-pass")
+    silent = SilentServer()
+    try:
+        done = cli("recheck", "--origin", origin(sandbox), "--origin", f"x={silent.url}", "--json", "--timeout", "5")
+    finally:
+        silent.close()
+    assert done.returncode == 3, done.stderr
+    assert "Traceback" not in done.stderr
+    results = {r["platform"]: r for r in json.loads(done.stdout)}
+    assert results["x"]["outcome"] == "failed" and results["x"]["reason"], results["x"]
+    assert (results["linkedin"]["outcome"], results["linkedin"]["state"]) == ("checked", "on")
+    assert silent.accepted, "the hanging server was never asked"
+    with sqlite3.connect(cli.home / "history.db") as db:
+        rows = dict(db.execute("SELECT platform, outcome FROM results").fetchall())
+    assert rows == {"x": "failed", "linkedin": "checked"}

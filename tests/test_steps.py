@@ -57,6 +57,8 @@ settings:
     open: [{{goto: {APP}/settings}}]
     control:
       target: {{role: checkbox, name: {{en: Use my data for training, fr: Utiliser mes données pour l'entraînement}}}}
+    # The step site saves at once (no debounce, no value loaded late): a short quiet is enough.
+    quiet_ms: 100
 """
 )
 
