@@ -208,11 +208,12 @@ def delete_password(platform: str, username: str, where: Home | None = None) -> 
 
 
 # -- authenticator secrets ------------------------------------------------------------------------
-# Kept beside the password, in the same home's service, under "PLATFORM:USERNAME:totp".
+# Kept beside the password, in the same home's service, under "totp:PLATFORM:USERNAME": a username may
+# hold ":totp" itself, a platform is never called "totp" (the flow model refuses it).
 
 
 def _totp_key(platform: str, username: str) -> str:
-    return f"{_key(platform, username)}:totp"
+    return f"totp:{_key(platform, username)}"
 
 
 def store_totp_secret(platform: str, username: str, secret: str, where: Home | None = None) -> KeyringChoice:

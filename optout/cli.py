@@ -8,6 +8,7 @@ import functools
 import getpass
 import json
 import math
+import os
 import shlex
 import sys
 import textwrap
@@ -265,6 +266,7 @@ def accounts_add(
     except OSError as exc:
         if existing is None:
             accounts.delete_password(platform, username, where)
+            accounts.delete_totp_secret(platform, username, where)
         usage_error(f"cannot write {where.config_file}: {exc.strerror}")
     if where.history_file.exists():
         _release_holds([account])  # a new password may be tried again by a re-check
@@ -685,15 +687,26 @@ def _unattended_keyring() -> str | None:
 Work = Callable[["Runner"], Awaitable[list[Result]]]
 
 
-def _own_browser(profile: Path | None, cdp: str | None, chosen: list[accounts.Account]) -> dict[str, Any]:
+def _own_browser(
+    profile: Path | None, cdp: str | None, chosen: list[accounts.Account], traffic: TrafficMap | None
+) -> dict[str, Any]:
     """The Runner's options for the person's own browser, refused before anything starts when they
-    cannot work: both at once, a DevTools URL off this machine, a profile in use, several accounts."""
-    from optout.own_browser import OwnBrowserError, cdp_url, profile_in_use
+    cannot work: both at once, a DevTools URL off this machine, a profile in use, several accounts,
+    --origin in a browser not declared throwaway."""
+    from optout.own_browser import THROWAWAY_ENV, OwnBrowserError, cdp_url, profile_in_use
 
     if profile is None and cdp is None:
         return {}
     if profile is not None and cdp is not None:
         usage_error("--browser-profile and --cdp cannot be used together: choose one browser")
+    if traffic is not None and os.environ.get(THROWAWAY_ENV) != "1":
+        # That browser's cookies for the platform would go to the local server, and the local server's
+        # cookies would replace them: a person's real session, signed out.
+        option = "--cdp" if cdp else "--browser-profile"
+        usage_error(
+            f"--origin with {option} would send that browser's {', '.join(sorted(traffic.routes))} cookies to the "
+            f"local server and replace them with its own; only for a throwaway browser: set {THROWAWAY_ENV}=1"
+        )
     if len(chosen) > 1:
         which = ", ".join(f"{a.platform}:{a.username}" for a in chosen)
         option = "--cdp" if cdp else "--browser-profile"
@@ -802,7 +815,7 @@ def _run(
     flows = _flows()
     traffic = _traffic(origin, flows)
     chosen = _selected_targets(names, account, flows)
-    own = _own_browser(profile, cdp, chosen)
+    own = _own_browser(profile, cdp, chosen, traffic)
     # A keyring that cannot be used now (a scheduler's environment, say) is not refused here: each
     # account then reports needs_attention naming the fix, and the run is recorded like any other.
     keyring_problem = _keyring_problem()
@@ -940,7 +953,7 @@ def login_command(
     traffic = _traffic(origin, flows)
     if not display_available():
         usage_error(no_display_message())
-    own = _own_browser(browser_profile, None, [])
+    own = _own_browser(browser_profile, None, [], traffic)
     _keyring(unlock=True)
     where = home()
     flow = flows[platform]
@@ -979,6 +992,9 @@ def login_command(
         # So that check and off run this account (signing in with the saved session only).
         config.accounts.append(accounts.Account(platform=platform, username=username))
         accounts.save_config(where, config)
+    if where.history_file.exists():
+        # A person signed in: a re-check held after a refused password may use this new session.
+        _release_holds([accounts.Account(platform=platform, username=username)])
     err.print(
         f"Signed in to {platform} as {username}; session kept in the browser profile {shown(saved)}"
         if browser_profile is not None
@@ -1100,7 +1116,7 @@ def recheck_command(
     flows = _flows()
     traffic = _traffic(origin, flows)
     chosen = _selected_targets(None, account, flows)
-    own = _own_browser(browser_profile, cdp, chosen)
+    own = _own_browser(browser_profile, cdp, chosen, traffic)
     where = home()
     try:
         config = accounts.load_config(where)

@@ -580,6 +580,8 @@ class Flow(Strict):
     def _slug(cls, value: str) -> str:
         if not _SLUG.match(value):
             raise ValueError("platform must be a lowercase slug")
+        if value == "totp":  # the keyring's authenticator entries are "totp:PLATFORM:USERNAME"
+            raise ValueError("'totp' is reserved and cannot name a platform")
         return value
 
     @field_validator("origins")

@@ -22,6 +22,13 @@ from optout.browser import (
     no_display_message,
 )
 
+# Set to 1 to allow --origin in a browser of the person's (tests, demos): the mapped platform's cookies of
+# that browser go to the local server, and the local server's replace them.
+THROWAWAY_ENV = "OPTOUT_THROWAWAY_BROWSER"
+
+# Playwright's launch switches a person's profile must not get: where its cookies' key is kept.
+PROFILE_KEEPS = ("--password-store=basic", "--use-mock-keychain")
+
 # How long reaching a browser's DevTools port may take.
 CONNECT_S = 10.0
 
@@ -110,6 +117,9 @@ async def launch_profile(
             viewport={"width": 1280, "height": 900},
             # A service worker's requests bypass the page's request mapping.
             service_workers="block" if offline else "allow",
+            # Playwright's own defaults would keep cookies under a fixed key instead of the system's
+            # keyring: a profile a person signed in to with their browser would look signed out.
+            ignore_default_args=list(PROFILE_KEEPS),
         )
     except PlaywrightError as exc:
         busy = profile_in_use(profile)

@@ -13,7 +13,7 @@ from optout.flow import PageState, Recognition, Signal
 from optout.page_state import wait_for_state
 from optout.results import SIGN_IN_REJECTED, Outcome
 from optout.session import login_command
-from optout.stop import Stop
+from optout.stop import NothingToType, Stop
 
 if TYPE_CHECKING:
     from optout.steps import StepRunner
@@ -85,12 +85,27 @@ class SignIn:
         already = await self.recognise()
         if already.state is PageState.SIGNED_IN:
             return
-        await steps.run(self.ctx.flow.login.steps, "login")
+        try:
+            await steps.run(self.ctx.flow.login.steps, "login")
+        except NothingToType as nothing:
+            # The remaining steps would answer what optout cannot: the page stays as it is, for the
+            # reading below (a person in the window, or needs_attention with this hint).
+            session.sign_in_hint = str(nothing)
         # The last step's answer may still be on its way (a code being checked): until it is, the page
         # still shows the step itself, which would read as a challenge.
         loop = asyncio.get_running_loop()
         await session.quiet(self.ctx.setting.quiet_ms / 1000, loop.time() + self.ctx.options.timeout_s)
         state = await self.recognise(ignore=(PageState.SIGNED_OUT,))
+        if state.state is PageState.VERIFICATION and steps.totp_typed:
+            # Still asked for the code after typing one: the stored secret (or this machine's clock) is
+            # wrong. A refusal like a wrong password: an unattended re-check must not try it again.
+            state = Recognition(
+                state=PageState.REJECTED,
+                reason=f"{self.ctx.flow.name} did not accept the code from the stored authenticator secret "
+                "(a wrong secret, or this machine's clock is off): store it again with "
+                f"optout accounts add {self.ctx.flow.platform} {session.username} --totp-secret-stdin",
+                when=state.when,
+            )
         if state.state is not PageState.SIGNED_IN:
             session.login_stopped = state
             await self.handle_blocker(state)

@@ -39,7 +39,7 @@ from optout.page_state import shows
 from optout.pointer import Pointer
 from optout.results import Outcome, State
 from optout.signin import SignIn
-from optout.stop import NotOffered, Stop, first_line
+from optout.stop import NothingToType, NotOffered, Stop, first_line
 
 Phase = Literal["login", "open", "change", "commit", "verify"]
 
@@ -90,11 +90,6 @@ _UNTIL_EDITABLE = """el => new Promise(resolve => {
 _TYPING_MS = 2000
 
 
-class NothingToType(Exception):
-    """A step would type a value optout does not hold (no authenticator secret stored): the steps after
-    it are skipped, and the message says how a person can provide it."""
-
-
 class StepRunner:
     def __init__(self, ctx: RunContext, signin: SignIn, reopen: Callable[[], Awaitable[None]]) -> None:
         self.ctx = ctx
@@ -111,14 +106,8 @@ class StepRunner:
         """Run `steps` in order. True when the remaining steps of a login no longer apply (a person
         completed the sign-in in the window meanwhile)."""
         for step in steps:
-            try:
-                if await self.step(step, phase):
-                    return True
-            except NothingToType as nothing:
-                # The rest of these steps would answer what optout cannot: the page stays as it is, for
-                # the sign-in's reading of it (a person in the window, or needs_attention with this hint).
-                self.ctx.session.sign_in_hint = str(nothing)
-                return False
+            if await self.step(step, phase):
+                return True
         return False
 
     async def step(self, step: StepBase, phase: Phase) -> bool:
@@ -266,7 +255,9 @@ class StepRunner:
         elif secret and (self._secret_typed or self.ctx.session.password_submitted):
             raise Stop(Outcome.FAILED, "the sign-in asked for the password again; it is typed once per run")
         # Read before anything is checked: a slow keyring must not open a gap between check and typing.
-        value = self.secret(step) if secret else self.ctx.session.username
+        # (An authenticator secret too; its code is computed at the last moment, as it lasts 30 s.)
+        totp_secret = self.totp_secret() if step.fill == "totp" else None
+        value = "" if totp_secret is not None else self.secret(step) if secret else self.ctx.session.username
         try:
             # A handle stays with this element: if its document goes away, typing fails instead of
             # following the page elsewhere.
@@ -280,7 +271,8 @@ class StepRunner:
             await asyncio.wait_for(field.evaluate(_UNTIL_EDITABLE), self.ctx.options.timeout_s)
         except (PlaywrightError, asyncio.TimeoutError):
             raise Stop(Outcome.FAILED, f"{step.into.describe()} never became editable; nothing was typed") from None
-        if step.fill == "totp":
+        if totp_secret is not None:
+            value = self.totp_code(totp_secret)
             self._totp_typed = True
         elif secret:
             # Counted as submitted once typed: some pages submit on their own.
@@ -324,8 +316,6 @@ class StepRunner:
             )
 
     def secret(self, step: FillStep) -> str:
-        if step.fill == "totp":
-            return self.totp_code()
         if step.fill == "code":
             raise Stop(Outcome.NEEDS_ATTENTION, "the sign-in asks for a one-time code, which optout does not hold")
         try:
@@ -335,20 +325,29 @@ class StepRunner:
         except Exception as exc:  # noqa: BLE001 - keyring backends raise anything
             raise Stop(Outcome.FAILED, f"cannot read the password from the keyring: {first_line(exc)}") from None
 
-    def totp_code(self) -> str:
-        """The authenticator app's current code, from the secret the person stored for this account.
-        Raises NothingToType when optout holds none: the code page is then left for a person."""
+    @property
+    def totp_typed(self) -> bool:
+        """An authenticator code was typed in this run's sign-in."""
+        return self._totp_typed
+
+    def totp_secret(self) -> str:
+        """The authenticator secret the person stored for this account. Raises NothingToType when optout
+        holds none: the code page is then left for a person."""
         read = self.ctx.session.totp_secret
         if read is None:
             raise NothingToType("optout holds no authenticator secret for this account")
         try:
-            secret = read()
+            return read()
         except KeyringUnavailable as exc:  # none stored, or no usable keyring here: a person can fix either
             raise NothingToType(str(exc)) from None
         except Exception as exc:  # noqa: BLE001 - keyring backends raise anything
             raise Stop(
                 Outcome.FAILED, f"cannot read the authenticator secret from the keyring: {first_line(exc)}"
             ) from None
+
+    @staticmethod
+    def totp_code(secret: str) -> str:
+        """The code an authenticator app shows now for `secret`."""
         try:
             return totp.current_code(secret)
         except ValueError:  # never say more: the message could quote the secret

@@ -33,3 +33,8 @@ def first_line(exc: BaseException) -> str:
     """An exception as one line for a result's reason: Playwright's messages carry a call log after it."""
     text = str(exc).strip().splitlines()
     return text[0] if text else type(exc).__name__
+
+
+class NothingToType(Exception):
+    """A sign-in step would type a value optout does not hold (no authenticator secret stored): the
+    remaining sign-in steps are skipped, and the message says how a person can provide it."""

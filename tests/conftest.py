@@ -28,6 +28,16 @@ FLOWS = load_all()
 LINKEDIN = FLOWS["linkedin"]
 
 
+# -- order ----------------------------------------------------------------------------------------
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The slow tests first: the workers hand out tests in this order, and one long test started last
+    would keep the whole suite waiting on it alone."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+
+
 # -- browser (pytest-playwright-asyncio's session browser, launched the way optout launches) --------
 
 

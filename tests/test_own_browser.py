@@ -21,6 +21,7 @@ from playwright.async_api import async_playwright
 
 from optout.browser import LAUNCH_ARGS
 from optout.mapping import OriginSpec, build_traffic_map
+from optout.own_browser import THROWAWAY_ENV
 from tests.conftest import FLOWS, Cli, Sandbox
 from tests.test_cli import add
 from tests.test_sessions import ALICE, session_file, signins
@@ -118,7 +119,17 @@ def results(done: subprocess.CompletedProcess[str]) -> list[dict[str, Any]]:
 
 
 def run(cli: Cli, sandbox: Sandbox, *more: str, command: str = "check") -> subprocess.CompletedProcess[str]:
-    return cli(command, "linkedin", "--origin", f"linkedin={sandbox.origin()}", "--json", "--timeout", "8", *more)
+    return cli(
+        command,
+        "linkedin",
+        "--origin",
+        f"linkedin={sandbox.origin()}",
+        "--json",
+        "--timeout",
+        "8",
+        *more,
+        env={THROWAWAY_ENV: "1"},  # these browsers are the test's own
+    )
 
 
 def one_line(done: subprocess.CompletedProcess[str]) -> str:
@@ -131,6 +142,7 @@ def one_line(done: subprocess.CompletedProcess[str]) -> str:
 # -- --cdp ----------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_cdp_run_uses_the_other_browsers_session_and_leaves_it_open(
     cli: Cli, sandbox: Sandbox, person: PersonBrowser
 ) -> None:
@@ -221,6 +233,7 @@ def test_cdp_and_profile_take_one_account(cli: Cli, tmp_path: Path) -> None:
 # -- --browser-profile ----------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_profile_keeps_the_session_between_runs(cli: Cli, sandbox: Sandbox, tmp_path: Path) -> None:
     add(cli, ALICE, "alice-demo-pass")
     profile = tmp_path / "profile"
@@ -277,7 +290,7 @@ def test_login_fills_a_profile_that_check_then_uses(cli: Cli, sandbox: Sandbox, 
         ],
         capture_output=True,
         text=True,
-        env=cli.environ({"DISPLAY": None, "WAYLAND_DISPLAY": None}),
+        env=cli.environ({"DISPLAY": None, "WAYLAND_DISPLAY": None, THROWAWAY_ENV: "1"}),
         cwd=cli.home,
         timeout=180,
     )
@@ -296,8 +309,26 @@ def test_recheck_through_cdp_reads_the_other_browsers_session(
     add(cli, ALICE, "alice-demo-pass")
     asyncio.run(_sign_in_there(person.url, sandbox.origin(), "alice-demo-pass"))
     before = tabs(person.url)
-    done = cli("recheck", "--account", ALICE, "--origin", f"linkedin={sandbox.origin()}", "--json", "--cdp", person.url)
+    origin = f"linkedin={sandbox.origin()}"
+    done = cli(
+        "recheck", "--account", ALICE, "--origin", origin, "--json", "--cdp", person.url, env={THROWAWAY_ENV: "1"}
+    )
     assert done.returncode == 1, done.stderr
     (result,) = results(done)
     assert result["state"] == "on" and signins(sandbox) == 1
     assert person.alive() and sorted(tabs(person.url)) == sorted(before)
+
+
+@pytest.mark.parametrize("option", ["--cdp", "--browser-profile"])
+def test_origin_in_a_browser_not_declared_throwaway_is_refused(
+    cli: Cli, sandbox: Sandbox, person: PersonBrowser, tmp_path: Path, option: str
+) -> None:
+    # The person's own cookies for the platform would go to the local server and be replaced by its own.
+    add(cli, ALICE, "alice-demo-pass")
+    value = person.url if option == "--cdp" else str(tmp_path / "profile")
+    before = tabs(person.url)
+    done = cli("check", "linkedin", "--origin", f"linkedin={sandbox.origin()}", option, value)
+    assert done.returncode == 2, done.stderr
+    assert THROWAWAY_ENV in one_line(done) and "cookies" in one_line(done)
+    assert signins(sandbox) == 0 and sorted(tabs(person.url)) == sorted(before)
+    assert not (tmp_path / "profile").exists()

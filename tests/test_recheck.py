@@ -17,6 +17,8 @@ import threading
 import time
 from pathlib import Path
 
+import pytest
+
 from optout.paths import Home
 from optout.recheck import one_at_a_time
 from tests.conftest import Cli, Sandbox
@@ -35,6 +37,7 @@ def script(path: Path, body: str) -> Path:
     return path
 
 
+@pytest.mark.slow
 def test_drift_is_found_listed_first_alerted_and_fixed(cli: Cli, sandbox: Sandbox, tmp_path: Path) -> None:
     add(cli, "alice@example.com", "alice-demo-pass")
     add(cli, "olivia@example.com", "olivia-demo-pass")
@@ -129,6 +132,7 @@ def test_no_keyring_in_the_schedulers_environment_needs_a_person(cli: Cli, sandb
     assert "Traceback" not in bare.stderr
 
 
+@pytest.mark.slow
 def test_a_refused_password_is_held_even_when_the_recheck_is_killed_before_its_end(cli: Cli, sandbox: Sandbox) -> None:
     add(cli, "alice@example.com", "not-her-password")  # refused, and first in line
     for username in ("camille@example.fr", "olivia@example.com", "mo@example.com"):

@@ -116,6 +116,7 @@ def test_second_run_reuses_the_encrypted_session(
         _decrypt(session_key(cli), blob, platform, "someone.else@example.com")
 
 
+@pytest.mark.slow
 def test_expired_session_signs_in_once_with_a_password_else_needs_attention(cli: Cli, sandbox: Sandbox) -> None:
     add(cli, ALICE, "alice-demo-pass")
     assert check(cli, sandbox).returncode == 1
@@ -142,6 +143,7 @@ def test_expired_session_signs_in_once_with_a_password_else_needs_attention(cli:
     assert signins(sandbox) == 2 and sandbox.account(ALICE)["password_submissions"] == 2
 
 
+@pytest.mark.slow
 def test_damaged_or_foreign_session_files_are_discarded_with_a_message(cli: Cli, sandbox: Sandbox) -> None:
     add(cli, ALICE, "alice-demo-pass")
     assert check(cli, sandbox).returncode == 1

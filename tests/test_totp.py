@@ -42,7 +42,7 @@ def stored_totp(cli: Cli, username: str, platform: str = "x") -> str | None:
     stored = PlaintextKeyring()
     stored.file_path = str(Path(cli.env["XDG_DATA_HOME"]) / "python_keyring" / "keyring_pass.cfg")
     service = accounts.service(Home(config_dir=cli.home, data_dir=cli.home, scoped=True))
-    secret: str | None = stored.get_password(service, f"{platform}:{username}:totp") if service else None
+    secret: str | None = stored.get_password(service, f"totp:{platform}:{username}") if service else None
     return secret
 
 
@@ -163,11 +163,13 @@ async def test_without_a_secret_the_code_step_needs_a_person(
 
 
 @pytest.mark.usefixtures("no_totp_stored")
-async def test_a_wrong_secret_is_tried_once_then_a_person_is_needed(
+async def test_a_wrong_secret_is_tried_once_and_counts_as_a_refused_sign_in(
     runner: Any, sandbox: Sandbox, evidence: RunEvidence
 ) -> None:
     result = await run(runner, Mode.OFF, "x", TOBY, evidence, totp_secret=pyotp.random_base32())
-    assert result.outcome is Outcome.NEEDS_ATTENTION, result.reason
+    # Refused like a wrong password, so that a re-check holds the account instead of trying again.
+    assert (result.outcome, result.label) == (Outcome.FAILED, "sign_in_rejected"), result.reason
+    assert result.reason and "stored authenticator secret" in result.reason
     account = sandbox.account(TOBY, "x")
     assert (account["code_submissions"], account["signins"], sum(account["writes_by_key"].values())) == (1, 0, 0)
 
