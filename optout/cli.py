@@ -89,9 +89,17 @@ def _out() -> Console:
     return Console(highlight=False)
 
 
+class _Stopped(typer.Exit):
+    """A command stopped with one line (usage_error): the line, for a caller that must pass it on."""
+
+    def __init__(self, message: str, code: ExitCode) -> None:
+        super().__init__(code)
+        self.message = message
+
+
 def usage_error(message: str, code: ExitCode = ExitCode.USAGE) -> NoReturn:
     err.print(f"optout: error: {message}", markup=False, soft_wrap=True)
-    raise typer.Exit(code)
+    raise _Stopped(message, code)
 
 
 def _flows() -> dict[str, Flow]:
@@ -1113,21 +1121,26 @@ def recheck_command(
     from optout import recheck as re_check
 
     _bounded("--timeout", timeout, TIMEOUT_RANGE, "seconds")
-    flows = _flows()
-    traffic = _traffic(origin, flows)
-    chosen = _selected_targets(None, account, flows)
-    own = _own_browser(browser_profile, cdp, chosen, traffic)
     where = home()
     try:
         config = accounts.load_config(where)
+    except accounts.ConfigError as exc:
+        usage_error(str(exc))
+    try:
+        flows = _flows()
+        traffic = _traffic(origin, flows)
+        chosen = _selected_targets(None, account, flows)
+        own = _own_browser(browser_profile, cdp, chosen, traffic)
         with re_check.one_at_a_time(where):
             results, stopped = _recheck(
                 chosen, flows, traffic, out or where.data_dir / "evidence", json_, fix, timeout, own
             )
-    except accounts.ConfigError as exc:
-        usage_error(str(exc))
     except re_check.RecheckBusy as exc:
-        usage_error(str(exc), ExitCode.PROBLEM)
+        usage_error(str(exc), ExitCode.PROBLEM)  # the re-check running meanwhile speaks for both
+    except _Stopped as exc:
+        # Unattended, a re-check that cannot run at all needs a person as much as a setting does.
+        _alert([], exc.message, config.on_alert)
+        raise
     if re_check.needs_alert(results) or stopped:
         _alert(results, stopped, config.on_alert)
     code = re_check.recheck_exit(results)

@@ -207,3 +207,27 @@ def test_one_accounts_page_timing_out_is_recorded_and_the_others_continue(cli: C
     with sqlite3.connect(cli.home / "history.db") as db:
         rows = dict(db.execute("SELECT platform, outcome FROM results").fetchall())
     assert rows == {"x": "failed", "linkedin": "checked"}
+
+
+def test_a_recheck_that_cannot_run_at_all_alerts_too(cli: Cli, sandbox: Sandbox, tmp_path: Path) -> None:
+    # Scheduled, nobody reads the exit status: the person's browser gone (--cdp answering nothing) is
+    # told like any other problem.
+    add(cli, "alice@example.com", "alice-demo-pass")
+    received = tmp_path / "alert.json"
+    hook = script(tmp_path / "hook", f"import sys; open({str(received)!r}, 'w').write(sys.stdin.read())\n")
+    shown = tmp_path / "notified.txt"
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    script(bin_dir / "notify-send", f"import sys; open({str(shown)!r}, 'w').write(repr(sys.argv[1:]))\n")
+    config = json.loads((cli.home / "config.json").read_text())
+    (cli.home / "config.json").write_text(json.dumps({**config, "on_alert": [str(hook)]}))
+    with socket.socket() as closed:
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]
+    desktop = {"PATH": f"{bin_dir}:{os.environ['PATH']}", "DISPLAY": ":99"}
+    done = cli("recheck", "--account", "alice@example.com", "--cdp", f"http://127.0.0.1:{port}", env=desktop)
+    assert done.returncode == 2, done.stderr
+    assert "no browser answers at --cdp" in done.stderr and "Traceback" not in done.stderr
+    assert "the re-check stopped: no browser answers at --cdp" in shown.read_text()
+    assert json.loads(received.read_text()) == []
+    assert sandbox.account("alice@example.com")["signins"] == 0
