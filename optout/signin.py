@@ -134,7 +134,7 @@ class SignIn:
         if state.state is PageState.SIGNED_OUT:
             raise Stop(Outcome.FAILED, f"{prefix}still signed out after submitting the sign-in form")
         hint = self.ctx.session.sign_in_hint
-        reason = f"{state.reason}; {hint}" if hint and state.state.person_can_resolve else state.reason
+        reason = f"{state.reason}; {hint}" if hint and state.state is PageState.VERIFICATION else state.reason
         if earlier or not (self.ctx.options.asks_person and state.state.person_can_resolve):
             raise Stop(Outcome.NEEDS_ATTENTION, f"{prefix}{reason}", shot="attention")
         minutes = self.ctx.options.human_timeout_s / 60
