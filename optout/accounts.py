@@ -162,28 +162,44 @@ def usable_keyring() -> KeyringChoice:
     return keyrings.choice()
 
 
-def store_password(platform: str, username: str, password: str, where: Home | None = None) -> KeyringChoice:
-    """Returns the keyring that now holds it, so that the person can be told which one."""
-    where = where or home()
+def _store(entry: str, value: str, what: str, where: Home | None) -> KeyringChoice:
     found = usable_keyring()
-    name = service(where, create=True)
+    name = service(where or home(), create=True)
     assert name is not None
     try:
-        found.backend.set_password(name, _key(platform, username), password)
+        found.backend.set_password(name, entry, value)
     except (keyring.errors.KeyringError, OSError, ValueError) as exc:
-        raise KeyringUnavailable(f"{found.name} refused to store the password: {_first_line(exc)}") from None
+        raise KeyringUnavailable(f"{found.name} refused to store the {what}: {_first_line(exc)}") from None
     return found
 
 
+def _read(entry: str, missing: str, where: Home | None) -> str:
+    name = service(where or home())
+    value = usable_keyring().backend.get_password(name, entry) if name else None
+    if value is None:
+        raise KeyringUnavailable(missing)
+    return str(value)
+
+
+def _delete(entry: str, where: Home | None) -> bool:
+    name = service(where or home())
+    if name is None:
+        return False
+    try:
+        usable_keyring().backend.delete_password(name, entry)
+    except keyring.errors.PasswordDeleteError:
+        return False
+    return True
+
+
+def store_password(platform: str, username: str, password: str, where: Home | None = None) -> KeyringChoice:
+    """Returns the keyring that now holds it, so that the person can be told which one."""
+    return _store(_key(platform, username), password, "password", where)
+
+
 def get_password(platform: str, username: str, where: Home | None = None) -> str:
-    where = where or home()
-    name = service(where)
-    password = usable_keyring().backend.get_password(name, _key(platform, username)) if name else None
-    if password is None:
-        raise KeyringUnavailable(
-            f"no password in the keyring for {platform} {username}: optout accounts add {platform} {username}"
-        )
-    return str(password)
+    missing = f"no password in the keyring for {platform} {username}: optout accounts add {platform} {username}"
+    return _read(_key(platform, username), missing, where)
 
 
 def has_password(platform: str, username: str, where: Home | None = None) -> bool:
@@ -196,15 +212,7 @@ def has_password(platform: str, username: str, where: Home | None = None) -> boo
 
 def delete_password(platform: str, username: str, where: Home | None = None) -> bool:
     """False when there was no keyring entry to delete."""
-    where = where or home()
-    name = service(where)
-    if name is None:
-        return False
-    try:
-        usable_keyring().backend.delete_password(name, _key(platform, username))
-    except keyring.errors.PasswordDeleteError:
-        return False
-    return True
+    return _delete(_key(platform, username), where)
 
 
 # -- authenticator secrets ------------------------------------------------------------------------
@@ -217,29 +225,15 @@ def _totp_key(platform: str, username: str) -> str:
 
 
 def store_totp_secret(platform: str, username: str, secret: str, where: Home | None = None) -> KeyringChoice:
-    where = where or home()
-    found = usable_keyring()
-    name = service(where, create=True)
-    assert name is not None
-    try:
-        found.backend.set_password(name, _totp_key(platform, username), secret)
-    except (keyring.errors.KeyringError, OSError, ValueError) as exc:
-        raise KeyringUnavailable(
-            f"{found.name} refused to store the authenticator secret: {_first_line(exc)}"
-        ) from None
-    return found
+    return _store(_totp_key(platform, username), secret, "authenticator secret", where)
 
 
 def get_totp_secret(platform: str, username: str, where: Home | None = None) -> str:
-    where = where or home()
-    name = service(where)
-    secret = usable_keyring().backend.get_password(name, _totp_key(platform, username)) if name else None
-    if secret is None:
-        raise KeyringUnavailable(
-            f"no authenticator secret in the keyring for {platform} {username}: "
-            f"optout accounts add {platform} {username} --totp-secret-stdin"
-        )
-    return str(secret)
+    missing = (
+        f"no authenticator secret in the keyring for {platform} {username}: "
+        f"optout accounts add {platform} {username} --totp-secret-stdin"
+    )
+    return _read(_totp_key(platform, username), missing, where)
 
 
 def has_totp_secret(platform: str, username: str, where: Home | None = None) -> bool:
@@ -252,15 +246,7 @@ def has_totp_secret(platform: str, username: str, where: Home | None = None) -> 
 
 def delete_totp_secret(platform: str, username: str, where: Home | None = None) -> bool:
     """False when there was no authenticator secret to delete."""
-    where = where or home()
-    name = service(where)
-    if name is None:
-        return False
-    try:
-        usable_keyring().backend.delete_password(name, _totp_key(platform, username))
-    except keyring.errors.PasswordDeleteError:
-        return False
-    return True
+    return _delete(_totp_key(platform, username), where)
 
 
 def use_file_keyring(path: Path) -> KeyringChoice | None:

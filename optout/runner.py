@@ -23,7 +23,7 @@ from optout.browser import BrowserNotFound, launch
 from optout.engine import AccountSession, Mode, Options, first_line, run_setting
 from optout.evidence import RunEvidence
 from optout.flow import Flow, Setting
-from optout.mapping import TrafficMap
+from optout.mapping import MappedPage, TrafficMap
 from optout.own_browser import NOT_SIGNED_IN, connect, launch_profile
 from optout.results import Outcome, Result, State, utc_now
 from optout.sessions import SessionDiscarded, SessionKeyUnavailable, SessionStore
@@ -241,17 +241,7 @@ class Runner:
             if self.traffic:
                 # Only the session's page is mapped; a page the site opens itself would not be.
                 context.on("page", _close_unless(page))
-            self._sessions[key] = AccountSession(
-                platform=target.flow.platform,
-                username=target.username,
-                password=target.password,
-                context=context,
-                page=page,
-                origins=tuple(target.flow.origins),
-                mapped=mapped,
-                restored=state is not None,
-                totp_secret=target.totp_secret,
-            )
+            self._sessions[key] = _account_session(target, context, page, mapped, restored=state is not None)
             if self.sessions is not None:
                 self._sessions[key].on_signed_in = functools.partial(self._save, self._sessions[key], target.flow)
         return self._sessions[key]
@@ -276,18 +266,8 @@ class Runner:
                 page.on("popup", _close_unless(page))
             else:
                 context.on("page", _close_unless(page))
-        return AccountSession(
-            platform=target.flow.platform,
-            username=target.username,
-            password=target.password,
-            context=context,
-            page=page,
-            origins=tuple(target.flow.origins),
-            mapped=mapped,
-            owns_context=False,
-            totp_secret=target.totp_secret,
-            no_sign_in=NOT_SIGNED_IN.format(name=target.flow.name) if self.cdp is not None else None,
-        )
+        no_sign_in = NOT_SIGNED_IN.format(name=target.flow.name) if self.cdp is not None else None
+        return _account_session(target, context, page, mapped, owns_context=False, no_sign_in=no_sign_in)
 
     async def run(
         self,
@@ -425,6 +405,22 @@ def _hush_closed_browser_errors(loop: asyncio.AbstractEventLoop) -> None:
 
     loop.set_exception_handler(handler)
     loop._optout_hushed = True  # type: ignore[attr-defined]
+
+
+def _account_session(
+    target: AccountTarget, context: BrowserContext, page: Page, mapped: MappedPage | None, **more: Any
+) -> AccountSession:
+    return AccountSession(
+        platform=target.flow.platform,
+        username=target.username,
+        password=target.password,
+        context=context,
+        page=page,
+        origins=tuple(target.flow.origins),
+        mapped=mapped,
+        totp_secret=target.totp_secret,
+        **more,
+    )
 
 
 def _close_unless(keep: Page) -> Callable[[Page], Coroutine[Any, Any, None]]:

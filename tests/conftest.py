@@ -4,6 +4,7 @@ runs the real `optout` command line in a subprocess."""
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import os
 import subprocess
@@ -36,6 +37,27 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """The slow tests first: the workers hand out tests in this order, and one long test started last
     would keep the whole suite waiting on it alone."""
     items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+
+
+# -- a person at the window -----------------------------------------------------------------------
+
+
+class AlertsSeen:
+    """A Runner reporter that keeps the alerts (what a person is asked to do) and tells when one came."""
+
+    def __init__(self) -> None:
+        self.alerts: list[str] = []
+        self.asked = asyncio.Event()
+
+    def status(self, text: str) -> None:
+        pass
+
+    def alert(self, text: str) -> None:
+        self.alerts.append(text)
+        self.asked.set()
+
+    def result(self, result: Any) -> None:
+        pass
 
 
 # -- browser (pytest-playwright-asyncio's session browser, launched the way optout launches) --------

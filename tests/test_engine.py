@@ -16,7 +16,7 @@ from optout.engine import Mode, Options
 from optout.evidence import RunEvidence, sha256_of
 from optout.results import Outcome, Result, State
 from optout.sandbox import find_account
-from tests.conftest import LINKEDIN, Sandbox
+from tests.conftest import LINKEDIN, AlertsSeen, Sandbox
 
 KEY = "allowDataForGenerativeAI"
 
@@ -142,35 +142,23 @@ async def test_person_completes_pin_in_the_window_then_the_run_carries_on(
     from optout.runner import Runner
 
     traffic = build_traffic_map([OriginSpec("linkedin", sandbox.origin())], {"linkedin": LINKEDIN.origins})
-    alerts: list[str] = []
-    asked = asyncio.Event()
-
-    class Reporter:
-        def status(self, text: str) -> None:
-            pass
-
-        def alert(self, text: str) -> None:
-            alerts.append(text)
-            asked.set()
-
-        def result(self, result: Result) -> None:
-            pass
+    reporter = AlertsSeen()
 
     options = Options(timeout_s=5.0, interactive=True, human_timeout_s=60)
-    async with Runner(traffic=traffic, options=options, browser=browser, reporter=Reporter()) as runner:
+    async with Runner(traffic=traffic, options=options, browser=browser, reporter=reporter) as runner:
         account = target("pat@example.com")
         session = await runner.session(account)
 
         async def person() -> None:
             # What the person does in the headed window once asked: type the PIN from their e-mail.
-            await asyncio.wait_for(asked.wait(), 30)
+            await asyncio.wait_for(reporter.asked.wait(), 30)
             pin = session.page.get_by_label("Verification code")
             await pin.fill("424242")
             await session.page.get_by_role("button", name="Submit").click()
 
         (result,), _ = await asyncio.gather(runner.run(Mode.OFF, [account], evidence), person())
     assert (result.outcome, result.state, result.verified) == (Outcome.SWITCHED_OFF, State.OFF, True)
-    assert any("Complete it in the browser window" in a for a in alerts)
+    assert any("Complete it in the browser window" in a for a in reporter.alerts)
     assert sandbox.account("pat@example.com")["code_submissions"] == 1
     assert sandbox.account("pat@example.com")["settings"][KEY] is False
 

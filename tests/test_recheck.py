@@ -37,14 +37,9 @@ def script(path: Path, body: str) -> Path:
     return path
 
 
-@pytest.mark.slow
-def test_drift_is_found_listed_first_alerted_and_fixed(cli: Cli, sandbox: Sandbox, tmp_path: Path) -> None:
-    add(cli, "alice@example.com", "alice-demo-pass")
-    add(cli, "olivia@example.com", "olivia-demo-pass")
-    assert cli("off", "--origin", origin(sandbox), "--out", "ev").returncode == 0
-    assert sandbox.account("alice@example.com")["settings"][KEY] is False
-
-    # The hook and a desktop: both get the alert.
+def alert_catchers(cli: Cli, tmp_path: Path) -> tuple[Path, Path, dict[str, str]]:
+    """An on_alert hook and a notify-send that write down what they got: the files they write, and the
+    environment of a desktop where that notify-send is found."""
     received = tmp_path / "alert.json"
     hook = script(tmp_path / "hook", f"import sys; open({str(received)!r}, 'w').write(sys.stdin.read())\n")
     shown = tmp_path / "notified.txt"
@@ -53,7 +48,18 @@ def test_drift_is_found_listed_first_alerted_and_fixed(cli: Cli, sandbox: Sandbo
     script(bin_dir / "notify-send", f"import sys; open({str(shown)!r}, 'w').write(repr(sys.argv[1:]))\n")
     config = json.loads((cli.home / "config.json").read_text())
     (cli.home / "config.json").write_text(json.dumps({**config, "on_alert": [str(hook)]}))
-    desktop = {"PATH": f"{bin_dir}:{os.environ['PATH']}", "DISPLAY": ":99"}
+    return received, shown, {"PATH": f"{bin_dir}:{os.environ['PATH']}", "DISPLAY": ":99"}
+
+
+@pytest.mark.slow
+def test_drift_is_found_listed_first_alerted_and_fixed(cli: Cli, sandbox: Sandbox, tmp_path: Path) -> None:
+    add(cli, "alice@example.com", "alice-demo-pass")
+    add(cli, "olivia@example.com", "olivia-demo-pass")
+    assert cli("off", "--origin", origin(sandbox), "--out", "ev").returncode == 0
+    assert sandbox.account("alice@example.com")["settings"][KEY] is False
+
+    # The hook and a desktop: both get the alert.
+    received, shown, desktop = alert_catchers(cli, tmp_path)
 
     quiet = cli("recheck", "--origin", origin(sandbox), "--json", env=desktop)
     assert quiet.returncode == 0, quiet.stderr
@@ -213,18 +219,10 @@ def test_a_recheck_that_cannot_run_at_all_alerts_too(cli: Cli, sandbox: Sandbox,
     # Scheduled, nobody reads the exit status: the person's browser gone (--cdp answering nothing) is
     # told like any other problem.
     add(cli, "alice@example.com", "alice-demo-pass")
-    received = tmp_path / "alert.json"
-    hook = script(tmp_path / "hook", f"import sys; open({str(received)!r}, 'w').write(sys.stdin.read())\n")
-    shown = tmp_path / "notified.txt"
-    bin_dir = tmp_path / "bin"
-    bin_dir.mkdir()
-    script(bin_dir / "notify-send", f"import sys; open({str(shown)!r}, 'w').write(repr(sys.argv[1:]))\n")
-    config = json.loads((cli.home / "config.json").read_text())
-    (cli.home / "config.json").write_text(json.dumps({**config, "on_alert": [str(hook)]}))
+    received, shown, desktop = alert_catchers(cli, tmp_path)
     with socket.socket() as closed:
         closed.bind(("127.0.0.1", 0))
         port = closed.getsockname()[1]
-    desktop = {"PATH": f"{bin_dir}:{os.environ['PATH']}", "DISPLAY": ":99"}
     done = cli("recheck", "--account", "alice@example.com", "--cdp", f"http://127.0.0.1:{port}", env=desktop)
     assert done.returncode == 2, done.stderr
     assert "no browser answers at --cdp" in done.stderr and "Traceback" not in done.stderr

@@ -25,7 +25,7 @@ from optout.results import Outcome, Result, State
 from optout.sandbox import SandboxServer
 from optout.sandbox.x.accounts import DEMO_TOTP_SECRET
 from tests import test_steps
-from tests.conftest import FLOWS, Cli, Sandbox, demo_target
+from tests.conftest import FLOWS, AlertsSeen, Cli, Sandbox, demo_target
 from tests.stepsite import APP, LOGIN, PASSWORD, StepSite
 from tests.stepsite import SIGN_IN_PAGE as SIGN_IN
 from tests.test_cli import one_line_error
@@ -205,34 +205,24 @@ async def test_without_a_secret_a_person_in_the_window_types_the_code(
 
     specs = [OriginSpec("x", sandbox.origin("x"))]
     traffic = build_traffic_map(specs, {"x": FLOWS["x"].origins})
-    alerts: list[str] = []
-    asked = asyncio.Event()
-
-    class Reporter:
-        def status(self, text: str) -> None:
-            pass
-
-        def alert(self, text: str) -> None:
-            alerts.append(text)
-            asked.set()
-
-        def result(self, result: Result) -> None:
-            pass
+    reporter = AlertsSeen()
 
     options = Options(timeout_s=5.0, interactive=True, human_timeout_s=60)
-    async with Runner(traffic=traffic, options=options, browser=browser, reporter=Reporter()) as runner:
+    async with Runner(traffic=traffic, options=options, browser=browser, reporter=reporter) as runner:
         account = demo_target("x", TOBY)
         session = await runner.session(account)
 
         async def person() -> None:
             # The person reads the code from their own authenticator app, once optout asks for it.
-            await asyncio.wait_for(asked.wait(), 30)
+            await asyncio.wait_for(reporter.asked.wait(), 30)
             await session.page.get_by_label("Enter code").fill(pyotp.TOTP(DEMO_TOTP_SECRET).now())
             await session.page.get_by_role("button", name="Next").click()
 
         (result,), _ = await asyncio.gather(runner.run(Mode.OFF, [account], evidence), person())
     assert (result.outcome, result.state, result.verified) == (Outcome.SWITCHED_OFF, State.OFF, True), result.reason
-    assert any("--totp-secret-stdin" in a and "Complete it in the browser window" in a for a in alerts), alerts
+    assert any("--totp-secret-stdin" in a and "Complete it in the browser window" in a for a in reporter.alerts), (
+        reporter.alerts
+    )
     account_state = sandbox.account(TOBY, "x")
     assert (account_state["code_submissions"], account_state["signins"]) == (1, 1)
 
