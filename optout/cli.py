@@ -120,6 +120,8 @@ def _keyring(*, unlock: bool) -> keyrings.KeyringChoice:
         found = accounts.usable_keyring()
         if unlock:
             keyrings.unlock(found)
+    except keyrings.WrongMasterPassword as exc:
+        usage_error(str(exc), ExitCode.PROBLEM)
     except accounts.KeyringUnavailable as exc:
         usage_error(str(exc))
     return found
@@ -136,6 +138,8 @@ def _keyring_problem() -> str | None:
         keyrings.unlock(found)
     except keyrings.NoTerminal as exc:
         return str(exc)
+    except keyrings.WrongMasterPassword as exc:
+        usage_error(str(exc), ExitCode.PROBLEM)
     except accounts.KeyringUnavailable as exc:
         usage_error(str(exc))
     return None
@@ -247,6 +251,8 @@ def accounts_add(
         usage_error(str(exc))
     except OSError as exc:
         usage_error(f"cannot use {where.config_dir}: {exc.strerror}")
+    if not password_stdin:
+        _refuse_prompt_without_terminal(stdin_taken=totp_secret_stdin)
     found = _keyring(unlock=True)
     if password_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
@@ -285,12 +291,27 @@ def accounts_add(
     )
 
 
+def _refuse_prompt_without_terminal(*, stdin_taken: bool) -> None:
+    """The password is asked on the terminal. Without one, getpass would read standard input with a
+    warning; with data piped in (and not asked for), that data would be ignored or taken for the password.
+    Either way a person meant --password-stdin."""
+    if not stdin_taken and not sys.stdin.isatty():
+        usage_error(
+            "standard input is not a terminal, and the password is asked on one: "
+            "to read it from standard input, add --password-stdin"
+        )
+    if os.name == "posix" and not keyrings.has_terminal():
+        usage_error("there is no terminal to ask for the password on: give it on standard input with --password-stdin")
+
+
 def _password_column(config: accounts.Config) -> dict[tuple[str, str], bool | None]:
     """Whether each account has a password in the keyring; None when that cannot be told (no usable
     keyring, or one whose master password cannot be asked here)."""
     unknown: dict[tuple[str, str], bool | None] = {(a.platform, a.username): None for a in config.accounts}
     try:
         keyrings.unlock(accounts.usable_keyring())
+    except keyrings.WrongMasterPassword as exc:
+        usage_error(str(exc), ExitCode.PROBLEM)  # the person is there: a wrong password is not "unknown"
     except accounts.KeyringUnavailable:
         return unknown
     return {(a.platform, a.username): accounts.has_password(a.platform, a.username) for a in config.accounts}
@@ -300,6 +321,8 @@ def _totp_column(config: accounts.Config) -> dict[tuple[str, str], bool | None]:
     """Whether each account has an authenticator secret in the keyring; None when that cannot be told."""
     try:
         keyrings.unlock(accounts.usable_keyring())
+    except keyrings.WrongMasterPassword as exc:
+        usage_error(str(exc), ExitCode.PROBLEM)
     except accounts.KeyringUnavailable:
         return {(a.platform, a.username): None for a in config.accounts}
     return {(a.platform, a.username): accounts.has_totp_secret(a.platform, a.username) for a in config.accounts}

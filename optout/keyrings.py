@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import configparser
 import os
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -36,6 +37,15 @@ class KeyringUnavailable(Exception):
 
 class NoTerminal(KeyringUnavailable):
     """The keyring needs its master password and there is no terminal to ask it on (a scheduler, say)."""
+
+
+class WrongMasterPassword(KeyringUnavailable):
+    """The encrypted keyring's master password was wrong at every try: the person is there and needs to
+    know, rather than a keyring reported as unusable."""
+
+
+#: Tries at the master password, as sudo and ssh give.
+MASTER_PASSWORD_TRIES = 3
 
 
 @dataclass(frozen=True)
@@ -214,20 +224,39 @@ def unlock(found: KeyringChoice) -> None:
     read standard input instead, taking the account's password for the master password: refused."""
     if not needs_master_password(found.backend):
         return
-    if os.name == "posix" and not _has_terminal():
+    if os.name == "posix" and not has_terminal():
         raise NoTerminal(
             f"{found.name} asks for its master password on a terminal, and there is none here; "
             "run the command from a terminal, or choose another keyring backend"
         )
+    for tries_left in range(MASTER_PASSWORD_TRIES - 1, -1, -1):
+        try:
+            getattr(found.backend, "keyring_key")  # noqa: B009 - the property prompts and keeps the key on the object
+            return
+        except ValueError as exc:
+            if tries_left == 0:
+                raise WrongMasterPassword(
+                    f"{found.name}: the keyring's master password was wrong {MASTER_PASSWORD_TRIES} times "
+                    f"({_first_line(exc)}); nothing was read or changed"
+                ) from None
+            _tell_terminal(
+                f"Wrong master password; try again ({tries_left} {'tries' if tries_left > 1 else 'try'} left)."
+            )
+        except (EOFError, KeyboardInterrupt):
+            raise KeyringUnavailable(f"{found.name}: no master password given") from None
+
+
+def _tell_terminal(line: str) -> None:
+    """A line where the prompt was (getpass asks on the terminal, and stderr may be a file)."""
     try:
-        getattr(found.backend, "keyring_key")  # noqa: B009 - the property prompts and keeps the key on the object
-    except ValueError as exc:
-        raise KeyringUnavailable(f"{found.name}: {_first_line(exc)} (the keyring's master password)") from None
-    except (EOFError, KeyboardInterrupt):
-        raise KeyringUnavailable(f"{found.name}: no master password given") from None
+        with open("/dev/tty", "w", encoding="utf-8") as tty:
+            tty.write(line + "\n")
+    except OSError:
+        sys.stderr.write(line + "\n")
 
 
-def _has_terminal() -> bool:
+def has_terminal() -> bool:
+    """Whether this process has a controlling terminal, which is where getpass asks."""
     try:
         with open("/dev/tty", "rb"):
             return True

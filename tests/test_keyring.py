@@ -105,9 +105,19 @@ def test_bad_backend_names_are_one_line(cli: Cli, name: str, words: str) -> None
 # -- the encrypted file backend: its master password on the terminal, the account's on stdin --------
 
 
-def with_terminal(cli: Cli, args: list[str], answers: list[tuple[str, str]], stdin: str = "") -> tuple[int, str, str]:
+def with_terminal(
+    cli: Cli,
+    args: list[str],
+    answers: list[tuple[str, str]],
+    stdin: str = "",
+    *,
+    backend: str = "keyrings.alt.file.EncryptedKeyring",
+    terminal: list[str] | None = None,
+    timeout: float = 120,
+) -> tuple[int, str, str]:
     """Run the CLI with a pseudo-terminal as its controlling terminal (what getpass reads) and pipes
-    for stdin/stdout/stderr. `answers`: (prompt, reply) pairs, answered as each prompt appears."""
+    for stdin/stdout/stderr. `answers`: (prompt, reply) pairs, answered as each prompt appears. What the
+    terminal showed, up to the last prompt answered, is added to `terminal`."""
     master, slave = pty.openpty()
     slave_name = os.ttyname(slave)
 
@@ -121,7 +131,7 @@ def with_terminal(cli: Cli, args: list[str], answers: list[tuple[str, str]], std
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-        env=cli.environ({"PYTHON_KEYRING_BACKEND": "keyrings.alt.file.EncryptedKeyring"}),
+        env=cli.environ({"PYTHON_KEYRING_BACKEND": backend}),
         cwd=cli.home,
         preexec_fn=take_terminal,
     )
@@ -141,9 +151,11 @@ def with_terminal(cli: Cli, args: list[str], answers: list[tuple[str, str]], std
                     # EIO: no process has the terminal open right now (between two prompts).
                     assert exc.errno == errno.EIO and proc.poll() is None, (exc, proc.poll())
                     time.sleep(0.05)
-            seen = seen.split(prompt, 1)[1]
+            shown, seen = seen.split(prompt, 1)
+            if terminal is not None:
+                terminal.append(shown + prompt)
             os.write(master, reply.encode() + b"\n")
-        out, error = proc.communicate(stdin, timeout=120)
+        out, error = proc.communicate(stdin, timeout=timeout)
     finally:
         if proc.poll() is None:
             proc.kill()
@@ -177,10 +189,62 @@ def test_encrypted_file_backend_works_with_password_stdin(cli: Cli, sandbox: San
     assert code == 1, error  # alice's setting is on
     assert [(r["outcome"], r["state"]) for r in json.loads(out)] == [("checked", "on")]
 
-    code, out, error = with_terminal(cli, ["check", "--origin", origin, "--json"], [("encrypted keyring: ", "wrong")])
-    assert code == 2 and error.strip() == (
-        "optout: error: keyrings.alt.file.EncryptedKeyring: Incorrect Password (the keyring's master password)"
+    # Wrong three times: one line, exit 3 (a person's problem, not a usage error), nothing run.
+    wrong = [("encrypted keyring: ", "wrong")] * 3
+    code, out, error = with_terminal(cli, ["check", "--origin", origin, "--json"], wrong)
+    assert (code, out) == (3, "") and error.strip() == (
+        "optout: error: keyrings.alt.file.EncryptedKeyring: the keyring's master password was wrong 3 times "
+        "(Incorrect Password); nothing was read or changed"
     )
+
+
+def test_a_wrong_then_right_master_password_unlocks_the_keyring(cli: Cli) -> None:
+    new_keyring = [("Please set a password for your new keyring: ", MASTER), ("Please confirm the password: ", MASTER)]
+    args = ["accounts", "add", "linkedin", "alice@example.com", "--password-stdin"]
+    code, _, error = with_terminal(cli, args, new_keyring, stdin="alice-demo-pass\n")
+    assert code == 0, error
+
+    # A typo, then the right one: the keyring opens, and the list says what it holds.
+    terminal: list[str] = []
+    answers = [("encrypted keyring: ", "typo"), ("encrypted keyring: ", MASTER)]
+    code, out, error = with_terminal(cli, ["accounts", "list", "--json"], answers, terminal=terminal)
+    assert code == 0, error
+    (listed,) = json.loads(out)
+    assert (listed["password_stored"], listed["totp_stored"]) == (True, False)
+    assert "Wrong master password; try again (2 tries left)." in terminal[1]
+    assert error == ""
+
+
+# -- a password from a pipe without --password-stdin ---------------------------------------------------
+
+PLAIN = "keyrings.alt.file.PlaintextKeyring"
+
+
+def test_a_piped_password_without_password_stdin_is_refused_in_one_line(cli: Cli) -> None:
+    # No terminal at all (a script, a CI job): getpass would read the pipe and print a GetPassWarning.
+    done = subprocess.run(
+        [sys.executable, "-m", "optout", "accounts", "add", "linkedin", "me@example.com"],
+        input="piped-password\n",
+        capture_output=True,
+        text=True,
+        env=cli.environ(),
+        cwd=cli.home,
+        start_new_session=True,
+    )
+    line = one_line_error(done)
+    assert "--password-stdin" in line and "Warning" not in done.stdout + done.stderr
+    assert not (cli.home / "config.json").exists() and data_files(cli) == []
+
+    # A terminal, and a password piped in: getpass would ignore the pipe and wait on the terminal.
+    code, out, error = with_terminal(
+        cli, ["accounts", "add", "linkedin", "me@example.com"], [], stdin="piped-password\n", backend=PLAIN, timeout=30
+    )
+    assert code == 2 and out == ""
+    assert error.strip() == (
+        "optout: error: standard input is not a terminal, and the password is asked on one: to read it from "
+        "standard input, add --password-stdin"
+    )
+    assert not (cli.home / "config.json").exists() and data_files(cli) == []
 
 
 def test_encrypted_file_backend_without_a_terminal_is_one_line(cli: Cli) -> None:
