@@ -1422,7 +1422,8 @@ def _write_output(path: Path, text: str) -> None:
     try:
         write_atomically(path, text.encode("utf-8"))
     except OSError as exc:
-        usage_error(describe_write_error(exc, path.parent), ExitCode.PROBLEM)
+        why = exc.strerror or str(exc)
+        usage_error(f"cannot write the report to {shown(path)}: {why[:1].lower()}{why[1:]}", ExitCode.PROBLEM)
 
 
 @app.command("report", help=REPORT_HELP)

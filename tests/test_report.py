@@ -372,3 +372,10 @@ def test_export_that_cannot_be_written_leaves_nothing(runs: Runs, tmp_path: Path
     missing = tmp_path / "no-such-folder" / "bundle.zip"
     assert "cannot write" in one_line(runs.cli("export", runs.off.name, "--out", str(missing)), 3)
     assert not missing.parent.exists()
+
+
+def test_a_report_that_cannot_be_written_names_its_path_and_why(runs: Runs) -> None:
+    done = runs.cli("report", runs.off.name, "--format", "md", "--out", "no-such-folder/report.md")
+    line = one_line(done, 3)
+    assert line == "optout: error: cannot write the report to no-such-folder/report.md: no such file or directory"
+    assert not (runs.cli.home / "no-such-folder").exists()
