@@ -21,6 +21,7 @@ from optout.browser import (
     find_browser,
     no_display_message,
 )
+from optout.stop import plain_words
 
 # Set to 1 to allow --origin in a browser of the person's (tests, demos): the mapped platform's cookies of
 # that browser go to the local server, and the local server's replace them.
@@ -143,4 +144,4 @@ async def connect(playwright: Playwright, url: str) -> tuple[Browser, BrowserCon
 
 def _first_line(exc: BaseException) -> str:
     lines = [line.strip() for line in str(exc).splitlines() if line.strip() and not line.strip().startswith("=")]
-    return lines[0] if lines else type(exc).__name__
+    return plain_words(lines[0]) if lines else type(exc).__name__

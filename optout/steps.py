@@ -157,7 +157,7 @@ class StepRunner:
             if response is None and urlsplit(url).fragment:
                 response = await self.ctx.page.reload(wait_until="domcontentloaded", timeout=timeout_ms)
         except PlaywrightError as exc:
-            raise Stop(Outcome.FAILED, f"could not open {where(url)}: {first_line(exc)}") from None
+            raise Stop(Outcome.FAILED, f"could not open {where(url)}: {first_line(exc, url_named=True)}") from None
         self.last_status = response.status if response is not None else None
 
     async def goto(self, url: str, *, signed_in: bool) -> None:

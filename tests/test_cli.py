@@ -18,6 +18,7 @@ from optout import accounts
 from optout.evidence import sha256_of
 from optout.paths import Home
 from optout.sandbox import DEMO_ACCOUNTS
+from optout.stop import first_line
 from tests.conftest import Cli, Sandbox
 
 RESULT_KEYS = [
@@ -259,7 +260,36 @@ def test_unreachable_origin_is_a_failure_with_a_reason(cli: Cli) -> None:
     assert done.returncode == 3
     (result,) = json.loads(done.stdout)
     assert (result["outcome"], result["state"]) == ("failed", "unknown")
-    assert "could not open https://www.linkedin.com/" in result["reason"]
+    # In plain words: no Playwright call name, no Chromium error code, no call log.
+    assert re.fullmatch(r"could not open https://www\.linkedin\.com/\S*: connection refused", result["reason"])
+    said = cli("check", "--origin", f"linkedin=http://127.0.0.1:{port}/linkedin", "--timeout", "3")
+    assert said.returncode == 3
+    for internals in ("Page.goto", "net::", "ERR_", "Call log"):
+        assert internals not in said.stdout + said.stderr and internals not in done.stdout + done.stderr
+
+
+@pytest.mark.parametrize(
+    ("message", "words"),
+    [
+        (
+            "Page.goto: net::ERR_CONNECTION_REFUSED at http://user:pw@127.0.0.1:9/x?code=123#t\nCall log:\n  - nav",
+            "could not connect to http://127.0.0.1:9/x: connection refused",
+        ),
+        ("Page.goto: Timeout 30000ms exceeded.\nCall log:\n  - navigating", "the page did not answer within 30 s"),
+        ("Locator.click: Timeout 2500ms exceeded.", "the page did not answer within 2.5 s"),
+        (
+            "Page.reload: net::ERR_ABORTED at https://x.com/home",
+            "could not load https://x.com/home: the page load was stopped",
+        ),
+        (
+            "Page.goto: net::ERR_CERT_DATE_INVALID at https://x.com/",
+            "could not load https://x.com/: network error cert date invalid",
+        ),
+        ("Page.reload: Target page, context or browser has been closed", "the page or the browser was closed"),
+    ],
+)
+def test_browser_errors_read_in_plain_words(message: str, words: str) -> None:
+    assert first_line(Exception(message)) == words
 
 
 def test_broken_config_is_one_line_exit_2_and_left_alone(cli: Cli) -> None:
