@@ -616,9 +616,11 @@ def _selected_targets(names: list[str] | None, account: str | None, flows: dict[
     return chosen
 
 
-def _history() -> History:
+def _history(*, read_only: bool = False) -> History:
+    """The home's history; `read_only` for commands that only read it (they work in a read-only home)."""
     try:
-        return History.open(home().history_file)
+        path = home().history_file
+        return History.open_read_only(path) if read_only else History.open(path)
     except HistoryError as exc:
         usage_error(str(exc), ExitCode.PROBLEM)
 
@@ -1079,7 +1081,7 @@ def history_command(
 ) -> None:
     from optout.timeline import timelines
 
-    store = _history()
+    store = _history(read_only=True)
     try:
         lines = timelines(store.results(platform=platform, account=account))
     except HistoryError as exc:
@@ -1284,7 +1286,7 @@ def _report_run(run: str | None, use: Callable[[Path, History], None]) -> None:
     """Resolve RUN in this home's history and hand its folder on; every failure is one line."""
     from optout.reports.data import ReportError, resolve_run
 
-    store = _history()
+    store = _history(read_only=True)
     try:
         use(resolve_run(run, store), store)
     except ReportError as exc:
@@ -1338,7 +1340,7 @@ def verify_command(
             usage_error(f"no runs recorded in this home yet ({where.history_file} does not exist)")
         result = None
     else:
-        store = _history()
+        store = _history(read_only=True)
         try:
             rows = store.runs()
             chosen: list[str] | None = None

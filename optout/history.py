@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from optout.results import Outcome, Result, State
 
@@ -208,12 +209,30 @@ class History:
             raise HistoryError(_describe(exc, path)) from None
         return history
 
+    @classmethod
+    def open_read_only(cls, path: Path) -> History:
+        """Open for reading only (history, verify, report, export): nothing is created, migrated or
+        written, so a read-only home can still be read. A database missing or from an older optout is
+        opened as `open` does it (created or brought up to date), since there is nothing to read yet."""
+        if not path.exists():
+            return cls.open(path)
+        try:
+            history = cls(_read_only_connection(path), path)
+            if history._db.execute("PRAGMA user_version").fetchone()[0] < SCHEMA_VERSION:
+                history.close()
+                return cls.open(path)
+            history._check()
+        except sqlite3.Error as exc:
+            raise HistoryError(_describe(exc, path)) from None
+        return history
+
     def close(self) -> None:
         self._db.close()
 
-    def _prepare(self) -> None:
+    def _check(self) -> int:
+        """The schema version, once the database is known to be an optout history this optout can read."""
         db = self._db
-        version = db.execute("PRAGMA user_version").fetchone()[0]
+        version: int = db.execute("PRAGMA user_version").fetchone()[0]
         if version > SCHEMA_VERSION:
             raise sqlite3.DatabaseError(
                 f"made by a newer optout (schema {version}, this one knows {SCHEMA_VERSION}): upgrade optout"
@@ -222,6 +241,11 @@ class History:
             raise sqlite3.DatabaseError("not an optout history (it holds other tables)")
         if db.execute("PRAGMA quick_check").fetchone()[0] != "ok":
             raise sqlite3.DatabaseError("the database's integrity check failed")
+        return version
+
+    def _prepare(self) -> None:
+        db = self._db
+        version = self._check()
         # A killed writer must never leave a half-written page behind: WAL with full syncs.
         if db.execute("PRAGMA journal_mode=WAL").fetchone()[0].lower() != "wal":
             raise sqlite3.OperationalError("cannot switch the database to write-ahead logging")
@@ -410,6 +434,26 @@ class History:
         return {
             r["path"]: r["sha256"] for r in self._select("SELECT path, sha256 FROM files WHERE run_id = ?", (run_id,))
         }
+
+
+def _read_only_connection(path: Path) -> sqlite3.Connection:
+    """A connection that cannot write (SQLite's mode=ro). A reader of a WAL database needs its -shm file,
+    which SQLite creates when the folder allows it; in a read-only folder without one, the file is read
+    as it is on disk (immutable=1): nothing can be writing there, as no writer could create its -wal."""
+    uri = f"file:{quote(str(path.absolute()))}?mode=ro"
+    connection = sqlite3.connect(uri, uri=True, timeout=busy_timeout_s(), isolation_level=None)
+    try:
+        connection.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        return connection
+    except sqlite3.OperationalError:
+        connection.close()
+        if os.access(path.parent, os.W_OK) or _wal_files(path):
+            raise
+    return sqlite3.connect(f"{uri}&immutable=1", uri=True, timeout=busy_timeout_s(), isolation_level=None)
+
+
+def _wal_files(path: Path) -> list[Path]:
+    return [p for p in (Path(f"{path}-wal"), Path(f"{path}-shm")) if p.exists()]
 
 
 def _run_row(r: sqlite3.Row) -> RunRow:

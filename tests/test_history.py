@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import sqlite3
 import subprocess
 import sys
+import tempfile
 import time
+from collections.abc import Iterator
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -231,3 +234,83 @@ def test_history_prints_each_settings_timeline(cli: Cli, sandbox: Sandbox) -> No
         ("off", "switched_off", True),
     ]
     assert cli("history", "--account", "nobody@example.com").stdout.startswith("No results recorded yet")
+
+
+# -- readers in a read-only home ----------------------------------------------------------------------
+
+NOBODY = 65534
+READERS = (["history"], ["verify", "--all"], ["report", "--latest", "--format", "md"])
+
+
+@pytest.fixture
+def recorded_home(cli: Cli, sandbox: Sandbox) -> Iterator[Cli]:
+    """A home holding one real run, in a folder every user may enter (pytest's own is its user's only)."""
+    shared = Path(tempfile.mkdtemp(prefix="optout-ro-", dir="/tmp"))
+    shared.chmod(0o755)
+    home = shared / "home"
+    home.mkdir()
+    there = Cli(home=home, env=cli.environ({"OPTOUT_HOME": str(home)}))
+    add(there, "alice@example.com", "alice-demo-pass")
+    done = there("check", "--origin", f"linkedin={sandbox.origin()}", "--out", "ev")
+    assert done.returncode == 1, done.stderr  # alice's setting is on
+    try:
+        yield there
+    finally:
+        subprocess.run(["chattr", "-R", "-i", str(shared)], capture_output=True, check=False)
+        shutil.rmtree(shared)
+
+
+def reads_the_run(home: Cli, runs: list[subprocess.CompletedProcess[str]]) -> None:
+    shown, verified, report = runs
+    for done in runs:
+        assert done.returncode == 0, done.stdout + done.stderr
+    assert "linkedin  alice@example.com" in shown.stdout
+    assert "Verified: 1 run(s)" in verified.stdout
+    (folder,) = (home.home / "ev").glob("run-*-check")
+    assert folder.name in report.stdout and "alice@example.com" in report.stdout
+
+
+def test_readers_work_in_a_home_they_cannot_write(recorded_home: Cli) -> None:
+    home = recorded_home.home
+    as_other_user: list[str] = []
+    if os.geteuid() == 0:
+        # Permission bits do not stop root: read as another user, who owns the home but may not write it.
+        if shutil.which("setpriv") is None:
+            pytest.skip("running as root, and setpriv is missing to run the readers as another user")
+        as_other_user = ["setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups"]
+        for path in [home, *home.rglob("*")]:
+            os.chown(path, NOBODY, NOBODY, follow_symlinks=False)
+    db = home / "history.db"
+    assert not [p for p in home.iterdir() if p.name.startswith("history.db-")]  # the writer cleaned up
+    db.chmod(0o400)
+    home.chmod(0o500)
+    before = (db.read_bytes(), db.stat().st_mtime_ns)
+    runs = [
+        subprocess.run(
+            [*as_other_user, sys.executable, "-m", "optout", *args],
+            capture_output=True,
+            text=True,
+            env=recorded_home.environ({"HOME": str(home.parent)}),
+            cwd=home.parent,
+            timeout=120,
+        )
+        for args in READERS
+    ]
+    reads_the_run(recorded_home, runs)
+    assert (db.read_bytes(), db.stat().st_mtime_ns) == before
+
+
+def test_readers_open_the_history_read_only(recorded_home: Cli) -> None:
+    """Even root cannot write an immutable file or add one to an immutable folder: a reader that opened the
+    history for writing, or left a -wal or -shm beside it, fails here."""
+    home = recorded_home.home
+    db = home / "history.db"
+    frozen = subprocess.run(["chattr", "+i", str(db), str(home)], capture_output=True, text=True, check=False)
+    if frozen.returncode != 0:
+        pytest.skip(f"cannot make files immutable here (chattr +i needs root and ext4/xfs/btrfs): {frozen.stderr}")
+    before = (db.read_bytes(), db.stat().st_mtime_ns)
+    runs = [recorded_home(*args) for args in READERS]
+    subprocess.run(["chattr", "-i", str(db), str(home)], check=True)
+    reads_the_run(recorded_home, runs)
+    assert (db.read_bytes(), db.stat().st_mtime_ns) == before
+    assert not [p for p in home.iterdir() if p.name.startswith("history.db-")]
