@@ -44,6 +44,9 @@ if TYPE_CHECKING:
 
 plain_parameter_help()
 
+MASTER_PASSWORD_EXIT = "3 the keyring's master password was wrong 3 times"
+ACCOUNTS_EXIT = f"Exit status: 0 done; 2 usage or configuration error (one line on stderr); {MASTER_PASSWORD_EXIT}."
+
 app = typer.Typer(
     name="optout",
     help=(
@@ -62,14 +65,21 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
-flows_app = typer.Typer(help="Inspect the flow files that describe each platform.", no_args_is_help=True)
+flows_app = typer.Typer(
+    help="Inspect the flow files that describe each platform.",
+    epilog="Exit status: 0 every file is valid; 2 a file is not (one line naming it).",
+    no_args_is_help=True,
+)
 accounts_app = typer.Typer(
-    help="Manage the accounts optout signs in to (passwords go to the keyring).", no_args_is_help=True
+    help="Manage the accounts optout signs in to (passwords go to the keyring).",
+    epilog=ACCOUNTS_EXIT,
+    no_args_is_help=True,
 )
 app.add_typer(flows_app, name="flows")
 schedule_app = typer.Typer(
     help="Run 'optout recheck' unattended: a systemd user timer or a crontab line (Linux), a launchd agent "
     "(macOS), a Task Scheduler task (Windows).",
+    epilog="Exit status: 0 done; 1 (status) nothing is installed; 2 usage error; 3 the scheduler failed.",
     no_args_is_help=True,
 )
 app.add_typer(accounts_app, name="accounts")
@@ -148,7 +158,7 @@ def _keyring_problem() -> str | None:
 # -- platforms and flows ------------------------------------------------------------------------
 
 
-@app.command()
+@app.command(epilog="Exit status: 0 listed; 2 a flow file cannot be read (one line naming it).")
 def platforms(json_: Annotated[bool, typer.Option("--json", help="Print JSON only.")] = False) -> None:
     """List the platforms optout knows and the settings it handles on each."""
     flows = _flows()
@@ -181,7 +191,9 @@ def platforms(json_: Annotated[bool, typer.Option("--json", help="Print JSON onl
                 out.print(Text(textwrap.fill(note, out.width, initial_indent="  - ", subsequent_indent="    ")))
 
 
-@flows_app.command("validate")
+@flows_app.command(
+    "validate", epilog="Exit status: 0 every file is valid; 2 a file is not, or cannot be read (one line naming it)."
+)
 def flows_validate(
     files: Annotated[
         list[Path] | None,
@@ -211,7 +223,11 @@ UsernameArg = Annotated[
 ]
 
 
-@accounts_app.command("add")
+@accounts_app.command(
+    "add",
+    epilog="Exit status: 0 stored; 2 usage or configuration error (an unknown platform, a refused username, no "
+    f"usable keyring, no password; one line on stderr); {MASTER_PASSWORD_EXIT}.",
+)
 def accounts_add(
     platform: PlatformArg,
     username: UsernameArg,
@@ -328,7 +344,11 @@ def _totp_column(config: accounts.Config) -> dict[tuple[str, str], bool | None]:
     return {(a.platform, a.username): accounts.has_totp_secret(a.platform, a.username) for a in config.accounts}
 
 
-@accounts_app.command("list")
+@accounts_app.command(
+    "list",
+    epilog="Exit status: 0 listed (none is fine); 2 the config cannot be read or the keyring cannot be used; "
+    f"{MASTER_PASSWORD_EXIT}.",
+)
 def accounts_list(json_: Annotated[bool, typer.Option("--json", help="Print JSON only.")] = False) -> None:
     """List configured accounts, and whether the keyring holds a password for each (never the password)."""
     try:
@@ -367,7 +387,11 @@ def accounts_list(json_: Annotated[bool, typer.Option("--json", help="Print JSON
     print_rows(_out(), ["Platform", "Account", "Language", "Password", "Authenticator"], rows, heading=2)
 
 
-@accounts_app.command("remove")
+@accounts_app.command(
+    "remove",
+    epilog="Exit status: 0 removed; 2 no such account, or the config or the keyring cannot be used; "
+    f"{MASTER_PASSWORD_EXIT}.",
+)
 def accounts_remove(platform: PlatformArg, username: UsernameArg) -> None:
     """Forget an account and delete its password from the keyring."""
     where = home()
@@ -415,7 +439,11 @@ def _perform(actions: list[Action], dry_run: bool) -> None:
             sys.stdout.flush()
 
 
-@schedule_app.command("install")
+@schedule_app.command(
+    "install",
+    epilog="Exit status: 0 installed (with --dry-run: shown); 2 usage error (a timing or scheduler that cannot be "
+    "used here); 3 the scheduler failed (what was done before is printed).",
+)
 def schedule_install(
     every: Annotated[
         str,
@@ -459,7 +487,9 @@ def schedule_install(
     )
 
 
-@schedule_app.command("status")
+@schedule_app.command(
+    "status", epilog="Exit status: 0 a schedule is installed; 1 none is; 3 the scheduler cannot be asked."
+)
 def schedule_status(json_: Annotated[bool, typer.Option("--json", help="Print JSON only.")] = False) -> None:
     """Show the installed schedule: the files and their full text, or the crontab line. Exit 1 when none."""
     where = home()
@@ -498,7 +528,7 @@ def schedule_status(json_: Annotated[bool, typer.Option("--json", help="Print JS
     raise typer.Exit(ExitCode.OK if entries else ExitCode.SETTING_ON)
 
 
-@schedule_app.command("remove")
+@schedule_app.command("remove", epilog="Exit status: 0 removed (or nothing was installed); 3 the scheduler failed.")
 def schedule_remove(dry_run: DryRunOpt = False) -> None:
     """Remove the scheduled 'optout recheck' from every scheduler of this system, printing what goes."""
     try:
@@ -964,6 +994,9 @@ def _session_account(platform: str, account: str | None, flows: dict[str, Flow])
     "The password is typed for you when the keyring holds it; otherwise nothing is typed and you sign in in the "
     "window. Waits up to 5 minutes. Needs a display. An account not configured yet is added (no password).\n\n"
     + SESSIONS_HELP,
+    epilog="Exit status: 0 signed in, the session saved; 2 usage or configuration error (no display, an unknown "
+    f"platform or account, no usable keyring, no browser); 3 not signed in (refused, a challenge not completed in "
+    f"time, the window closed), or {MASTER_PASSWORD_EXIT.removeprefix('3 ')}; 130 interrupted.",
 )
 def login_command(
     platform: PlatformArg,
@@ -1037,7 +1070,12 @@ def login_command(
     )
 
 
-@app.command("logout", help="Delete the saved session(s) of PLATFORM (every account, or only --account).")
+@app.command(
+    "logout",
+    help="Delete the saved session(s) of PLATFORM (every account, or only --account).",
+    epilog="Exit status: 0 deleted, or nothing to delete; 2 an unknown platform, or a session file that cannot be "
+    "deleted.",
+)
 def logout_command(platform: PlatformArg, account: AccountOpt = None) -> None:
     flows = _flows()
     if platform not in flows:
@@ -1066,6 +1104,10 @@ def logout_command(platform: PlatformArg, account: AccountOpt = None) -> None:
 # -- history --------------------------------------------------------------------------------------
 
 
+HISTORY_EXIT = (
+    "Exit status: 0 shown (also when nothing is recorded yet); 2 usage error; 3 the history database cannot be "
+    "used (damaged, locked or from a newer optout; it is left as it is)."
+)
 HISTORY_HELP = (
     "Show the timeline of each setting's states, from every run recorded in this home.\n\n"
     "One block per account and setting, oldest first; a state that differs from the one before is marked "
@@ -1073,7 +1115,7 @@ HISTORY_HELP = (
 )
 
 
-@app.command("history", help=HISTORY_HELP)
+@app.command("history", help=HISTORY_HELP, epilog=HISTORY_EXIT)
 def history_command(
     platform: Annotated[str | None, typer.Option("--platform", metavar="PLATFORM", help="Only this platform.")] = None,
     account: AccountOpt = None,
@@ -1274,6 +1316,10 @@ RunArg = Annotated[
     ),
 ]
 
+REPORT_EXIT = (
+    "Exit status: 0 the report was written or printed; 2 usage error (an unknown run, no run recorded yet); 3 the "
+    "run's evidence or the history cannot be read, or the report cannot be written."
+)
 REPORT_HELP = (
     "Report on one run: a summary table, each setting's screenshots and its history over time.\n\n"
     "html (default): one self-contained file (images embedded, loads nothing), written to report.html in the run "
@@ -1428,7 +1474,7 @@ def _write_output(path: Path, text: str) -> None:
         usage_error(f"cannot write the report to {shown(path)}: {why[:1].lower()}{why[1:]}", ExitCode.PROBLEM)
 
 
-@app.command("report", help=REPORT_HELP)
+@app.command("report", help=REPORT_HELP, epilog=REPORT_EXIT)
 def report_command(
     run: RunArg = None,
     latest: Annotated[bool, typer.Option("--latest", help="The latest run (the default).")] = False,
@@ -1464,6 +1510,10 @@ def report_command(
     _report_run(run, make)
 
 
+EXPORT_EXIT = (
+    "Exit status: 0 the zip was written; 2 usage error (an unknown run, FILE.zip exists and no --force, or is a "
+    "folder); 3 the run's evidence or the history cannot be read, or the zip cannot be written (then nothing is)."
+)
 EXPORT_HELP = (
     "Write one run as a zip a third party can check with standard tools: manifest.json and manifest.sig as they "
     "are, the screenshots (masked copies only, unless --no-mask-pii), control excerpts, the HTML report, the "
@@ -1471,7 +1521,7 @@ EXPORT_HELP = (
 )
 
 
-@app.command("export", help=EXPORT_HELP)
+@app.command("export", help=EXPORT_HELP, epilog=EXPORT_EXIT)
 def export_command(
     run: Annotated[
         str, typer.Argument(metavar="RUN", help="A run id (see optout history) or a run folder.", show_default=False)
@@ -1594,7 +1644,7 @@ def demo(out: OutOpt = Path("screenshots"), headed: HeadedOpt = False, slow_mo: 
     raise typer.Exit(ExitCode.OK if report.as_designed else ExitCode.PROBLEM)
 
 
-@app.command()
+@app.command(epilog="Exit status: 0 stopped with Ctrl-C; 2 the port cannot be listened on.")
 def sandbox(
     port: Annotated[
         int, typer.Option(metavar="PORT", min=0, max=65535, help="Port on 127.0.0.1 (0: any free port).")

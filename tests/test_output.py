@@ -7,9 +7,13 @@ from __future__ import annotations
 import json
 import re
 import subprocess
+from typing import Any
 
 import pytest
+import typer
+from typer.testing import CliRunner
 
+from optout.cli import app
 from tests.conftest import FLOWS, Cli, Sandbox
 from tests.test_cli import add
 
@@ -132,6 +136,29 @@ def test_help_has_no_type_tags(cli: Cli, command: list[str]) -> None:
     assert not re.search(r"<(bool|str|int|float|list|path|Path)[^>]*>", done.stdout), done.stdout
     assert "{" not in done.stdout and "[x>=" not in done.stdout
     readable_at_80(done.stdout)
+
+
+def command_paths() -> list[list[str]]:
+    """Every command and group under `optout`, walked from the Typer app itself: a command added later is
+    checked too."""
+    paths: list[list[str]] = []
+
+    def walk(command: Any, path: list[str]) -> None:
+        if path:
+            paths.append(path)
+        for name, sub in sorted(getattr(command, "commands", {}).items()):
+            walk(sub, [*path, name])
+
+    walk(typer.main.get_command(app), [])
+    return paths
+
+
+@pytest.mark.parametrize("command", command_paths(), ids=" ".join)
+def test_every_command_says_its_exit_status(command: list[str]) -> None:
+    done = CliRunner().invoke(app, [*command, "--help"], prog_name="optout", env={"COLUMNS": "100"})
+    assert done.exit_code == 0, done.output
+    text = words(done.output.replace("│", " "))
+    assert re.search(r"Exit status: 0 [^.]+[,;] (1|2|3) ", text), text  # 0, then at least one failure code
 
 
 def test_demo_help_reads_as_sentences(cli: Cli) -> None:

@@ -10,7 +10,11 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
+import typer
+
+from optout.cli import app
 from tests.conftest import REPO, Cli, Sandbox
 
 
@@ -59,3 +63,37 @@ def test_readme_sandbox_walkthrough_uses_a_throwaway_home(cli: Cli, sandbox: San
     assert mine == []
     assert not [p for p in short_tmp.iterdir() if p.name.startswith("tmp.")]
     shutil.rmtree(short_tmp, ignore_errors=True)
+
+
+def test_readme_command_table_lists_every_command() -> None:
+    """Each command of the Typer app, as `optout GROUP COMMAND`, is in the first column of the README's table."""
+    text = (REPO / "README.md").read_text()
+    table = re.search(r"^\| command \| what it does \|\n((?:\|.*\n)+)", text, re.M)
+    assert table, "the README's command table"
+    listed = " ".join(row.split(" | ")[0] for row in table[1].splitlines())
+    missing = [" ".join(path) for path in leaf_commands() if f"`optout {' '.join(path)}" not in listed]
+    assert missing == []
+
+
+def leaf_commands() -> list[list[str]]:
+    paths: list[list[str]] = []
+
+    def walk(command: Any, path: list[str]) -> None:
+        subcommands = getattr(command, "commands", None)
+        if subcommands is None:
+            paths.append(path)
+        for name, sub in sorted((subcommands or {}).items()):
+            walk(sub, [*path, name])
+
+    walk(typer.main.get_command(app), [])
+    return paths
+
+
+def test_no_stray_output_file_at_the_repository_root() -> None:
+    """A shell redirect's leftover (`2>err`, `>out`, nohup.out, a log) is neither committed nor written by the
+    suite or run.sh."""
+    stray = {"err", "out", "nohup.out", "stderr", "stdout", "log"}
+    assert [p.name for p in REPO.iterdir() if p.name in stray or p.suffix == ".log"] == []
+    redirects = re.compile(r"[0-9&]?>>?\s*[\"']?(err|out|log)\b[\"']?(?!\.)")
+    for script in [REPO / "run.sh", *(REPO / ".ci").glob("*")]:
+        assert not redirects.search(script.read_text()), script
