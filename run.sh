@@ -56,12 +56,23 @@ ensure_browser() {
     "$venv/bin/python" -m optout.browser >&2 || exit 2
 }
 
+# Commands optout prints for the person to run next start the way this script was called (no `optout`
+# is on PATH: it lives in .venv/bin): `./run.sh optout verify --all`.
+say_via() {
+    case "$0" in
+        */*) OPTOUT_VIA=$0 ;;
+        *) OPTOUT_VIA=./$0 ;;
+    esac
+    export OPTOUT_VIA
+}
+
 command=${1:-}
 [ $# -gt 0 ] && shift
 case "$command" in
     demo)
         ensure_venv
         ensure_browser
+        say_via
         exec "$venv/bin/optout" demo "$@"
         ;;
     test)
@@ -77,6 +88,7 @@ case "$command" in
     optout)
         ensure_venv
         ensure_browser
+        say_via
         exec "$venv/bin/optout" "$@"
         ;;
     *)

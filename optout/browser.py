@@ -8,7 +8,6 @@ they leak traffic and, on a closed network, flood it with failing connections.
 from __future__ import annotations
 
 import os
-import shlex
 import shutil
 import subprocess
 import sys
@@ -16,6 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from playwright.async_api import Browser, Playwright
+
+from optout.invocation import optout_command
 
 LAUNCH_ARGS = (
     "--disable-background-networking",
@@ -95,15 +96,13 @@ def display_available() -> bool:
     return True
 
 
-NO_DISPLAY = (
-    "--headed needs a display to show the browser window, and this session has none (DISPLAY and "
-    "WAYLAND_DISPLAY are unset)"
-)
+HEADED_NEEDS = "--headed needs a display to show the browser window"
 
 
 def display_advice(argv: list[str] | None = None) -> tuple[str, str, str]:
-    """How to get a display: where to run instead, the command under a virtual display, how to install it."""
-    command = shlex.join(["optout", *(sys.argv[1:] if argv is None else argv)])
+    """How to get a display: where to run instead, the command under a virtual display (started the way
+    this optout was), how to install it."""
+    command = " ".join(optout_command(*(sys.argv[1:] if argv is None else argv)))
     return (
         "run it from your desktop session, or under a virtual display:",
         f"xvfb-run -a {command}",
@@ -111,8 +110,11 @@ def display_advice(argv: list[str] | None = None) -> tuple[str, str, str]:
     )
 
 
-def no_display_message(argv: list[str] | None = None) -> str:
-    return f"{NO_DISPLAY}: " + " ".join(display_advice(argv))
+def no_display_message(argv: list[str] | None = None, *, needs: str = HEADED_NEEDS) -> str:
+    """`needs`: what wants a window, in the words of the command the person typed."""
+    return f"{needs}, and this session has none (DISPLAY and WAYLAND_DISPLAY are unset): " + " ".join(
+        display_advice(argv)
+    )
 
 
 def browser_version(executable: Path, timeout_s: float = 10) -> str | None:

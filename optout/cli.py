@@ -1018,7 +1018,10 @@ def login_command(
         usage_error(accounts.problem(exc))
     traffic = _traffic(origin, flows)
     if not display_available():
-        usage_error(no_display_message())
+        # login is always headed: the person never typed --headed, so the message must not name it.
+        usage_error(
+            no_display_message(needs="optout login needs a display to open the browser window you sign in with")
+        )
     own = _own_browser(browser_profile, None, [], traffic)
     _keyring(unlock=True)
     where = home()

@@ -39,3 +39,17 @@ def test_run_sh_keeps_the_callers_folder(cli: Cli, sandbox: Sandbox, tmp_path: P
     assert Path(result["evidence"][0]["path"]).is_relative_to(elsewhere / "myev")  # absolute, usable from anywhere
     assert json.loads(manifest.read_text())["results"][0]["outcome"] == "checked"
     assert not (REPO / "myev").exists()
+
+
+def test_commands_optout_prints_start_the_way_run_sh_was_called(cli: Cli, tmp_path: Path) -> None:
+    """After ./run.sh no `optout` is on PATH: a command optout prints for the person to paste names run.sh."""
+    done = subprocess.run(
+        [str(REPO / "run.sh"), "optout", "check", "--headed"],
+        capture_output=True,
+        text=True,
+        env=cli.environ({"DISPLAY": None, "WAYLAND_DISPLAY": None}),
+        cwd=tmp_path,
+        timeout=300,
+    )
+    assert done.returncode == 2, done.stderr
+    assert f"xvfb-run -a {REPO / 'run.sh'} optout check --headed (Debian/Ubuntu" in done.stderr

@@ -247,7 +247,9 @@ def test_login_refuses_without_a_display(cli: Cli) -> None:
     done = cli("login", "linkedin", env={"DISPLAY": None, "WAYLAND_DISPLAY": None})
     assert done.returncode == 2
     (line,) = done.stderr.strip().splitlines()
-    assert line.startswith("optout: error: ") and "needs a display" in line
+    assert line.startswith("optout: error: optout login needs a display to open the browser window"), line
+    # login is always headed: the person never typed --headed, so the line must not talk about it.
+    assert "--headed" not in line and "login linkedin (Debian/Ubuntu: apt-get install xvfb)" in line
 
 
 @pytest.mark.skipif(shutil.which("xvfb-run") is None, reason="xvfb-run is not installed (apt-get install xvfb)")
