@@ -32,7 +32,7 @@ from optout.history import History, HistoryError
 from optout.mapping import OriginSpec, OriginSpecError, TrafficMap, build_traffic_map
 from optout.paths import home
 from optout.registry import flow_files, load_all
-from optout.report import ConsoleReporter, ResultWords, command, print_fields, print_rows, print_summary, shown
+from optout.report import ConsoleReporter, ResultWords, print_fields, print_rows, print_summary, shown
 from optout.results import SIGN_IN_REJECTED, ExitCode, Result, exit_code
 from optout.schedule import Action, SchedulerFailed, current_job, install_plan, remove_plan, this_machine
 from optout.schedule_timing import DEFAULT_AT, ScheduleError, parse_timing
@@ -1602,7 +1602,7 @@ DEMO_HELP = (
 
 @app.command(help=DEMO_HELP)
 def demo(out: OutOpt = Path("screenshots"), headed: HeadedOpt = False, slow_mo: SlowMoOpt = 0) -> None:
-    from optout.demo import run_demo
+    from optout.demo import print_demo_end, run_demo
     from optout.runner import RunStopped
 
     _browser_options(headed, slow_mo)
@@ -1637,11 +1637,7 @@ def demo(out: OutOpt = Path("screenshots"), headed: HeadedOpt = False, slow_mo: 
         rows.append([row.account.platform, row.account.username, *cells, designed, row.account.description])
     headers = ["Platform", "Account", "check", "off", "As designed", "What it shows"]
     print_rows(err, headers, rows, title="optout demo summary", heading=2)
-    err.print(f"Evidence: {shown(report.evidence_dir)}\nManifest: {shown(report.manifest)}", markup=False)
-    if report.unsigned:
-        err.print(f"optout: {report.unsigned}", markup=False, soft_wrap=True)
-    check = command("optout", "verify", "--all")
-    err.print(f"Check it: OPTOUT_HOME={shlex.quote(shown(report.home))} {check}", markup=False, soft_wrap=True)
+    print_demo_end(err, report)
     verdict = "every account behaved as designed" if report.as_designed else "some accounts did NOT behave as designed"
     err.print(f"Demo result: {verdict}.")
     raise typer.Exit(ExitCode.OK if report.as_designed else ExitCode.PROBLEM)

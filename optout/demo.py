@@ -19,11 +19,15 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from rich.cells import cell_len
+from rich.console import Console
+
 from optout import accounts, keyrings, signing
 from optout.engine import Mode, Options
 from optout.evidence import RunEvidence
 from optout.flow import Flow
 from optout.history import History
+from optout.invocation import optout_command, shell_lines
 from optout.mapping import OriginSpec, build_traffic_map
 from optout.paths import home
 from optout.report import shown
@@ -173,3 +177,24 @@ async def run_demo(
 
 def _by_account(results: list[Result]) -> dict[tuple[str, str], Result]:
     return {(r.platform, r.account): r for r in results}
+
+
+def print_demo_end(console: Console, report: DemoReport) -> None:
+    """Where the evidence is and the command that checks it, at the console's width: a path or a command
+    too long for its label's line goes on lines of its own, never broken inside a word."""
+    _labelled(console, "Evidence", shown(report.evidence_dir))
+    _labelled(console, "Manifest", shown(report.manifest))
+    if report.unsigned:
+        console.print(f"optout: {report.unsigned}", markup=False)
+    check = optout_command("verify", "--all", env={"OPTOUT_HOME": shown(report.home)})
+    _labelled(console, "Check it", " ".join(check), lines=shell_lines(check, console.width))
+
+
+def _labelled(console: Console, label: str, value: str, *, lines: list[str] | None = None) -> None:
+    line = f"{label}: {value}"
+    if cell_len(line) <= console.width:
+        console.print(line, markup=False, soft_wrap=True)
+        return
+    console.print(f"{label}:", markup=False)
+    for part in lines or ["  " + value]:
+        console.print(part, markup=False, soft_wrap=True)

@@ -3,7 +3,9 @@ through --origin, exit codes, one-line usage errors, the demo, and no password i
 
 from __future__ import annotations
 
+import io
 import json
+import os
 import re
 import socket
 import subprocess
@@ -13,9 +15,12 @@ from pathlib import Path
 import httpx
 import pytest
 from keyrings.alt.file import PlaintextKeyring
+from rich.console import Console
 
 from optout import accounts
+from optout.demo import DemoReport, print_demo_end
 from optout.evidence import sha256_of
+from optout.invocation import optout_words
 from optout.paths import Home
 from optout.sandbox import DEMO_ACCOUNTS
 from optout.stop import first_line
@@ -193,18 +198,23 @@ def test_password_never_appears_in_output_or_files(cli: Cli, sandbox: Sandbox) -
 
 @pytest.mark.slow
 def test_demo_runs_every_sandbox_account_as_designed(cli: Cli) -> None:
+    # No `optout` on PATH, as after ./run.sh: the command the demo ends with must run all the same.
+    path = os.pathsep.join(d for d in os.environ["PATH"].split(os.pathsep) if not (Path(d) / "optout").exists())
+    cli.env["PATH"] = path
     done = cli("demo", "--out", "gallery", timeout=480, env={"COLUMNS": "80"})
     assert done.returncode == 0, done.stderr
-    assert "every account behaved as designed" in done.stderr
+    said = done.stdout + done.stderr
+    assert "every account behaved as designed" in said
     # Readable at 80 columns: no line wider, nothing cut, every account's "What it shows" whole.
-    assert max(len(line) for line in done.stderr.splitlines()) <= 80
-    shown = " ".join(done.stderr.split())
-    descriptions = {" ".join(account.description.split()) for account in DEMO_ACCOUNTS}
+    assert max(len(line) for line in said.splitlines()) <= 80
+    shown = " ".join(said.split())
     for account in DEMO_ACCOUNTS:
-        assert account.username in done.stderr and " ".join(account.description.split()) in shown
-    for description in descriptions:
-        shown = shown.replace(description, "")
-    assert "…" not in shown  # nothing cut (a description may quote an ellipsis of its own)
+        assert account.username in said and " ".join(account.description.split()) in shown
+    assert "…" not in said  # nothing that reads as cut, descriptions included
+    # The command it ends with runs as printed, from where the demo ran (no `optout` need be on PATH).
+    check_it = said.split("Check it:", 1)[1].split("\nDemo result:", 1)[0].strip()
+    checked = subprocess.run(["sh", "-c", check_it], capture_output=True, text=True, env=cli.environ(), cwd=cli.home)
+    assert checked.returncode == 0 and "signature matches" in checked.stdout, (check_it, checked.stderr)
     (manifest_path,) = (cli.home / "gallery").glob("run-*-demo/manifest.json")
     manifest = json.loads(manifest_path.read_text())
     outcomes = {(r["account"], r["outcome"]) for r in manifest["results"]}
@@ -227,6 +237,56 @@ def test_demo_runs_every_sandbox_account_as_designed(cli: Cli) -> None:
     assert all(re.fullmatch(r"http://127\.0\.0\.1:\d+/\w+", base) for base in mapped.values()), mapped
     # The demo's home was a throwaway one: nothing landed in this OPTOUT_HOME but the evidence.
     assert sorted(p.name for p in cli.home.iterdir()) == ["gallery"]
+
+
+def demo_end(report: DemoReport) -> str:
+    console = Console(width=80, file=io.StringIO(), highlight=False, color_system=None)
+    print_demo_end(console, report)
+    text = console.file.getvalue()  # type: ignore[attr-defined]
+    assert isinstance(text, str)
+    return text
+
+
+def test_demo_ends_with_lines_that_fit_80_columns_and_a_command_that_pastes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("OPTOUT_VIA", "./run.sh")
+    run = Path("screenshots/run-20261206T201149-558409Z-demo").absolute()
+    report = DemoReport(rows=[], evidence_dir=run, manifest=run / "manifest.json", home=run.parent / "demo-home")
+    assert demo_end(report).splitlines() == [
+        "Evidence: screenshots/run-20261206T201149-558409Z-demo",
+        "Manifest: screenshots/run-20261206T201149-558409Z-demo/manifest.json",
+        # Started through run.sh: no `optout` is on PATH, run.sh is the way in.
+        "Check it: OPTOUT_HOME=screenshots/demo-home ./run.sh optout verify --all",
+    ]
+
+    # A longer --out: each path on a line of its own, whole; the command broken between words only.
+    monkeypatch.setenv("OPTOUT_VIA", "/home/someone/src/optout/run.sh")
+    run = Path("evidence-for-tuesdays-class/run-20261206T201149-558409Z-demo").absolute()
+    unsigned = "runs are not signed: the keyring holds no signing key for this home (" + "words " * 12 + ")"
+    report = DemoReport(
+        rows=[], evidence_dir=run, manifest=run / "manifest.json", home=run.parent / "demo-home", unsigned=unsigned
+    )
+    text = demo_end(report)
+    lines = text.splitlines()
+    assert max(len(line) for line in lines) <= 80 and "…" not in text
+    assert "  evidence-for-tuesdays-class/run-20261206T201149-558409Z-demo/manifest.json" in lines
+    command = text.split("Check it:", 1)[1]
+    assert all(line.endswith(" \\") for line in command.strip().splitlines()[:-1])
+    assert " ".join(command.replace("\\\n", " ").split()) == (
+        "OPTOUT_HOME=evidence-for-tuesdays-class/demo-home /home/someone/src/optout/run.sh optout verify --all"
+    )
+
+
+def test_the_optout_command_printed_runs_without_optout_on_path(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("OPTOUT_VIA", raising=False)
+    path = os.pathsep.join(d for d in os.environ["PATH"].split(os.pathsep) if not (Path(d) / "optout").exists())
+    monkeypatch.setenv("PATH", path)
+    words = optout_words()
+    assert words != ["optout"]
+    done = subprocess.run([*words, "--version"], capture_output=True, text=True, env={**os.environ, "PATH": path})
+    assert done.returncode == 0 and done.stdout.startswith("optout "), done.stderr
 
 
 def test_sandbox_command_serves_and_prints_accounts(cli: Cli) -> None:

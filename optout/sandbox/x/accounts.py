@@ -111,7 +111,7 @@ ACCOUNTS: tuple[DemoAccount, ...] = (
     _x(
         "owen",
         "old_wording",
-        "the training box keeps its July 2024 label (“Allow your posts as well as …”)",
+        "the training box keeps its July 2024 label, which begins “Allow your posts” (not “Allow your public data”)",
         ON,
         SWITCHED,
     ),
