@@ -340,11 +340,16 @@ async def test_linkedin_member_photo_masked_by_the_flow(runner: Any, sandbox: Sa
     target = demo_target("linkedin", "alice@example.com")
     (result,) = await runner.run(Mode.CHECK, [target], evidence)
     assert result.outcome is Outcome.CHECKED, result.reason
+    # The settings app has no global navigation; the member's photo sits in it on every other page.
     page = (await runner.session(target)).page
+    await page.goto("https://www.linkedin.com/feed/")
     photo = page.get_by_role("img", name="Alice")
     assert await photo.evaluate("img => img.naturalWidth") > 0  # a real image, inline: no network
     box = await photo.evaluate(CONTROL_BOX)
-    (ref,) = result.evidence
+    policy = FLOWS["linkedin"].evidence
+    assert policy is not None
+    pii = policy.pii
+    ref = await evidence.screenshot(page, platform="linkedin", account=target.username, setting=None, step="f", pii=pii)
     shown = image(Path(ref.path))
     masked = image(Path(ref.path).with_name(Path(ref.path).name.replace(".png", ".masked.png")))
     assert near(masked.getpixel(centre(box)), MASK_RGB, 5)

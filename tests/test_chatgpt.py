@@ -38,6 +38,8 @@ def written(sandbox: Sandbox, username: str) -> dict[str, int]:
 async def test_signs_in_across_two_origins_and_switches_off(
     runner: Any, sandbox: Sandbox, evidence: RunEvidence, username: str
 ) -> None:
+    # chatgpt.com/auth/login is a landing page whose "Log in" / "Se connecter" renders late: the flow
+    # clicks it (a flow waiting there for the e-mail field fails "field Email address not found").
     result = await run(runner, Mode.OFF, username, evidence)
     assert (result.outcome, result.state, result.verified) == (Outcome.SWITCHED_OFF, State.OFF, True), result.reason
     account = sandbox.account(username, "chatgpt")

@@ -14,6 +14,7 @@ import pytest
 from optout import accounts
 from optout.engine import Mode, Options
 from optout.evidence import RunEvidence, sha256_of
+from optout.flow import Flow
 from optout.results import Outcome, Result, State
 from optout.sandbox import find_account
 from tests.conftest import LINKEDIN, AlertsSeen, Sandbox
@@ -91,6 +92,38 @@ async def test_moved_deep_link_falls_back_to_the_menus(runner: Any, sandbox: San
     assert (result.outcome, result.state) == (Outcome.SWITCHED_OFF, State.OFF)
     assert result.url is not None and result.url.endswith("/settings/data-for-generative-ai-improvement")
     assert sandbox.account("mo@example.com")["settings"][KEY] is False
+
+
+def through_the_menus(flow: Flow) -> Flow:
+    """The flow with its menu path as the only way to the setting."""
+    setting = flow.settings[0]
+    return flow.model_copy(
+        update={"settings": [setting.model_copy(update={"open": setting.open_fallback, "open_fallback": []})]}
+    )
+
+
+@pytest.mark.parametrize(
+    ("username", "locale", "menus_only"),
+    [("mo@example.com", None, False), ("camille@example.fr", "fr-FR", True)],
+    ids=["deep-link-moved", "french-menu-path"],
+)
+async def test_the_settings_app_without_the_global_nav_is_recognised_as_signed_in(
+    runner: Any, sandbox: Sandbox, evidence: RunEvidence, username: str, locale: str | None, menus_only: bool
+) -> None:
+    # The way to the setting passes the settings app's category pages, which show their own menu and
+    # no global navigation bar: a signed-in page all the same, in check and in off.
+    from optout.runner import AccountTarget
+
+    flow = through_the_menus(LINKEDIN) if menus_only else LINKEDIN
+    plain = target(username, locale=locale)
+    account = AccountTarget(flow, plain.username, plain.password, locale=locale)
+    (checked,) = await runner.run(Mode.CHECK, [account], evidence)
+    assert (checked.outcome, checked.state) == (Outcome.CHECKED, State.ON), checked.reason
+    assert writes(sandbox, username) == []
+    (result,) = await runner.run(Mode.OFF, [account], evidence)
+    assert (result.outcome, result.state, result.verified) == (Outcome.SWITCHED_OFF, State.OFF, True), result.reason
+    assert [(w["key"], w["requested"]) for w in writes(sandbox, username)] == [(KEY, False)]
+    assert sandbox.account(username)["settings"][KEY] is False
 
 
 async def test_change_that_does_not_stick_fails_verified_on(
@@ -192,21 +225,16 @@ async def test_one_failure_does_not_stop_the_others(runner: Any, sandbox: Sandbo
 
 
 async def test_ambiguous_control_stops_without_clicking(runner: Any, sandbox: Sandbox, evidence: RunEvidence) -> None:
-    # A flow pointed at a page where its control's name is shown twice (the left-hand and the top
-    # "Notifications" links of LinkedIn's settings pages): the engine must refuse to pick one.
-    from optout.flow import GotoStep, Target
+    # A flow pointed at a page where its control's name is shown several times (the "Like" button
+    # of every post in LinkedIn's feed): the engine must refuse to pick one.
+    from optout.flow import GotoStep, Signal, Target
     from optout.runner import AccountTarget
 
     setting = LINKEDIN.settings[0]
     control = setting.control.model_copy(
-        update={
-            "target": Target(
-                role="link", name=setting.title.model_validate({"en": "Notifications", "fr": "Notifications"})
-            )
-        }
+        update={"target": Target(role="button", name=setting.title.model_validate({"en": "Like", "fr": "J'aime"}))}
     )
-    page_url = "https://www.linkedin.com/mypreferences/d/categories/privacy"
-    title = setting.title.model_validate({"en": "Data privacy", "fr": "Confidentialité des données"})
+    page_url = "https://www.linkedin.com/feed/"
     flow = LINKEDIN.model_copy(
         update={
             "settings": [
@@ -215,7 +243,7 @@ async def test_ambiguous_control_stops_without_clicking(runner: Any, sandbox: Sa
                         "url": page_url,
                         "open": [GotoStep(goto=page_url)],
                         "open_fallback": [],
-                        "title": title,
+                        "page": [Signal(url="linkedin.com/feed/")],
                         "control": control,
                     }
                 )

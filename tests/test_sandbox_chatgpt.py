@@ -19,6 +19,7 @@ from optout.sandbox import SandboxServer, accounts_for, find_account
 from optout.sandbox.catalog import SHARED_VARIANTS
 from optout.sandbox.chatgpt.accounts import DEMO_CODE, EXTRA_VARIANTS
 from optout.sandbox.chatgpt.catalog import SETTING_KEYS, TRAINING_KEY
+from optout.sandbox.chatgpt.signin import SIGN_IN_OPTIONS_DELAY_SECONDS
 from optout.sandbox.chatgpt.text import EN, FR
 from tests.conftest import Sandbox
 
@@ -117,9 +118,18 @@ class Browser:
     def submit(self, url: str, page: httpx.Response, **fields: str) -> tuple[list[str], httpx.Response]:
         return self.follow(self.post(url, data={"csrf_token": csrf_of(page), **fields}), url)
 
+    def log_in(self) -> tuple[list[str], httpx.Response]:
+        """What the landing page's "Log in" button does (NextAuth's signIn): the landing page, the token,
+        then the POST; returns the hops after the POST with the last answer (auth.openai.com's e-mail step)."""
+        landing = self.get(f"{CHAT}/auth/login")
+        assert landing.status_code == 200, landing.headers
+        token = self.get(f"{CHAT}/api/auth/csrf").json()["csrfToken"]
+        start = f"{CHAT}/api/auth/signin/openai"
+        return self.follow(self.post(start, data={"csrfToken": token, "callbackUrl": f"{CHAT}/"}), start)
+
     def sign_in(self, username: str, password: str | None = None) -> tuple[list[str], httpx.Response]:
         """Every hop from chatgpt.com's "Log in" to the end; returns them with the last answer."""
-        first, email_page = self.open(f"{CHAT}/auth/login")
+        first, email_page = self.log_in()
         second, password_page = self.submit(f"{AUTH}/log-in", email_page, email=username)
         third, last = self.submit(f"{AUTH}/log-in/password", password_page, password=password or password_of(username))
         return [*first, *second, *third], last
@@ -183,7 +193,7 @@ def test_sign_in_hops_between_the_real_hosts_and_sets_the_session_on_chatgpt_com
     assert "Ada Palmer" in home.text and 'data-testid="login-button"' not in markup(home)
     # Each host keeps its own cookies: the session lives on chatgpt.com only.
     chat = browser.cookies("chatgpt.com")
-    assert set(chat) == {"__Secure-next-auth.session-token", "oai-client-auth-info"}
+    assert set(chat) == {"__Secure-next-auth.csrf-token", "__Secure-next-auth.session-token", "oai-client-auth-info"}
     assert set(browser.cookies("auth.openai.com")) == set()  # login_session was dropped at the end
     # The last Set-Cookie of each name, with the host that sent it.
     raw = {r.split("=", 1)[0]: (host, r) for host, r in browser.set_cookies}
@@ -205,6 +215,62 @@ def test_signed_out_home_offers_log_in_and_the_session_endpoint_is_empty(server:
     assert 'data-testid="accounts-profile-button"' not in markup(home)
     assert browser.get(f"{CHAT}/api/auth/session").json() == {}
     assert browser.get(f"{CHAT}{READ}").status_code == 401
+
+
+def without_templates(page: httpx.Response) -> str:
+    """What the page shows before its script mounts anything: no scripts, no <template>s."""
+    return re.sub(r"<template\b.*?</template>", "", markup(page), flags=re.S)
+
+
+@pytest.mark.parametrize(
+    ("language", "heading", "log_in"),
+    [("en-US", "Get started", "Log in"), ("fr-FR,fr;q=0.9", "Commencer", "Se connecter")],
+)
+def test_auth_login_is_a_landing_page_without_the_email_form(
+    server: SandboxServer, language: str, heading: str, log_in: str
+) -> None:
+    browser = Browser(server, language)
+    landing = browser.get(f"{CHAT}/auth/login")
+    assert landing.status_code == 200 and "location" not in landing.headers
+    assert f"<h1>{heading}</h1>" in landing.text
+    # No form of any kind, and the buttons only in what the script mounts once it has the token.
+    assert "<input" not in landing.text and "<form" not in landing.text
+    assert "login-button" not in without_templates(landing)
+    assert re.search(
+        rf'<button type="button"[^>]*data-testid="login-button"[^>]*>{log_in}</button>',
+        template(landing.text, "tpl-landing-actions"),
+    )
+    # Nothing started on auth.openai.com, and chatgpt.com holds no OAuth state yet.
+    assert browser.cookies("auth.openai.com") == {} and browser.cookies("chatgpt.com") == {}
+
+
+def test_the_log_in_button_needs_nextauths_token_then_leads_to_the_email_step(server: SandboxServer) -> None:
+    browser = Browser(server)
+    browser.get(f"{CHAT}/auth/login")
+    start = f"{CHAT}/api/auth/signin/openai"
+    # Without the csrf cookie's token (another site's form): back to the landing page, nothing started.
+    for sent in ({}, {"csrfToken": "forged"}):
+        refused = browser.post(start, data=sent)
+        assert refused.status_code == 303 and refused.headers["location"] == f"{CHAT}/auth/login"
+    assert "__Secure-next-auth.state" not in browser.cookies("chatgpt.com")
+    started = time.monotonic()
+    token = browser.get(f"{CHAT}/api/auth/csrf").json()["csrfToken"]
+    # The token comes late, and the landing page's buttons with it.
+    assert time.monotonic() - started >= SIGN_IN_OPTIONS_DELAY_SECONDS
+    assert browser.cookies("chatgpt.com")["__Secure-next-auth.csrf-token"] == token
+    assert browser.get(f"{CHAT}/api/auth/csrf").json()["csrfToken"] == token
+    hops, email_page = browser.follow(browser.post(start, data={"csrfToken": token}), start)
+    assert [(urlsplit(u).netloc, urlsplit(u).path) for u in hops] == [
+        ("auth.openai.com", "/api/accounts/authorize"),
+        ("auth.openai.com", "/log-in"),
+    ]
+    assert '<input id="email" name="email" type="email" autocomplete="email"' in email_page.text
+    assert "__Secure-next-auth.state" in browser.cookies("chatgpt.com")
+    # Signed in, the landing page sends the browser home.
+    browser.submit(f"{AUTH}/log-in", email_page, email="ada@example.com")
+    _, password_page = browser.open(f"{AUTH}/log-in/password")
+    browser.submit(f"{AUTH}/log-in/password", password_page, password=password_of("ada@example.com"))
+    assert browser.get(f"{CHAT}/auth/login").headers["location"] == f"{CHAT}/"
 
 
 def test_each_path_answers_on_its_own_host_only(server: SandboxServer) -> None:
@@ -233,7 +299,7 @@ def test_wrong_password_shows_an_alert_on_the_password_page(server: SandboxServe
 
 def test_unknown_or_malformed_email_stays_on_the_email_step(server: SandboxServer) -> None:
     browser = Browser(server)
-    _, page = browser.open(f"{CHAT}/auth/login")
+    _, page = browser.log_in()
     _, unknown = browser.submit(f"{AUTH}/log-in", page, email="nobody@example.com")
     assert alert(unknown.text) == "We couldn't find an account with this email address."
     _, malformed = browser.submit(f"{AUTH}/log-in", unknown, email="not-an-email")
@@ -246,7 +312,7 @@ def test_unknown_or_malformed_email_stays_on_the_email_step(server: SandboxServe
 
 def test_forms_without_the_login_sessions_token_are_refused(server: SandboxServer) -> None:
     browser = Browser(server)
-    _, page = browser.open(f"{CHAT}/auth/login")
+    _, page = browser.log_in()
     forged = browser.post(f"{AUTH}/log-in", data={"csrf_token": "forged", "email": "ada@example.com"})
     assert forged.status_code == 403 and "Oops" in forged.text
     _, password_page = browser.submit(f"{AUTH}/log-in", page, email="ada@example.com")
@@ -261,7 +327,9 @@ def test_forms_without_the_login_sessions_token_are_refused(server: SandboxServe
 
 def test_authorize_accepts_only_chatgpts_own_callback(server: SandboxServer) -> None:
     browser = Browser(server)
-    login = browser.get(f"{CHAT}/auth/login").headers["location"]
+    browser.get(f"{CHAT}/auth/login")
+    token = browser.get(f"{CHAT}/api/auth/csrf").json()["csrfToken"]
+    login = browser.post(f"{CHAT}/api/auth/signin/openai", data={"csrfToken": token}).headers["location"]
     evil = login.replace("https%3A%2F%2Fchatgpt.com", "https%3A%2F%2Fevil.invalid")
     assert evil != login and browser.get(evil).status_code == 400
     assert browser.get(login).status_code == 303
@@ -269,7 +337,7 @@ def test_authorize_accepts_only_chatgpts_own_callback(server: SandboxServer) -> 
 
 def test_callback_checks_its_state_cookie_and_uses_each_code_once(server: SandboxServer) -> None:
     browser = Browser(server)
-    _, email_page = browser.open(f"{CHAT}/auth/login")
+    _, email_page = browser.log_in()
     _, password_page = browser.submit(f"{AUTH}/log-in", email_page, email="ada@example.com")
     done = browser.post(
         f"{AUTH}/log-in/password",
@@ -441,7 +509,7 @@ def test_workspace_cannot_write_the_training_setting(server: SandboxServer) -> N
 
 def test_french_account_and_french_browser(server: SandboxServer) -> None:
     browser = Browser(server, "fr-FR,fr;q=0.9")
-    _, email_page = browser.open(f"{CHAT}/auth/login")
+    _, email_page = browser.log_in()
     assert '<html lang="fr">' in email_page.text and ">Continuer</button>" in email_page.text
     assert '<label for="email">Adresse e-mail</label>' in email_page.text
     _, password_page = browser.submit(f"{AUTH}/log-in", email_page, email="elise@example.fr")
@@ -455,7 +523,10 @@ def test_french_account_and_french_browser(server: SandboxServer) -> None:
 
 def test_direct_access_keeps_the_prefix_and_drops_secure_only_cookie_prefixes(server: SandboxServer) -> None:
     browser = Browser(server, mapped=False)
-    start = browser.get("/chatgpt/auth/login")
+    landing = browser.get("/chatgpt/auth/login")
+    assert landing.status_code == 200 and '"signIn": {"csrf": "/api/auth/csrf"' in landing.text
+    token = browser.get("/chatgpt/api/auth/csrf").json()["csrfToken"]
+    start = browser.post("/chatgpt/api/auth/signin/openai", data={"csrfToken": token})
     assert start.headers["location"].startswith("/chatgpt/api/accounts/authorize?")
     assert "redirect_uri=%2Fchatgpt%2Fapi%2Fauth%2Fcallback%2Fopenai" in start.headers["location"]
     hops, home = browser.sign_in("ada@example.com")
@@ -525,7 +596,7 @@ async def test_browser_signs_in_across_both_origins(mapped: tuple[Any, Any], san
     hosts_paths = [(urlsplit(u).netloc, urlsplit(u).path) for u in navigations]
     assert hosts_paths == [
         ("chatgpt.com", "/"),
-        ("chatgpt.com", "/auth/login"),
+        ("chatgpt.com", "/api/auth/signin/openai"),
         ("auth.openai.com", "/api/accounts/authorize"),
         ("auth.openai.com", "/log-in"),
         ("auth.openai.com", "/log-in"),
@@ -544,6 +615,39 @@ async def test_browser_signs_in_across_both_origins(mapped: tuple[Any, Any], san
     assert "__Secure-next-auth.session-token" not in auth
     assert traffic.blocked == []
     assert sandbox.account("ada@example.com", "chatgpt")["signins"] == 1
+
+
+async def test_landing_page_renders_log_in_after_load_and_only_its_click_leads_on(
+    mapped: tuple[Any, Any], sandbox: Sandbox
+) -> None:
+    page, traffic = mapped
+    navigations: list[str] = []
+    page.on("request", lambda r: navigations.append(r.url) if r.is_navigation_request() else None)
+    # What the page shows when its document is parsed, before any answer to its own requests.
+    await page.add_init_script(
+        "document.addEventListener('DOMContentLoaded', () => { window.__buttonsAtParse ="
+        " document.querySelectorAll('[data-testid=login-button]').length; });"
+    )
+    await page.goto(f"{CHAT}/auth/login")
+    log_in = page.get_by_role("button", name="Log in", exact=True)
+    await log_in.wait_for()
+    assert await page.evaluate("window.__buttonsAtParse") == 0
+    assert await page.locator("#landing-actions").get_attribute("aria-busy") is None
+    assert await log_in.get_attribute("data-testid") == "login-button"
+    # The landing page stays where it is: no e-mail field until the button is clicked.
+    assert page.url == f"{CHAT}/auth/login"
+    assert await page.locator("input").count() == 0
+    assert await page.context.cookies(AUTH) == []
+    await log_in.click()
+    await page.get_by_label("Email address").wait_for()
+    assert page.url == f"{AUTH}/log-in"
+    assert [(urlsplit(u).netloc, urlsplit(u).path) for u in navigations] == [
+        ("chatgpt.com", "/auth/login"),
+        ("chatgpt.com", "/api/auth/signin/openai"),
+        ("auth.openai.com", "/api/accounts/authorize"),
+        ("auth.openai.com", "/log-in"),
+    ]
+    assert traffic.blocked == []
 
 
 async def test_menu_opens_on_pointerdown_and_tabs_switch_on_mousedown(mapped: tuple[Any, Any]) -> None:
@@ -737,6 +841,7 @@ async def test_french_labels(browser: Any, sandbox: Sandbox) -> None:
 async def test_challenges_in_the_browser(mapped: tuple[Any, Any], sandbox: Sandbox) -> None:
     page, traffic = mapped
     await page.goto(f"{CHAT}/auth/login")
+    await page.get_by_role("button", name="Log in").click()
     await page.get_by_label("Email address").fill("cleo@example.com")
     await page.get_by_role("button", name="Continue", exact=True).click()
     await page.get_by_label("Password", exact=True).fill(password_of("cleo@example.com"))
@@ -751,6 +856,7 @@ async def test_challenges_in_the_browser(mapped: tuple[Any, Any], sandbox: Sandb
     assert traffic.blocked == []
     await page.context.clear_cookies()
     await page.goto(f"{CHAT}/auth/login")
+    await page.get_by_role("button", name="Log in").click()
     await page.get_by_label("Email address").fill("vera@example.com")
     await page.get_by_role("button", name="Continue", exact=True).click()
     await page.get_by_label("Password", exact=True).fill(password_of("vera@example.com"))

@@ -257,6 +257,28 @@ def test_switch_write_is_recorded_and_persists(server: SandboxServer) -> None:
     assert write["key"] == "allowDataForGenerativeAI" and write["requested"] is False and write["stored"] is False
 
 
+@pytest.mark.parametrize(("username", "language"), [("alice@example.com", "en"), ("camille@example.fr", "fr")])
+def test_the_settings_app_shows_its_own_menu_and_no_global_navigation(
+    server: SandboxServer, username: str, language: str
+) -> None:
+    browser = Browser(server)
+    browser.sign_in(username)
+    t = texts(language)
+    category = browser.get("/mypreferences/d/categories/account").text
+    setting = browser.get(AI_PAGE).text
+    for page in (category, setting):
+        assert '<header id="global-nav"' not in page and 'id="meMenuV2WideComponentRef"' not in page
+        assert f'<a class="settings-header__back" href="/feed/">{html.escape(t["back_to_linkedin"])}</a>' in page
+    # The category pages: the app's menu of categories; a setting's page: its back link.
+    menu = re.search(r'<nav class="card settings-nav" aria-label="([^"]+)">(.*?)</nav>', category, re.S)
+    assert menu and menu.group(1) == html.escape(t["settings_nav_label"])
+    privacy = f'<a href="/mypreferences/d/categories/privacy">{html.escape(t["cat_privacy"])}</a>'
+    assert privacy in menu.group(2)
+    assert re.search(r'<a class="banner-link--back" data-control-name="back_link" href="/mypreferences/d/', setting)
+    # The rest of LinkedIn keeps its global navigation.
+    assert '<header id="global-nav"' in browser.get("/feed/").text
+
+
 def test_sticky_variant_answers_as_accepted_but_keeps_the_setting_on(server: SandboxServer) -> None:
     browser = Browser(server)
     browser.sign_in("sam@example.com")

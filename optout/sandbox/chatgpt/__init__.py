@@ -6,9 +6,13 @@ marked [unverified]; French labels are given after the slash).
 
 URLs
 - chatgpt.com `/`: the app. Signed out: button "Log in"/"Se connecter" (`data-testid=login-button`),
-  which goes to `/auth/login`. `/#settings/<Tab>` opens Settings on a tab: General, Notifications,
-  Personalization, Connectors, DataControls, Security, Account (unknown tab: General).
-- chatgpt.com `/auth/login` → 303 auth.openai.com `/api/accounts/authorize?...` → 303 `/log-in`.
+  which signs in as the landing page's does. `/#settings/<Tab>` opens Settings on a tab: General,
+  Notifications, Personalization, Connectors, DataControls, Security, Account (unknown tab: General).
+- chatgpt.com `/auth/login`: a landing page, no form: heading "Get started"/"Commencer", link "Try it
+  first"/"Essayer d'abord", and buttons "Log in"/"Se connecter" (`data-testid=login-button`) and "Sign up
+  for free"/"S'inscrire gratuitement" (`signup-button`) that render only after load, once GET
+  `/api/auth/csrf` answered (0.4 s). A click (NextAuth's signIn) POSTs the token to
+  `/api/auth/signin/openai` → 303 auth.openai.com `/api/accounts/authorize?...` → 303 `/log-in`.
 - auth.openai.com `/log-in`: heading "Welcome back"/"Bon retour parmi nous", `input#email`
   (type=email, autocomplete=email, label "Email address"/"Adresse e-mail"), button "Continue"/"Continuer"
   (use an exact name: "Continue with Google"... buttons sit below) → 303 `/log-in/password`.
@@ -49,7 +53,8 @@ video recordings" after the real one.
 How each state shows
 - signed in: `[data-testid=accounts-profile-button]` (and the cookie `oai-client-auth-info`, URL-encoded
   JSON with `user.name`).
-- signed out: `[data-testid=login-button]` on chatgpt.com; the e-mail step on auth.openai.com/log-in.
+- signed out: `[data-testid=login-button]` on chatgpt.com (`/` and the landing page `/auth/login`); the
+  e-mail step on auth.openai.com/log-in.
 - rejected: on auth.openai.com/log-in/password, role=alert "Incorrect email address or password" /
   "Adresse e-mail ou mot de passe incorrect"; on /log-in, "We couldn't find an account with this email
   address." / "Aucun compte n'est associé à cette adresse e-mail", "Email is not valid." / "L'adresse

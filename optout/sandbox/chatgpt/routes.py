@@ -9,7 +9,7 @@ from starlette.routing import BaseRoute, Route
 from ..platform import SandboxContext
 from .catalog import AUTH_HOST, CHAT_HOST, SETTINGS_API, WRITE_API
 from .shell import Shell
-from .signin import CALLBACK_PATH, SignIn
+from .signin import CALLBACK_PATH, CSRF_PATH, LANDING_PATH, SIGN_IN_PATH, SignIn
 from .site import Pages
 
 
@@ -25,7 +25,9 @@ def build_routes(context: SandboxContext) -> list[BaseRoute]:
     return [
         # chatgpt.com
         Route("/", pages.on_host(chat, shell.home)),
-        Route("/auth/login", pages.on_host(chat, signin.start)),
+        Route(LANDING_PATH, pages.on_host(chat, signin.landing)),
+        Route(CSRF_PATH, pages.on_host(chat, signin.csrf)),
+        Route(SIGN_IN_PATH, pages.on_host(chat, signin.start), methods=["POST"]),
         Route(CALLBACK_PATH, pages.on_host(chat, signin.callback)),
         Route("/api/auth/error", pages.on_host(chat, signin.auth_error)),
         Route("/api/auth/session", pages.on_host(chat, shell.session)),

@@ -30,6 +30,7 @@ from .catalog import (
     dialog_rows,
     plan_key,
 )
+from .signin import signed_out_boot
 from .site import AUTH_INFO_COOKIE, SESSION_COOKIE, Pages, Visit
 from .text import texts
 
@@ -45,11 +46,9 @@ class Shell:
         visit = self.pages.visit(request)
         account = visit.account
         t = texts(visit.language)
-        boot: dict[str, Any] = {"base": visit.site.base, "signedIn": account is not None}
         if account is None:
-            return self.pages.page(
-                visit, "app.html", {"signed_in": False, "login_url": visit.site.link("/auth/login"), "boot": boot}
-            )
+            return self.pages.page(visit, "app.html", {"signed_in": False, "boot": signed_out_boot(visit)})
+        boot: dict[str, Any] = {"base": visit.site.base, "signedIn": True}
         name = display_name(account)
         boot |= {
             "texts": {key: t[key] for key in ("on", "off", "save_error", "load_error")},

@@ -1,14 +1,18 @@
-"""Sign-in across both origins, every hop a real redirect:
+"""Sign-in across both origins:
 
-chatgpt.com/auth/login → auth.openai.com/api/accounts/authorize → /log-in (e-mail) → /log-in/password
-[→ /email-verification] → chatgpt.com/api/auth/callback/openai (session cookies) → chatgpt.com/.
+chatgpt.com/auth/login, a landing page whose "Log in" button (NextAuth's signIn: GET /api/auth/csrf, then
+a form POST to /api/auth/signin/openai) → auth.openai.com/api/accounts/authorize → /log-in (e-mail) →
+/log-in/password [→ /email-verification] → chatgpt.com/api/auth/callback/openai (session cookies) →
+chatgpt.com/. From the POST on, every hop is a real redirect.
 
-CSRF is checked at both ends: auth.openai.com's forms carry a token from its signed `login_session`
-cookie, and chatgpt.com's callback accepts only the OAuth `state` it set in its own cookie.
+CSRF is checked at every step: the sign-in POST carries the token of chatgpt.com's csrf cookie,
+auth.openai.com's forms carry a token from its signed `login_session` cookie, and chatgpt.com's callback
+accepts only the OAuth `state` it set in its own cookie.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 import secrets
@@ -17,7 +21,7 @@ from typing import Any
 from urllib.parse import quote, urlencode
 
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, Response
 
 from ..catalog import DemoAccount
 from ..web import form_fields, see_other
@@ -25,6 +29,7 @@ from .accounts import DEMO_CODE, PLATFORM, display_name, find
 from .catalog import AUTH_HOST, CHAT_HOST
 from .site import (
     AUTH_INFO_COOKIE,
+    CSRF_COOKIE,
     LOGIN_COOKIE,
     LOGIN_MAX_AGE,
     SESSION_COOKIE,
@@ -36,7 +41,12 @@ from .site import (
 )
 from .text import texts
 
+LANDING_PATH = "/auth/login"
+CSRF_PATH = "/api/auth/csrf"
+SIGN_IN_PATH = "/api/auth/signin/openai"
 CALLBACK_PATH = "/api/auth/callback/openai"
+#: How long /api/auth/csrf takes to answer: the landing page's buttons render only then, after load.
+SIGN_IN_OPTIONS_DELAY_SECONDS = 0.4
 CLIENT_ID = "app_sandbox_chatgpt_web"
 _JWE_PREFIX = "eyJhbGciOiJkaXIiLCJlbmMiOiJBMjU2R0NNIn0.."
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -56,11 +66,34 @@ class SignIn:
 
     # ----- chatgpt.com ----------------------------------------------------------------------
 
-    async def start(self, request: Request) -> Response:
-        """chatgpt.com/auth/login: remember a fresh OAuth state, send the browser to auth.openai.com."""
+    async def landing(self, request: Request) -> Response:
+        """chatgpt.com/auth/login: the landing page (no form); its buttons render once it has the token."""
         visit = self.pages.visit(request)
         if visit.account is not None:
             return see_other(visit.site.absolute("/", host=CHAT_HOST))
+        return self.pages.page(visit, "landing.html", {"boot": signed_out_boot(visit)})
+
+    async def csrf(self, request: Request) -> Response:
+        """NextAuth's /api/auth/csrf: the token the sign-in POST must echo, also kept in a cookie."""
+        visit = self.pages.visit(request)
+        await asyncio.sleep(SIGN_IN_OPTIONS_DELAY_SECONDS)
+        name = cookie_name(visit.site, CSRF_COOKIE)
+        token = request.cookies.get(name) or secrets.token_hex(32)
+        response = JSONResponse({"csrfToken": token})
+        if name not in request.cookies:
+            self.pages.set_cookie(response, visit.site, CSRF_COOKIE, token, max_age=None)
+        return response
+
+    async def start(self, request: Request) -> Response:
+        """POST chatgpt.com/api/auth/signin/openai: remember a fresh OAuth state, send the browser to
+        auth.openai.com. Without the csrf cookie's token, back to the landing page, as NextAuth does."""
+        visit = self.pages.visit(request)
+        if visit.account is not None:
+            return see_other(visit.site.absolute("/", host=CHAT_HOST))
+        form = await form_fields(request)
+        expected = request.cookies.get(cookie_name(visit.site, CSRF_COOKIE), "")
+        if not expected or not secrets.compare_digest(expected, form.get("csrfToken", "")):
+            return see_other(visit.site.absolute(LANDING_PATH, host=CHAT_HOST))
         state = secrets.token_urlsafe(24)
         query = urlencode(
             {
@@ -244,6 +277,11 @@ class SignIn:
     def _expired(self, visit: Visit, *, status_code: int = 400) -> HTMLResponse:
         """No sign-in in progress, a forged or stale form: start again from chatgpt.com."""
         return self.pages.page(visit, "auth_error.html", language=visit.browser_language, status_code=status_code)
+
+
+def signed_out_boot(visit: Visit) -> dict[str, Any]:
+    """What a signed-out page's script needs: where NextAuth's token and sign-in live."""
+    return {"base": visit.site.base, "signedIn": False, "signIn": {"csrf": CSRF_PATH, "start": SIGN_IN_PATH}}
 
 
 def _auth_info(account: DemoAccount) -> dict[str, Any]:

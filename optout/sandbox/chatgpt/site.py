@@ -33,6 +33,9 @@ SESSION_COOKIE = "__Secure-next-auth.session-token"
 STATE_COOKIE = "__Secure-next-auth.state"
 #: Readable by the page: URL-encoded JSON with `user.name` (page-structure.md §5.5).
 AUTH_INFO_COOKIE = "oai-client-auth-info"
+#: The token a sign-in POST must echo (NextAuth's is `__Host-`; the sandbox's cookies carry a Domain,
+#: which `__Host-` forbids).
+CSRF_COOKIE = "__Secure-next-auth.csrf-token"
 #: auth.openai.com's signed record of one sign-in in progress [unverified name].
 LOGIN_COOKIE = "login_session"
 

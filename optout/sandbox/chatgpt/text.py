@@ -20,6 +20,9 @@ EN: Final[dict[str, str]] = {
     "guest_heading": "What can I help with?",
     "ask_anything": "Ask anything",
     "send": "Send prompt",
+    # chatgpt.com/auth/login, the landing page in front of auth.openai.com
+    "landing_heading": "Get started",
+    "try_first": "Try it first",
     # chatgpt.com, signed in
     "new_chat": "New chat",
     "search_chats": "Search chats",
@@ -160,6 +163,8 @@ FR: Final[dict[str, str]] = {
     "guest_heading": "Comment puis-je vous aider ?",
     "ask_anything": "Posez une question",
     "send": "Envoyer le prompt",
+    "landing_heading": "Commencer",
+    "try_first": "Essayer d'abord",
     "new_chat": "Nouveau chat",
     "search_chats": "Rechercher des chats",
     "chats": "Chats",

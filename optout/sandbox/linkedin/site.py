@@ -1,6 +1,9 @@
 """The LinkedIn replica: sign-in, checkpoints, feed and the settings app.
 
-Routes use the real site's paths; the app mounts them under /linkedin.
+Routes use the real site's paths; the app mounts them under /linkedin. Signed-in pages show the global
+navigation bar (`#global-nav`), except the settings app (`/mypreferences/d/...`), which shows its own
+header, its menu of categories (`nav` "Settings"/"Préférences") and, on a setting's page, the back link
+(`a[data-control-name=back_link]`).
 """
 
 from __future__ import annotations

@@ -96,6 +96,7 @@ EN: Final[dict[str, str]] = {
     "placeholder_text": "This part of LinkedIn is not replicated in the sandbox.",
     # Settings app
     "settings_title": "Settings | LinkedIn",
+    "back_to_linkedin": "Back to LinkedIn.com",
     "settings_nav_label": "Settings",
     "settings": "Settings",
     "cat_account": "Account preferences",
@@ -254,6 +255,7 @@ FR: Final[dict[str, str]] = {
     "placeholder_title": "LinkedIn",
     "placeholder_text": "Cette partie de LinkedIn n'est pas reproduite dans le bac à sable.",
     "settings_title": "Préférences | LinkedIn",
+    "back_to_linkedin": "Retour sur LinkedIn.com",
     "settings_nav_label": "Préférences",
     "settings": "Préférences",
     "cat_account": "Préférences du compte",

@@ -5,10 +5,43 @@
   const base = boot.base;
 
   if (!boot.signedIn) {
-    for (const button of document.querySelectorAll("[data-href]")) {
-      button.addEventListener("click", () => location.assign(button.dataset.href));
-    }
+    signedOut();
     return;
+  }
+
+  // ----- signed out: NextAuth's signIn(): its CSRF token first, then a form POST that goes on to auth.openai.com -----
+
+  function signedOut() {
+    const csrf = fetch(base + boot.signIn.csrf, {credentials: "include"})
+      .then((response) => response.json())
+      .then((data) => data.csrfToken);
+    const submit = async () => {
+      const form = document.createElement("form");
+      form.method = "post";
+      form.action = base + boot.signIn.start;
+      for (const [name, value] of [["csrfToken", await csrf], ["callbackUrl", base + "/"]]) {
+        const input = document.createElement("input");
+        input.type = "hidden";
+        input.name = name;
+        input.value = value;
+        form.append(input);
+      }
+      document.body.append(form);
+      form.submit();
+    };
+    const bind = (root) => {
+      for (const button of root.querySelectorAll("[data-sign-in]")) button.addEventListener("click", submit);
+    };
+    bind(document);
+    // The landing page renders its buttons only once the token is there: after load, as the real app.
+    const slot = document.getElementById("landing-actions");
+    if (!slot) return;
+    csrf.then(() => {
+      const actions = document.getElementById("tpl-landing-actions").content.firstElementChild.cloneNode(true);
+      bind(actions);
+      slot.replaceChildren(actions);
+      slot.removeAttribute("aria-busy");
+    });
   }
 
   const clone = (id) => document.getElementById(id).content.firstElementChild.cloneNode(true);
