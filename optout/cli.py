@@ -33,7 +33,7 @@ from optout.mapping import OriginSpec, OriginSpecError, TrafficMap, build_traffi
 from optout.paths import home
 from optout.registry import flow_files, load_all
 from optout.report import ConsoleReporter, ResultWords, command, print_fields, print_rows, print_summary, shown
-from optout.results import SIGN_IN_REJECTED, ExitCode, Result, exit_code
+from optout.results import ExitCode, Result, exit_code
 from optout.schedule import Action, SchedulerFailed, current_job, install_plan, remove_plan, this_machine
 from optout.schedule_timing import DEFAULT_AT, ScheduleError, parse_timing
 from optout.sessions import SessionStore
@@ -1095,9 +1095,10 @@ RECHECK_HELP = (
     "that was off when last recorded and reads on now has drifted (label silent_revert): it is listed first, "
     "with its evidence, and --fix switches it off again under the same rules as off. A password a platform "
     "refused is not tried again unattended until you run a command for that account (optout check, off or "
-    "accounts add), so that no account is ever locked. One re-check at a time per home. When it finds drift "
-    "or needs you: a desktop notification where one can be shown, and the config's on_alert command with the "
-    "JSON results on stdin. Evidence goes to the home's data folder (evidence/) unless --out is given."
+    "accounts add), so that no account is ever locked; nor is a sign-in that stopped at a verification code page "
+    "(until optout check or login), so that no new code is sent each time. One re-check at a time per home. "
+    "When it finds drift or needs you: a desktop notification where one can be shown, and the config's on_alert "
+    "command with the JSON results on stdin. Evidence goes to the home's data folder (evidence/) unless --out is given."
 )
 RECHECK_EXIT = EXIT_HELP.replace(
     "your attention.", "your attention; 4 a setting drifted back on (with or without --fix)."
@@ -1168,7 +1169,7 @@ def _recheck(
         evidence = _evidence(
             out, "recheck", {p: flows[p].version for p in platforms}, traffic=traffic, keyring_problem=no_keyring
         )
-        # Accounts whose password was refused before: not signed in to, a person is needed.
+        # Accounts held before (a refused password, a code page): not signed in to, a person is needed.
         held = [
             re_check.held_result(a.platform, a.username, setting.id, holds[a.platform, a.username])
             for a in chosen
@@ -1185,14 +1186,11 @@ def _recheck(
             # Held as soon as it is refused: a re-check killed later on (a scheduler's timeout, a power cut)
             # must not let the next one try the same password again. The loop after the run retries a
             # hold that could not be written here.
-            if result.label == SIGN_IN_REJECTED and (result.platform, result.account) not in holds:
+            reason = re_check.hold_reason(result)
+            if reason is not None and (result.platform, result.account) not in holds:
                 with contextlib.suppress(HistoryError):
                     store.hold(
-                        result.platform,
-                        result.account,
-                        reason=result.reason or "",
-                        since=result.finished_at,
-                        run_id=evidence.run_id,
+                        result.platform, result.account, reason=reason, since=result.finished_at, run_id=evidence.run_id
                     )
             return mark(result)
 
@@ -1212,8 +1210,9 @@ def _recheck(
         results, stopped = _drive(work, evidence, words, json_=json_, runner=runner)
         results = re_check.first_drift(held + results)
         for r in results:
-            if r.label == SIGN_IN_REJECTED and (r.platform, r.account) not in holds:
-                store.hold(r.platform, r.account, reason=r.reason or "", since=r.finished_at, run_id=evidence.run_id)
+            reason = re_check.hold_reason(r)
+            if reason is not None and (r.platform, r.account) not in holds:
+                store.hold(r.platform, r.account, reason=reason, since=r.finished_at, run_id=evidence.run_id)
     except HistoryError as exc:
         usage_error(str(exc), ExitCode.PROBLEM)
     finally:
