@@ -34,7 +34,16 @@ from optout.paths import home
 from optout.registry import flow_files, load_all
 from optout.report import ConsoleReporter, ResultWords, command, print_fields, print_rows, print_summary, shown
 from optout.results import ExitCode, Result, exit_code
-from optout.schedule import Action, SchedulerFailed, current_job, install_plan, remove_plan, this_machine
+from optout.schedule import (
+    Action,
+    SchedulerFailed,
+    carry_out,
+    current_job,
+    install_plan,
+    remove_plan,
+    secrets_left_out,
+    this_machine,
+)
 from optout.schedule_timing import DEFAULT_AT, ScheduleError, parse_timing
 from optout.sessions import SessionStore
 from optout.signing import Signer
@@ -377,19 +386,22 @@ def _perform(actions: list[Action], dry_run: bool) -> None:
     """Each step printed with the full text it writes; done unless `dry_run`. Stops at the first failure."""
     out = _out()
     out.print("Dry run: nothing is changed. Would:" if dry_run else "Done:", markup=False)
-    for action in actions:
-        if not dry_run:
-            try:
-                action.do()
-            except SchedulerFailed as exc:
-                usage_error(str(exc), ExitCode.PROBLEM)
-            except OSError as exc:
-                usage_error(f"{action.say}: {exc.strerror or exc}", ExitCode.PROBLEM)
+
+    def said(action: Action) -> None:
         out.print(f"- {action.say}", markup=False, soft_wrap=True)
         if action.body is not None:
             # Verbatim, unwrapped: what was written, exactly.
             sys.stdout.write(action.body if action.body.endswith("\n") else action.body + "\n")
             sys.stdout.flush()
+
+    if dry_run:
+        for action in actions:
+            said(action)
+        return
+    try:
+        carry_out(actions, said)
+    except SchedulerFailed as exc:
+        usage_error(str(exc), ExitCode.PROBLEM)
 
 
 @schedule_app.command("install")
@@ -434,6 +446,12 @@ def schedule_install(
         markup=False,
         soft_wrap=True,
     )
+    for name in secrets_left_out():
+        err.print(
+            f"optout: {name} is not given to the scheduled job: a secret would be written in the clear into its entry",
+            markup=False,
+            soft_wrap=True,
+        )
 
 
 @schedule_app.command("status")
