@@ -1585,15 +1585,26 @@ def demo(out: OutOpt = Path("screenshots"), headed: HeadedOpt = False, slow_mo: 
     raise typer.Exit(ExitCode.OK if report.as_designed else ExitCode.PROBLEM)
 
 
-@app.command()
-def sandbox(
-    port: Annotated[
-        int, typer.Option(metavar="PORT", min=0, max=65535, help="Port on 127.0.0.1 (0: any free port).")
-    ] = 8000,
-) -> None:
-    """Serve the local replica of the platforms' pages until interrupted, and print its demo accounts.
+sandbox_app = typer.Typer(invoke_without_command=True)
+app.add_typer(sandbox_app, name="sandbox")
+SandboxPortOpt = Annotated[
+    int, typer.Option(metavar="PORT", min=0, max=65535, help="Port on 127.0.0.1 (0: any free port).")
+]
 
-    Point optout at it with --origin PLATFORM=URL; the command prints the URL to use for each platform."""
+
+SANDBOX_HELP = (
+    "Serve the local replica of the platforms' pages until interrupted, and print its demo accounts.\n\n"
+    # Typer keeps the line breaks of later paragraphs: each paragraph is one line.
+    "Point optout at it with --origin PLATFORM=URL; the command prints the URL to use for each platform. Its "
+    "page (the address printed) shows each account's settings, with a button that turns one back on as the "
+    "platform might; optout sandbox set does the same from another terminal."
+)
+
+
+@sandbox_app.callback(help=SANDBOX_HELP)
+def sandbox(ctx: typer.Context, port: SandboxPortOpt = 8000) -> None:
+    if ctx.invoked_subcommand is not None:
+        return
     import threading
 
     from optout.sandbox import DEMO_ACCOUNTS, SandboxServer
@@ -1611,12 +1622,54 @@ def sandbox(
     print_rows(out, ["Platform", "Username", "Password", "Shows"], rows, title="Demo accounts", heading=2)
     for platform in sorted({d.platform for d in DEMO_ACCOUNTS}):
         out.print(f"  --origin {platform}={server.origin_url(platform)}", markup=False)
+    out.print("Turn a setting back on, as the platform might, for optout recheck to find:", markup=False)
+    out.print(f"  the buttons on {server.base_url}/, or", markup=False, soft_wrap=True)
+    example = ("linkedin", "alice@example.com", "allowDataForGenerativeAI", "on", "--port", str(server.port))
+    out.print(f"  {command('optout', 'sandbox', 'set', *example)}", markup=False, soft_wrap=True)
     try:
         threading.Event().wait()
     except KeyboardInterrupt:
         pass
     finally:
         server.stop()
+
+
+SANDBOX_SET_HELP = (
+    "Change a setting of a running sandbox as the platform might by itself (not as a person would), and print "
+    "it as read back.\n\nExit status: 0 done; 2 no such platform, account or setting; 3 no sandbox answers on "
+    "that port."
+)
+
+
+@sandbox_app.command("set", help=SANDBOX_SET_HELP)
+def sandbox_set(
+    platform: Annotated[str, typer.Argument(metavar="PLATFORM", help="linkedin, x or chatgpt.")],
+    username: Annotated[str, typer.Argument(metavar="USERNAME", help="A demo account (optout sandbox lists them).")],
+    setting: Annotated[
+        str,
+        typer.Argument(metavar="SETTING", help="The sandbox's key, as its page lists them (allowDataForGenerativeAI)."),
+    ],
+    value: Annotated[str, typer.Argument(metavar="on|off")],
+    port: Annotated[
+        int, typer.Option(metavar="PORT", min=1, max=65535, help="Where the sandbox runs on 127.0.0.1.")
+    ] = 8000,
+) -> None:
+    from optout.sandbox.remote import SandboxUnreachable, UnknownSetting, set_setting
+
+    if value not in ("on", "off"):
+        usage_error(f"{value!r} is not on or off")
+    try:
+        change = set_setting(port, platform, username, setting, value == "on")
+    except UnknownSetting as exc:
+        usage_error(str(exc))
+    except SandboxUnreachable as exc:
+        usage_error(str(exc), ExitCode.PROBLEM)
+    words = {True: "on", False: "off"}
+    _out().print(
+        f"{platform} {username} {setting}: {words[change.after]} (was {words[change.before]})",
+        markup=False,
+        soft_wrap=True,
+    )
 
 
 def _version(value: bool) -> None:
