@@ -383,7 +383,8 @@ DryRunOpt = Annotated[bool, typer.Option("--dry-run", help="Print what would be 
 
 
 def _perform(actions: list[Action], dry_run: bool) -> None:
-    """Each step printed with the full text it writes; done unless `dry_run`. Stops at the first failure."""
+    """Each step printed with the full text it writes; done unless `dry_run`. Stops at the first failure,
+    after undoing what the steps before it did (see carry_out)."""
     out = _out()
     out.print("Dry run: nothing is changed. Would:" if dry_run else "Done:", markup=False)
 
