@@ -32,9 +32,18 @@ from optout.history import History, HistoryError
 from optout.mapping import OriginSpec, OriginSpecError, TrafficMap, build_traffic_map
 from optout.paths import home
 from optout.registry import flow_files, load_all
-from optout.report import ConsoleReporter, ResultWords, print_fields, print_rows, print_summary, shown
-from optout.results import SIGN_IN_REJECTED, ExitCode, Result, exit_code
-from optout.schedule import Action, SchedulerFailed, current_job, install_plan, remove_plan, this_machine
+from optout.report import ConsoleReporter, ResultWords, command, print_fields, print_rows, print_summary, shown
+from optout.results import ExitCode, Result, exit_code
+from optout.schedule import (
+    Action,
+    SchedulerFailed,
+    carry_out,
+    current_job,
+    install_plan,
+    remove_plan,
+    secrets_left_out,
+    this_machine,
+)
 from optout.schedule_timing import DEFAULT_AT, ScheduleError, parse_timing
 from optout.sessions import SessionStore
 from optout.signing import Signer
@@ -421,22 +430,26 @@ DryRunOpt = Annotated[bool, typer.Option("--dry-run", help="Print what would be 
 
 
 def _perform(actions: list[Action], dry_run: bool) -> None:
-    """Each step printed with the full text it writes; done unless `dry_run`. Stops at the first failure."""
+    """Each step printed with the full text it writes; done unless `dry_run`. Stops at the first failure,
+    after undoing what the steps before it did (see carry_out)."""
     out = _out()
     out.print("Dry run: nothing is changed. Would:" if dry_run else "Done:", markup=False)
-    for action in actions:
-        if not dry_run:
-            try:
-                action.do()
-            except SchedulerFailed as exc:
-                usage_error(str(exc), ExitCode.PROBLEM)
-            except OSError as exc:
-                usage_error(f"{action.say}: {exc.strerror or exc}", ExitCode.PROBLEM)
+
+    def said(action: Action) -> None:
         out.print(f"- {action.say}", markup=False, soft_wrap=True)
         if action.body is not None:
             # Verbatim, unwrapped: what was written, exactly.
             sys.stdout.write(action.body if action.body.endswith("\n") else action.body + "\n")
             sys.stdout.flush()
+
+    if dry_run:
+        for action in actions:
+            said(action)
+        return
+    try:
+        carry_out(actions, said)
+    except SchedulerFailed as exc:
+        usage_error(str(exc), ExitCode.PROBLEM)
 
 
 @schedule_app.command(
@@ -485,6 +498,12 @@ def schedule_install(
         markup=False,
         soft_wrap=True,
     )
+    for name in secrets_left_out():
+        err.print(
+            f"optout: {name} is not given to the scheduled job: a secret would be written in the clear into its entry",
+            markup=False,
+            soft_wrap=True,
+        )
 
 
 @schedule_app.command(
@@ -1165,9 +1184,10 @@ RECHECK_HELP = (
     "that was off when last recorded and reads on now has drifted (label silent_revert): it is listed first, "
     "with its evidence, and --fix switches it off again under the same rules as off. A password a platform "
     "refused is not tried again unattended until you run a command for that account (optout check, off or "
-    "accounts add), so that no account is ever locked. One re-check at a time per home. When it finds drift "
-    "or needs you: a desktop notification where one can be shown, and the config's on_alert command with the "
-    "JSON results on stdin. Evidence goes to the home's data folder (evidence/) unless --out is given."
+    "accounts add), so that no account is ever locked; nor is a sign-in that stopped at a verification code page "
+    "(until optout check or login), so that no new code is sent each time. One re-check at a time per home. "
+    "When it finds drift or needs you: a desktop notification where one can be shown, and the config's on_alert "
+    "command with the JSON results on stdin. Evidence goes to the home's data folder (evidence/) unless --out is given."
 )
 RECHECK_EXIT = EXIT_HELP.replace(
     "your attention.", "your attention; 4 a setting drifted back on (with or without --fix)."
@@ -1238,7 +1258,7 @@ def _recheck(
         evidence = _evidence(
             out, "recheck", {p: flows[p].version for p in platforms}, traffic=traffic, keyring_problem=no_keyring
         )
-        # Accounts whose password was refused before: not signed in to, a person is needed.
+        # Accounts held before (a refused password, a code page): not signed in to, a person is needed.
         held = [
             re_check.held_result(a.platform, a.username, setting.id, holds[a.platform, a.username])
             for a in chosen
@@ -1255,14 +1275,11 @@ def _recheck(
             # Held as soon as it is refused: a re-check killed later on (a scheduler's timeout, a power cut)
             # must not let the next one try the same password again. The loop after the run retries a
             # hold that could not be written here.
-            if result.label == SIGN_IN_REJECTED and (result.platform, result.account) not in holds:
+            reason = re_check.hold_reason(result)
+            if reason is not None and (result.platform, result.account) not in holds:
                 with contextlib.suppress(HistoryError):
                     store.hold(
-                        result.platform,
-                        result.account,
-                        reason=result.reason or "",
-                        since=result.finished_at,
-                        run_id=evidence.run_id,
+                        result.platform, result.account, reason=reason, since=result.finished_at, run_id=evidence.run_id
                     )
             return mark(result)
 
@@ -1282,8 +1299,9 @@ def _recheck(
         results, stopped = _drive(work, evidence, words, json_=json_, runner=runner)
         results = re_check.first_drift(held + results)
         for r in results:
-            if r.label == SIGN_IN_REJECTED and (r.platform, r.account) not in holds:
-                store.hold(r.platform, r.account, reason=r.reason or "", since=r.finished_at, run_id=evidence.run_id)
+            reason = re_check.hold_reason(r)
+            if reason is not None and (r.platform, r.account) not in holds:
+                store.hold(r.platform, r.account, reason=reason, since=r.finished_at, run_id=evidence.run_id)
     except HistoryError as exc:
         usage_error(str(exc), ExitCode.PROBLEM)
     finally:
@@ -1643,15 +1661,26 @@ def demo(out: OutOpt = Path("screenshots"), headed: HeadedOpt = False, slow_mo: 
     raise typer.Exit(ExitCode.OK if report.as_designed else ExitCode.PROBLEM)
 
 
-@app.command(epilog="Exit status: 0 stopped with Ctrl-C; 2 the port cannot be listened on.")
-def sandbox(
-    port: Annotated[
-        int, typer.Option(metavar="PORT", min=0, max=65535, help="Port on 127.0.0.1 (0: any free port).")
-    ] = 8000,
-) -> None:
-    """Serve the local replica of the platforms' pages until interrupted, and print its demo accounts.
+sandbox_app = typer.Typer(invoke_without_command=True)
+app.add_typer(sandbox_app, name="sandbox")
+SandboxPortOpt = Annotated[
+    int, typer.Option(metavar="PORT", min=0, max=65535, help="Port on 127.0.0.1 (0: any free port).")
+]
 
-    Point optout at it with --origin PLATFORM=URL; the command prints the URL to use for each platform."""
+
+SANDBOX_HELP = (
+    "Serve the local replica of the platforms' pages until interrupted, and print its demo accounts.\n\n"
+    # Typer keeps the line breaks of later paragraphs: each paragraph is one line.
+    "Point optout at it with --origin PLATFORM=URL; the command prints the URL to use for each platform. Its "
+    "page (the address printed) shows each account's settings, with a button that turns one back on as the "
+    "platform might; optout sandbox set does the same from another terminal."
+)
+
+
+@sandbox_app.callback(help=SANDBOX_HELP, epilog="Exit status: 0 stopped with Ctrl-C; 2 the port cannot be listened on.")
+def sandbox(ctx: typer.Context, port: SandboxPortOpt = 8000) -> None:
+    if ctx.invoked_subcommand is not None:
+        return
     import threading
 
     from optout.sandbox import DEMO_ACCOUNTS, SandboxServer
@@ -1669,12 +1698,54 @@ def sandbox(
     print_rows(out, ["Platform", "Username", "Password", "Shows"], rows, title="Demo accounts", heading=2)
     for platform in sorted({d.platform for d in DEMO_ACCOUNTS}):
         out.print(f"  --origin {platform}={server.origin_url(platform)}", markup=False)
+    out.print("Turn a setting back on, as the platform might, for optout recheck to find:", markup=False)
+    out.print(f"  the buttons on {server.base_url}/, or", markup=False, soft_wrap=True)
+    example = ("linkedin", "alice@example.com", "allowDataForGenerativeAI", "on", "--port", str(server.port))
+    out.print(f"  {command('optout', 'sandbox', 'set', *example)}", markup=False, soft_wrap=True)
     try:
         threading.Event().wait()
     except KeyboardInterrupt:
         pass
     finally:
         server.stop()
+
+
+SANDBOX_SET_HELP = (
+    "Change a setting of a running sandbox as the platform might by itself (not as a person would), and print "
+    "it as read back.\n\nExit status: 0 done; 2 no such platform, account or setting; 3 no sandbox answers on "
+    "that port."
+)
+
+
+@sandbox_app.command("set", help=SANDBOX_SET_HELP)
+def sandbox_set(
+    platform: Annotated[str, typer.Argument(metavar="PLATFORM", help="linkedin, x or chatgpt.")],
+    username: Annotated[str, typer.Argument(metavar="USERNAME", help="A demo account (optout sandbox lists them).")],
+    setting: Annotated[
+        str,
+        typer.Argument(metavar="SETTING", help="The sandbox's key, as its page lists them (allowDataForGenerativeAI)."),
+    ],
+    value: Annotated[str, typer.Argument(metavar="on|off")],
+    port: Annotated[
+        int, typer.Option(metavar="PORT", min=1, max=65535, help="Where the sandbox runs on 127.0.0.1.")
+    ] = 8000,
+) -> None:
+    from optout.sandbox.remote import SandboxUnreachable, UnknownSetting, set_setting
+
+    if value not in ("on", "off"):
+        usage_error(f"{value!r} is not on or off")
+    try:
+        change = set_setting(port, platform, username, setting, value == "on")
+    except UnknownSetting as exc:
+        usage_error(str(exc))
+    except SandboxUnreachable as exc:
+        usage_error(str(exc), ExitCode.PROBLEM)
+    words = {True: "on", False: "off"}
+    _out().print(
+        f"{platform} {username} {setting}: {words[change.after]} (was {words[change.before]})",
+        markup=False,
+        soft_wrap=True,
+    )
 
 
 def _version(value: bool) -> None:

@@ -1,6 +1,7 @@
 """`optout recheck`: the unattended check. What it adds to `check`: one re-check at a time per home,
 drift (a setting last known off that reads on again: `silent_revert`), and no second try of a password a
-platform refused, until a person runs a command for that account (no lockouts)."""
+platform refused, nor of a sign-in that stopped at a verification code page, until a person runs a command
+for that account (no lockouts, no code sent to the person every day)."""
 
 from __future__ import annotations
 
@@ -13,8 +14,23 @@ from datetime import datetime
 from optout.history import Hold, ResultRow
 from optout.paths import Home
 from optout.report import command
-from optout.results import SIGN_IN_REJECTED, SILENT_REVERT, ExitCode, Outcome, Result, State, exit_code, utc_now
+from optout.results import (
+    SIGN_IN_CODE,
+    SIGN_IN_REJECTED,
+    SILENT_REVERT,
+    ExitCode,
+    Outcome,
+    Result,
+    State,
+    exit_code,
+    utc_now,
+)
 from optout.runner import AccountTarget
+from optout.session import login_command
+
+# How a hold's stored reason starts when the sign-in stopped at a code page (a refused password's hold
+# keeps the refusal's own reason): the one table of holds serves both.
+CODE_PAGE_HOLD = "stopped at a verification code page"
 
 try:
     import fcntl
@@ -75,10 +91,33 @@ def fixed(result: Result) -> Result:
     return result.model_copy(update={"drift": True, "label": SILENT_REVERT, "reason": reason})
 
 
+def hold_reason(result: Result) -> str | None:
+    """What to hold the result's account for, when it must not be signed in to again unattended: a
+    password the platform refused, or a sign-in that stopped at a verification code page."""
+    if result.label == SIGN_IN_REJECTED:
+        return result.reason or ""
+    if result.label == SIGN_IN_CODE:
+        return f"{CODE_PAGE_HOLD}: {result.reason or ''}"
+    return None
+
+
 def held_result(platform: str, account: str, setting: str, hold: Hold) -> Result:
-    """The result of an account whose password was refused earlier: not tried, a person is needed."""
+    """The result of an account held earlier (a refused password, a code page): not tried, a person is
+    needed."""
     now = utc_now()
     again = command("optout", "check", platform, "--account", account)
+    if hold.reason.startswith(CODE_PAGE_HOLD):
+        label = SIGN_IN_CODE
+        reason = (
+            f"held: the last sign-in stopped at a verification code page on {_day(hold.since)}; "
+            f"run {again} or {login_command(platform, account)}"
+        )
+    else:
+        label = SIGN_IN_REJECTED
+        reason = (
+            f"the password was refused on {_day(hold.since)}; it is not tried again unattended (no lockout): "
+            f"update it (optout accounts add) or run {again} yourself"
+        )
     return Result(
         platform=platform,
         account=account,
@@ -86,15 +125,12 @@ def held_result(platform: str, account: str, setting: str, hold: Hold) -> Result
         state=State.UNKNOWN,
         outcome=Outcome.NEEDS_ATTENTION,
         verified=False,
-        reason=(
-            f"the password was refused on {_day(hold.since)}; it is not tried again unattended (no lockout): "
-            f"update it (optout accounts add) or run {again} yourself"
-        ),
+        reason=reason,
         url=None,
         started_at=now,
         finished_at=now,
         evidence=[],
-        label=SIGN_IN_REJECTED,
+        label=label,
     )
 
 

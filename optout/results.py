@@ -51,7 +51,8 @@ class Result(BaseModel):
     evidence: list[EvidenceRef]
     # `optout recheck`: the setting was off when last known and is on now.
     drift: bool = False
-    # What the result shows, for scripts: "silent_revert" (drift), "sign_in_rejected" (the password was refused).
+    # What the result shows, for scripts: "silent_revert" (drift), "sign_in_rejected" (the password was refused),
+    # "sign_in_code" (the password was accepted and the sign-in stopped at a verification code page).
     label: str | None = None
 
 
@@ -65,6 +66,7 @@ class ExitCode(int, Enum):
 
 SILENT_REVERT = "silent_revert"
 SIGN_IN_REJECTED = "sign_in_rejected"
+SIGN_IN_CODE = "sign_in_code"
 
 
 def exit_code(results: Iterable[Result]) -> ExitCode:

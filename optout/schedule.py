@@ -12,13 +12,14 @@ data folder; `optout recheck` prints no secrets, so neither does the log.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import plistlib
 import shlex
 import subprocess
 import sys
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path, PureWindowsPath
 from typing import Protocol
 
@@ -30,12 +31,29 @@ from optout.schedule_timing import WEEKLY_DAY, ScheduleError, Timing, cron_time,
 ENV_VARS = (
     "OPTOUT_HOME",
     "PYTHON_KEYRING_BACKEND",
+    "KEYRING_CRYPTFILE_PATH",
     "OPTOUT_BROWSER",
     "OPTOUT_FLOWS_DIR",
     "XDG_CONFIG_HOME",
     "XDG_DATA_HOME",
 )
-PATH_VARS = frozenset({"OPTOUT_HOME", "OPTOUT_BROWSER", "OPTOUT_FLOWS_DIR", "XDG_CONFIG_HOME", "XDG_DATA_HOME"})
+# keyring sets each KEYRING_PROPERTY_NAME=value on the backend it loads (KEYRING_PROPERTY_FILE_PATH: where
+# a file backend keeps its entries); carried too, in name order, after ENV_VARS.
+KEYRING_PROPERTY = "KEYRING_PROPERTY_"
+# A property that is a secret (KEYRING_PROPERTY_KEYRING_KEY is the encrypted file's master password) is
+# never written into a scheduler's entry, which is a readable file printed by install and status.
+SECRET_WORDS = frozenset({"KEY", "PASS", "PASSWORD", "PASSPHRASE", "SECRET", "TOKEN", "CREDENTIAL", "CREDENTIALS"})
+PATH_VARS = frozenset(
+    {
+        "OPTOUT_HOME",
+        "OPTOUT_BROWSER",
+        "OPTOUT_FLOWS_DIR",
+        "XDG_CONFIG_HOME",
+        "XDG_DATA_HOME",
+        "KEYRING_CRYPTFILE_PATH",
+        "KEYRING_PROPERTY_FILE_PATH",
+    }
+)
 NAME = "optout-recheck"  # systemd unit, crontab tag, Task Scheduler task
 CRON_TAG = f"# {NAME}"
 LAUNCHD_LABEL = "org.optout.recheck"
@@ -60,14 +78,33 @@ class Job:
     log: str
 
 
+def carried(environ: Mapping[str, str]) -> list[str]:
+    """The names of the variables a scheduled job takes from `environ`: ENV_VARS, then keyring's
+    properties (not the secret ones), each only when set."""
+    properties = sorted(name for name in environ if name.startswith(KEYRING_PROPERTY) and not secret_property(name))
+    return [name for name in (*ENV_VARS, *properties) if environ.get(name)]
+
+
+def secret_property(name: str) -> bool:
+    """KEYRING_PROPERTY_KEYRING_KEY, say (word by word: KEYRING_PROPERTY_KEYCHAIN is a path, not a key)."""
+    words = name.removeprefix(KEYRING_PROPERTY).upper().split("_")
+    return name.startswith(KEYRING_PROPERTY) and not SECRET_WORDS.isdisjoint(words)
+
+
+def secrets_left_out(environ: Mapping[str, str] | None = None) -> list[str]:
+    """The keyring properties set here that a scheduled job does not get, being secrets."""
+    environ = os.environ if environ is None else environ
+    return sorted(name for name in environ if secret_property(name) and environ[name])
+
+
 def current_job(where: Home, environ: Mapping[str, str] | None = None, python: str | None = None) -> Job:
-    """`python -m optout recheck` with this process's optout variables, relative paths made absolute."""
+    """`python -m optout recheck` with this process's optout and keyring variables, relative paths made
+    absolute."""
     environ = os.environ if environ is None else environ
     env = []
-    for name in ENV_VARS:
-        value = environ.get(name)
-        if value:
-            env.append((name, str(Path(value).expanduser().absolute()) if name in PATH_VARS else value))
+    for name in carried(environ):
+        value = environ[name]
+        env.append((name, str(Path(value).expanduser().absolute()) if name in PATH_VARS else value))
     job = Job((python or sys.executable, "-m", "optout", "recheck"), tuple(env), str(where.data_dir / LOG_NAME))
     for text in (*job.command, *(v for _, v in job.env), job.log):
         if any(ord(c) < 32 or ord(c) == 127 for c in text):
@@ -247,11 +284,32 @@ def _check(argv: Sequence[str], done: Completed) -> Completed:
 
 @dataclass(frozen=True)
 class Action:
-    """One step, as a person reads it (`say`, and the full text written, if any), and how to do it."""
+    """One step, as a person reads it (`say`, and the full text written, if any), how to do it, and how to
+    take it back when a later step fails (None: nothing to take back)."""
 
     say: str
     body: str | None
     do: Callable[[], None]
+    undo: Callable[[], None] | None = None
+
+
+def carry_out(actions: Sequence[Action], done: Callable[[Action], None] = lambda _: None) -> None:
+    """Each action in order, `done` told after each. When one fails, what the plan did so far, that one
+    included (it may have half happened), is undone newest first, as far as it can be: a failed install
+    leaves what was there before. Raises SchedulerFailed, one line, saying so."""
+    started: list[Action] = []
+    try:
+        for action in actions:
+            started.append(action)
+            action.do()
+            done(action)
+    except (SchedulerFailed, OSError) as exc:
+        reason = str(exc) if isinstance(exc, SchedulerFailed) else f"{action.say}: {exc.strerror or exc}"
+        undoable = [a.undo for a in reversed(started) if a.undo is not None]
+        for undo in undoable:
+            with contextlib.suppress(SchedulerFailed, OSError):
+                undo()
+        raise SchedulerFailed(f"{reason}; what was done before it is undone" if undoable else reason) from None
 
 
 @dataclass(frozen=True)
@@ -265,11 +323,22 @@ class Entry:
 
 
 def _write(path: Path, text: str | bytes) -> Action:
+    before: list[bytes | None] = []  # what the file held, once `do` has looked
+
     def do() -> None:
+        before.append(path.read_bytes() if path.is_file() else None)
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(text if isinstance(text, bytes) else text.encode())
 
-    return Action(f"write {path}", text.decode() if isinstance(text, bytes) else text, do)
+    def undo() -> None:
+        if not before:
+            return
+        if before[0] is None:
+            path.unlink(missing_ok=True)
+        else:
+            path.write_bytes(before[0])
+
+    return Action(f"write {path}", text.decode() if isinstance(text, bytes) else text, do, undo)
 
 
 def _log_folder(job: Job) -> Action:
@@ -326,12 +395,18 @@ class Systemd:
         return _run(self.commands, ["systemctl", "--user", *args], may_fail=may_fail)
 
     def install(self, timing: Timing, job: Job) -> list[Action]:
+        enable = self._systemctl("enable", "--now", self.timer.name)
+        if not self.timer.exists():
+            # A timer that was not there before is disabled again (enabling may have half happened).
+            enable = replace(enable, undo=self._systemctl("disable", "--now", self.timer.name, may_fail=True).do)
+        # Undone last, after the unit files are put back: systemd reads them as they are again.
+        start = replace(_log_folder(job), undo=self._systemctl("daemon-reload", may_fail=True).do)
         return [
-            _log_folder(job),
+            start,
             _write(self.service, systemd_service(job)),
             _write(self.timer, systemd_timer(timing)),
             self._systemctl("daemon-reload"),
-            self._systemctl("enable", "--now", self.timer.name),
+            enable,
         ]
 
     def status(self) -> Entry | None:
@@ -363,12 +438,14 @@ class Cron:
     def __init__(self, commands: Commands, crontab: Sequence[str] = ("crontab",)) -> None:
         self.commands = commands
         self.crontab = list(crontab)
+        self.missing = False  # no crontab command, as found by the last read
 
     def read(self, *, missing_ok: bool = False) -> str:
         """The crontab as it is; empty when there is none (or, with `missing_ok`, no crontab command)."""
         argv = [*self.crontab, "-l"]
         done = self.commands.run(argv)
-        if done.returncode != 0 and ("no crontab" in done.stderr.lower() or (missing_ok and done.returncode == 127)):
+        self.missing = done.returncode == 127
+        if done.returncode != 0 and ("no crontab" in done.stderr.lower() or (missing_ok and self.missing)):
             return ""
         return _check(argv, done).stdout
 
@@ -382,12 +459,17 @@ class Cron:
 
     def install(self, timing: Timing, job: Job) -> list[Action]:
         line = crontab_line(timing, job)
-        existing = self.read()
+        # Without a crontab command a dry run still shows the line; the install itself then fails on it.
+        existing = self.read(missing_ok=True)
         verb = "replace the optout line of the crontab with" if any(map(_is_ours, existing.splitlines())) else "add"
+        where = f"{shown(self.crontab)} -" + (f"; {self.crontab[0]} is not installed here" if self.missing else "")
         return [
             _log_folder(job),
             Action(
-                f"{verb} this crontab line ({shown(self.crontab)} -)", line, self._store(merge_crontab(existing, line))
+                f"{verb} this crontab line ({where})",
+                line,
+                self._store(merge_crontab(existing, line)),
+                undo=self._store(existing) if not self.missing else None,
             ),
         ]
 
@@ -518,9 +600,10 @@ class Machine:
 
 
 def install_plan(machine: Machine, chosen: Scheduler, timing: Timing, job: Job) -> list[Action]:
-    """Install with `chosen`, after removing optout's entry from this OS's other schedulers: one entry runs."""
+    """Install with `chosen`, then remove optout's entry from this OS's other schedulers: one entry runs,
+    and an install that fails leaves the others as they were."""
     others = [a for s in machine.installed() if s.name != chosen.name for a in s.remove()]
-    return others + chosen.install(timing, job)
+    return chosen.install(timing, job) + others
 
 
 def remove_plan(machine: Machine) -> list[Action]:

@@ -4,16 +4,21 @@ each scheduler's own terms (a cron time, a systemd OnCalendar, launchd's and Tas
 A CRON expression is the classic 5 fields (minute hour day-of-month month day-of-week) with `*`, numbers,
 three-letter month/day names, `a-b` ranges, `/step` and comma lists. On systemd it becomes an explicit
 OnCalendar, except when both day fields are restricted: cron then runs on either day (OR), a timer only on
-days matching both, so that one is refused rather than run on other days than asked.
+days matching both, so that one is refused rather than run on other days than asked. An expression that
+selects no day in the next four years (`0 0 31 2 *`) is refused too: a schedule that never runs would
+look installed and never check anything.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import date, timedelta
 
 DEFAULT_AT = "03:17"  # Off-peak, and off the hour when every other job starts.
 WEEKLY_DAY = 0  # Sunday, as cron counts (0 or 7).
+# Long enough for the 29th of February to come round, short enough to say "never" for anything else.
+FIRES_WITHIN_DAYS = 4 * 366
 DAY_NAMES = ("Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat")
 MONTH_NAMES = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
 
@@ -70,8 +75,9 @@ def parse_at(at: str) -> tuple[int, int]:
     return int(match[1]), int(match[2])
 
 
-def parse_timing(every: str, at: str | None) -> Timing:
-    """`--every` and `--at` as given on the command line."""
+def parse_timing(every: str, at: str | None, today: date | None = None) -> Timing:
+    """`--every` and `--at` as given on the command line (a cron expression must run on some day after
+    `today`, by default the local date)."""
     word = every.strip().lower()
     if word in ("daily", "weekly"):
         hour, minute = parse_at(at if at is not None else DEFAULT_AT)
@@ -86,7 +92,33 @@ def parse_timing(every: str, at: str | None) -> Timing:
     fields = every.split()
     for text, field in zip(fields, FIELDS, strict=True):
         expand(text, field)
-    return Timing("cron", cron=" ".join(fields))
+    timing = Timing("cron", cron=" ".join(fields))
+    if first_day(timing, today or date.today()) is None:
+        raise ScheduleError(
+            f"--every {timing.cron!r} would not run in the next 4 years: no day has that day of the month, "
+            "month and day of the week"
+        )
+    return timing
+
+
+def first_day(timing: Timing, start: date, days: int = FIRES_WITHIN_DAYS) -> date | None:
+    """The first day from `start` on which a cron timing runs, looking `days` ahead; None when none does.
+    Days are matched as cron matches them: when both day fields are restricted (neither starts with `*`),
+    either may match; otherwise both must."""
+    if timing.cron is None:
+        return start
+    _, _, dom_text, month_text, dow_text = timing.cron.split()
+    dom, month, dow = (expand(t, f) for t, f in zip((dom_text, month_text, dow_text), FIELDS[2:], strict=True))
+    either = not dom_text.startswith("*") and not dow_text.startswith("*")
+    for offset in range(days + 1):
+        day = start + timedelta(days=offset)
+        if month is not None and day.month not in month:
+            continue
+        by_date = dom is None or day.day in dom
+        by_weekday = dow is None or day.isoweekday() % 7 in dow
+        if (by_date or by_weekday) if either else (by_date and by_weekday):
+            return day
+    return None
 
 
 def one_line(text: str) -> str:

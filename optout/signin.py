@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from optout.context import RunContext, where
 from optout.flow import PageState, Recognition, Signal
 from optout.page_state import wait_for_state
-from optout.results import SIGN_IN_REJECTED, Outcome
+from optout.results import SIGN_IN_CODE, SIGN_IN_REJECTED, Outcome
 from optout.session import login_command
 from optout.stop import NothingToType, Stop
 
@@ -136,7 +136,10 @@ class SignIn:
         hint = self.ctx.session.sign_in_hint
         reason = f"{state.reason}; {hint}" if hint and state.state is PageState.VERIFICATION else state.reason
         if earlier or not (self.ctx.options.asks_person and state.state.person_can_resolve):
-            raise Stop(Outcome.NEEDS_ATTENTION, f"{prefix}{reason}", shot="attention")
+            # A code page met after typing the password: each new try would send the person another code.
+            code = state.state is PageState.VERIFICATION and self.ctx.session.password_submitted
+            label = SIGN_IN_CODE if code else None
+            raise Stop(Outcome.NEEDS_ATTENTION, f"{prefix}{reason}", shot="attention", label=label)
         minutes = self.ctx.options.human_timeout_s / 60
         self.ctx.notify(f"{reason}. Complete it in the browser window (waiting up to {minutes:g} min).")
         # A person may clear one challenge only to meet the next (CAPTCHA, then PIN): keep waiting.

@@ -123,6 +123,42 @@ def test_a_refused_password_is_not_tried_again_until_a_person_acts(cli: Cli, san
     assert sandbox.account("alice@example.com")["password_submissions"] == 2
 
 
+def held_accounts(cli: Cli) -> list[tuple[str, str]]:
+    with contextlib.closing(sqlite3.connect(cli.home / "history.db")) as db:
+        return db.execute("SELECT platform, account FROM sign_in_holds").fetchall()
+
+
+def test_a_sign_in_stopped_at_a_code_page_is_not_tried_again_until_a_person_acts(cli: Cli, sandbox: Sandbox) -> None:
+    pat = "pat@example.com"  # the sandbox's e-mail PIN checkpoint after a good password
+    add(cli, pat, "pat-demo-pass")
+    first = cli("recheck", "--origin", origin(sandbox), "--json")
+    assert first.returncode == 3, first.stderr
+    (result,) = json.loads(first.stdout)
+    assert (result["outcome"], result["label"]) == ("needs_attention", "sign_in_code")
+    assert sandbox.account(pat)["password_submissions"] == 1
+    assert held_accounts(cli) == [("linkedin", pat)]
+
+    again = cli("recheck", "--origin", origin(sandbox), "--json")
+    assert again.returncode == 3, again.stderr
+    (result,) = json.loads(again.stdout)
+    day = result["finished_at"][:10]
+    assert (result["outcome"], result["label"]) == ("needs_attention", "sign_in_code")
+    assert result["reason"] == (
+        f"held: the last sign-in stopped at a verification code page on {day}; "
+        f"run optout check linkedin --account {pat} or optout login linkedin --account {pat}"
+    )
+    assert sandbox.account(pat)["password_submissions"] == 1  # no code sent to the person again
+
+    # The person's own check (here unattended: nobody types the PIN) releases the hold.
+    mine = cli("check", "linkedin", "--account", pat, "--origin", origin(sandbox), "--json")
+    assert mine.returncode == 3, mine.stderr
+    assert sandbox.account(pat)["password_submissions"] == 2
+    assert held_accounts(cli) == []
+    third = cli("recheck", "--origin", origin(sandbox), "--json")
+    assert json.loads(third.stdout)[0]["label"] == "sign_in_code"
+    assert sandbox.account(pat)["password_submissions"] == 3
+
+
 def test_no_keyring_in_the_schedulers_environment_needs_a_person(cli: Cli, sandbox: Sandbox) -> None:
     add(cli, "alice@example.com", "alice-demo-pass")
     bare = cli(

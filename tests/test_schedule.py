@@ -15,6 +15,7 @@ import shutil
 import subprocess
 import sys
 from collections.abc import Iterator, Sequence
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -34,11 +35,12 @@ from optout.schedule import (
     merge_crontab,
     remove_plan,
     schtasks_create,
+    secrets_left_out,
     systemd_service,
     systemd_timer,
     windows_script,
 )
-from optout.schedule_timing import ScheduleError, Timing, on_calendar, parse_timing
+from optout.schedule_timing import ScheduleError, Timing, first_day, on_calendar, parse_timing
 from tests.conftest import Cli
 
 DAILY = parse_timing("daily", None)
@@ -87,11 +89,24 @@ def test_timings_and_their_calendars() -> None:
         ("weekly", "7:60", "not a time of day"),
         ("daily", "noon", "not a time of day"),
         ("0 6 * * *", "06:00", "--at is for"),
+        ("0 0 31 2 *", None, "'0 0 31 2 *' would not run in the next 4 years"),
+        ("0 0 31 4,6,9,11 *", None, "would not run in the next 4 years"),
     ],
 )
 def test_bad_timings_are_refused(every: str, at: str | None, says: str) -> None:
     with pytest.raises(ScheduleError, match=says.replace("*", r"\*")):
         parse_timing(every, at)
+
+
+def test_a_cron_timing_runs_on_some_day_within_four_years() -> None:
+    start = date(2025, 3, 1)
+    assert first_day(parse_timing("0 0 29 2 *", None, start), start) == date(2028, 2, 29)  # a leap day
+    # Both day fields restricted: either day, as cron reads it (1 March 2025 is a Saturday).
+    assert first_day(parse_timing("0 0 13 * 6", None, start), start) == start
+    # `*/7` is not a restriction to cron: 29 February must also be a Sunday, first in 2032.
+    with pytest.raises(ScheduleError, match="would not run in the next 4 years"):
+        parse_timing("0 0 29 2 */7", None, start)
+    assert first_day(parse_timing("0 0 29 2 */7", None, date(2029, 3, 1)), date(2029, 3, 1)) == date(2032, 2, 29)
 
 
 def test_systemd_reads_every_calendar_the_same() -> None:
@@ -129,6 +144,30 @@ def test_the_job_carries_optout_variables_as_absolute_paths(tmp_path: Path) -> N
     assert made.log == str(tmp_path / "d" / "recheck.log")
     with pytest.raises(ScheduleError, match="line break"):
         current_job(where, {"OPTOUT_HOME": "/a\nb"}, python="/v/bin/python")
+
+
+def test_the_job_carries_the_keyring_settings_but_no_secret(tmp_path: Path) -> None:
+    where = Home(config_dir=tmp_path / "c", data_dir=tmp_path / "d")
+    environ = {
+        "PYTHON_KEYRING_BACKEND": "keyrings.alt.file.PlaintextKeyring",
+        "KEYRING_PROPERTY_FILE_PATH": "keys/mine.cfg",
+        "KEYRING_PROPERTY_KEYCHAIN": "/Users/ann/Library/Keychains/optout.keychain-db",
+        "KEYRING_CRYPTFILE_PATH": "~/crypt.cfg",
+        "KEYRING_PROPERTY_KEYRING_KEY": "the master password",
+        "KEYRING_CRYPTFILE_PASSWORD": "another secret",
+        "XDG_CONFIG_HOME": "/x/config",
+        "XDG_DATA_HOME": "/x/data",
+    }
+    made = current_job(where, environ, python="/v/bin/python")
+    assert made.env == (
+        ("PYTHON_KEYRING_BACKEND", "keyrings.alt.file.PlaintextKeyring"),
+        ("KEYRING_CRYPTFILE_PATH", str(Path.home() / "crypt.cfg")),
+        ("XDG_CONFIG_HOME", "/x/config"),
+        ("XDG_DATA_HOME", "/x/data"),
+        ("KEYRING_PROPERTY_FILE_PATH", str(Path.cwd() / "keys" / "mine.cfg")),
+        ("KEYRING_PROPERTY_KEYCHAIN", "/Users/ann/Library/Keychains/optout.keychain-db"),
+    )
+    assert secrets_left_out(environ) == ["KEYRING_PROPERTY_KEYRING_KEY"]
 
 
 # -- systemd ----------------------------------------------------------------------------------------
@@ -530,6 +569,7 @@ def one_line_error(done: subprocess.CompletedProcess[str]) -> str:
         (["--at", "24:30"], "not a time of day"),
         (["--scheduler", "launchd", "--every", "0 6 * * *"], "launchd takes --every daily or weekly"),
         (["--scheduler", "systemd", "--every", "0 6 1 * mon"], "use --scheduler cron"),
+        (["--every", "0 0 31 2 *"], "--every '0 0 31 2 *' would not run in the next 4 years"),
     ],
 )
 def test_bad_install_options_are_one_line_exit_2(cli: Cli, args: list[str], says: str) -> None:
@@ -630,3 +670,93 @@ def test_readme_documents_scheduled_rechecks() -> None:
         assert words in section
     for words in ("optout-recheck.timer", "# optout-recheck", "org.optout.recheck.plist", "schtasks", "recheck.log"):
         assert words in section
+
+
+def test_the_scheduled_job_finds_the_passwords_of_the_installing_shell(
+    cli: Cli, tmp_path: Path, own_crontab: str
+) -> None:
+    """A keyring file named by KEYRING_PROPERTY_FILE_PATH (not where keyring looks by default): the job
+    installed from that shell, run as cron runs it in a bare environment, finds the stored password, and
+    `schedule status` shows the setting it carries."""
+    from tests.test_cli import add_account
+
+    keys = tmp_path / "my keys" / "optout.cfg"
+    shell: dict[str, str | None] = {"HOME": str(tmp_path / "no-systemd-home"), "KEYRING_PROPERTY_FILE_PATH": str(keys)}
+    assert add_account(cli, "alice@example.com", "alice-demo-pass", env=shell).returncode == 0
+    assert keys.is_file()
+    installed = cli("schedule", "install", "--scheduler", "cron", env=shell)
+    assert installed.returncode == 0, installed.stderr
+    status = cli("schedule", "status", env=shell)
+    assert status.returncode == 0, status.stderr
+    (line,) = [row for row in status.stdout.splitlines() if row.endswith(CRON_TAG)]
+    assert f"KEYRING_PROPERTY_FILE_PATH='{keys}'" in line
+    # The job's own line, asked what `optout recheck` would find (without signing in anywhere).
+    listing = cron_command(line).replace("'recheck'", "'accounts' 'list' '--json'")
+    bare = {"HOME": str(tmp_path), "PATH": "/usr/bin:/bin"}
+    done = subprocess.run(["/bin/sh", "-c", listing], env=bare, capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+    (account,) = json.loads((cli.home / "recheck.log").read_text())
+    assert (account["username"], account["password_stored"]) == ("alice@example.com", True)
+    assert cli("schedule", "remove", env=shell).returncode == 0
+
+
+def test_a_dry_run_needs_no_crontab_command(cli: Cli, tmp_path: Path) -> None:
+    nothing = tmp_path / "empty bin"
+    nothing.mkdir()
+    env: dict[str, str | None] = {"PATH": str(nothing), "HOME": str(tmp_path / "user home")}
+    dry = cli("schedule", "install", "--scheduler", "cron", "--dry-run", env=env)
+    assert dry.returncode == 0, dry.stderr
+    lines = dry.stdout.splitlines()
+    said = lines.index("- add this crontab line (crontab -; crontab is not installed here)")
+    assert lines[said + 1].startswith("17 3 * * * OPTOUT_HOME=") and lines[said + 1].endswith(CRON_TAG)
+    real = cli("schedule", "install", "--scheduler", "cron", env=env)
+    assert real.returncode == 3
+    assert real.stderr == "optout: error: crontab - failed (exit 127): crontab: command not found\n"
+
+
+def fake_systemctl(tmp_path: Path, fails_on: str) -> tuple[Path, Path]:
+    """The OS command seam: a `systemctl` that writes down each call and fails for `fails_on`, as a user
+    manager refusing a unit would. Its folder (first on PATH) and its call log."""
+    folder = tmp_path / "fake bin"
+    folder.mkdir()
+    calls = tmp_path / "systemctl calls"
+    script = folder / "systemctl"
+    script.write_text(
+        f"#!{sys.executable}\nimport sys\n"
+        f"open({str(calls)!r}, 'a').write(' '.join(sys.argv[1:]) + '\\n')\n"
+        f"if {fails_on!r} in sys.argv[1:]:\n"
+        "    sys.exit('Failed to enable unit: Unit file optout-recheck.timer is masked.')\n"
+    )
+    script.chmod(0o755)
+    return folder, calls
+
+
+@pytest.mark.parametrize("before", [False, True])
+def test_a_failed_systemd_install_puts_back_what_was_there(cli: Cli, tmp_path: Path, before: bool) -> None:
+    folder, calls = fake_systemctl(tmp_path, fails_on="enable")
+    user_home = tmp_path / "user home"
+    units = user_home / ".config" / "systemd" / "user"
+    if before:
+        units.mkdir(parents=True)
+        (units / "optout-recheck.service").write_text("[Service]\nExecStart=/old/optout recheck\n")
+        (units / "optout-recheck.timer").write_text("[Timer]\nOnCalendar=*-*-* 01:00:00\n")
+    env: dict[str, str | None] = {"PATH": f"{folder}:{os.environ['PATH']}", "HOME": str(user_home)}
+    env["XDG_CONFIG_HOME"] = None
+    done = cli("schedule", "install", "--scheduler", "systemd", env=env)
+    assert done.returncode == 3
+    assert done.stderr == (
+        "optout: error: systemctl --user enable --now optout-recheck.timer failed (exit 1): Failed to enable "
+        "unit: Unit file optout-recheck.timer is masked.; what was done before it is undone\n"
+    )
+    if before:
+        assert (units / "optout-recheck.service").read_text() == "[Service]\nExecStart=/old/optout recheck\n"
+        assert (units / "optout-recheck.timer").read_text() == "[Timer]\nOnCalendar=*-*-* 01:00:00\n"
+    else:
+        assert sorted(units.iterdir()) == []
+    disable = [] if before else ["--user disable --now optout-recheck.timer"]
+    assert calls.read_text().splitlines() == [
+        "--user daemon-reload",
+        "--user enable --now optout-recheck.timer",
+        *disable,
+        "--user daemon-reload",
+    ]

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
+from urllib.parse import quote
 
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route
 
 from .platform import PlatformSandbox, SandboxContext
 from .registry import PLATFORMS, SANDBOXES, check_sandboxes
 from .state import SandboxState
-from .web import Templates
+from .web import Templates, form_fields
 
 __all__ = ["PLATFORMS", "create_app", "sandbox_state"]
 
@@ -32,7 +34,7 @@ def create_app(sandboxes: Sequence[PlatformSandbox] = SANDBOXES) -> Starlette:
 
     async def index(request: Request) -> Response:
         platforms = [(sandbox.platform, sandbox.accounts) for sandbox in sandboxes]
-        return templates.page("index.html", {"platforms": platforms})
+        return templates.page("index.html", {"platforms": platforms, "now": state.snapshot()})
 
     async def show_state(request: Request) -> Response:
         return JSONResponse(state.snapshot())
@@ -42,12 +44,19 @@ def create_app(sandboxes: Sequence[PlatformSandbox] = SANDBOXES) -> Starlette:
         return JSONResponse({"reset": True})
 
     async def platform_sets(request: Request) -> Response:
-        # What a re-check must notice: the platform turning a setting back on by itself.
-        body = await request.json()
+        """What a re-check must notice: the platform turning a setting back on by itself. A JSON body
+        `{platform, username, key, value}` (optout sandbox set), or the index page's form (value "on" or
+        "off"), which goes back to the index."""
+        from_page = request.headers.get("content-type", "").startswith("application/x-www-form-urlencoded")
+        body: Any = await form_fields(request) if from_page else await request.json()
         try:
-            state.platform_sets(body["platform"], body["username"], body["key"], bool(body["value"]))
+            value = body["value"] in ("on", "true") if from_page else bool(body["value"])
+            state.platform_sets(body["platform"], body["username"], body["key"], value)
         except (KeyError, TypeError):
             return JSONResponse({"error": "unknown platform, account or setting"}, status_code=404)
+        if from_page:
+            row = quote(f"{body['platform']}:{body['username']}", safe=":@")
+            return RedirectResponse(f"/#{row}", status_code=303)
         return JSONResponse({"set": True})
 
     async def expire_sessions(request: Request) -> Response:
