@@ -26,7 +26,7 @@ from pydantic import ValidationError
 from optout import chain
 from optout.evidence import Manifest
 from optout.history import History, RunRow
-from optout.signing import load_public, verify_signature
+from optout.signing import home_public_key, verify_signature
 
 # Files a run folder may hold beyond those its manifest lists: the manifest itself, its signature, and
 # the HTML report `optout report` may write beside them.
@@ -289,14 +289,13 @@ def _signature(run: _Loaded, keys_dir: Path, check: RunCheck) -> None:
                 f"run {row.run_id} is not signed (no signing key when it was sealed); the chain still covers it",
             )
         return
-    key_file = keys_dir / f"{Path(kid).name}.pem"
     try:
-        public = load_public(key_file)
+        _, public = home_public_key(keys_dir, kid)
     except FileNotFoundError:
         check.add(Kind.UNKNOWN_KEY, f"run {row.run_id}: its signing key {kid} is not in {keys_dir}")
         return
     except (OSError, ValueError) as exc:
-        check.add(Kind.UNKNOWN_KEY, f"run {row.run_id}: {key_file} cannot be used ({exc})")
+        check.add(Kind.UNKNOWN_KEY, f"run {row.run_id}: its signing key cannot be used ({exc})")
         return
     try:
         signature = (row.directory / chain.SIGNATURE_NAME).read_bytes()
