@@ -41,8 +41,9 @@ class RunLock:
 
     def __init__(self, history: History, run_id: str) -> None:
         self.path = _lock_path(history, run_id)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._file: IO[bytes] | None = open(self.path, "wb")  # noqa: SIM115 - held until release()
+        self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        self._file: IO[bytes] | None = os.fdopen(fd, "wb")  # held until release()
         if fcntl is not None:
             fcntl.flock(self._file.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
 

@@ -113,11 +113,23 @@ def account_folder(account: str) -> str:
     return f"{slug[:48]}-{hashlib.sha256(account.encode('utf-8')).hexdigest()[:10]}"
 
 
+def make_private_dirs(folder: Path) -> None:
+    """`mkdir -p`, each folder it makes readable by the person only (0700), like the config and history.
+    Folders that exist already are left as they are: the person chose them."""
+    missing: list[Path] = []
+    while not folder.exists():
+        missing.append(folder)
+        folder = folder.parent
+    for each in reversed(missing):
+        each.mkdir(mode=0o700, exist_ok=True)
+
+
 def write_atomically(path: Path, data: bytes) -> None:
-    """`path` holds `data` in full, or is left as it was: a temporary file, flushed, then renamed."""
+    """`path` holds `data` in full, or is left as it was: a temporary file, flushed, then renamed. The
+    file is the person's only (0600): evidence shows their accounts, as the config and history do."""
     tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
     try:
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         try:
             view = memoryview(data)
             while view:
@@ -162,7 +174,8 @@ class RunEvidence:
         self.run_id = f"run-{started:%Y%m%dT%H%M%S}-{started.microsecond:06d}Z-{command}"
         # Absolute: results point at their files wherever they are read from.
         self.directory = out_dir.absolute() / self.run_id
-        self.directory.mkdir(parents=True, exist_ok=False)
+        make_private_dirs(self.directory.parent)
+        self.directory.mkdir(mode=0o700, exist_ok=False)
         self.write_error: OSError | None = None
         self.history_error: str | None = None
         self.history = history
@@ -316,7 +329,7 @@ class RunEvidence:
         try:
             try:
                 for path, _, data in files:
-                    path.parent.mkdir(parents=True, exist_ok=True)
+                    make_private_dirs(path.parent)
                     write_atomically(path, data)
                 self.manifest.files.extend(entries)
                 self._save()

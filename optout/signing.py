@@ -142,9 +142,12 @@ def _from_entry(where: Home, stored: str) -> Signer:
 
 def _write_public(where: Home, public: Ed25519PublicKey) -> None:
     path = public_key_path(where, key_id(public))
-    path.parent.mkdir(parents=True, exist_ok=True)
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp")
-    tmp.write_bytes(public_pem(public))
+    tmp.unlink(missing_ok=True)
+    # Private like every other file of the home's evidence.
+    with os.fdopen(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb") as out:
+        out.write(public_pem(public))
     os.replace(tmp, path)
 
 

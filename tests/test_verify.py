@@ -16,6 +16,7 @@ import os
 import shutil
 import signal
 import sqlite3
+import stat
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -356,6 +357,37 @@ def test_signature_checks_with_openssl(home3: Cli) -> None:
     (run / "manifest.json").write_bytes(manifest_bytes(model))
     bad = subprocess.run(argv, capture_output=True, text=True, check=False)
     assert bad.returncode != 0 and "Signature Verification Failure" in bad.stdout + bad.stderr
+
+
+# -- privacy ------------------------------------------------------------------------------------------------
+
+
+def test_evidence_files_are_the_persons_only(cli: Cli, sandbox: Sandbox) -> None:
+    """Under the usual umask (022, which leaves files readable by everyone), a real run's evidence, and the
+    report written beside it, is as private as the config and the history: files 0600, folders 0700."""
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "optout", *args],
+            capture_output=True,
+            text=True,
+            env=cli.environ(),
+            cwd=cli.home,
+            preexec_fn=lambda: os.umask(0o022),
+            timeout=180,
+        )
+
+    add(cli, ALICE, "alice-demo-pass")
+    assert run("check", "--origin", f"linkedin={sandbox.origin()}", "--out", "ev").returncode == 1
+    (folder,) = (cli.home / "ev").iterdir()
+    assert run("report", folder.name).returncode == 0
+    made = [cli.home / "ev", *sorted((cli.home / "ev").rglob("*")), cli.home / "keys", *(cli.home / "keys").iterdir()]
+    names = {p.name for p in made}
+    assert {"manifest.json", "manifest.sig", "report.html"} <= names and any(n.endswith(".masked.png") for n in names)
+    assert any(n.endswith(".control.json") for n in names)
+    modes = {str(p.relative_to(cli.home)): oct(stat.S_IMODE(p.stat().st_mode)) for p in made}
+    assert modes == {name: ("0o700" if (cli.home / name).is_dir() else "0o600") for name in modes}
+    assert oct(stat.S_IMODE((cli.home / "history.db").stat().st_mode)) == "0o600"
 
 
 # -- a run killed half-way ----------------------------------------------------------------------------------
