@@ -631,6 +631,7 @@ def _evidence(
             signer=_signer(keyring_problem),
             mappings=dict(traffic.routes) if traffic else {},
             mask_pii=mask_pii,
+            warn=lambda line: err.print(f"optout: {line}", markup=False, soft_wrap=True),
         )
     except OSError as exc:
         usage_error(describe_write_error(exc, out), ExitCode.PROBLEM if exc.errno in NO_SPACE else ExitCode.USAGE)
@@ -1284,8 +1285,11 @@ VERIFY_HELP = (
     "needed); the manifest hashes to the value the history recorded when it was sealed and to the one the "
     "next run's manifest chains to; and its 'previous' link names the run sealed just before it, so a run "
     "removed from the middle of the chain is named.\n\n"
-    "Warnings (exit 0): a run sealed without a signing key (unsigned; the chain still covers it), and a run "
-    "not sealed yet (still running, or killed and waiting for the next run to seal it).\n\n"
+    "Warnings (exit 0): a run sealed without a signing key (unsigned; the chain still covers it), a run "
+    "not sealed yet (still running, or killed and waiting for the next run to seal it), and a run sealed by "
+    "another run (killed before its end; the run that sealed it is named). A run that stopped but that no "
+    "other run may seal (its token, files or manifest are not as its own run left them: planted, or changed) "
+    "is a mismatch.\n\n"
     "Exit status: 0 everything matches (warnings allowed); 1 something does not match; 2 usage error (such "
     "as an unknown run); 3 the history database cannot be used (damaged or locked; it is left as it is)."
 )

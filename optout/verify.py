@@ -52,9 +52,11 @@ class Kind(str, Enum):
     UNSIGNED = "unsigned"
     NOT_SEALED = "not_sealed"
     LEFTOVER = "leftover"
+    NOT_SEALABLE = "not_sealable"  # unsealed, and no other run may seal it: planted, or changed after it stopped
+    SEALED_BY_OTHER = "sealed_by_other"  # killed, and sealed by the run named
 
 
-WARNINGS = frozenset({Kind.UNSIGNED, Kind.NOT_SEALED, Kind.LEFTOVER})
+WARNINGS = frozenset({Kind.UNSIGNED, Kind.NOT_SEALED, Kind.LEFTOVER, Kind.SEALED_BY_OTHER})
 
 
 @dataclass(frozen=True)
@@ -78,6 +80,7 @@ class RunCheck:
     interrupted: str | None
     files_checked: int = 0
     signed: bool = False
+    sealed_by: str | None = None
     findings: list[Finding] = field(default_factory=list)
 
     @property
@@ -102,6 +105,7 @@ class RunCheck:
             "sealed": self.seq is not None,
             "interrupted": self.interrupted,
             "signed": self.signed,
+            "sealed_by": self.sealed_by,
             "files_checked": self.files_checked,
             "ok": self.ok,
             "findings": [f.as_json() for f in self.findings],
@@ -189,6 +193,7 @@ def verify(history: History, keys_dir: Path, run_ids: Iterable[str] | None = Non
             _unsealed(history, run, check)
             continue
         _signature(run, keys_dir, check)
+        _sealed_by(run, check)
         if run.manifest is not None:
             check.interrupted = run.manifest.interrupted or row.interrupted
             _files(run, history.file_hashes(row.run_id), check)
@@ -216,17 +221,41 @@ def verify(history: History, keys_dir: Path, run_ids: Iterable[str] | None = Non
     return Verification([checks[row.run_id] for row in rows if row.run_id in checks])
 
 
-def _unsealed(history: History, run: _Loaded, check: RunCheck) -> None:
-    if not chain.abandoned(history, run.row.run_id):
-        check.add(Kind.NOT_SEALED, f"run {run.row.run_id} is still running: it is sealed when it ends")
+def _sealed_by(run: _Loaded, check: RunCheck) -> None:
+    """A run sealed by another is named: it stopped without finishing, and the other run vouched for it."""
+    sealer = (run.manifest.sealed_by if run.manifest is not None else None) or run.row.sealed_by
+    if sealer is None:
         return
+    check.sealed_by = sealer
+    check.add(
+        Kind.SEALED_BY_OTHER,
+        f"run {run.row.run_id} was sealed by run {sealer}: it stopped without finishing, and was sealed as found",
+    )
+
+
+def _unsealed(history: History, run: _Loaded, check: RunCheck) -> None:
+    row = run.row
+    if not chain.abandoned(history, row.run_id):
+        check.add(Kind.NOT_SEALED, f"run {row.run_id} is still running: it is sealed when it ends")
+        return
+    if run.manifest is not None and run.manifest.run_id == row.run_id:
+        recorded = history.file_hashes(row.run_id)
+        examined = chain.examine(history, row.run_id, row.token, row.directory, run.manifest, recorded)
+        if examined.problem is not None:
+            check.add(
+                Kind.NOT_SEALABLE,
+                f"run {row.run_id} is not sealed, and no other run may seal it (planted, or changed after it "
+                f"stopped): {examined.problem}",
+            )
+            _files(run, recorded, check)
+            return
     check.add(
         Kind.NOT_SEALED,
-        f"run {run.row.run_id} stopped without finishing and is not sealed yet (the next run to end seals it): "
+        f"run {row.run_id} stopped without finishing and is not sealed yet (the next run to end seals it): "
         "its files are checked against its manifest, which no signature or chain link covers yet",
     )
     if run.manifest is not None:
-        _files(run, history.file_hashes(run.row.run_id), check)
+        _files(run, history.file_hashes(row.run_id), check)
 
 
 def _files(run: _Loaded, recorded: dict[str, str], check: RunCheck) -> None:

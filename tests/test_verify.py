@@ -244,6 +244,60 @@ def test_run_removed_from_the_middle_of_the_chain(home3: Cli, how: str) -> None:
     assert last_line(done).startswith("NOT VERIFIED: 1 mismatch(es) in 1 of ")
 
 
+# -- a run planted in the home -------------------------------------------------------------------------
+
+
+def plant_switched_off_run(cli: Cli) -> Path:
+    """What someone who can write the home, but not the keyring, plants: a run folder whose manifest says
+    alice's setting was switched off (and verified), with its history rows, left as a killed run is."""
+    model = json.loads((runs_of(cli)[0] / "manifest.json").read_text())
+    run_id = "run-20200101T000000-000000Z-off"
+    folder = cli.home / "ev" / run_id
+    folder.mkdir()
+    model.update(run_id=run_id, command="off", files=[], finished_at=None, previous=None, signing_key=None)
+    model["results"][0].update(state="off", outcome="switched_off", verified=True, evidence=[])
+    (folder / "manifest.json").write_text(json.dumps(model, indent=2) + "\n")
+    result = model["results"][0]
+    with contextlib.closing(sqlite3.connect(cli.home / "history.db")) as db, db:
+        db.execute(
+            "INSERT INTO runs (run_id, command, directory, started_at, optout_version, flows) VALUES (?,?,?,?,?,?)",
+            (run_id, "off", str(folder), "2020-01-01T00:00:00+00:00", model["optout_version"], "{}"),
+        )
+        db.execute(
+            "INSERT INTO results (run_id, platform, account, setting, state, outcome, verified, started_at,"
+            " finished_at, optout_version) VALUES (?,?,?,?,?,?,?,?,?,?)",
+            (run_id, "linkedin", ALICE, result["setting"], "off", "switched_off", 1, result["started_at"],
+             result["finished_at"], model["optout_version"]),
+        )  # fmt: skip
+    return folder
+
+
+def test_a_planted_run_is_not_sealed_nor_signed_by_the_next_run(home3: Cli, sandbox: Sandbox) -> None:
+    before = runs_of(home3)
+    planted = plant_switched_off_run(home3)
+    as_planted = (planted / "manifest.json").read_bytes()
+
+    done = check_run(home3, sandbox.origin())  # the person's next ordinary run
+    assert (planted / "manifest.json").read_bytes() == as_planted and not (planted / "manifest.sig").exists()
+    warned = [line for line in done.stderr.splitlines() if planted.name in line]
+    assert warned == [
+        f"optout: run {planted.name} was not sealed: the history holds no run token for it (no optout started "
+        "it, or an older one did); it is left as found (optout verify names it)"
+    ], done.stderr
+    (fourth,) = set(runs_of(home3)) - {*before, planted}
+    assert json.loads((fourth / "manifest.json").read_text())["previous"]["run_id"] == before[-1].name
+
+    shown = verify(home3, "--all")
+    assert shown.returncode == 1, shown.stdout + shown.stderr
+    assert f"not_sealable: run {planted.name} is not sealed, and no other run may seal it" in flat(shown)
+    assert last_line(shown).startswith("NOT VERIFIED: 1 mismatch(es) in 1 of 5 run(s)")
+    code, report = verify_json(home3, "--all")
+    (run,) = [r for r in report["runs"] if r["run_id"] == planted.name]
+    assert code == 1 and not report["ok"]
+    assert (run["sealed"], run["signed"], run["ok"], run["sealed_by"]) == (False, False, False, None)
+    assert kinds(report) == {planted.name: ["not_sealable"]}
+
+
 # -- usage and a history that cannot be used -----------------------------------------------------------
 
 
@@ -440,25 +494,24 @@ def test_run_killed_with_sigkill_is_sealed_by_the_next_and_verifies(
     assert "stopped without finishing and is not sealed yet" in findings(report)[killed.name][0][1]
     assert report["runs"][0]["files_checked"] == len(recorded["files"])
 
-    check_run(cli, sandbox.origin(), "--account", ALICE)
+    sealing = check_run(cli, sandbox.origin(), "--account", ALICE)
+    assert "was not sealed" not in sealing.stderr
     (second,) = set((cli.home / "ev").iterdir()) - {killed}
     done = verify(cli, "--all")
     assert done.returncode == 0, done.stdout + done.stderr
-    if not leftover:
-        assert last_line(done) == "Verified: 2 run(s); every file, chain link and signature matches."
-    (row,) = [line.split() for line in done.stdout.splitlines() if line.startswith(killed.name)]
-    assert row[1:] == [
-        "1",
-        str(len(recorded["files"])),
-        "valid",
-        *(["ok,", "with", "warnings"] if leftover else ["ok"]),
-        "interrupted",
-    ]
+    # Sealed, and signed: its start was signed with the home's key. Named as sealed by the run that did.
+    assert f"sealed_by_other: run {killed.name} was sealed by run {second.name}" in flat(done)
+    assert last_line(done).startswith(f"Verified: 2 run(s), nothing changed, missing or inserted; {1 + len(leftover)}")
+    # Its row in the table (its findings follow under its id alone).
+    (row,) = [line.split() for line in done.stdout.splitlines() if line.startswith(f"{killed.name} ")]
+    assert row[1:] == ["1", str(len(recorded["files"])), "valid", "ok,", "with", "warnings", "interrupted"]
     code, report = verify_json(cli, "--all")
     first, then = report["runs"]
-    assert (first["run_id"], first["seq"], first["signed"]) == (killed.name, 1, True)
+    assert (first["run_id"], first["seq"], first["signed"], first["sealed_by"]) == (killed.name, 1, True, second.name)
     assert first["interrupted"].startswith("stopped without finishing")
-    assert (then["run_id"], then["seq"]) == (second.name, 2)
+    assert (then["run_id"], then["seq"], then["sealed_by"]) == (second.name, 2, None)
+    assert kinds(report) == {killed.name: sorted(["sealed_by_other", *leftover])}
     sealed = json.loads((killed / "manifest.json").read_text())
     assert sealed["files"] == recorded["files"] and sealed["results"] == recorded["results"]
+    assert sealed["sealed_by"] == second.name
     assert json.loads((second / "manifest.json").read_text())["previous"]["run_id"] == killed.name
