@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import hashlib
 import json
 import os
 import shutil
@@ -242,6 +243,60 @@ def test_run_removed_from_the_middle_of_the_chain(home3: Cli, how: str) -> None:
         assert f"a run was removed from the chain before {third.name}: {second.name}" in flat(done)
         assert [r["run_id"] for r in report["runs"]] == [first.name, third.name]
     assert last_line(done).startswith("NOT VERIFIED: 1 mismatch(es) in 1 of ")
+
+
+# -- the chain head, kept elsewhere ----------------------------------------------------------------------
+
+
+def sha256_file(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_newest_run_removed_is_told_by_the_head_kept_elsewhere(home3: Cli) -> None:
+    first, second, third = runs_of(home3)
+    head = sha256_file(third / "manifest.json")
+    shown = verify(home3, "--all", env={"COLUMNS": "80"})
+    assert shown.returncode == 0
+    lines = shown.stdout.splitlines()
+    assert f"Chain head: {third.name} (seq 3)" in lines and f"  SHA-256 {head}" in lines
+    assert all(len(line.rstrip()) <= 80 for line in lines), shown.stdout
+    code, report = verify_json(home3)
+    assert report["head"] == {"run_id": third.name, "seq": 3, "sha256": head} and report["expected_head"] is None
+    for kept in (head, f"{third.name}:{head}", sha256_file(second / "manifest.json")):
+        assert verify(home3, "--all", "--expect-head", kept).returncode == 0, kept
+    code, report = verify_json(home3, "--expect-head", head.upper())
+    assert code == 0 and report["expected_head"]["ok"]
+
+    # The newest run deleted, folder and history rows: what is left is a chain that checks.
+    shutil.rmtree(third)
+    with contextlib.closing(sqlite3.connect(home3.home / "history.db")) as db, db:
+        for table in ("files", "results", "runs"):
+            db.execute(f"DELETE FROM {table} WHERE run_id = ?", (third.name,))
+    assert verify(home3, "--all").returncode == 0
+
+    done = verify(home3, "--all", "--expect-head", head)
+    assert done.returncode == 1, done.stdout + done.stderr
+    verdict = flat(done).split(" NOT VERIFIED: ")[1]  # the last line, wrapped at the terminal's width
+    assert verdict == (
+        f"the expected chain head SHA-256 {head} is no longer in the chain (the newest runs were removed); the "
+        f"chain now ends at run {second.name} (seq 2)"
+    )
+    named = verify(home3, "--expect-head", f"{third.name}:{head}")
+    assert named.returncode == 1 and f"chain head {third.name} (SHA-256 {head}) is no longer" in flat(named)
+    code, report = verify_json(home3, "--all", "--expect-head", head)
+    assert code == 1 and not report["ok"] and report["mismatches"] == 1
+    assert report["head"]["run_id"] == second.name and report["expected_head"]["ok"] is False
+    assert head in report["expected_head"]["text"]
+    # Every run gone: the head kept is all that tells.
+    for run in (first, second):
+        shutil.rmtree(run)
+    (home3.home / "history.db").unlink()
+    gone = verify(home3, "--all", "--expect-head", head)
+    assert gone.returncode == 1 and "no longer in the chain" in gone.stdout
+    bad = verify(home3, "--expect-head", "not-a-hash")
+    assert bad.returncode == 2 and bad.stderr.startswith("optout: error: --expect-head takes a manifest's SHA-256")
+    help_text = " ".join(verify(home3, "--help").stdout.split())
+    assert "--expect-head" in help_text and "RUN_ID:SHA-256" in help_text
 
 
 # -- a run planted in the home -------------------------------------------------------------------------
