@@ -23,7 +23,7 @@ from optout.history import History
 from optout.paths import Home
 from optout.reports.data import MANIFEST, SIGNATURE, ReportData, ReportError, collect, read_file
 from optout.reports.html import render_html
-from optout.signing import public_key_path
+from optout.signing import home_public_key, keys_dir
 
 SUMS = "SHA256SUMS"
 KEY = "signing-key.pem"
@@ -64,10 +64,11 @@ def gather(folder: Path, report: ReportData, where: Home) -> Bundle:
         for shot in [*(s for setting in report.settings for s in setting.shots), *report.other_shots]:
             if shot.shown is None:
                 bundle.withheld[shot.path] = shot.withheld or "withheld"
-    key = report.integrity.signing_key
-    if key is not None:
-        with contextlib.suppress(OSError):
-            bundle.members[KEY] = public_key_path(where, key).read_bytes()
+    # The home's key the report checked the signature with, never a file the manifest points at.
+    if report.integrity.signing_key is not None:
+        with contextlib.suppress(OSError, ValueError):
+            key_path, _ = home_public_key(keys_dir(where), report.integrity.signing_key)
+            bundle.members[KEY] = key_path.read_bytes()
     bundle.members[REPORT] = render_html(report, folder).encode("utf-8")
     bundle.members[README] = readme(report, bundle).encode("utf-8")
     bundle.members[SUMS] = sha256sums(bundle.members)

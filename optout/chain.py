@@ -5,12 +5,23 @@ A run killed before its end (SIGKILL, a power cut) never seals itself. Its lock 
 holds an exclusive lock on it, which the system drops when the process dies. The next run to end seals
 such a run first, as found and marked as stopped without finishing, so that what it recorded is in the
 chain too. Sealing happens under the database's write lock, so two runs ending at once queue.
+
+Whoever can write the home could plant a run folder and a history row for the next run to seal and sign.
+So a run seals another only when that run really was one optout started and was killed: the random token
+it made when it started is both in its lock file and in its history row (its lock also holds the token
+signed with the home's key, when it had the key), its manifest does not say it finished or was sealed,
+and every file the manifest lists is on disk with the hash the history recorded when it was written.
+Anything else is left as found, named by the sealing run and by verify. The seal records which run made
+it (`sealed_by`), and it is signed only when the run's start was signed with the sealing run's key.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import contextlib
 import hashlib
+import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,7 +32,7 @@ from pydantic import ValidationError
 from optout.evidence import ChainLink, Manifest, manifest_bytes, write_atomically
 from optout.history import History
 from optout.results import utc_now
-from optout.signing import Signer
+from optout.signing import Signer, home_public_key, verify_signature
 
 try:
     import fcntl
@@ -36,15 +47,35 @@ def _lock_path(history: History, run_id: str) -> Path:
     return history.path.parent / "locks" / f"{run_id}.lock"
 
 
-class RunLock:
-    """Held for a run's whole life: another process can tell a running run from an abandoned one."""
+def _keys_dir(history: History) -> Path:
+    # signing.keys_dir: the history and the keys share the home's data folder.
+    return history.path.parent / "keys"
 
-    def __init__(self, history: History, run_id: str) -> None:
+
+def start_statement(run_id: str, token: str) -> bytes:
+    """What a run signs as it starts: only a process holding the home's key can make it for a run id."""
+    return f"optout run started\n{run_id}\n{token}\n".encode()
+
+
+class RunLock:
+    """Held for a run's whole life: another process can tell a running run from an abandoned one. It holds
+    the run's token (and the token signed, with a signer), which a run that seals it checks."""
+
+    def __init__(self, history: History, run_id: str, token: str, signer: Signer | None = None) -> None:
         self.path = _lock_path(history, run_id)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._file: IO[bytes] | None = open(self.path, "wb")  # noqa: SIM115 - held until release()
+        self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        self._file: IO[bytes] | None = os.fdopen(fd, "wb")  # held until release()
         if fcntl is not None:
             fcntl.flock(self._file.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        claim: dict[str, str] = {"run_id": run_id, "token": token}
+        if signer is not None:
+            claim["signing_key"] = signer.key_id
+            claim["signature"] = base64.b64encode(signer.sign(start_statement(run_id, token))).decode("ascii")
+        self._file.write(json.dumps(claim).encode("utf-8"))
+        self._file.flush()
+        # A power cut is one way a run is killed: its token must outlive it.
+        os.fsync(self._file.fileno())
 
     def release(self) -> None:
         if self._file is not None:
@@ -70,6 +101,84 @@ def abandoned(history: History, run_id: str) -> bool:
         return True
 
 
+@dataclass(frozen=True)
+class Examined:
+    """Whether another run may seal an abandoned run: `problem` says why not; `started_with` is the key
+    that signed its start (None: it started unsigned)."""
+
+    problem: str | None
+    started_with: str | None = None
+
+
+def examine(
+    history: History, run_id: str, token: str | None, folder: Path, found: Manifest, recorded: dict[str, str]
+) -> Examined:
+    """Check an abandoned run (its manifest `found` in `folder`, the token and file hashes its history row
+    holds) before another run seals it."""
+    if token is None:
+        return Examined("the history holds no run token for it (no optout started it, or an older one did)")
+    claim = _claim(history, run_id)
+    if claim is None or claim.get("token") != token or claim.get("run_id") != run_id:
+        return Examined("its lock file does not hold the token the history recorded when it started")
+    started_with: str | None = None
+    if "signing_key" in claim or "signature" in claim:
+        started_with = claim.get("signing_key")
+        problem = _start_signature(history, run_id, token, started_with, claim.get("signature"))
+        if problem:
+            return Examined(problem)
+    if found.finished_at is not None or found.previous is not None or found.signing_key or found.sealed_by:
+        return Examined("its manifest says it finished or was sealed, which only the run itself does")
+    problem = _files_as_recorded(folder, found, recorded)
+    return Examined(problem, started_with if problem is None else None)
+
+
+def _claim(history: History, run_id: str) -> dict[str, str] | None:
+    """The lock file's contents, None when gone or not what a RunLock writes."""
+    try:
+        with open(_lock_path(history, run_id), "rb") as handle:
+            data = json.loads(handle.read(4096))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(data, dict) or not all(isinstance(v, str) for v in data.values()):
+        return None
+    return data
+
+
+def _start_signature(history: History, run_id: str, token: str, kid: str | None, signature: str | None) -> str | None:
+    if kid is None or signature is None:
+        return "its lock file names a start signature but not both the key and the signature"
+    try:
+        _, public = home_public_key(_keys_dir(history), kid)
+        raw = base64.b64decode(signature, validate=True)
+    except FileNotFoundError:
+        return f"its start is signed with key {kid}, which is not in the home's keys"
+    except (OSError, ValueError, binascii.Error):
+        return f"its start is signed with key {kid!r}, which cannot be used"
+    if not verify_signature(public, start_statement(run_id, token), raw):
+        return "its start signature (in its lock file) does not match"
+    return None
+
+
+def _files_as_recorded(folder: Path, found: Manifest, recorded: dict[str, str]) -> str | None:
+    """None when every file the manifest lists is on disk, inside the run folder, with the hash the history
+    recorded for it as it was written; else the first that is not, as a reason."""
+    root = folder.resolve()
+    for entry in found.files:
+        name = Path(entry.path).as_posix()
+        if recorded.get(name) != entry.sha256:
+            return f"{entry.path}: the history did not record this file with this hash"
+        path = folder / entry.path
+        try:
+            if not path.resolve().is_relative_to(root):
+                return f"{entry.path}: outside the run folder"
+            digest = _sha256(path.read_bytes())
+        except (OSError, ValueError):
+            return f"{entry.path}: missing or unreadable"
+        if digest != entry.sha256:
+            return f"{entry.path}: changed since it was recorded"
+    return None
+
+
 @dataclass
 class _Head:
     seq: int
@@ -77,8 +186,17 @@ class _Head:
     sha256: str | None
 
 
-def seal(history: History, manifest: Manifest, directory: Path, signer: Signer | None) -> str:
-    """Add the run to the chain (after any abandoned run), sign it, and return its manifest's SHA-256."""
+def seal(
+    history: History,
+    manifest: Manifest,
+    directory: Path,
+    signer: Signer | None,
+    *,
+    refused: list[str] | None = None,
+) -> str:
+    """Add the run to the chain (after any abandoned run it may seal), sign it, and return its manifest's
+    SHA-256. An abandoned run that must not be sealed by another is left as found, and one line saying why
+    is added to `refused`."""
     with history.transaction() as db:
         last = db.execute(
             "SELECT seq, run_id, manifest_sha256 FROM runs WHERE seq IS NOT NULL ORDER BY seq DESC LIMIT 1"
@@ -86,10 +204,10 @@ def seal(history: History, manifest: Manifest, directory: Path, signer: Signer |
         row = last.fetchone()
         head = _Head(row[0], row[1], row[2]) if row else _Head(0, None, None)
         unsealed = db.execute(
-            "SELECT run_id, directory FROM runs WHERE seq IS NULL AND run_id != ? ORDER BY started_at",
+            "SELECT run_id, directory, token FROM runs WHERE seq IS NULL AND run_id != ? ORDER BY started_at",
             (manifest.run_id,),
         )
-        for run_id, folder in unsealed.fetchall():
+        for run_id, folder, token in unsealed.fetchall():
             if not abandoned(history, run_id):
                 continue
             found = _load(Path(folder))
@@ -97,10 +215,22 @@ def seal(history: History, manifest: Manifest, directory: Path, signer: Signer |
             # it would move the other run's row to the end of the chain.
             if found is None or found.run_id != run_id:
                 continue
-            if found.finished_at is None and found.interrupted is None:
+            recorded = dict(db.execute("SELECT path, sha256 FROM files WHERE run_id = ?", (run_id,)).fetchall())
+            examined = examine(history, run_id, token, Path(folder), found, recorded)
+            if examined.problem is not None:
+                if refused is not None:
+                    refused.append(
+                        f"run {run_id} was not sealed: {examined.problem}; it is left as found (optout verify names it)"
+                    )
+                continue
+            if found.interrupted is None:
                 found.interrupted = KILLED
+            found.sealed_by = manifest.run_id
+            # Signed only when its start was signed with this very key: a token alone proves no more than
+            # that someone wrote both the lock and the history.
+            proven = signer if signer is not None and examined.started_with == signer.key_id else None
             try:
-                head = _link(db, found, Path(folder), head, signer)
+                head = _link(db, found, Path(folder), head, proven)
             except OSError:
                 # Its folder cannot be written (read-only, moved half-way): it stays unsealed, and verify
                 # names it; this run and every later one must still be sealed.
@@ -120,17 +250,19 @@ def _link(db: Any, manifest: Manifest, folder: Path, head: _Head, signer: Signer
     manifest.previous = ChainLink(run_id=head.run_id, sha256=head.sha256) if head.run_id and head.sha256 else None
     manifest.signing_key = signer.key_id if signer else None
     data = manifest_bytes(manifest)
-    write_atomically(folder / "manifest.json", data)
+    # The signature before the manifest: a folder that cannot take it keeps its manifest as found, since a
+    # manifest that says it was sealed is never sealed by another run.
     signature = folder / SIGNATURE_NAME
     if signer:
         write_atomically(signature, signer.sign(data))
     else:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(signature)
+    write_atomically(folder / "manifest.json", data)
     digest = _sha256(data)
     db.execute(
         "UPDATE runs SET seq = ?, manifest_sha256 = ?, previous_run_id = ?, signed = ?, sealed_at = ?,"
-        " finished_at = ?, interrupted = ? WHERE run_id = ?",
+        " finished_at = ?, interrupted = ?, sealed_by = ? WHERE run_id = ?",
         (
             head.seq + 1,
             digest,
@@ -139,6 +271,7 @@ def _link(db: Any, manifest: Manifest, folder: Path, head: _Head, signer: Signer
             utc_now().isoformat(),
             manifest.finished_at.isoformat() if manifest.finished_at else None,
             manifest.interrupted,
+            manifest.sealed_by,
             manifest.run_id,
         ),
     )

@@ -705,6 +705,7 @@ def _evidence(
             signer=_signer(keyring_problem),
             mappings=dict(traffic.routes) if traffic else {},
             mask_pii=mask_pii,
+            warn=lambda line: err.print(f"optout: {line}", markup=False, soft_wrap=True),
         )
     except OSError as exc:
         usage_error(describe_write_error(exc, out), ExitCode.PROBLEM if exc.errno in NO_SPACE else ExitCode.USAGE)
@@ -1376,8 +1377,15 @@ VERIFY_HELP = (
     "needed); the manifest hashes to the value the history recorded when it was sealed and to the one the "
     "next run's manifest chains to; and its 'previous' link names the run sealed just before it, so a run "
     "removed from the middle of the chain is named.\n\n"
-    "Warnings (exit 0): a run sealed without a signing key (unsigned; the chain still covers it), and a run "
-    "not sealed yet (still running, or killed and waiting for the next run to seal it).\n\n"
+    "Warnings (exit 0): a run sealed without a signing key (unsigned; the chain still covers it), a run "
+    "not sealed yet (still running, or killed and waiting for the next run to seal it), and a run sealed by "
+    "another run (killed before its end; the run that sealed it is named). A run that stopped but that no "
+    "other run may seal (its token, files or manifest are not as its own run left them: planted, or changed) "
+    "is a mismatch.\n\n"
+    "The chain head (the last sealed run and its manifest's SHA-256) is printed before the verdict: keep it "
+    "elsewhere. Removing the newest runs, folder and history row, leaves a chain that checks; --expect-head "
+    "SHA-256 (or RUN_ID:SHA-256) then tells: the head kept must still be in the chain, as the head or before "
+    "runs sealed since, or it is a mismatch.\n\n"
     "Exit status: 0 everything matches (warnings allowed); 1 something does not match; 2 usage error (such "
     "as an unknown run); 3 the history database cannot be used (damaged or locked; it is left as it is)."
 )
@@ -1395,10 +1403,25 @@ def verify_command(
         ),
     ] = None,
     all_: Annotated[bool, typer.Option("--all", help="Verify every run in this home, and the whole chain.")] = False,
+    expect_head: Annotated[
+        str | None,
+        typer.Option(
+            "--expect-head",
+            metavar="SHA256",
+            help="The chain head an earlier verify printed (its SHA-256, or RUN_ID:SHA-256): a mismatch when it "
+            "is no longer in the chain (the newest runs removed) or its manifest changed.",
+            show_default=False,
+        ),
+    ] = None,
     json_: Annotated[bool, typer.Option("--json", help="Print only JSON on stdout.")] = False,
 ) -> None:
     if run is not None and all_:
         usage_error("give a RUN or --all, not both")
+    if expect_head is not None:
+        try:
+            verification.parse_expected_head(expect_head)
+        except ValueError as exc:
+            usage_error(str(exc))
     where = home()
     if not where.history_file.exists():
         if run is not None:
@@ -1420,17 +1443,27 @@ def verify_command(
                         else "no runs recorded in this home yet"
                     )
                 chosen = [row.run_id]
-            result = verification.verify(store, signing.keys_dir(where), chosen)
+            result = verification.verify(store, signing.keys_dir(where), chosen, expect_head=expect_head)
         except HistoryError as exc:
             usage_error(str(exc), ExitCode.PROBLEM)
         finally:
             store.close()
     if result is None or not result.runs:
+        empty = verification.Verification([])
+        if expect_head is not None:
+            # Every run gone, folders and rows: the head kept elsewhere is all that tells.
+            empty.head_check = verification.HeadCheck(
+                expect_head,
+                False,
+                f"the expected chain head {expect_head} is no longer in the chain: this home has no sealed run",
+            )
         if json_:
-            _json_out({"ok": True, "mismatches": 0, "warnings": 0, "runs": []})
+            _json_out(empty.as_json())
+        elif empty.head_check is not None:
+            _out().print(Text(f"NOT VERIFIED: {empty.head_check.text}", "bold red"))
         else:
             _out().print("Nothing to verify: no runs recorded in this home yet.")
-        raise typer.Exit(ExitCode.OK)
+        raise typer.Exit(ExitCode.OK if empty.ok else ExitCode.SETTING_ON)
     if json_:
         _json_out(result.as_json())
     else:
@@ -1471,10 +1504,14 @@ def _print_verification(result: verification.Verification) -> None:
                 for f in sorted(check.findings, key=lambda f: f.warning)
             ],
         )
+    _print_head(result)
     runs = len(result.runs)
-    if not result.ok:
-        bad = sum(1 for c in result.runs if not c.ok)
-        verdict = f"NOT VERIFIED: {result.mismatches} mismatch(es) in {bad} of {runs} run(s); see above."
+    bad = sum(1 for c in result.runs if not c.ok)
+    if not result.ok and not bad and result.head_check is not None:
+        verdict = f"NOT VERIFIED: {result.head_check.text}"
+    elif not result.ok:
+        mismatches = result.mismatches - int(result.head_check is not None and not result.head_check.ok)
+        verdict = f"NOT VERIFIED: {mismatches} mismatch(es) in {bad} of {runs} run(s); see above."
     elif result.warnings:
         verdict = (
             f"Verified: {runs} run(s), nothing changed, missing or inserted; {result.warnings} warning(s) above "
@@ -1483,6 +1520,20 @@ def _print_verification(result: verification.Verification) -> None:
     else:
         verdict = f"Verified: {runs} run(s); every file, chain link and signature matches."
     out.print(Text(verdict, "bold green" if result.ok else "bold red"))
+
+
+def _print_head(result: verification.Verification) -> None:
+    """The chain head, to keep elsewhere (a hash on a line of its own, to copy), and --expect-head's answer."""
+    out = _out()
+    if result.head is not None:
+        out.print(Text(f"\nChain head: {result.head.run_id} (seq {result.head.seq})", "bold"))
+        out.print(Text(f"  SHA-256 {result.head.sha256}"))
+        out.print(Text("  keep it elsewhere; check it later with --expect-head", "dim"))
+    check = result.head_check
+    if check is not None and check.ok:
+        out.print(Text(check.text, "green"))
+    elif check is not None and any(not c.ok for c in result.runs):  # else it is the verdict
+        out.print(Text(f"MISMATCH: {check.text}", "bold red"))
 
 
 def _write_output(path: Path, text: str) -> None:

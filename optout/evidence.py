@@ -95,11 +95,17 @@ class Manifest(BaseModel):
     # Set when the run is sealed (chain.py): None for a home's first run, and in a run with no history.
     previous: ChainLink | None = None
     signing_key: str | None = None  # the id of the key whose signature is in manifest.sig
+    # The run that sealed this one, when it was killed before it could seal itself.
+    sealed_by: str | None = None
 
 
 def manifest_bytes(manifest: Manifest) -> bytes:
     """The exact bytes written, hashed and signed."""
-    return (json.dumps(manifest.model_dump(mode="json"), indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+    data = manifest.model_dump(mode="json")
+    if data["sealed_by"] is None:
+        # Left out unless set: a run that sealed itself reads as it did before sealed_by existed.
+        del data["sealed_by"]
+    return (json.dumps(data, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
 
 
 def sha256_of(path: Path) -> str:
@@ -113,11 +119,23 @@ def account_folder(account: str) -> str:
     return f"{slug[:48]}-{hashlib.sha256(account.encode('utf-8')).hexdigest()[:10]}"
 
 
+def make_private_dirs(folder: Path) -> None:
+    """`mkdir -p`, each folder it makes readable by the person only (0700), like the config and history.
+    Folders that exist already are left as they are: the person chose them."""
+    missing: list[Path] = []
+    while not folder.exists():
+        missing.append(folder)
+        folder = folder.parent
+    for each in reversed(missing):
+        each.mkdir(mode=0o700, exist_ok=True)
+
+
 def write_atomically(path: Path, data: bytes) -> None:
-    """`path` holds `data` in full, or is left as it was: a temporary file, flushed, then renamed."""
+    """`path` holds `data` in full, or is left as it was: a temporary file, flushed, then renamed. The
+    file is the person's only (0600): evidence shows their accounts, as the config and history do."""
     tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
     try:
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         try:
             view = memoryview(data)
             while view:
@@ -157,16 +175,21 @@ class RunEvidence:
         mask_pii: bool = False,
         history: History | None = None,
         signer: Signer | None = None,
+        warn: Callable[[str], None] | None = None,
     ) -> None:
         started = utc_now()
         self.run_id = f"run-{started:%Y%m%dT%H%M%S}-{started.microsecond:06d}Z-{command}"
         # Absolute: results point at their files wherever they are read from.
         self.directory = out_dir.absolute() / self.run_id
-        self.directory.mkdir(parents=True, exist_ok=False)
+        make_private_dirs(self.directory.parent)
+        self.directory.mkdir(mode=0o700, exist_ok=False)
         self.write_error: OSError | None = None
         self.history_error: str | None = None
         self.history = history
         self.signer = signer
+        # Told one line per killed run found that this run would not seal (see chain.seal).
+        self.warn = warn
+        self.seal_warnings: list[str] = []
         self.sealed_sha256: str | None = None
         self.mappings = dict(mappings or {})
         self.mask_pii = mask_pii
@@ -186,7 +209,9 @@ class RunEvidence:
             if history is not None:
                 from optout.chain import RunLock
 
-                self._lock = RunLock(history, self.run_id)
+                # Proves to a later run that this one was started by optout, should it be killed.
+                token = secrets.token_hex(16)
+                self._lock = RunLock(history, self.run_id, token, signer)
                 history.add_run(
                     run_id=self.run_id,
                     command=command,
@@ -194,6 +219,7 @@ class RunEvidence:
                     started_at=started,
                     optout_version=__version__,
                     flows=json.dumps(flows, sort_keys=True),
+                    token=token,
                 )
         except BaseException:
             # Nothing of this run is anywhere yet: leave no empty folder behind.
@@ -316,7 +342,7 @@ class RunEvidence:
         try:
             try:
                 for path, _, data in files:
-                    path.parent.mkdir(parents=True, exist_ok=True)
+                    make_private_dirs(path.parent)
                     write_atomically(path, data)
                 self.manifest.files.extend(entries)
                 self._save()
@@ -354,8 +380,11 @@ class RunEvidence:
             return
         from optout.chain import seal
 
+        self.seal_warnings = []
         try:
-            self.sealed_sha256 = seal(self.history, self.manifest, self.directory, self.signer)
+            self.sealed_sha256 = seal(
+                self.history, self.manifest, self.directory, self.signer, refused=self.seal_warnings
+            )
         except OSError as exc:
             self.write_error = self.write_error or exc
         except HistoryError as exc:
@@ -364,6 +393,9 @@ class RunEvidence:
             if self._lock is not None:
                 self._lock.release()
                 self._lock = None
+        if self.warn is not None:
+            for line in self.seal_warnings:
+                self.warn(line)
 
     def interrupt(self, reason: str) -> None:
         """Mark the run as stopped before its end, and why (best effort: the disk may be full)."""

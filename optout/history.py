@@ -104,6 +104,12 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE results ADD COLUMN label TEXT;
     ALTER TABLE files ADD COLUMN kind TEXT NOT NULL DEFAULT 'screenshot';
     """,
+    # 3: a random token per run, also in its lock file, so that only a run optout started, and that was
+    # killed, is sealed by another run; and which run sealed it.
+    """
+    ALTER TABLE runs ADD COLUMN token TEXT;
+    ALTER TABLE runs ADD COLUMN sealed_by TEXT;
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -125,6 +131,8 @@ class RunRow:
     manifest_sha256: str | None
     previous_run_id: str | None
     signed: bool
+    token: str | None = None  # None: recorded before schema 3, or not by optout
+    sealed_by: str | None = None  # the run that sealed this one, when it did not seal itself
 
     @property
     def manifest_path(self) -> Path:
@@ -298,10 +306,12 @@ class History:
         started_at: datetime,
         optout_version: str,
         flows: str,
+        token: str | None = None,
     ) -> None:
         self._run_write(
-            "INSERT INTO runs (run_id, command, directory, started_at, optout_version, flows) VALUES (?,?,?,?,?,?)",
-            (run_id, command, str(directory), _iso(started_at), optout_version, flows),
+            "INSERT INTO runs (run_id, command, directory, started_at, optout_version, flows, token)"
+            " VALUES (?,?,?,?,?,?,?)",
+            (run_id, command, str(directory), _iso(started_at), optout_version, flows, token),
         )
 
     def set_browser(self, run_id: str, browser_version: str) -> None:
@@ -468,6 +478,8 @@ def _run_row(r: sqlite3.Row) -> RunRow:
         manifest_sha256=r["manifest_sha256"],
         previous_run_id=r["previous_run_id"],
         signed=bool(r["signed"]),
+        token=r["token"],
+        sealed_by=r["sealed_by"],
     )
 
 

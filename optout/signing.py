@@ -12,6 +12,7 @@ import base64
 import hashlib
 import json
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,6 +26,7 @@ from optout.keyrings import KeyringUnavailable
 from optout.paths import Home
 
 KEYRING_ENTRY = "signing-key"
+KEY_ID = re.compile(r"[0-9a-f]{32}")
 
 
 class SigningUnavailable(Exception):
@@ -47,6 +49,23 @@ def keys_dir(where: Home) -> Path:
 
 def public_key_path(where: Home, kid: str) -> Path:
     return keys_dir(where) / f"{kid}.pem"
+
+
+def valid_key_id(kid: str) -> bool:
+    """The form key_id gives: a manifest's `signing_key` is data, never a path."""
+    return KEY_ID.fullmatch(kid) is not None
+
+
+def home_public_key(keys: Path, kid: str) -> tuple[Path, Ed25519PublicKey]:
+    """The public key `kid` from the home's keys folder, and its file. Raises FileNotFoundError when the
+    home has no such key, ValueError for an id of another form or a file that is not that key."""
+    if not valid_key_id(kid):
+        raise ValueError(f"{kid!r} is not a key id (32 hex digits)")
+    path = keys / f"{kid}.pem"
+    public = load_public(path)
+    if key_id(public) != kid:
+        raise ValueError(f"{path.name} holds another key than {kid}")
+    return path, public
 
 
 @dataclass(frozen=True)
@@ -123,9 +142,12 @@ def _from_entry(where: Home, stored: str) -> Signer:
 
 def _write_public(where: Home, public: Ed25519PublicKey) -> None:
     path = public_key_path(where, key_id(public))
-    path.parent.mkdir(parents=True, exist_ok=True)
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp")
-    tmp.write_bytes(public_pem(public))
+    tmp.unlink(missing_ok=True)
+    # Private like every other file of the home's evidence.
+    with os.fdopen(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb") as out:
+        out.write(public_pem(public))
     os.replace(tmp, path)
 
 

@@ -7,6 +7,10 @@ manifest's exact bytes, checked with the public key files in the home, never the
 history database as a second witness (the hash and signed flag it recorded when each run was sealed,
 and each file's hash as it was written).
 
+The chain's head (the last sealed run and its manifest's SHA-256) is given so that a person can keep it
+elsewhere: the newest runs removed, folder and history row, leave a chain that checks, and only a head
+kept outside the home (`--expect-head`) tells.
+
 A finding is a mismatch (something does not match: exit 1) unless its kind is in WARNINGS: those say
 what cannot be checked (an unsigned run, a run not sealed yet), not that something was changed.
 """
@@ -26,7 +30,7 @@ from pydantic import ValidationError
 from optout import chain
 from optout.evidence import Manifest
 from optout.history import History, RunRow
-from optout.signing import load_public, verify_signature
+from optout.signing import home_public_key, verify_signature
 
 # Files a run folder may hold beyond those its manifest lists: the manifest itself, its signature, and
 # the HTML report `optout report` may write beside them.
@@ -52,9 +56,14 @@ class Kind(str, Enum):
     UNSIGNED = "unsigned"
     NOT_SEALED = "not_sealed"
     LEFTOVER = "leftover"
+    NOT_SEALABLE = "not_sealable"  # unsealed, and no other run may seal it: planted, or changed after it stopped
+    SEALED_BY_OTHER = "sealed_by_other"  # killed, and sealed by the run named
 
 
-WARNINGS = frozenset({Kind.UNSIGNED, Kind.NOT_SEALED, Kind.LEFTOVER})
+WARNINGS = frozenset({Kind.UNSIGNED, Kind.NOT_SEALED, Kind.LEFTOVER, Kind.SEALED_BY_OTHER})
+
+# --expect-head: a manifest's SHA-256, or RUN_ID:SHA-256.
+_EXPECTED_HEAD = re.compile(r"(?:(?P<run>[^:\s]+):)?(?P<sha>[0-9a-fA-F]{64})")
 
 
 @dataclass(frozen=True)
@@ -78,6 +87,7 @@ class RunCheck:
     interrupted: str | None
     files_checked: int = 0
     signed: bool = False
+    sealed_by: str | None = None
     findings: list[Finding] = field(default_factory=list)
 
     @property
@@ -102,23 +112,51 @@ class RunCheck:
             "sealed": self.seq is not None,
             "interrupted": self.interrupted,
             "signed": self.signed,
+            "sealed_by": self.sealed_by,
             "files_checked": self.files_checked,
             "ok": self.ok,
             "findings": [f.as_json() for f in self.findings],
         }
 
 
+@dataclass(frozen=True)
+class Head:
+    """The last sealed run: its id, place in the chain and manifest SHA-256 as the history recorded it."""
+
+    run_id: str
+    seq: int
+    sha256: str
+
+    def as_json(self) -> dict[str, Any]:
+        return {"run_id": self.run_id, "seq": self.seq, "sha256": self.sha256}
+
+
+@dataclass(frozen=True)
+class HeadCheck:
+    """`--expect-head`: the value given, and what was found."""
+
+    expected: str
+    ok: bool
+    text: str
+
+    def as_json(self) -> dict[str, Any]:
+        return {"expected": self.expected, "ok": self.ok, "text": self.text}
+
+
 @dataclass
 class Verification:
     runs: list[RunCheck]
+    head: Head | None = None
+    head_check: HeadCheck | None = None
 
     @property
     def ok(self) -> bool:
-        return all(r.ok for r in self.runs)
+        return all(r.ok for r in self.runs) and (self.head_check is None or self.head_check.ok)
 
     @property
     def mismatches(self) -> int:
-        return sum(1 for r in self.runs for f in r.findings if not f.warning)
+        head = int(self.head_check is not None and not self.head_check.ok)
+        return head + sum(1 for r in self.runs for f in r.findings if not f.warning)
 
     @property
     def warnings(self) -> int:
@@ -129,8 +167,18 @@ class Verification:
             "ok": self.ok,
             "mismatches": self.mismatches,
             "warnings": self.warnings,
+            "head": self.head.as_json() if self.head else None,
+            "expected_head": self.head_check.as_json() if self.head_check else None,
             "runs": [r.as_json() for r in self.runs],
         }
+
+
+def parse_expected_head(text: str) -> tuple[str | None, str]:
+    """(run id or None, SHA-256 in lower case) from `SHA256` or `RUN_ID:SHA256`. Raises ValueError."""
+    found = _EXPECTED_HEAD.fullmatch(text.strip())
+    if found is None:
+        raise ValueError(f"--expect-head takes a manifest's SHA-256 (64 hex digits) or RUN_ID:SHA-256, not {text!r}")
+    return found["run"], found["sha"].lower()
 
 
 @dataclass
@@ -161,9 +209,12 @@ def _load(row: RunRow) -> _Loaded:
         return _Loaded(row, data, None, "manifest.json is not a valid optout manifest")
 
 
-def verify(history: History, keys_dir: Path, run_ids: Iterable[str] | None = None) -> Verification:
+def verify(
+    history: History, keys_dir: Path, run_ids: Iterable[str] | None = None, *, expect_head: str | None = None
+) -> Verification:
     """Check the runs named (every run when None) in the chain of `history`'s home. Chain links are
-    checked against the neighbouring runs whether or not those are named; files only for the runs named."""
+    checked against the neighbouring runs whether or not those are named; files only for the runs named.
+    `expect_head` (see parse_expected_head) must name the chain's head or a run sealed before it."""
     rows = history.runs()
     wanted = None if run_ids is None else set(run_ids)
     loaded = {row.run_id: _load(row) for row in rows}
@@ -189,6 +240,7 @@ def verify(history: History, keys_dir: Path, run_ids: Iterable[str] | None = Non
             _unsealed(history, run, check)
             continue
         _signature(run, keys_dir, check)
+        _sealed_by(run, check)
         if run.manifest is not None:
             check.interrupted = run.manifest.interrupted or row.interrupted
             _files(run, history.file_hashes(row.run_id), check)
@@ -213,20 +265,83 @@ def verify(history: History, keys_dir: Path, run_ids: Iterable[str] | None = Non
         after = sealed[index + 1] if index + 1 < len(sealed) else None
         if run.row.run_id in checks:
             _chain(run, before, after, known, checks[run.row.run_id])
-    return Verification([checks[row.run_id] for row in rows if row.run_id in checks])
+    last = next((run.row for run in reversed(sealed) if run.row.manifest_sha256), None)
+    head = Head(last.run_id, last.seq or 0, last.manifest_sha256 or "") if last else None
+    return Verification(
+        [checks[row.run_id] for row in rows if row.run_id in checks],
+        head=head,
+        head_check=None if expect_head is None else _check_head(sealed, head, expect_head),
+    )
+
+
+def _check_head(sealed: Sequence[_Loaded], head: Head | None, expected: str) -> HeadCheck:
+    """The head kept elsewhere must still be in the chain, as it was: the head itself, or a run sealed before
+    runs that came since. Gone (the newest runs removed, folder and row) or changed is a mismatch."""
+    run_id, sha = parse_expected_head(expected)
+    now = f"the chain now ends at run {head.run_id} (seq {head.seq})" if head else "this home has no sealed run"
+    named = f"{run_id} (SHA-256 {sha})" if run_id else f"SHA-256 {sha}"
+    by_id = [run for run in sealed if run_id is not None and run.row.run_id == run_id]
+    by_hash = [run for run in sealed if sha in (run.sha256, run.row.manifest_sha256)]
+    if run_id is not None and not by_id and by_hash:
+        found = by_hash[0].row.run_id
+        return HeadCheck(expected, False, f"the expected chain head {named} is the manifest of run {found}")
+    match = by_id[0] if by_id else (by_hash[0] if by_hash else None)
+    if match is None:
+        return HeadCheck(
+            expected,
+            False,
+            f"the expected chain head {named} is no longer in the chain (the newest runs were removed); {now}",
+        )
+    if match.sha256 != sha or match.row.manifest_sha256 != sha:
+        return HeadCheck(
+            expected,
+            False,
+            f"the expected chain head {named}: run {match.row.run_id}'s manifest no longer has that SHA-256 on "
+            "disk or in the history (changed since)",
+        )
+    since = sum(1 for run in sealed if (run.row.seq or 0) > (match.row.seq or 0))
+    if since == 0:
+        return HeadCheck(expected, True, f"Chain head as expected: run {match.row.run_id}.")
+    return HeadCheck(
+        expected, True, f"Expected head found: run {match.row.run_id}, with {since} run(s) sealed after it."
+    )
+
+
+def _sealed_by(run: _Loaded, check: RunCheck) -> None:
+    """A run sealed by another is named: it stopped without finishing, and the other run vouched for it."""
+    sealer = (run.manifest.sealed_by if run.manifest is not None else None) or run.row.sealed_by
+    if sealer is None:
+        return
+    check.sealed_by = sealer
+    check.add(
+        Kind.SEALED_BY_OTHER,
+        f"run {run.row.run_id} was sealed by run {sealer}: it stopped without finishing, and was sealed as found",
+    )
 
 
 def _unsealed(history: History, run: _Loaded, check: RunCheck) -> None:
-    if not chain.abandoned(history, run.row.run_id):
-        check.add(Kind.NOT_SEALED, f"run {run.row.run_id} is still running: it is sealed when it ends")
+    row = run.row
+    if not chain.abandoned(history, row.run_id):
+        check.add(Kind.NOT_SEALED, f"run {row.run_id} is still running: it is sealed when it ends")
         return
+    if run.manifest is not None and run.manifest.run_id == row.run_id:
+        recorded = history.file_hashes(row.run_id)
+        examined = chain.examine(history, row.run_id, row.token, row.directory, run.manifest, recorded)
+        if examined.problem is not None:
+            check.add(
+                Kind.NOT_SEALABLE,
+                f"run {row.run_id} is not sealed, and no other run may seal it (planted, or changed after it "
+                f"stopped): {examined.problem}",
+            )
+            _files(run, recorded, check)
+            return
     check.add(
         Kind.NOT_SEALED,
-        f"run {run.row.run_id} stopped without finishing and is not sealed yet (the next run to end seals it): "
+        f"run {row.run_id} stopped without finishing and is not sealed yet (the next run to end seals it): "
         "its files are checked against its manifest, which no signature or chain link covers yet",
     )
     if run.manifest is not None:
-        _files(run, history.file_hashes(run.row.run_id), check)
+        _files(run, history.file_hashes(row.run_id), check)
 
 
 def _files(run: _Loaded, recorded: dict[str, str], check: RunCheck) -> None:
@@ -289,14 +404,13 @@ def _signature(run: _Loaded, keys_dir: Path, check: RunCheck) -> None:
                 f"run {row.run_id} is not signed (no signing key when it was sealed); the chain still covers it",
             )
         return
-    key_file = keys_dir / f"{Path(kid).name}.pem"
     try:
-        public = load_public(key_file)
+        _, public = home_public_key(keys_dir, kid)
     except FileNotFoundError:
         check.add(Kind.UNKNOWN_KEY, f"run {row.run_id}: its signing key {kid} is not in {keys_dir}")
         return
     except (OSError, ValueError) as exc:
-        check.add(Kind.UNKNOWN_KEY, f"run {row.run_id}: {key_file} cannot be used ({exc})")
+        check.add(Kind.UNKNOWN_KEY, f"run {row.run_id}: its signing key cannot be used ({exc})")
         return
     try:
         signature = (row.directory / chain.SIGNATURE_NAME).read_bytes()

@@ -3,6 +3,7 @@ schema migrated, a damaged one refused and left alone; `optout history` prints e
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -314,3 +315,31 @@ def test_readers_open_the_history_read_only(recorded_home: Cli) -> None:
     reads_the_run(recorded_home, runs)
     assert (db.read_bytes(), db.stat().st_mtime_ns) == before
     assert not [p for p in home.iterdir() if p.name.startswith("history.db-")]
+
+
+def test_a_schema_2_history_gains_run_tokens_and_keeps_its_rows(tmp_path: Path) -> None:
+    """Migration 3 adds each run's token and the run that sealed it; runs recorded before have neither."""
+    from optout.history import MIGRATIONS
+
+    path = tmp_path / "home" / "history.db"
+    path.parent.mkdir()
+    with contextlib.closing(sqlite3.connect(path)) as db, db:
+        for migration in MIGRATIONS[:2]:
+            db.executescript(migration)
+        db.execute("PRAGMA user_version = 2")
+        db.execute(
+            "INSERT INTO runs (run_id, command, directory, started_at, optout_version, flows, seq, manifest_sha256,"
+            " signed) VALUES ('run-old', 'check', '/x', '2024-01-01T00:00:00+00:00', '0', '{}', 1, 'ab', 1)"
+        )
+    history = History.open(path)
+    history.add_run(
+        run_id="run-new", command="check", directory=tmp_path, started_at=datetime.now(timezone.utc),
+        optout_version="0", flows="{}", token="f" * 32,
+    )  # fmt: skip
+    rows = {r.run_id: r for r in history.runs()}
+    history.close()
+    assert db_rows(path, "PRAGMA user_version") == [(SCHEMA_VERSION,)] and SCHEMA_VERSION >= 3
+    assert (rows["run-old"].seq, rows["run-old"].signed, rows["run-old"].token, rows["run-old"].sealed_by) == (
+        1, True, None, None,
+    )  # fmt: skip
+    assert (rows["run-new"].token, rows["run-new"].sealed_by) == ("f" * 32, None)

@@ -379,3 +379,38 @@ def test_a_report_that_cannot_be_written_names_its_path_and_why(runs: Runs) -> N
     line = one_line(done, 3)
     assert line == "optout: error: cannot write the report to no-such-folder/report.md: no such file or directory"
     assert not (runs.cli.home / "no-such-folder").exists()
+
+
+@pytest.mark.parametrize("pointer", ["absolute", "relative"])
+def test_a_run_folder_bringing_its_own_key_is_not_trusted(runs: Runs, tmp_path: Path, pointer: str) -> None:
+    """A copy of the check run says alice's setting was switched off, re-signed with a key that came with the
+    folder, and its manifest's `signing_key` points at that key's file: keys come from the home's keys/ by
+    id only, so the signature is not valid there, and the bundle carries no key but the home's."""
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from optout.signing import public_pem
+
+    folder = tmp_path / "forged" / runs.check.name
+    shutil.copytree(runs.check, folder)
+    (folder / "report.html").unlink(missing_ok=True)
+    forger = Ed25519PrivateKey.generate()
+    (folder / "own.pem").write_bytes(public_pem(forger.public_key()))
+    manifest = runs.manifest(folder)
+    manifest["results"][0].update(state="off", outcome="switched_off", verified=True)
+    own = folder / "own"  # the report adds ".pem"
+    manifest["signing_key"] = str(own) if pointer == "absolute" else os.path.relpath(own, runs.cli.home / "keys")
+    data = (json.dumps(manifest, indent=2, ensure_ascii=False) + "\n").encode()
+    (folder / "manifest.json").write_bytes(data)
+    (folder / "manifest.sig").write_bytes(forger.sign(data))
+
+    done = runs.cli("report", str(folder), "--format", "json")
+    assert done.returncode == 0, done.stderr
+    integrity = json.loads(done.stdout)["integrity"]
+    assert (integrity["signature"], integrity["public_key"]) == ("key not found", None)
+
+    out = tmp_path / "forged.zip"
+    done = runs.cli("export", str(folder), "--out", str(out))
+    assert done.returncode == 0, done.stderr
+    members = unzip(out, tmp_path / "unzipped")
+    assert "signing-key.pem" not in members and members["manifest.sig"] == (folder / "manifest.sig").read_bytes()
+    assert "signing-key.pem is NOT included" in members["README.txt"].decode()

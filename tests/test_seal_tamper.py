@@ -4,12 +4,15 @@ swapping manifests between runs, must be named by verify."""
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
+import secrets
 import shutil
 from datetime import datetime, timezone
 from pathlib import Path
 
+import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from optout import chain
@@ -27,13 +30,20 @@ def key(home: Path) -> Signer:
     return Signer(kid, private)
 
 
-def start(history: History, out: Path, run_id: str, files: dict[str, bytes]) -> Manifest:
-    """A run as RunEvidence leaves it: its files and manifest on disk, each file in the history."""
+def start(history: History, out: Path, run_id: str, files: dict[str, bytes], signer: Signer | None = None) -> Manifest:
+    """A run as RunEvidence leaves it when killed: its files and manifest on disk, each file in the history,
+    its lock file (with its token, signed with `signer`) left behind, held by no one."""
     now = datetime.now(timezone.utc)
     folder = out / run_id
     folder.mkdir(parents=True)
     manifest = Manifest(run_id=run_id, command="check", optout_version="0", started_at=now, flows={})
-    history.add_run(run_id=run_id, command="check", directory=folder, started_at=now, optout_version="0", flows="{}")
+    token = secrets.token_hex(16)
+    lock = chain.RunLock(history, run_id, token, signer)
+    assert lock._file is not None
+    lock._file.close()  # as the system does when the process dies: the lock is dropped, the file stays
+    history.add_run(
+        run_id=run_id, command="check", directory=folder, started_at=now, optout_version="0", flows="{}", token=token
+    )
     for name, data in files.items():
         (folder / name).write_bytes(data)
         digest = hashlib.sha256(data).hexdigest()
@@ -113,7 +123,7 @@ def test_a_killed_runs_file_taken_out_of_its_manifest_before_sealing_is_named(tm
     home, out = tmp_path / "home", tmp_path / "ev"
     history = History.open(home / "history.db")
     signer = key(home)
-    killed = start(history, out, "run-1-killed", {"before.png": b"on", "after.png": b"still on"})
+    killed = start(history, out, "run-1-killed", {"before.png": b"on", "after.png": b"still on"}, signer)
     # The screenshot that shows the setting still on, deleted and dropped from the unsealed manifest.
     (out / "run-1-killed" / "after.png").unlink()
     killed.files = [f for f in killed.files if f.path != "after.png"]
@@ -122,7 +132,11 @@ def test_a_killed_runs_file_taken_out_of_its_manifest_before_sealing_is_named(tm
     assert all(r.sealed for r in history.runs())
     checks = {r.run_id: r for r in verify(history, home / "keys").runs}
     assert not checks["run-1-killed"].ok
-    assert [(f.kind, f.text.split(":")[0]) for f in checks["run-1-killed"].findings] == [(Kind.MISSING, "after.png")]
+    assert [(f.kind, f.text.split(":")[0]) for f in checks["run-1-killed"].findings] == [
+        (Kind.SEALED_BY_OTHER, "run run-1-killed was sealed by run run-2"),
+        (Kind.MISSING, "after.png"),
+    ]
+    assert checks["run-1-killed"].signed and checks["run-1-killed"].sealed_by == "run-2"
     assert checks["run-2"].ok
     assert json.loads((out / "run-1-killed" / "manifest.json").read_text())["interrupted"] == chain.KILLED
 
@@ -171,3 +185,86 @@ def test_urls_kept_carry_no_credentials_query_or_fragment() -> None:
 
     assert where("https://user:secret@www.linkedin.com/a/b?code=1#x") == "https://www.linkedin.com/a/b"
     assert where("http://127.0.0.1:8000/x/?q=1") == "http://127.0.0.1:8000/x/"
+
+
+def lock_claim(home: Path, run_id: str) -> dict[str, str]:
+    claim: dict[str, str] = json.loads((home / "locks" / f"{run_id}.lock").read_text())
+    return claim
+
+
+def tamper(how: str, home: Path, folder: Path, manifest: Manifest) -> None:
+    """What someone who can write the home, but not the keyring, does to a killed run before it is sealed."""
+    run_id = manifest.run_id
+    lock = home / "locks" / f"{run_id}.lock"
+    if how == "token":  # the lock's token replaced (a lock of one's own, made to match a planted row)
+        claim = lock_claim(home, run_id)
+        claim["token"] = "0" * 32
+        lock.write_text(json.dumps(claim))
+    elif how == "forged-start":  # the token signed with a key of one's own, under the home key's name
+        claim = lock_claim(home, run_id)
+        statement = chain.start_statement(run_id, claim["token"])
+        claim["signature"] = base64.b64encode(Ed25519PrivateKey.generate().sign(statement)).decode()
+        lock.write_text(json.dumps(claim))
+    elif how == "finished":  # the manifest made to say the run finished
+        manifest.finished_at = datetime.now(timezone.utc)
+    elif how == "file-rehashed":  # a screenshot replaced, its hash in the manifest with it
+        (folder / "a.png").write_bytes(b"another picture")
+        manifest.files[0].sha256 = hashlib.sha256(b"another picture").hexdigest()
+    elif how == "file-added":  # a file the run never recorded, listed with its right hash
+        (folder / "b.png").write_bytes(b"added")
+        added = manifest.files[0].model_copy(update={"path": "b.png", "sha256": hashlib.sha256(b"added").hexdigest()})
+        manifest.files.append(added)
+    else:
+        raise AssertionError(how)
+    (folder / "manifest.json").write_bytes(manifest_bytes(manifest))
+
+
+@pytest.mark.parametrize("how", ["token", "forged-start", "finished", "file-rehashed", "file-added"])
+def test_a_killed_run_changed_before_sealing_is_left_as_found_and_named(tmp_path: Path, how: str) -> None:
+    home, out = tmp_path / "home", tmp_path / "ev"
+    history = History.open(home / "history.db")
+    signer = key(home)
+    killed = start(history, out, "run-1-killed", {"a.png": b"on"}, signer)
+    tamper(how, home, out / "run-1-killed", killed)
+    before = (out / "run-1-killed" / "manifest.json").read_bytes()
+    refused: list[str] = []
+    later = start(history, out, "run-2", {"a.png": b"x"}, signer)
+    later.finished_at = datetime.now(timezone.utc)
+    chain.seal(history, later, out / "run-2", signer, refused=refused)
+    assert [line.split(":")[0] for line in refused] == ["run run-1-killed was not sealed"], refused
+    assert refused[0].endswith("it is left as found (optout verify names it)")
+    assert {r.run_id: r.seq for r in history.runs()} == {"run-2": 1, "run-1-killed": None}
+    assert (out / "run-1-killed" / "manifest.json").read_bytes() == before
+    assert not (out / "run-1-killed" / chain.SIGNATURE_NAME).exists()
+    checks = {r.run_id: r for r in verify(history, home / "keys").runs}
+    assert checks["run-2"].ok and not checks["run-1-killed"].ok
+    assert Kind.NOT_SEALABLE in [f.kind for f in checks["run-1-killed"].findings]
+
+
+def test_a_killed_run_that_started_without_the_key_is_sealed_unsigned_and_named(tmp_path: Path) -> None:
+    """Its token matches, but nothing signed with the home's key says optout started it: chained (it is
+    evidence all the same), never signed by another run, and named by verify."""
+    home, out = tmp_path / "home", tmp_path / "ev"
+    history = History.open(home / "history.db")
+    signer = key(home)
+    start(history, out, "run-1-killed", {"a.png": b"on"})  # its keyring could not be read
+    assert "signature" not in lock_claim(home, "run-1-killed")
+    finish(history, out, start(history, out, "run-2", {"a.png": b"x"}, signer), signer)
+    rows = {r.run_id: r for r in history.runs()}
+    assert (rows["run-1-killed"].seq, rows["run-1-killed"].signed, rows["run-1-killed"].sealed_by) == (
+        1,
+        False,
+        "run-2",
+    )
+    sealed = Manifest.model_validate_json((out / "run-1-killed" / "manifest.json").read_bytes())
+    assert (sealed.sealed_by, sealed.signing_key, sealed.interrupted) == ("run-2", None, chain.KILLED)
+    assert not (out / "run-1-killed" / chain.SIGNATURE_NAME).exists()
+    assert found(history, home) == {"run-1-killed": [Kind.SEALED_BY_OTHER, Kind.UNSIGNED], "run-2": []}
+
+
+def test_a_manifest_sealed_by_itself_carries_no_sealed_by(tmp_path: Path) -> None:
+    """Backward compatible: a run that sealed itself is written as before sealed_by existed."""
+    home, out = tmp_path / "home", tmp_path / "ev"
+    history = History.open(home / "history.db")
+    finish(history, out, start(history, out, "run-1", {"a.png": b"x"}), key(home))
+    assert "sealed_by" not in json.loads((out / "run-1" / "manifest.json").read_text())

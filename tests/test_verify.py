@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import hashlib
 import json
 import os
 import shutil
 import signal
 import sqlite3
+import stat
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -243,6 +245,114 @@ def test_run_removed_from_the_middle_of_the_chain(home3: Cli, how: str) -> None:
     assert last_line(done).startswith("NOT VERIFIED: 1 mismatch(es) in 1 of ")
 
 
+# -- the chain head, kept elsewhere ----------------------------------------------------------------------
+
+
+def sha256_file(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_newest_run_removed_is_told_by_the_head_kept_elsewhere(home3: Cli) -> None:
+    first, second, third = runs_of(home3)
+    head = sha256_file(third / "manifest.json")
+    shown = verify(home3, "--all", env={"COLUMNS": "80"})
+    assert shown.returncode == 0
+    lines = shown.stdout.splitlines()
+    assert f"Chain head: {third.name} (seq 3)" in lines and f"  SHA-256 {head}" in lines
+    assert all(len(line.rstrip()) <= 80 for line in lines), shown.stdout
+    code, report = verify_json(home3)
+    assert report["head"] == {"run_id": third.name, "seq": 3, "sha256": head} and report["expected_head"] is None
+    for kept in (head, f"{third.name}:{head}", sha256_file(second / "manifest.json")):
+        assert verify(home3, "--all", "--expect-head", kept).returncode == 0, kept
+    code, report = verify_json(home3, "--expect-head", head.upper())
+    assert code == 0 and report["expected_head"]["ok"]
+
+    # The newest run deleted, folder and history rows: what is left is a chain that checks.
+    shutil.rmtree(third)
+    with contextlib.closing(sqlite3.connect(home3.home / "history.db")) as db, db:
+        for table in ("files", "results", "runs"):
+            db.execute(f"DELETE FROM {table} WHERE run_id = ?", (third.name,))
+    assert verify(home3, "--all").returncode == 0
+
+    done = verify(home3, "--all", "--expect-head", head)
+    assert done.returncode == 1, done.stdout + done.stderr
+    verdict = flat(done).split(" NOT VERIFIED: ")[1]  # the last line, wrapped at the terminal's width
+    assert verdict == (
+        f"the expected chain head SHA-256 {head} is no longer in the chain (the newest runs were removed); the "
+        f"chain now ends at run {second.name} (seq 2)"
+    )
+    named = verify(home3, "--expect-head", f"{third.name}:{head}")
+    assert named.returncode == 1 and f"chain head {third.name} (SHA-256 {head}) is no longer" in flat(named)
+    code, report = verify_json(home3, "--all", "--expect-head", head)
+    assert code == 1 and not report["ok"] and report["mismatches"] == 1
+    assert report["head"]["run_id"] == second.name and report["expected_head"]["ok"] is False
+    assert head in report["expected_head"]["text"]
+    # Every run gone: the head kept is all that tells.
+    for run in (first, second):
+        shutil.rmtree(run)
+    (home3.home / "history.db").unlink()
+    gone = verify(home3, "--all", "--expect-head", head)
+    assert gone.returncode == 1 and "no longer in the chain" in gone.stdout
+    bad = verify(home3, "--expect-head", "not-a-hash")
+    assert bad.returncode == 2 and bad.stderr.startswith("optout: error: --expect-head takes a manifest's SHA-256")
+    help_text = " ".join(verify(home3, "--help").stdout.split())
+    assert "--expect-head" in help_text and "RUN_ID:SHA-256" in help_text
+
+
+# -- a run planted in the home -------------------------------------------------------------------------
+
+
+def plant_switched_off_run(cli: Cli) -> Path:
+    """What someone who can write the home, but not the keyring, plants: a run folder whose manifest says
+    alice's setting was switched off (and verified), with its history rows, left as a killed run is."""
+    model = json.loads((runs_of(cli)[0] / "manifest.json").read_text())
+    run_id = "run-20200101T000000-000000Z-off"
+    folder = cli.home / "ev" / run_id
+    folder.mkdir()
+    model.update(run_id=run_id, command="off", files=[], finished_at=None, previous=None, signing_key=None)
+    model["results"][0].update(state="off", outcome="switched_off", verified=True, evidence=[])
+    (folder / "manifest.json").write_text(json.dumps(model, indent=2) + "\n")
+    result = model["results"][0]
+    with contextlib.closing(sqlite3.connect(cli.home / "history.db")) as db, db:
+        db.execute(
+            "INSERT INTO runs (run_id, command, directory, started_at, optout_version, flows) VALUES (?,?,?,?,?,?)",
+            (run_id, "off", str(folder), "2020-01-01T00:00:00+00:00", model["optout_version"], "{}"),
+        )
+        db.execute(
+            "INSERT INTO results (run_id, platform, account, setting, state, outcome, verified, started_at,"
+            " finished_at, optout_version) VALUES (?,?,?,?,?,?,?,?,?,?)",
+            (run_id, "linkedin", ALICE, result["setting"], "off", "switched_off", 1, result["started_at"],
+             result["finished_at"], model["optout_version"]),
+        )  # fmt: skip
+    return folder
+
+
+def test_a_planted_run_is_not_sealed_nor_signed_by_the_next_run(home3: Cli, sandbox: Sandbox) -> None:
+    before = runs_of(home3)
+    planted = plant_switched_off_run(home3)
+    as_planted = (planted / "manifest.json").read_bytes()
+
+    done = check_run(home3, sandbox.origin())  # the person's next ordinary run
+    assert (planted / "manifest.json").read_bytes() == as_planted and not (planted / "manifest.sig").exists()
+    warned = [line for line in done.stderr.splitlines() if planted.name in line]
+    assert warned == [
+        f"optout: run {planted.name} was not sealed: the history holds no run token for it (no optout started "
+        "it, or an older one did); it is left as found (optout verify names it)"
+    ], done.stderr
+    (fourth,) = set(runs_of(home3)) - {*before, planted}
+    assert json.loads((fourth / "manifest.json").read_text())["previous"]["run_id"] == before[-1].name
+
+    shown = verify(home3, "--all")
+    assert shown.returncode == 1, shown.stdout + shown.stderr
+    assert f"not_sealable: run {planted.name} is not sealed, and no other run may seal it" in flat(shown)
+    assert last_line(shown).startswith("NOT VERIFIED: 1 mismatch(es) in 1 of 5 run(s)")
+    code, report = verify_json(home3, "--all")
+    (run,) = [r for r in report["runs"] if r["run_id"] == planted.name]
+    assert code == 1 and not report["ok"]
+    assert (run["sealed"], run["signed"], run["ok"], run["sealed_by"]) == (False, False, False, None)
+    assert kinds(report) == {planted.name: ["not_sealable"]}
+
+
 # -- usage and a history that cannot be used -----------------------------------------------------------
 
 
@@ -358,6 +468,37 @@ def test_signature_checks_with_openssl(home3: Cli) -> None:
     assert bad.returncode != 0 and "Signature Verification Failure" in bad.stdout + bad.stderr
 
 
+# -- privacy ------------------------------------------------------------------------------------------------
+
+
+def test_evidence_files_are_the_persons_only(cli: Cli, sandbox: Sandbox) -> None:
+    """Under the usual umask (022, which leaves files readable by everyone), a real run's evidence, and the
+    report written beside it, is as private as the config and the history: files 0600, folders 0700."""
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "optout", *args],
+            capture_output=True,
+            text=True,
+            env=cli.environ(),
+            cwd=cli.home,
+            preexec_fn=lambda: os.umask(0o022),
+            timeout=180,
+        )
+
+    add(cli, ALICE, "alice-demo-pass")
+    assert run("check", "--origin", f"linkedin={sandbox.origin()}", "--out", "ev").returncode == 1
+    (folder,) = (cli.home / "ev").iterdir()
+    assert run("report", folder.name).returncode == 0
+    made = [cli.home / "ev", *sorted((cli.home / "ev").rglob("*")), cli.home / "keys", *(cli.home / "keys").iterdir()]
+    names = {p.name for p in made}
+    assert {"manifest.json", "manifest.sig", "report.html"} <= names and any(n.endswith(".masked.png") for n in names)
+    assert any(n.endswith(".control.json") for n in names)
+    modes = {str(p.relative_to(cli.home)): oct(stat.S_IMODE(p.stat().st_mode)) for p in made}
+    assert modes == {name: ("0o700" if (cli.home / name).is_dir() else "0o600") for name in modes}
+    assert oct(stat.S_IMODE((cli.home / "history.db").stat().st_mode)) == "0o600"
+
+
 # -- a run killed half-way ----------------------------------------------------------------------------------
 
 
@@ -408,25 +549,24 @@ def test_run_killed_with_sigkill_is_sealed_by_the_next_and_verifies(
     assert "stopped without finishing and is not sealed yet" in findings(report)[killed.name][0][1]
     assert report["runs"][0]["files_checked"] == len(recorded["files"])
 
-    check_run(cli, sandbox.origin(), "--account", ALICE)
+    sealing = check_run(cli, sandbox.origin(), "--account", ALICE)
+    assert "was not sealed" not in sealing.stderr
     (second,) = set((cli.home / "ev").iterdir()) - {killed}
     done = verify(cli, "--all")
     assert done.returncode == 0, done.stdout + done.stderr
-    if not leftover:
-        assert last_line(done) == "Verified: 2 run(s); every file, chain link and signature matches."
-    (row,) = [line.split() for line in done.stdout.splitlines() if line.startswith(killed.name)]
-    assert row[1:] == [
-        "1",
-        str(len(recorded["files"])),
-        "valid",
-        *(["ok,", "with", "warnings"] if leftover else ["ok"]),
-        "interrupted",
-    ]
+    # Sealed, and signed: its start was signed with the home's key. Named as sealed by the run that did.
+    assert f"sealed_by_other: run {killed.name} was sealed by run {second.name}" in flat(done)
+    assert last_line(done).startswith(f"Verified: 2 run(s), nothing changed, missing or inserted; {1 + len(leftover)}")
+    # Its row in the table (its findings follow under its id alone).
+    (row,) = [line.split() for line in done.stdout.splitlines() if line.startswith(f"{killed.name} ")]
+    assert row[1:] == ["1", str(len(recorded["files"])), "valid", "ok,", "with", "warnings", "interrupted"]
     code, report = verify_json(cli, "--all")
     first, then = report["runs"]
-    assert (first["run_id"], first["seq"], first["signed"]) == (killed.name, 1, True)
+    assert (first["run_id"], first["seq"], first["signed"], first["sealed_by"]) == (killed.name, 1, True, second.name)
     assert first["interrupted"].startswith("stopped without finishing")
-    assert (then["run_id"], then["seq"]) == (second.name, 2)
+    assert (then["run_id"], then["seq"], then["sealed_by"]) == (second.name, 2, None)
+    assert kinds(report) == {killed.name: sorted(["sealed_by_other", *leftover])}
     sealed = json.loads((killed / "manifest.json").read_text())
     assert sealed["files"] == recorded["files"] and sealed["results"] == recorded["results"]
+    assert sealed["sealed_by"] == second.name
     assert json.loads((second / "manifest.json").read_text())["previous"]["run_id"] == killed.name

@@ -255,18 +255,21 @@ def _stem(path: str) -> str:
 
 
 def _signature(manifest: RunManifest, data: bytes, folder: Path, where: Home) -> tuple[str, str | None]:
-    from optout.signing import load_public, public_key_path, verify_signature
+    """Checked only with the home's own keys, by id: `signing_key` is the manifest's word, never a path (a
+    run folder bringing its own key would vouch for itself)."""
+    from optout.signing import home_public_key, keys_dir, verify_signature
 
     if manifest.signing_key is None:
         return "unsigned", None
-    key_path = public_key_path(where, manifest.signing_key)
+    try:
+        key_path, public = home_public_key(keys_dir(where), manifest.signing_key)
+    except (OSError, ValueError):
+        key_path, public = None, None
     try:
         signature = (folder / SIGNATURE).read_bytes()
     except OSError:
-        return "signature missing", str(key_path) if key_path.is_file() else None
-    try:
-        public = load_public(key_path)
-    except (OSError, ValueError):
+        return "signature missing", str(key_path) if key_path else None
+    if key_path is None or public is None:
         return "key not found", None
     return ("valid" if verify_signature(public, data, signature) else "invalid"), str(key_path)
 
