@@ -31,6 +31,11 @@ def test_readme_sandbox_walkthrough_uses_a_throwaway_home(cli: Cli, sandbox: San
     script = "\n".join(lines[1:])
     script = script.replace("http://127.0.0.1:8000/linkedin", sandbox.origin())
     script = script.replace(" --headed --slow-mo 300", "")
+    # The person types the password at the prompt; the test has no terminal, so it hands it on stdin.
+    script = script.replace(
+        "optout accounts add linkedin alice@example.com",
+        "optout accounts add linkedin alice@example.com --password-stdin",
+    )
     person = tmp_path / "person"  # the person's own home directory: nothing may land there
     short_tmp = Path(tempfile.mkdtemp(prefix="readme-", dir="/tmp"))
     person.mkdir()

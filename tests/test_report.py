@@ -245,7 +245,11 @@ def test_export_is_checked_by_standard_tools(runs: Runs, tmp_path: Path) -> None
     for path in shots:
         twin = path[: -len(".png")] + ".masked.png"
         assert path not in members and f"  {path}: no masked copy" not in readme
-        assert not embedded(members["report.html"], (runs.off / path).read_bytes())
+        plain = (runs.off / path).read_bytes()
+        # A page showing nothing of the account (LinkedIn's settings app has no member photo) masks to the
+        # very same image: only a copy that differs can tell a leak.
+        if plain != members[twin]:
+            assert not embedded(members["report.html"], plain)
         assert members[twin] == (runs.off / twin).read_bytes() and embedded(members["report.html"], members[twin])
         assert path[: -len(".png")] + ".control.json" in members
 
