@@ -564,3 +564,81 @@ async def test_a_later_step_on_the_controls_own_label_is_refused(run_flow: Any, 
     assert result.outcome is Outcome.FAILED and result.reason
     assert "would act on the control itself" in result.reason and "clicked once" in result.reason
     assert site.writes == {"training": 1} and site.settings["training"] is False
+
+
+CONTROL = BASE["settings"][0]["control"]["target"]
+
+
+@pytest.mark.parametrize(
+    "step",
+    [
+        # The same switch, named through a region: not the control's own target, but the same element.
+        {"click": {**CONTROL, "within": {"selector": "main"}}},
+        # A key on the page goes to the focused element: Space toggles a focused switch.
+        {"press": "Space"},
+        # A value set on a switch fires its change event, which saves it.
+        {"fill": "username", "origin": APP, "into": {"label": CONTROL["name"]}},
+    ],
+    ids=["click-within", "press-on-the-page", "fill"],
+)
+async def test_a_step_that_acts_on_the_control_another_way_is_refused_while_reaching_it(
+    run_flow: Any, site: StepSite, step: dict[str, Any]
+) -> None:
+    # Done while reaching the setting, a check would change it.
+    focus = "<script>document.querySelector('input').focus();</script>"
+    site.pages["/settings"] = f"{HEAD}<h1>Training</h1><main>{CHECKBOX}</main>{SAVE}{focus}"
+    result = await run_flow(make_flow(open=[{"goto": f"{APP}/settings"}, step]), Mode.CHECK)
+    assert result.outcome is Outcome.FAILED and result.reason, result
+    assert "would act on the control itself" in result.reason and "nothing was clicked" in result.reason
+    assert site.writes == {} and site.settings["training"] is True
+
+
+# A setting shown by which of two buttons the page offers (Google's activity controls): "Turn off" opens a
+# confirmation dialog whose own button bears the same name.
+CONFIRMED = (
+    f"{HEAD}<h1>Training</h1><button id=ctl data-on={{aria:training}}></button>"
+    "<div role=dialog aria-label='Turn off training?' id=ask hidden>"
+    "<button onclick=\"save('training', false); ask.hidden = true; ctl.dataset.on = 'false'; show()\">"
+    "Turn off</button></div>"
+    "<script>function show() { ctl.textContent = ctl.dataset.on === 'true' ? 'Turn off' : 'Turn on'; }"
+    "show(); ctl.onclick = () => { if (ctl.dataset.on === 'true') ask.hidden = false; };</script>" + SAVE
+)
+TURN_OFF = {"en": "Turn off", "fr": "Désactiver"}
+SHOWN_BY = {
+    "shown_by": {
+        "while_on": {"role": "button", "name": TURN_OFF},
+        "while_off": {"role": "button", "name": {"en": "Turn on", "fr": "Activer"}},
+    }
+}
+# The control's click, then the dialog's own "Turn off" (Gemini's confirmation).
+CONFIRM = [
+    {"click": "control"},
+    {
+        "click": {
+            "role": "button",
+            "name": TURN_OFF,
+            "within": {"role": "dialog", "name": {"en": "Turn off training?", "fr": "Désactiver ?"}},
+        }
+    },
+]
+
+
+async def test_a_dialog_button_bearing_the_controls_name_is_not_the_control(run_flow: Any, site: StepSite) -> None:
+    site.pages["/settings"] = CONFIRMED
+    result = await run_flow(make_flow(control=SHOWN_BY, change=CONFIRM))
+    assert (result.outcome, result.state, result.verified) == (Outcome.SWITCHED_OFF, State.OFF, True), result.reason
+    assert site.writes == {"training": 1} and site.settings["training"] is False
+
+
+async def test_the_control_itself_named_through_a_region_is_refused_after_its_click(
+    run_flow: Any, site: StepSite
+) -> None:
+    # The same page, but the commit step names the control again (through a region): a second click.
+    site.pages["/settings"] = CONFIRMED.replace("<button id=ctl", "<main><button id=ctl").replace(
+        "</button><div role=dialog", "</button></main><div role=dialog"
+    )
+    commit = [{"click": {"role": "button", "name": {"en": "Turn on", "fr": "Activer"}, "within": {"selector": "main"}}}]
+    result = await run_flow(make_flow(control=SHOWN_BY, change=CONFIRM, commit=commit))
+    assert result.outcome is Outcome.FAILED and result.reason, result
+    assert "would act on the control itself" in result.reason and "clicked once" in result.reason
+    assert site.writes == {"training": 1} and site.settings["training"] is False
