@@ -27,7 +27,7 @@ from optout import __version__
 from optout.capture import Caption, ShownControl, drawn
 from optout.flow import Target
 from optout.history import History, HistoryError
-from optout.pii import pii_locators
+from optout.pii import pii_locators, typed_pii
 from optout.results import EvidenceRef, Result, utc_now, where
 
 if TYPE_CHECKING:
@@ -254,9 +254,9 @@ class RunEvidence:
         url = where(page.url)
         caption = Caption(url=url, taken=taken, served_by=self.served_by(page.url))
         secret: list[Locator] = [page.locator(SECRET_FIELDS)]
-        personal = [*secret, *pii_locators(page, account, pii)]
         images: list[tuple[str, FileKind, bytes]] = []
-        async with drawn(page, caption, control) as shown:
+        async with drawn(page, caption, control) as shown, typed_pii(page, account) as typed:
+            personal = [*secret, *pii_locators(page, account, pii), *typed]
             if self.mask_pii:
                 images.append(("", "masked-screenshot", await _image(page, personal)))
             else:
