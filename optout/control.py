@@ -15,7 +15,7 @@ from optout.flow import Target
 from optout.locate import Ambiguous, GaveUp, NotFound, accessible_role_and_name, find_any, find_every, find_now
 from optout.page_state import shows
 from optout.pointer import Pointer
-from optout.results import Outcome, State
+from optout.results import CLICK_UNVERIFIED, Outcome, Result, State, utc_now, where
 from optout.stop import NotOffered, Stop, first_line
 
 # Resolves once the control is enabled and not aria-busy: how pages say a value or a save is still
@@ -227,9 +227,18 @@ class ControlDriver:
                     about_control=True,
                 )
 
+        # Recorded before it is made: a run that ends after the click still tells that it was made.
+        attempt = self.ctx.evidence.attempt(self._unverified(), f"the {self.described}")
+        if self.ctx.evidence.write_problem is not None:
+            raise Stop(
+                Outcome.FAILED,
+                f"the click could not be recorded before it was made, so it was not made: "
+                f"{self.ctx.evidence.write_problem}",
+            )
+
         def clicking(sent: bool) -> None:
             # Set as the click is sent: a click that errors may still have landed.
-            self.ctx.clicked = sent
+            self.ctx.clicked = attempt.sent = sent
 
         self.ctx.status("switching off")
         await self.pointer.click(
@@ -242,3 +251,22 @@ class ControlDriver:
         # The focus leaves it: no key pressed later can toggle it back.
         with contextlib.suppress(PlaywrightError):
             await asyncio.wait_for(control.evaluate("el => el.blur()"), self.ctx.options.timeout_s)
+
+    def _unverified(self) -> Result:
+        """What stands for the setting from just before its click until its result is recorded."""
+        ctx = self.ctx
+        return Result(
+            platform=ctx.flow.platform,
+            account=ctx.session.username,
+            setting=ctx.setting.id,
+            state=State.UNKNOWN,
+            outcome=Outcome.FAILED,
+            verified=False,
+            reason=f"the run ended as the {self.described} was being clicked; its new state was not verified "
+            "(run a check to read it)",
+            url=where(ctx.page.url),
+            started_at=ctx.started,
+            finished_at=utc_now(),
+            evidence=list(ctx.shots),
+            label=CLICK_UNVERIFIED,
+        )

@@ -51,7 +51,8 @@ class Result(BaseModel):
     evidence: list[EvidenceRef]
     # `optout recheck`: the setting was off when last known and is on now.
     drift: bool = False
-    # What the result shows, for scripts: "silent_revert" (drift), "sign_in_rejected" (the password was refused).
+    # What the result shows, for scripts: "silent_revert" (drift), "sign_in_rejected" (the password was refused),
+    # "click_unverified" (the run ended after the switch was clicked, before its new state was read).
     label: str | None = None
 
 
@@ -65,6 +66,7 @@ class ExitCode(int, Enum):
 
 SILENT_REVERT = "silent_revert"
 SIGN_IN_REJECTED = "sign_in_rejected"
+CLICK_UNVERIFIED = "click_unverified"
 
 
 def exit_code(results: Iterable[Result]) -> ExitCode:

@@ -5,6 +5,7 @@ site's server-side record (writes per control, passwords received) to prove what
 from __future__ import annotations
 
 import copy
+import json
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
@@ -133,6 +134,41 @@ async def test_goto_signs_in_then_the_control_is_read_and_switched_off(run_flow:
     assert (result.outcome, result.state, result.verified) == (Outcome.SWITCHED_OFF, State.OFF, True)
     assert site.passwords == [PASSWORD] and site.writes == {"training": 1}
     assert site.settings["training"] is False
+
+
+async def test_the_click_is_recorded_before_it_is_made(
+    browser: Any, site_server: tuple[StepSite, SandboxServer], site: StepSite, tmp_path: Path
+) -> None:
+    """As the site receives the write the click sent, the manifest and the history already say that the
+    switch was being clicked; once verified, that record gives way to the result."""
+    from optout.history import History
+    from optout.runner import AccountTarget, Runner
+
+    history = History.open(tmp_path / "history.db")
+    evidence = RunEvidence(tmp_path / "out", "off", {"steps": "1"}, history=history)
+    seen: list[tuple[list[str | None], list[str | None]]] = []
+
+    def as_the_write_arrives(key: str) -> None:
+        manifest = json.loads(evidence.manifest_path.read_text())
+        rows = History.open(tmp_path / "history.db")  # another connection: what is committed
+        try:
+            seen.append(([r["label"] for r in manifest["results"]], [r.label for r in rows.results()]))
+        finally:
+            rows.close()
+
+    site.on_write = as_the_write_arrives
+    flow = make_flow()
+    traffic = build_traffic_map([OriginSpec("steps", site_server[1].base_url)], {"steps": flow.origins})
+    async with Runner(traffic=traffic, options=Options(timeout_s=3.0), browser=browser) as runner:
+        (result,) = await runner.run(Mode.OFF, [AccountTarget(flow, "pat@example.com", lambda: PASSWORD)], evidence)
+    evidence.finish()
+    assert (result.outcome, result.verified) == (Outcome.SWITCHED_OFF, True), result.reason
+    assert seen == [(["click_unverified"], ["click_unverified"])]
+    # Afterwards the setting has its one result, in both.
+    assert [(r.outcome, r.label) for r in history.results()] == [(Outcome.SWITCHED_OFF, None)]
+    manifest = json.loads(evidence.manifest_path.read_text())
+    assert [(r["outcome"], r["label"]) for r in manifest["results"]] == [("switched_off", None)]
+    history.close()
 
 
 async def test_click_uses_real_pointer_events(run_flow: Any, site: StepSite) -> None:
