@@ -813,7 +813,7 @@ def _drive(
 ) -> tuple[list[Result], str | None]:
     """Run `work` in one browser with progress (none under --json), then seal the evidence. Returns the
     results and, when the run could not go on, why (one line). A Ctrl-C ends the command (exit 130)."""
-    from optout.runner import QuietReporter, Runner, RunStopped
+    from optout.runner import QuietReporter, Runner, RunStopped, Terminated, run_interruptible
 
     async def go(reporter: QuietReporter | ConsoleReporter) -> list[Result]:
         async with Runner(reporter=reporter, **runner) as driver:
@@ -822,19 +822,23 @@ def _drive(
     stopped: str | None = None
     try:
         if json_:
-            results = asyncio.run(go(QuietReporter()))
+            results = run_interruptible(go(QuietReporter()))
         else:
             with ConsoleReporter(err, words) as reporter:
-                results = asyncio.run(go(reporter))
+                results = run_interruptible(go(reporter))
     except BrowserNotFound as exc:
         evidence.interrupt(str(exc))
         usage_error(str(exc))
     except RunStopped as exc:
         results, stopped = exc.results, exc.reason
-    except KeyboardInterrupt:
-        evidence.interrupt("interrupted (Ctrl-C)")
+    except KeyboardInterrupt as exc:
+        how = "SIGTERM" if isinstance(exc, Terminated) else "Ctrl-C"
+        evidence.interrupt(f"interrupted ({how})")
+        if json_:  # what was recorded, the setting in flight included
+            _json_out([r.model_dump(mode="json") for r in evidence.manifest.results])
+        said = "interrupted" if how == "Ctrl-C" else f"interrupted ({how})"
         err.print(
-            f"optout: interrupted; what was recorded so far is in {shown(evidence.manifest_path)}",
+            f"optout: {said}; what was recorded so far is in {shown(evidence.manifest_path)}",
             markup=False,
             soft_wrap=True,
         )

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from enum import Enum
 
 from playwright.async_api import Page
@@ -12,7 +13,7 @@ from playwright.async_api import Page
 from optout.capture import ShownControl
 from optout.evidence import RunEvidence
 from optout.flow import Flow, Setting
-from optout.results import EvidenceRef, State, where
+from optout.results import EvidenceRef, State, utc_now, where
 
 __all__ = ["Mode", "Notify", "Options", "RunContext", "where"]
 from optout.session import AccountSession
@@ -55,6 +56,7 @@ class RunContext:
     trusted: State | None = None  # the settled reading a click may act on
     name_state: State | None = None  # what a row's accessible name said, to cross-check the control
     show_control: Callable[[], Awaitable[ShownControl | None]] | None = None  # once the control was found
+    started: datetime = field(default_factory=utc_now)
 
     @property
     def page(self) -> Page:

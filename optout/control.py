@@ -6,16 +6,16 @@ from __future__ import annotations
 import asyncio
 import contextlib
 
+from playwright.async_api import ElementHandle, Locator
 from playwright.async_api import Error as PlaywrightError
-from playwright.async_api import Locator
 
 from optout.capture import ShownControl
 from optout.context import RunContext
 from optout.flow import Target
-from optout.locate import Ambiguous, GaveUp, NotFound, accessible_role_and_name, find_any, find_now
+from optout.locate import Ambiguous, GaveUp, NotFound, accessible_role_and_name, find_any, find_every, find_now
 from optout.page_state import shows
 from optout.pointer import Pointer
-from optout.results import Outcome, State
+from optout.results import CLICK_UNVERIFIED, Outcome, Result, State, utc_now, where
 from optout.stop import NotOffered, Stop, first_line
 
 # Resolves once the control is enabled and not aria-busy: how pages say a value or a save is still
@@ -27,14 +27,14 @@ _UNTIL_USABLE = """el => new Promise(resolve => {
   observer.observe(el, {attributes: true});
 })"""
 
-# Whether an element is, contains, or is inside the control or one of its labels.
+# Whether an element is, contains, or is inside one of the controls or one of their labels.
 # Its labels count as the control: clicking a <label for> or the text it is named by toggles it too.
-_HOLDS = """(el, control) => {
+_HOLDS_ANY = """(el, controls) => controls.some(control => {
   const labelledBy = (control.getAttribute('aria-labelledby') || '').split(/\\s+/).filter(Boolean)
     .map(id => document.getElementById(id)).filter(Boolean);
   const parts = [control, ...(control.labels || []), ...labelledBy];
   return parts.some(part => el === part || el.contains(part) || part.contains(el));
-}"""
+})"""
 
 # The checked state as assistive technology reads it (Playwright's checked-state semantics): a native
 # checkbox's or radio's live property, else aria-checked; null when the element carries neither, so that
@@ -51,6 +51,8 @@ class ControlDriver:
         self.ctx = ctx
         self.pointer = pointer
         self.overlays = pointer.overlays
+        # The elements this run found as the control: the control is that element, not whatever bears its name.
+        self._found: list[ElementHandle] = []
 
     @property
     def described(self) -> str:
@@ -61,15 +63,34 @@ class ControlDriver:
         return self.ctx.setting.control.targets()
 
     async def is_control(self, element: Locator) -> bool:
-        """Whether `element` is (or holds) the setting's control, as the page shows it now."""
+        """Whether acting on `element` would act on the setting's control, as the page shows it now: it is
+        the control, holds it or one of its labels, or sits inside one of them. The control is the element
+        this run found as such while that is on the page, and else any element a control target names.
+        (Once it was found, another element bearing its name is not the control: a dialog's "Turn off".)"""
+        try:
+            return await asyncio.wait_for(self._holds_control(element), self.ctx.options.timeout_s)
+        except (PlaywrightError, asyncio.TimeoutError):
+            return True  # not knowing is not a licence to act
+
+    async def _holds_control(self, element: Locator) -> bool:
+        found = await self._found_on_page()
+        controls = list(found)
         for target in self.targets:
-            try:
-                control = await find_now(self.ctx.page, target)
-                if control is not None and await element.evaluate(_HOLDS, await control.element_handle()):
-                    return True
-            except (PlaywrightError, Ambiguous):
-                return True  # not knowing is not a licence to act
-        return False
+            named = await find_every(self.ctx.page, target)
+            # Several named so: the one found is the control; one alone may be the control re-rendered.
+            if len(named) == 1 or not found:
+                controls.extend([handle for n in named for handle in await n.element_handles()])
+        return bool(controls) and bool(await element.evaluate(_HOLDS_ANY, controls))
+
+    async def _found_on_page(self) -> list[ElementHandle]:
+        """The elements found as the control that are still in the page's document."""
+        alive = []
+        for handle in self._found:
+            with contextlib.suppress(PlaywrightError):  # its document went away
+                if await handle.evaluate("el => el.isConnected"):
+                    alive.append(handle)
+        self._found = alive
+        return alive
 
     async def find(self, *, offered_check: bool = True) -> Locator:
         not_offered = self.ctx.setting.not_offered
@@ -84,6 +105,8 @@ class ControlDriver:
             )
             # Known from now on: every screenshot outlines it and keeps its excerpt.
             self.ctx.show_control = self.shown
+            with contextlib.suppress(PlaywrightError):  # gone already: every element named so counts then
+                self._found.append(await found.element_handle())
             return found
         except GaveUp:
             raise NotOffered() from None
@@ -204,9 +227,18 @@ class ControlDriver:
                     about_control=True,
                 )
 
+        # Recorded before it is made: a run that ends after the click still tells that it was made.
+        attempt = self.ctx.evidence.attempt(self._unverified(), f"the {self.described}")
+        if self.ctx.evidence.write_problem is not None:
+            raise Stop(
+                Outcome.FAILED,
+                f"the click could not be recorded before it was made, so it was not made: "
+                f"{self.ctx.evidence.write_problem}",
+            )
+
         def clicking(sent: bool) -> None:
             # Set as the click is sent: a click that errors may still have landed.
-            self.ctx.clicked = sent
+            self.ctx.clicked = attempt.sent = sent
 
         self.ctx.status("switching off")
         await self.pointer.click(
@@ -219,3 +251,22 @@ class ControlDriver:
         # The focus leaves it: no key pressed later can toggle it back.
         with contextlib.suppress(PlaywrightError):
             await asyncio.wait_for(control.evaluate("el => el.blur()"), self.ctx.options.timeout_s)
+
+    def _unverified(self) -> Result:
+        """What stands for the setting from just before its click until its result is recorded."""
+        ctx = self.ctx
+        return Result(
+            platform=ctx.flow.platform,
+            account=ctx.session.username,
+            setting=ctx.setting.id,
+            state=State.UNKNOWN,
+            outcome=Outcome.FAILED,
+            verified=False,
+            reason=f"the run ended as the {self.described} was being clicked; its new state was not verified "
+            "(run a check to read it)",
+            url=where(ctx.page.url),
+            started_at=ctx.started,
+            finished_at=utc_now(),
+            evidence=list(ctx.shots),
+            label=CLICK_UNVERIFIED,
+        )

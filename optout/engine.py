@@ -131,7 +131,7 @@ async def run_setting(
 ) -> Result:
     """Check or switch off one setting for one signed-in (or signable) account. Never raises."""
     started = utc_now()
-    ctx = RunContext(session, flow, setting, options, evidence, notify, status, mode)
+    ctx = RunContext(session, flow, setting, options, evidence, notify, status, mode, started=started)
 
     def result(
         state: State, outcome: Outcome, *, verified: bool = False, reason: str | None = None, label: str | None = None

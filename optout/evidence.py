@@ -15,6 +15,7 @@ import os
 import re
 import secrets
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
@@ -27,7 +28,7 @@ from optout import __version__
 from optout.capture import Caption, ShownControl, drawn
 from optout.flow import Target
 from optout.history import History, HistoryError
-from optout.pii import pii_locators
+from optout.pii import pii_locators, typed_pii
 from optout.results import EvidenceRef, Result, utc_now, where
 
 if TYPE_CHECKING:
@@ -157,6 +158,20 @@ def describe_write_error(exc: OSError, where: Path) -> str:
     return f"cannot write evidence under {where} ({why})"
 
 
+@dataclass
+class Attempt:
+    """A click on a setting's control, recorded before it was made (`RunEvidence.attempt`)."""
+
+    result: Result  # what stands for the setting until its own result replaces it
+    what: str  # the control, as reasons name it
+    row: int | None = None  # its row in the history
+    sent: bool = False  # the click was sent
+
+
+def _key(result: Result) -> tuple[str, str, str]:
+    return (result.platform, result.account, result.setting)
+
+
 class RunEvidence:
     """One run's folder under `--out`. The manifest is rewritten after every file and result, so a run
     that is killed keeps everything it had recorded. The first failed write is kept in `write_error`:
@@ -194,6 +209,7 @@ class RunEvidence:
         self.mappings = dict(mappings or {})
         self.mask_pii = mask_pii
         self._captures: dict[tuple[str, str], int] = {}
+        self._attempts: dict[tuple[str, str, str], Attempt] = {}
         self.manifest = Manifest(
             run_id=self.run_id,
             command=command,
@@ -248,7 +264,7 @@ class RunEvidence:
             self._try_save()
             self._to_history(lambda h: h.set_browser(self.run_id, version))
 
-    def _to_history(self, write: Callable[[History], None]) -> None:
+    def _to_history(self, write: Callable[[History], object]) -> None:
         if self.history is None or self.history_error:
             return
         try:
@@ -280,9 +296,9 @@ class RunEvidence:
         url = where(page.url)
         caption = Caption(url=url, taken=taken, served_by=self.served_by(page.url))
         secret: list[Locator] = [page.locator(SECRET_FIELDS)]
-        personal = [*secret, *pii_locators(page, account, pii)]
         images: list[tuple[str, FileKind, bytes]] = []
-        async with drawn(page, caption, control) as shown:
+        async with drawn(page, caption, control) as shown, typed_pii(page, account) as typed:
+            personal = [*secret, *pii_locators(page, account, pii), *typed]
             if self.mask_pii:
                 images.append(("", "masked-screenshot", await _image(page, personal)))
             else:
@@ -356,17 +372,43 @@ class RunEvidence:
             self.write_error = self.write_error or exc
             raise
 
-    def record(self, result: Result) -> None:
+    def attempt(self, result: Result, what: str) -> Attempt:
+        """A click on `what` (the control) is about to be made: `result` stands for the setting from now
+        on, in the manifest and the history, written before the click is; the setting's own result,
+        when `record`ed, replaces it. A run that ends before that (killed, a power cut) keeps it."""
+        attempt = Attempt(result, what)
+        self._attempts[_key(result)] = attempt
         self.manifest.results.append(result)
         self._try_save()
-        self._to_history(
-            lambda h: h.add_result(
-                self.run_id,
-                result,
-                flow_version=self.manifest.flows.get(result.platform),
-                optout_version=self.manifest.optout_version,
-                browser=self.manifest.browser_version,
-            )
+
+        def add(history: History) -> None:
+            attempt.row = self._add_result(history, result)
+
+        self._to_history(add)
+        return attempt
+
+    def in_flight(self, platform: str, account: str, setting: str) -> Attempt | None:
+        """The click recorded for this setting that no result has replaced yet."""
+        return self._attempts.get((platform, account, setting))
+
+    def record(self, result: Result) -> None:
+        attempt = self._attempts.pop(_key(result), None)
+        if attempt is not None:
+            self.manifest.results = [r for r in self.manifest.results if r is not attempt.result]
+        self.manifest.results.append(result)
+        self._try_save()
+        self._to_history(lambda h: self._add_result(h, result))
+        if attempt is not None and attempt.row is not None:
+            # Added first, then dropped: whatever happens in between, the setting keeps a row.
+            self._to_history(lambda h, row=attempt.row: h.drop_result(row))  # type: ignore[misc]
+
+    def _add_result(self, history: History, result: Result) -> int:
+        return history.add_result(
+            self.run_id,
+            result,
+            flow_version=self.manifest.flows.get(result.platform),
+            optout_version=self.manifest.optout_version,
+            browser=self.manifest.browser_version,
         )
 
     def finish(self) -> None:

@@ -288,10 +288,11 @@ class History:
         except sqlite3.Error as exc:
             raise HistoryError(_describe(exc, self.path)) from None
 
-    def _run_write(self, sql: str, params: Sequence[object]) -> None:
+    def _run_write(self, sql: str, params: Sequence[object]) -> int:
+        """Runs one statement in its own transaction; returns the id of the row it inserted, if any."""
         try:
             with self._write() as db:
-                db.execute(sql, params)
+                return int(db.execute(sql, params).lastrowid or 0)
         except sqlite3.Error as exc:
             raise HistoryError(_describe(exc, self.path)) from None
 
@@ -338,8 +339,9 @@ class History:
 
     def add_result(
         self, run_id: str, result: Result, *, flow_version: str | None, optout_version: str, browser: str | None
-    ) -> None:
-        self._run_write(
+    ) -> int:
+        """Adds the result; returns its row's id."""
+        return self._run_write(
             "INSERT INTO results (run_id, platform, account, setting, state, outcome, verified, reason, url,"
             " started_at, finished_at, flow_version, optout_version, browser_version, drift, label)"
             " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
@@ -362,6 +364,11 @@ class History:
                 result.label,
             ),
         )
+
+    def drop_result(self, row_id: int) -> None:
+        """Removes a row that stood for a setting while its run was under way (a click recorded before it
+        was made), once the setting's own result is added: the run is not sealed yet."""
+        self._run_write("DELETE FROM results WHERE id = ?", (row_id,))
 
     def hold(self, platform: str, account: str, *, reason: str, since: datetime, run_id: str | None) -> None:
         """No more unattended sign-ins for this account until a person runs a command for it."""

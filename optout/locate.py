@@ -191,6 +191,24 @@ async def find_now(root: Root, target: Target) -> Locator | None:
     return None
 
 
+async def find_every(root: Root, target: Target) -> list[Locator]:
+    """Every element under `root` now that `target` could name, in any way it names one (role and name,
+    label, selector) and in any region its `within` could name: what a step must keep away from. Never
+    Ambiguous: several are all returned."""
+    regions = [root] if target.within is None else await find_every(root, target.within)
+    groups: list[Locator] = []
+    for region in regions:
+        if target.role and target.name:
+            expected = target.name.all()
+            matching = {n for n in await accessible_names(region, target.role) if names.best_score(n, expected) > 0}
+            groups.extend(region.get_by_role(target.role, name=n, exact=True) for n in sorted(matching))
+        if target.label:
+            groups.append(region.get_by_label(tolerant_pattern(target.label.all())).filter(visible=True))
+        if target.selector:
+            groups.append(region.locator(target.selector).filter(visible=True))
+    return [group.nth(i) for group in groups for i in range(await group.count())]
+
+
 GiveUp = Callable[[], Awaitable[bool]]
 
 

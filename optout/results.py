@@ -53,6 +53,7 @@ class Result(BaseModel):
     drift: bool = False
     # What the result shows, for scripts: "silent_revert" (drift), "sign_in_rejected" (the password was refused),
     # "sign_in_code" (the password was accepted and the sign-in stopped at a verification code page).
+    # "click_unverified" (the run ended after the switch was clicked, before its new state was read).
     label: str | None = None
 
 
@@ -67,6 +68,7 @@ class ExitCode(int, Enum):
 SILENT_REVERT = "silent_revert"
 SIGN_IN_REJECTED = "sign_in_rejected"
 SIGN_IN_CODE = "sign_in_code"
+CLICK_UNVERIFIED = "click_unverified"
 
 
 def exit_code(results: Iterable[Result]) -> ExitCode:

@@ -9,12 +9,14 @@ import asyncio
 import contextlib
 import functools
 import os
+import signal
 import sys
 from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Protocol, cast
+from typing import Any, Protocol, TypeVar, cast
 
 from playwright.async_api import Browser, BrowserContext, Page, Playwright, StorageState, async_playwright
 from playwright.async_api import Error as PlaywrightError
@@ -68,6 +70,45 @@ class RunStopped(Exception):
         super().__init__(reason)
         self.reason = reason
         self.results = results
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (a service manager stopping optout, `kill`) ended the work, the way Ctrl-C does."""
+
+
+T = TypeVar("T")
+
+
+def run_interruptible(main: Coroutine[Any, Any, T]) -> T:
+    """`asyncio.run`, where SIGTERM cancels the work as Ctrl-C does (each setting in flight then records
+    that it was interrupted, see `Runner.run`), and then raises Terminated."""
+    terminated = False
+
+    async def until_terminated() -> T:
+        loop = asyncio.get_running_loop()
+        task = asyncio.current_task()
+
+        def terminate() -> None:
+            nonlocal terminated
+            terminated = True
+            if task is not None:
+                task.cancel()
+
+        # Not every loop handles signals (Windows): SIGTERM then ends the process as it always did.
+        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+            loop.add_signal_handler(signal.SIGTERM, terminate)
+        try:
+            return await main
+        finally:
+            with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+                loop.remove_signal_handler(signal.SIGTERM)
+
+    try:
+        return asyncio.run(until_terminated())
+    except asyncio.CancelledError:
+        if terminated:
+            raise Terminated() from None
+        raise
 
 
 @dataclass(frozen=True)
@@ -300,7 +341,14 @@ class Runner:
                         return
                     label = f"{mode.value} · {target.flow.name} · {target.username}"
                     self.reporter.status(label)
-                    result = await self._guarded(mode, target, setting, evidence, label)
+                    started = utc_now()
+                    try:
+                        result = await self._guarded(mode, target, setting, evidence, label)
+                    except asyncio.CancelledError:  # Ctrl-C, SIGTERM: what this setting got to is recorded
+                        interrupted = _interrupted(mode, target, setting, started, evidence)
+                        evidence.record(interrupted)
+                        self.reporter.result(interrupted)
+                        raise
                     if annotate is not None:
                         result = annotate(result)
                     evidence.record(result)
@@ -382,6 +430,23 @@ def _failed(
         finished_at=utc_now(),
         evidence=[],
     )
+
+
+def _interrupted(
+    mode: Mode, target: AccountTarget, setting: Setting, started: datetime, evidence: RunEvidence
+) -> Result:
+    """The result of a setting whose run was interrupted: whether its switch had been clicked is known
+    from the click recorded before it was made."""
+    attempt = evidence.in_flight(target.flow.platform, target.username, setting.id)
+    if attempt is None:
+        unclicked = "; the switch was not clicked" if mode is Mode.OFF else ""
+        return _failed(target, setting, started, f"interrupted before this setting's result was recorded{unclicked}")
+    if attempt.sent:
+        reason = f"interrupted after clicking {attempt.what}; its new state was not verified (run a check to read it)"
+        label = attempt.result.label
+    else:
+        reason, label = f"interrupted as {attempt.what} was about to be clicked; it was not clicked", None
+    return attempt.result.model_copy(update={"reason": reason, "label": label, "finished_at": utc_now()})
 
 
 def _hush_closed_browser_errors(loop: asyncio.AbstractEventLoop) -> None:

@@ -212,7 +212,7 @@ class StepRunner:
     async def click(self, step: ClickStep, target: Target, phase: Phase) -> None:
         element = await self.find(target, phase)
         await self.idle()
-        await self.not_the_control(element, target, phase)
+        await self.not_the_control(element, target)
         if step.origin:
             self.require_origin(step, where(self.ctx.page.url))
         self.ctx.acted = self.ctx.acted or phase == "change"
@@ -222,9 +222,13 @@ class StepRunner:
         element = await self.find(step.on, phase) if step.on is not None else None
         await self.idle()
         if element is not None and step.on is not None:
-            await self.not_the_control(element, step.on, phase)
+            await self.not_the_control(element, step.on)
         else:
             await self.overlays.clear()
+            # A key pressed on the page goes to whatever has the focus: Space or Enter toggle a focused switch.
+            focused = self.ctx.page.locator("*:focus")
+            if step.press != "Escape" and await _count(focused) == 1:
+                await self.not_the_control(focused, None)
         if step.origin:
             self.require_origin(step, where(self.ctx.page.url))
         try:
@@ -235,17 +239,21 @@ class StepRunner:
         except PlaywrightError as exc:
             raise Stop(Outcome.FAILED, f"could not press {step.press}: {first_line(exc)}") from None
 
-    async def not_the_control(self, element: Locator, target: Target, phase: Phase) -> None:
-        """Once the control has been read, no other step may act on it: only `click: control` does."""
-        if phase in ("change", "commit", "verify") and await self.control.is_control(element):
+    async def not_the_control(self, element: Locator, target: Target | None) -> None:
+        """No step but `click: control` may act on the control, in any phase: told by the element on the
+        page (what a step names may be the control named another way)."""
+        if await self.control.is_control(element):
+            on = target.describe() if target is not None else "the focused element"
             raise Stop(
                 Outcome.FAILED,
-                f"the flow's step on {target.describe()} would act on the control itself; it was not done",
+                f"the flow's step on {on} would act on the control itself; it was not done",
                 about_control=True,
             )
 
     async def fill(self, step: FillStep) -> None:
         locator = await self.find(step.into, "login")
+        # A value set on a switch fires its change event: a page may save the switch then.
+        await self.not_the_control(locator, step.into)
         secret = step.fill in SECRET_SOURCES
         if step.fill == "totp":
             if self._totp_typed:
@@ -371,3 +379,11 @@ class StepRunner:
             self.ctx.name_state = State.OFF
         else:
             raise Stop(Outcome.FAILED, f'{spec.target.describe()} does not say on or off: "{name}"', about_control=True)
+
+
+async def _count(locator: Locator) -> int:
+    """How many elements `locator` matches now; 0 while the page is between documents."""
+    try:
+        return await locator.count()
+    except PlaywrightError:
+        return 0

@@ -98,6 +98,12 @@ class Sandbox:
     def reset(self) -> None:
         httpx.post(f"{self.server.base_url}/__sandbox__/reset", timeout=10).raise_for_status()
 
+    def hold_writes(self, hold: bool) -> None:
+        """While held, a setting write is stored at once and answered only once released (or on reset)."""
+        httpx.post(
+            f"{self.server.base_url}/__sandbox__/hold-writes", json={"hold": hold}, timeout=10
+        ).raise_for_status()
+
     def platform_sets(self, username: str, key: str, value: bool, platform: str = "linkedin") -> None:
         """The platform changes a setting by itself (not a write the person made)."""
         body = {"platform": platform, "username": username, "key": key, "value": value}

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 import secrets
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from urllib.parse import parse_qs
 
@@ -46,6 +47,7 @@ class StepSite:
     posts: list[str] = field(default_factory=list)  # "host/path" of every form post
     sessions: set[str] = field(default_factory=set)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    on_write: Callable[[str], None] | None = None  # called with the key as a write arrives, before it is stored
 
     def reset(self) -> None:
         with self.lock:
@@ -56,6 +58,7 @@ class StepSite:
             self.codes.clear()
             self.posts.clear()
             self.sessions.clear()
+            self.on_write = None
             self.pages[f"{LOGIN.removeprefix('https://')}/sign-in"] = SIGN_IN_PAGE
 
     def render(self, html: str) -> str:
@@ -109,6 +112,8 @@ class StepSite:
     def _write(self, request: Request) -> Response:
         key = request.query_params["key"]
         value = request.query_params["value"] == "true"
+        if self.on_write is not None:
+            self.on_write(key)
         with self.lock:
             self.settings[key] = value
             self.writes[key] = self.writes.get(key, 0) + 1

@@ -368,3 +368,53 @@ async def test_username_in_the_url_masks_the_caption_line_but_never_the_sandbox_
     # The red SANDBOX mark (first line of the caption) is shown in the masked image.
     assert near(masked.getpixel((3, 10)), SANDBOX_RGB, 10)
     assert not near(masked.getpixel((3, 10)), MASK_RGB, 60)
+
+
+def region(picture: Image.Image, box: dict[str, float], inset: int = 3) -> list[tuple[int, int, int]]:
+    """The pixels inside `box`, `inset` px in from its border."""
+    left, top = round(box["x"]) + inset, round(box["y"]) + inset
+    right, bottom = round(box["x"] + box["width"]) - inset, round(box["y"] + box["height"]) - inset
+    return list(picture.crop((left, top, right, bottom)).getdata())  # type: ignore[arg-type]
+
+
+async def test_the_email_typed_at_a_sign_in_stop_is_masked_in_the_shared_copy(
+    runner: Any, sandbox: Sandbox, tmp_path: Path
+) -> None:
+    # A mistyped password: LinkedIn shows its sign-in page again, the e-mail still typed into its field
+    # (a field's value is no text on the page). The run stops there and keeps a screenshot.
+    evidence = RunEvidence(tmp_path, "test", {"linkedin": FLOWS["linkedin"].version})
+    target = demo_target("linkedin", "wes@example.com", password="wes-typo-pass")
+    (result,) = await runner.run(Mode.CHECK, [target], evidence)
+    assert result.outcome is Outcome.FAILED and result.reason and "rejected" in result.reason, result.reason
+    page = (await runner.session(target)).page
+    field = page.locator("#username")
+    assert await field.input_value() == "wes@example.com"
+    box = await field.evaluate(CONTROL_BOX)
+    (ref,) = result.evidence
+    shown = image(Path(ref.path))
+    masked = image(Path(ref.path).with_name(Path(ref.path).name.replace(".png", ".masked.png")))
+    # The plain copy shows the typed e-mail (dark text in the field); the copy for sharing covers it all.
+    assert any(sum(pixel) < 300 for pixel in region(shown, box)), "no text in the plain copy's field"
+    assert all(near(pixel, MASK_RGB, 5) for pixel in region(masked, box))
+
+
+async def test_a_value_typed_into_a_field_is_masked_like_the_pages_own_text(scene: Scene, tmp_path: Path) -> None:
+    # A code page that keeps the e-mail typed before it, in a field (no value attribute: typed, not served),
+    # in upper case; and a field holding something else, which stays visible.
+    scene.site.pages["/code"] = (
+        "<!doctype html><title>Code</title><h1>Enter the code</h1>"
+        "<p><input id=mail style='font-size:24px'></p><p><input id=other value=Nothing style='font-size:24px'></p>"
+    )
+    page = scene.page
+    await page.goto(f"{APP}/code")
+    await page.fill("#mail", "PAT@example.com")
+    boxes = {name: await page.locator(f"#{name}").evaluate(CONTROL_BOX) for name in ("mail", "other")}
+    evidence = RunEvidence(tmp_path, "test", {"steps": "1"})
+    ref = await evidence.screenshot(page, platform="steps", account="pat@example.com", setting=None, step="s")
+    shown = image(Path(ref.path))
+    masked = image(Path(ref.path).with_name(Path(ref.path).name.replace(".png", ".masked.png")))
+    assert any(sum(pixel) < 300 for pixel in region(shown, boxes["mail"]))
+    assert all(near(pixel, MASK_RGB, 5) for pixel in region(masked, boxes["mail"]))
+    assert any(sum(pixel) < 300 for pixel in region(masked, boxes["other"]))
+    # Nothing of the masking stays in the page.
+    assert await page.evaluate("() => document.querySelectorAll('[data-optout-pii]').length") == 0

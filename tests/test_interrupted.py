@@ -11,6 +11,7 @@ import os
 import resource
 import shutil
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -162,6 +163,101 @@ def test_ctrl_c_stops_the_run_and_the_manifest_says_so(cli: Cli, sandbox: Sandbo
     (run_dir,) = (cli.home / "ev").iterdir()
     manifest = check_evidence_whole(run_dir)
     assert manifest["interrupted"] == "interrupted (Ctrl-C)" and manifest["finished_at"]
+
+
+# -- interrupted just after the click -------------------------------------------------------------
+
+AI_KEY = "allowDataForGenerativeAI"  # the LinkedIn sandbox's key for the setting
+
+
+def results_rows(home: Path) -> list[dict[str, object]]:
+    """The history's result rows, read as another program would (read-only, beside a running run)."""
+    with contextlib.closing(sqlite3.connect(f"file:{home / 'history.db'}?mode=ro", uri=True)) as db:
+        db.row_factory = sqlite3.Row
+        return [dict(r) for r in db.execute("SELECT * FROM results ORDER BY id")]
+
+
+def wait_for_write(sandbox: Sandbox, username: str, proc: subprocess.Popen[str], timeout: float = 120) -> None:
+    """Until the sandbox has received the setting's write (the click landed): polled, the run still going."""
+    deadline = time.monotonic() + timeout
+    while not sandbox.account(username)["writes"]:
+        assert proc.poll() is None, "the run ended before its click"
+        assert time.monotonic() < deadline, "no write within the time"
+        time.sleep(0.05)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("how", ["ctrl-c", "sigterm", "killed"])
+def test_a_run_interrupted_just_after_the_click_records_the_click(cli: Cli, sandbox: Sandbox, how: str) -> None:
+    """The write is held open by the sandbox: the run is waiting for the page to confirm its click when
+    the signal comes. Ctrl-C reaches the whole process group, SIGTERM (a service manager) optout alone;
+    a killed run leaves only what was written before the click."""
+    user = "alice@example.com"
+    add(cli, user, "alice-demo-pass")
+    sandbox.hold_writes(True)
+    origin = f"linkedin={sandbox.origin()}"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "optout", "off", "linkedin", "--origin", origin, "--out", "ev", "--json"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=cli.environ(),
+        cwd=cli.home,
+        start_new_session=True,
+    )
+    try:
+        wait_for_write(sandbox, user, proc)
+        # Written before the click: the history already tells that it was being made.
+        (attempted,) = results_rows(cli.home)
+        assert (attempted["account"], attempted["state"], attempted["outcome"]) == (user, "unknown", "failed")
+        assert attempted["label"] == "click_unverified" and not attempted["verified"]
+        assert "not verified" in str(attempted["reason"])
+        if how == "ctrl-c":
+            os.killpg(proc.pid, signal.SIGINT)
+        elif how == "sigterm":
+            os.kill(proc.pid, signal.SIGTERM)
+        else:
+            os.killpg(proc.pid, signal.SIGKILL)
+        out, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+        sandbox.hold_writes(False)
+    # The platform has it off: optout's records must say that it clicked.
+    assert sandbox.account(user)["settings"][AI_KEY] is False
+    (run_dir,) = (cli.home / "ev").iterdir()
+    if how == "killed":
+        assert proc.returncode == -signal.SIGKILL
+        (row,) = results_rows(cli.home)
+        assert row == attempted
+        (recorded,) = json.loads((run_dir / "manifest.json").read_text())["results"]
+        assert (recorded["label"], recorded["reason"]) == ("click_unverified", attempted["reason"])
+        return
+    assert proc.returncode == 130, err
+    assert "Traceback" not in err
+    (result,) = json.loads(out)
+    assert result["account"] == user and result["setting"] == "generative-ai-training"
+    assert (result["state"], result["outcome"], result["verified"]) == ("unknown", "failed", False)
+    assert result["label"] == "click_unverified"
+    assert result["reason"].startswith("interrupted after clicking the ") and "not verified" in result["reason"]
+    # One row for it in the history, the same; the run sealed, marked interrupted.
+    (row,) = results_rows(cli.home)
+    assert (row["label"], row["reason"], row["state"], row["outcome"]) == (
+        "click_unverified",
+        result["reason"],
+        "unknown",
+        "failed",
+    )
+    why = "interrupted (Ctrl-C)" if how == "ctrl-c" else "interrupted (SIGTERM)"
+    manifest = check_evidence_whole(run_dir)
+    assert manifest["interrupted"] == why and manifest["previous"] is None
+    results = manifest["results"]
+    assert isinstance(results, list)
+    assert [(r["reason"], r["label"]) for r in results] == [(result["reason"], "click_unverified")]
+    with contextlib.closing(sqlite3.connect(f"file:{cli.home / 'history.db'}?mode=ro", uri=True)) as db:
+        ((seq, interrupted),) = db.execute("SELECT seq, interrupted FROM runs").fetchall()
+    assert seq == 1 and interrupted == why
 
 
 # -- a full disk ----------------------------------------------------------------------------------

@@ -5,6 +5,7 @@ site's server-side record (writes per control, passwords received) to prove what
 from __future__ import annotations
 
 import copy
+import json
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
@@ -133,6 +134,41 @@ async def test_goto_signs_in_then_the_control_is_read_and_switched_off(run_flow:
     assert (result.outcome, result.state, result.verified) == (Outcome.SWITCHED_OFF, State.OFF, True)
     assert site.passwords == [PASSWORD] and site.writes == {"training": 1}
     assert site.settings["training"] is False
+
+
+async def test_the_click_is_recorded_before_it_is_made(
+    browser: Any, site_server: tuple[StepSite, SandboxServer], site: StepSite, tmp_path: Path
+) -> None:
+    """As the site receives the write the click sent, the manifest and the history already say that the
+    switch was being clicked; once verified, that record gives way to the result."""
+    from optout.history import History
+    from optout.runner import AccountTarget, Runner
+
+    history = History.open(tmp_path / "history.db")
+    evidence = RunEvidence(tmp_path / "out", "off", {"steps": "1"}, history=history)
+    seen: list[tuple[list[str | None], list[str | None]]] = []
+
+    def as_the_write_arrives(key: str) -> None:
+        manifest = json.loads(evidence.manifest_path.read_text())
+        rows = History.open(tmp_path / "history.db")  # another connection: what is committed
+        try:
+            seen.append(([r["label"] for r in manifest["results"]], [r.label for r in rows.results()]))
+        finally:
+            rows.close()
+
+    site.on_write = as_the_write_arrives
+    flow = make_flow()
+    traffic = build_traffic_map([OriginSpec("steps", site_server[1].base_url)], {"steps": flow.origins})
+    async with Runner(traffic=traffic, options=Options(timeout_s=3.0), browser=browser) as runner:
+        (result,) = await runner.run(Mode.OFF, [AccountTarget(flow, "pat@example.com", lambda: PASSWORD)], evidence)
+    evidence.finish()
+    assert (result.outcome, result.verified) == (Outcome.SWITCHED_OFF, True), result.reason
+    assert seen == [(["click_unverified"], ["click_unverified"])]
+    # Afterwards the setting has its one result, in both.
+    assert [(r.outcome, r.label) for r in history.results()] == [(Outcome.SWITCHED_OFF, None)]
+    manifest = json.loads(evidence.manifest_path.read_text())
+    assert [(r["outcome"], r["label"]) for r in manifest["results"]] == [("switched_off", None)]
+    history.close()
 
 
 async def test_click_uses_real_pointer_events(run_flow: Any, site: StepSite) -> None:
@@ -562,5 +598,83 @@ async def test_a_later_step_on_the_controls_own_label_is_refused(run_flow: Any, 
     commit = [{"click": {"selector": "label[for=t]"}}]
     result = await run_flow(make_flow(commit=commit))
     assert result.outcome is Outcome.FAILED and result.reason
+    assert "would act on the control itself" in result.reason and "clicked once" in result.reason
+    assert site.writes == {"training": 1} and site.settings["training"] is False
+
+
+CONTROL = BASE["settings"][0]["control"]["target"]
+
+
+@pytest.mark.parametrize(
+    "step",
+    [
+        # The same switch, named through a region: not the control's own target, but the same element.
+        {"click": {**CONTROL, "within": {"selector": "main"}}},
+        # A key on the page goes to the focused element: Space toggles a focused switch.
+        {"press": "Space"},
+        # A value set on a switch fires its change event, which saves it.
+        {"fill": "username", "origin": APP, "into": {"label": CONTROL["name"]}},
+    ],
+    ids=["click-within", "press-on-the-page", "fill"],
+)
+async def test_a_step_that_acts_on_the_control_another_way_is_refused_while_reaching_it(
+    run_flow: Any, site: StepSite, step: dict[str, Any]
+) -> None:
+    # Done while reaching the setting, a check would change it.
+    focus = "<script>document.querySelector('input').focus();</script>"
+    site.pages["/settings"] = f"{HEAD}<h1>Training</h1><main>{CHECKBOX}</main>{SAVE}{focus}"
+    result = await run_flow(make_flow(open=[{"goto": f"{APP}/settings"}, step]), Mode.CHECK)
+    assert result.outcome is Outcome.FAILED and result.reason, result
+    assert "would act on the control itself" in result.reason and "nothing was clicked" in result.reason
+    assert site.writes == {} and site.settings["training"] is True
+
+
+# A setting shown by which of two buttons the page offers (Google's activity controls): "Turn off" opens a
+# confirmation dialog whose own button bears the same name.
+CONFIRMED = (
+    f"{HEAD}<h1>Training</h1><button id=ctl data-on={{aria:training}}></button>"
+    "<div role=dialog aria-label='Turn off training?' id=ask hidden>"
+    "<button onclick=\"save('training', false); ask.hidden = true; ctl.dataset.on = 'false'; show()\">"
+    "Turn off</button></div>"
+    "<script>function show() { ctl.textContent = ctl.dataset.on === 'true' ? 'Turn off' : 'Turn on'; }"
+    "show(); ctl.onclick = () => { if (ctl.dataset.on === 'true') ask.hidden = false; };</script>" + SAVE
+)
+TURN_OFF = {"en": "Turn off", "fr": "Désactiver"}
+SHOWN_BY = {
+    "shown_by": {
+        "while_on": {"role": "button", "name": TURN_OFF},
+        "while_off": {"role": "button", "name": {"en": "Turn on", "fr": "Activer"}},
+    }
+}
+# The control's click, then the dialog's own "Turn off" (Gemini's confirmation).
+CONFIRM = [
+    {"click": "control"},
+    {
+        "click": {
+            "role": "button",
+            "name": TURN_OFF,
+            "within": {"role": "dialog", "name": {"en": "Turn off training?", "fr": "Désactiver ?"}},
+        }
+    },
+]
+
+
+async def test_a_dialog_button_bearing_the_controls_name_is_not_the_control(run_flow: Any, site: StepSite) -> None:
+    site.pages["/settings"] = CONFIRMED
+    result = await run_flow(make_flow(control=SHOWN_BY, change=CONFIRM))
+    assert (result.outcome, result.state, result.verified) == (Outcome.SWITCHED_OFF, State.OFF, True), result.reason
+    assert site.writes == {"training": 1} and site.settings["training"] is False
+
+
+async def test_the_control_itself_named_through_a_region_is_refused_after_its_click(
+    run_flow: Any, site: StepSite
+) -> None:
+    # The same page, but the commit step names the control again (through a region): a second click.
+    site.pages["/settings"] = CONFIRMED.replace("<button id=ctl", "<main><button id=ctl").replace(
+        "</button><div role=dialog", "</button></main><div role=dialog"
+    )
+    commit = [{"click": {"role": "button", "name": {"en": "Turn on", "fr": "Activer"}, "within": {"selector": "main"}}}]
+    result = await run_flow(make_flow(control=SHOWN_BY, change=CONFIRM, commit=commit))
+    assert result.outcome is Outcome.FAILED and result.reason, result
     assert "would act on the control itself" in result.reason and "clicked once" in result.reason
     assert site.writes == {"training": 1} and site.settings["training"] is False

@@ -59,6 +59,15 @@ def create_app(sandboxes: Sequence[PlatformSandbox] = SANDBOXES) -> Starlette:
             return RedirectResponse(f"/#{row}", status_code=303)
         return JSONResponse({"set": True})
 
+    async def hold_writes(request: Request) -> Response:
+        """`{"hold": true}`: setting writes are stored at once but answered only after `{"hold": false}`."""
+        body = await request.json()
+        hold = body.get("hold") if isinstance(body, dict) else None
+        if not isinstance(hold, bool):
+            return JSONResponse({"error": 'expected {"hold": true|false}'}, status_code=400)
+        state.hold_writes(hold)
+        return JSONResponse({"hold": hold})
+
     async def expire_sessions(request: Request) -> Response:
         """End an account's sessions server-side: `?platform=P&username=U`."""
         platform = request.query_params.get("platform", "")
@@ -80,6 +89,7 @@ def create_app(sandboxes: Sequence[PlatformSandbox] = SANDBOXES) -> Starlette:
             Route("/__sandbox__/reset", reset, methods=["POST"]),
             Route("/__sandbox__/platform-sets", platform_sets, methods=["POST"]),
             Route("/__sandbox__/expire-sessions", expire_sessions, methods=["POST"]),
+            Route("/__sandbox__/hold-writes", hold_writes, methods=["POST"]),
             *mounts,
         ]
     )

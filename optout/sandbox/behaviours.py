@@ -166,6 +166,7 @@ class SettingStore:
             await asyncio.sleep(delay)
         sticky, refused = variant == STICKY, variant == REFUSED
         stored = self.state.write(self.platform, username, key, requested, store=not (sticky or refused))
+        await self.state.until_writes_answered()
         return requested if sticky else stored
 
     async def read_response(self, username: str, variant: str, key: str) -> JSONResponse:

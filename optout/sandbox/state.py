@@ -6,6 +6,7 @@ thread, so every access goes through one lock.
 
 from __future__ import annotations
 
+import asyncio
 import copy
 import secrets
 import threading
@@ -17,6 +18,8 @@ from typing import Any
 
 #: How long a pending sign-in challenge (PIN, CAPTCHA) stays valid.
 CHALLENGE_TTL_SECONDS = 600.0
+#: The longest a held write waits for its answer (a bound, so that a forgotten hold ends).
+WRITE_HOLD_MAX_SECONDS = 120.0
 
 Defaults = Mapping[str, Mapping[str, Mapping[str, bool]]]
 """Default settings: platform -> username -> setting key -> value."""
@@ -68,6 +71,9 @@ class SandboxState:
         self._accounts: dict[str, dict[str, AccountState]] = {}
         self._sessions: dict[str, dict[str, str]] = {}
         self._challenges: dict[str, dict[str, Challenge]] = {}
+        # Set while writes are answered at once; cleared while a test holds them (see `hold_writes`).
+        # Used on the server's event loop only (the control endpoint and the write handlers).
+        self._writes_answered = asyncio.Event()
         self.reset()
 
     def reset(self) -> None:
@@ -79,6 +85,22 @@ class SandboxState:
             }
             self._sessions = {platform: {} for platform in self._defaults}
             self._challenges = {platform: {} for platform in self._defaults}
+        self._writes_answered.set()
+
+    def hold_writes(self, hold: bool) -> None:
+        """While held, a write is recorded and stored at once, and answered only once released (or on
+        reset): a save still pending, for a test to act in the middle of it."""
+        if hold:
+            self._writes_answered.clear()
+        else:
+            self._writes_answered.set()
+
+    async def until_writes_answered(self) -> None:
+        """Returns at once unless writes are held; then when released, or after WRITE_HOLD_MAX_SECONDS."""
+        try:
+            await asyncio.wait_for(self._writes_answered.wait(), WRITE_HOLD_MAX_SECONDS)
+        except asyncio.TimeoutError:
+            return
 
     def snapshot(self) -> dict[str, dict[str, dict[str, Any]]]:
         """A JSON-ready copy of every account's state."""
