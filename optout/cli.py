@@ -1393,11 +1393,26 @@ def _print_verification(result: verification.Verification) -> None:
     out.print(Text(verdict, "bold green" if result.ok else "bold red"))
 
 
-def _write_output(path: Path, text: str) -> None:
-    from optout.evidence import write_atomically
+def _output_target(out: Path, default_name: str, *, force: bool) -> Path:
+    """Where --out says to write (`default_name` inside a folder), refused now, before any work, when it is
+    not a file optout may write."""
+    from optout.output_file import OutputRefused, output_path, refuse_unsafe
+
+    target = output_path(out, default_name)
+    try:
+        refuse_unsafe(target, force=force)
+    except OutputRefused as exc:
+        usage_error(str(exc))
+    return target
+
+
+def _write_output(path: Path, text: str, *, force: bool) -> None:
+    from optout.output_file import OutputRefused, write_output
 
     try:
-        write_atomically(path, text.encode("utf-8"))
+        write_output(path, text.encode("utf-8"), force=force)
+    except OutputRefused as exc:
+        usage_error(str(exc))
     except OSError as exc:
         usage_error(describe_write_error(exc, path.parent), ExitCode.PROBLEM)
 
@@ -1409,7 +1424,13 @@ def report_command(
     format_: Annotated[
         str, typer.Option("--format", metavar="html|json|md", help="What to produce.", case_sensitive=False)
     ] = "html",
-    out: Annotated[Path | None, typer.Option("--out", metavar="FILE", help="Write the report to FILE.")] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out", metavar="FILE", help="Write the report to FILE (in a folder: report.html, .json or .md there)."
+        ),
+    ] = None,
+    force: Annotated[bool, typer.Option("--force", help="Replace FILE if it exists.")] = False,
 ) -> None:
     from optout.reports.data import as_json, collect
     from optout.reports.html import render_html
@@ -1422,18 +1443,20 @@ def report_command(
         usage_error("give a RUN or --latest, not both")
 
     def make(folder: Path, store: History) -> None:
+        target = None if out is None else _output_target(out, f"report.{kind}", force=force)
         report = collect(folder, history=store, where=home())
         if kind == "html":
-            target = out or folder / "report.html"
-            _write_output(target, render_html(report, folder))
-            print(shown(target))
+            # The run folder's own report.html is optout's to replace; a file the person names is not.
+            html = target or folder / "report.html"
+            _write_output(html, render_html(report, folder), force=force or target is None)
+            print(shown(html))
             return
         text = as_json(report) if kind == "json" else render_markdown(report)
-        if out is None:
+        if target is None:
             sys.stdout.write(text)
         else:
-            _write_output(out, text)
-            print(shown(out))
+            _write_output(target, text, force=force)
+            print(shown(target))
 
     _report_run(run, make)
 
@@ -1450,7 +1473,12 @@ def export_command(
     run: Annotated[
         str, typer.Argument(metavar="RUN", help="A run id (see optout history) or a run folder.", show_default=False)
     ],
-    out: Annotated[Path, typer.Option("--out", metavar="FILE.zip", help="The zip to write.", show_default=False)],
+    out: Annotated[
+        Path,
+        typer.Option(
+            "--out", metavar="FILE.zip", help="The zip to write (in a folder: RUN.zip there).", show_default=False
+        ),
+    ],
     mask_pii: Annotated[
         bool,
         typer.Option(
@@ -1463,8 +1491,9 @@ def export_command(
     from optout.bundle import export
 
     def make(folder: Path, store: History) -> None:
-        bundle = export(folder, out, history=store, where=home(), mask=mask_pii, force=force)
-        print(shown(out))
+        target = _output_target(out, f"{folder.name}.zip", force=force)
+        bundle = export(folder, target, history=store, where=home(), mask=mask_pii, force=force)
+        print(shown(target))
         if bundle.withheld:
             err.print(
                 f"optout: {len(bundle.withheld)} file(s) withheld from the bundle (its README.txt says which and why)",

@@ -372,3 +372,75 @@ def test_export_that_cannot_be_written_leaves_nothing(runs: Runs, tmp_path: Path
     missing = tmp_path / "no-such-folder" / "bundle.zip"
     assert "cannot write" in one_line(runs.cli("export", runs.off.name, "--out", str(missing)), 3)
     assert not missing.parent.exists()
+
+
+# -- --out writes only regular files ------------------------------------------------------------------
+
+
+def test_out_never_writes_through_a_link(runs: Runs, tmp_path: Path) -> None:
+    kept = tmp_path / "precious.txt"
+    kept.write_text("keep me\n")
+    link = tmp_path / "report.html"
+    link.symlink_to(kept)
+    zipped = tmp_path / "bundle.zip"
+    zipped.symlink_to(kept)
+    for args in (
+        ["report", "--out", str(link)],
+        ["report", "--out", str(link), "--force"],
+        ["report", "--format", "md", "--out", str(link), "--force"],
+        ["export", runs.off.name, "--out", str(zipped), "--force"],
+        ["report", "--out", str(tmp_path), "--force"],  # the default name inside the folder is the link
+    ):
+        line = one_line(runs.cli(*args), 2)
+        assert "is a symbolic link" in line and "nothing was written" in line, line
+    assert link.is_symlink() and zipped.is_symlink() and kept.read_text() == "keep me\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bundle.zip", "precious.txt", "report.html"]
+
+
+def test_out_refuses_a_fifo_and_a_link_to_a_device_even_with_force(runs: Runs, tmp_path: Path) -> None:
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    null = tmp_path / "null.zip"
+    null.symlink_to(os.devnull)
+    for args in (
+        ["report", "--out", str(fifo), "--force"],
+        ["report", "--format", "json", "--out", str(fifo), "--force"],
+        ["export", runs.off.name, "--out", str(fifo), "--force"],
+    ):
+        line = one_line(runs.cli(*args), 2)
+        assert f"{fifo} is a named pipe (FIFO): optout writes only regular files, even with --force" in line, line
+    line = one_line(runs.cli("export", runs.off.name, "--out", str(null), "--force"), 2)
+    assert "is a symbolic link" in line
+    assert fifo.is_fifo() and null.is_symlink() and os.readlink(null) == os.devnull
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["null.zip", "pipe"]
+
+
+def test_out_keeps_an_existing_file_without_force(runs: Runs, tmp_path: Path) -> None:
+    mine = tmp_path / "mine.html"
+    mine.write_text("my own notes\n")
+    for args in (["report", "--out", str(mine)], ["report", "--format", "md", "--out", str(mine)]):
+        line = one_line(runs.cli(*args), 2)
+        assert line == f"optout: error: {mine} already exists; pass --force to replace it", line
+    assert mine.read_text() == "my own notes\n"
+    forced = runs.cli("report", "--out", str(mine), "--force")
+    assert forced.returncode == 0, forced.stderr
+    assert mine.read_text().startswith("<!DOCTYPE html>") and forced.stdout.strip() == str(mine)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["mine.html"]
+
+
+def test_out_folder_gets_the_default_name(runs: Runs, tmp_path: Path) -> None:
+    folder = tmp_path / "reports"
+    folder.mkdir()
+    done = runs.cli("report", "--out", str(folder))
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == str(folder / "report.html")
+    assert (folder / "report.html").read_text().startswith("<!DOCTYPE html>")
+    md = runs.cli("report", "--format", "md", "--out", str(folder))
+    assert md.returncode == 0 and (folder / "report.md").read_text().startswith("# optout report")
+    again = runs.cli("report", "--out", str(folder))
+    assert "already exists; pass --force" in one_line(again, 2)
+    exported = runs.cli("export", runs.off.name, "--out", str(folder))
+    assert exported.returncode == 0, exported.stderr
+    assert exported.stdout.strip() == str(folder / f"{runs.off.name}.zip")
+    assert "manifest.json" in zipfile.ZipFile(folder / f"{runs.off.name}.zip").namelist()
+    assert sorted(p.name for p in folder.iterdir()) == sorted([f"{runs.off.name}.zip", "report.html", "report.md"])
