@@ -32,7 +32,16 @@ from optout.history import History, HistoryError
 from optout.mapping import OriginSpec, OriginSpecError, TrafficMap, build_traffic_map
 from optout.paths import home
 from optout.registry import flow_files, load_all
-from optout.report import ConsoleReporter, ResultWords, command, print_fields, print_rows, print_summary, shown
+from optout.report import (
+    ConsoleReporter,
+    ResultWords,
+    command,
+    print_fields,
+    print_rows,
+    print_summary,
+    print_unbroken,
+    shown,
+)
 from optout.results import SIGN_IN_REJECTED, ExitCode, Result, exit_code
 from optout.schedule import Action, SchedulerFailed, current_job, install_plan, remove_plan, this_machine
 from optout.schedule_timing import DEFAULT_AT, ScheduleError, parse_timing
@@ -749,7 +758,7 @@ def _drive(
         if json_:
             results = asyncio.run(go(QuietReporter()))
         else:
-            with ConsoleReporter(err, words) as reporter:
+            with ConsoleReporter(err, words, out=_out()) as reporter:
                 results = asyncio.run(go(reporter))
     except BrowserNotFound as exc:
         evidence.interrupt(str(exc))
@@ -774,14 +783,13 @@ def _drive(
 
 
 def _report(results: list[Result], stopped: str | None, evidence: RunEvidence, words: ResultWords, json_: bool) -> None:
-    """The results (JSON on stdout, or the summary on stderr), and one line when the run stopped."""
+    """The results on stdout (JSON, or the summary), and one line on stderr when the run stopped."""
     if json_:
         _json_out([r.model_dump(mode="json") for r in results])
     elif not stopped:
-        print_summary(err, results, words)
-        err.print(
-            f"Evidence: {shown(evidence.directory)} (manifest.json lists every file with its SHA-256)", markup=False
-        )
+        out = _out()
+        print_summary(out, results, words)
+        print_unbroken(out, "Evidence:", shown(evidence.directory), "(manifest.json lists every file with its SHA-256)")
     if stopped:
         err.print(
             f"optout: stopped: {stopped}; what was recorded is in {shown(evidence.manifest_path)}",
@@ -1563,7 +1571,7 @@ def demo(out: OutOpt = Path("screenshots"), headed: HeadedOpt = False, slow_mo: 
         usage_error(describe_write_error(exc, out))
     try:
         words = ResultWords(Mode.CHECK, _titles(flows), headed=True, next_steps=False)
-        with ConsoleReporter(err, words) as reporter:
+        with ConsoleReporter(err, words, out=_out()) as reporter:
             report = asyncio.run(run_demo(flows, out, reporter=reporter, headed=headed, slow_mo_ms=slow_mo))
     except BrowserNotFound as exc:
         usage_error(str(exc))
@@ -1586,14 +1594,16 @@ def demo(out: OutOpt = Path("screenshots"), headed: HeadedOpt = False, slow_mo: 
         designed = Text("yes", "green") if row.as_designed else Text("NO", "bold red")
         rows.append([row.account.platform, row.account.username, *cells, designed, row.account.description])
     headers = ["Platform", "Account", "check", "off", "As designed", "What it shows"]
-    print_rows(err, headers, rows, title="optout demo summary", heading=2)
-    err.print(f"Evidence: {shown(report.evidence_dir)}\nManifest: {shown(report.manifest)}", markup=False)
+    stdout = _out()  # the summary is the demo's result: stdout, as for check and off
+    print_rows(stdout, headers, rows, title="optout demo summary", heading=2)
+    print_unbroken(stdout, "Evidence:", shown(report.evidence_dir))
+    print_unbroken(stdout, "Manifest:", shown(report.manifest))
     if report.unsigned:
         err.print(f"optout: {report.unsigned}", markup=False, soft_wrap=True)
     check = command("optout", "verify", "--all")
-    err.print(f"Check it: OPTOUT_HOME={shlex.quote(shown(report.home))} {check}", markup=False, soft_wrap=True)
+    stdout.print(f"Check it: OPTOUT_HOME={shlex.quote(shown(report.home))} {check}", markup=False, soft_wrap=True)
     verdict = "every account behaved as designed" if report.as_designed else "some accounts did NOT behave as designed"
-    err.print(f"Demo result: {verdict}.")
+    stdout.print(f"Demo result: {verdict}.")
     raise typer.Exit(ExitCode.OK if report.as_designed else ExitCode.PROBLEM)
 
 
@@ -1647,6 +1657,9 @@ def _root(
 
 
 def main() -> None:
+    from optout.streams import guard_standard_streams
+
+    guard_standard_streams()
     try:
         # `python -m optout` and `.venv/bin/optout` are both "optout" to the person reading the help.
         code = app(prog_name="optout", standalone_mode=False)
