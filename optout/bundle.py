@@ -18,8 +18,9 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from optout import __version__
-from optout.evidence import NO_SPACE, write_atomically
+from optout.evidence import NO_SPACE
 from optout.history import History
+from optout.output_file import OutputRefused, refuse_unsafe, write_output
 from optout.paths import Home
 from optout.reports.data import MANIFEST, SIGNATURE, ReportData, ReportError, collect, read_file
 from optout.reports.html import render_html
@@ -162,15 +163,17 @@ def export(
     folder: Path, out: Path, *, history: History | None, where: Home, mask: bool = True, force: bool = False
 ) -> Bundle:
     """Write the bundle of the run in `folder` to `out`. Raises ReportError (or HistoryError)."""
-    if out.exists() and not force:
-        raise ReportError(f"{out} already exists; pass --force to replace it")
-    if out.is_dir():
-        raise ReportError(f"{out} is a folder; give the zip file's name")
+    try:
+        refuse_unsafe(out, force=force)
+    except OutputRefused as exc:
+        raise ReportError(str(exc)) from None
     report = collect(folder, history=history, where=where, masked=mask)
     bundle = gather(folder, report, where)
     data = _zip_bytes(bundle, report.finished_at or report.started_at)
     try:
-        write_atomically(out, data)
+        write_output(out, data, force=force)
+    except OutputRefused as exc:
+        raise ReportError(str(exc)) from None
     except OSError as exc:
         why = exc.strerror or str(exc)
         if exc.errno in NO_SPACE:

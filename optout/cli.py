@@ -32,7 +32,16 @@ from optout.history import History, HistoryError
 from optout.mapping import OriginSpec, OriginSpecError, TrafficMap, build_traffic_map
 from optout.paths import home
 from optout.registry import flow_files, load_all
-from optout.report import ConsoleReporter, ResultWords, command, print_fields, print_rows, print_summary, shown
+from optout.report import (
+    ConsoleReporter,
+    ResultWords,
+    command,
+    print_fields,
+    print_rows,
+    print_summary,
+    print_unbroken,
+    shown,
+)
 from optout.results import ExitCode, Result, exit_code
 from optout.schedule import (
     Action,
@@ -824,7 +833,7 @@ def _drive(
         if json_:
             results = run_interruptible(go(QuietReporter()))
         else:
-            with ConsoleReporter(err, words) as reporter:
+            with ConsoleReporter(err, words, out=_out()) as reporter:
                 results = run_interruptible(go(reporter))
     except BrowserNotFound as exc:
         evidence.interrupt(str(exc))
@@ -853,14 +862,13 @@ def _drive(
 
 
 def _report(results: list[Result], stopped: str | None, evidence: RunEvidence, words: ResultWords, json_: bool) -> None:
-    """The results (JSON on stdout, or the summary on stderr), and one line when the run stopped."""
+    """The results on stdout (JSON, or the summary), and one line on stderr when the run stopped."""
     if json_:
         _json_out([r.model_dump(mode="json") for r in results])
     elif not stopped:
-        print_summary(err, results, words)
-        err.print(
-            f"Evidence: {shown(evidence.directory)} (manifest.json lists every file with its SHA-256)", markup=False
-        )
+        out = _out()
+        print_summary(out, results, words)
+        print_unbroken(out, "Evidence:", shown(evidence.directory), "(manifest.json lists every file with its SHA-256)")
     if stopped:
         err.print(
             f"optout: stopped: {stopped}; what was recorded is in {shown(evidence.manifest_path)}",
@@ -1540,11 +1548,26 @@ def _print_head(result: verification.Verification) -> None:
         out.print(Text(f"MISMATCH: {check.text}", "bold red"))
 
 
-def _write_output(path: Path, text: str) -> None:
-    from optout.evidence import write_atomically
+def _output_target(out: Path, default_name: str, *, force: bool) -> Path:
+    """Where --out says to write (`default_name` inside a folder), refused now, before any work, when it is
+    not a file optout may write."""
+    from optout.output_file import OutputRefused, output_path, refuse_unsafe
+
+    target = output_path(out, default_name)
+    try:
+        refuse_unsafe(target, force=force)
+    except OutputRefused as exc:
+        usage_error(str(exc))
+    return target
+
+
+def _write_output(path: Path, text: str, *, force: bool) -> None:
+    from optout.output_file import OutputRefused, write_output
 
     try:
-        write_atomically(path, text.encode("utf-8"))
+        write_output(path, text.encode("utf-8"), force=force)
+    except OutputRefused as exc:
+        usage_error(str(exc))
     except OSError as exc:
         why = exc.strerror or str(exc)
         usage_error(f"cannot write the report to {shown(path)}: {why[:1].lower()}{why[1:]}", ExitCode.PROBLEM)
@@ -1557,7 +1580,13 @@ def report_command(
     format_: Annotated[
         str, typer.Option("--format", metavar="html|json|md", help="What to produce.", case_sensitive=False)
     ] = "html",
-    out: Annotated[Path | None, typer.Option("--out", metavar="FILE", help="Write the report to FILE.")] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out", metavar="FILE", help="Write the report to FILE (in a folder: report.html, .json or .md there)."
+        ),
+    ] = None,
+    force: Annotated[bool, typer.Option("--force", help="Replace FILE if it exists.")] = False,
 ) -> None:
     from optout.reports.data import as_json, collect
     from optout.reports.html import render_html
@@ -1570,18 +1599,20 @@ def report_command(
         usage_error("give a RUN or --latest, not both")
 
     def make(folder: Path, store: History) -> None:
+        target = None if out is None else _output_target(out, f"report.{kind}", force=force)
         report = collect(folder, history=store, where=home())
         if kind == "html":
-            target = out or folder / "report.html"
-            _write_output(target, render_html(report, folder))
-            print(shown(target))
+            # The run folder's own report.html is optout's to replace; a file the person names is not.
+            html = target or folder / "report.html"
+            _write_output(html, render_html(report, folder), force=force or target is None)
+            print(shown(html))
             return
         text = as_json(report) if kind == "json" else render_markdown(report)
-        if out is None:
+        if target is None:
             sys.stdout.write(text)
         else:
-            _write_output(out, text)
-            print(shown(out))
+            _write_output(target, text, force=force)
+            print(shown(target))
 
     _report_run(run, make)
 
@@ -1602,7 +1633,12 @@ def export_command(
     run: Annotated[
         str, typer.Argument(metavar="RUN", help="A run id (see optout history) or a run folder.", show_default=False)
     ],
-    out: Annotated[Path, typer.Option("--out", metavar="FILE.zip", help="The zip to write.", show_default=False)],
+    out: Annotated[
+        Path,
+        typer.Option(
+            "--out", metavar="FILE.zip", help="The zip to write (in a folder: RUN.zip there).", show_default=False
+        ),
+    ],
     mask_pii: Annotated[
         bool,
         typer.Option(
@@ -1615,8 +1651,9 @@ def export_command(
     from optout.bundle import export
 
     def make(folder: Path, store: History) -> None:
-        bundle = export(folder, out, history=store, where=home(), mask=mask_pii, force=force)
-        print(shown(out))
+        target = _output_target(out, f"{folder.name}.zip", force=force)
+        bundle = export(folder, target, history=store, where=home(), mask=mask_pii, force=force)
+        print(shown(target))
         if bundle.withheld:
             err.print(
                 f"optout: {len(bundle.withheld)} file(s) withheld from the bundle (its README.txt says which and why)",
@@ -1686,7 +1723,7 @@ def demo(out: OutOpt = Path("screenshots"), headed: HeadedOpt = False, slow_mo: 
         usage_error(describe_write_error(exc, out))
     try:
         words = ResultWords(Mode.CHECK, _titles(flows), headed=True, next_steps=False)
-        with ConsoleReporter(err, words) as reporter:
+        with ConsoleReporter(err, words, out=_out()) as reporter:
             report = asyncio.run(run_demo(flows, out, reporter=reporter, headed=headed, slow_mo_ms=slow_mo))
     except BrowserNotFound as exc:
         usage_error(str(exc))
@@ -1709,10 +1746,11 @@ def demo(out: OutOpt = Path("screenshots"), headed: HeadedOpt = False, slow_mo: 
         designed = Text("yes", "green") if row.as_designed else Text("NO", "bold red")
         rows.append([row.account.platform, row.account.username, *cells, designed, row.account.description])
     headers = ["Platform", "Account", "check", "off", "As designed", "What it shows"]
-    print_rows(err, headers, rows, title="optout demo summary", heading=2)
-    print_demo_end(err, report)
+    stdout = _out()  # the summary is the demo's result: stdout, as for check and off
+    print_rows(stdout, headers, rows, title="optout demo summary", heading=2)
+    print_demo_end(stdout, report)
     verdict = "every account behaved as designed" if report.as_designed else "some accounts did NOT behave as designed"
-    err.print(f"Demo result: {verdict}.")
+    stdout.print(f"Demo result: {verdict}.")
     raise typer.Exit(ExitCode.OK if report.as_designed else ExitCode.PROBLEM)
 
 
@@ -1819,6 +1857,9 @@ def _root(
 
 
 def main() -> None:
+    from optout.streams import guard_standard_streams
+
+    guard_standard_streams()
     try:
         # `python -m optout` and `.venv/bin/optout` are both "optout" to the person reading the help.
         code = app(prog_name="optout", standalone_mode=False)

@@ -9,7 +9,8 @@ row instead: account names, URLs and descriptions are wrapped, never cut.
 from __future__ import annotations
 
 import shlex
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 from rich.cells import cell_len
@@ -90,6 +91,31 @@ def print_fields(console: Console, fields: Sequence[tuple[str, Cell]], *, indent
                 head = None
 
 
+def print_unbroken(console: Console, head: str, whole: str, tail: str = "", *, indent: int = 2) -> None:
+    """`head whole tail` on one line when it fits, else `whole` (a command, a path) on a line of its own
+    below `head`, never broken: a person copies it. It may run past the width (the terminal folds it, no
+    line break is added); `head` and `tail` wrap as text."""
+    if cell_len(f"{head} {whole} {tail}".rstrip()) <= console.width:
+        console.print(Text(f"{head} {whole} {tail}".rstrip()), soft_wrap=True)
+        return
+    margin = " " * (len(head) - len(head.lstrip()) + indent)
+    if cell_len(f"{head} {whole}") <= console.width:
+        console.print(Text(f"{head} {whole}"), soft_wrap=True)
+    else:
+        console.print(Text(head))
+        console.print(Text(margin + whole), soft_wrap=True)
+    if tail:
+        console.print(Text(margin + tail))
+
+
+def print_hint(console: Console, label: str, hint: str) -> None:
+    """`label: what to do: command`, the command never broken across lines (see print_unbroken)."""
+    what, sep, run = hint.partition(": ")
+    if not sep:  # the hint is the command alone
+        what, run = "", hint
+    print_unbroken(console, f"{label}: {what}{sep}".rstrip(), run)
+
+
 def command(*words: str) -> str:
     """A command line a person can paste: every word quoted as the shell needs."""
     return shlex.join(words)
@@ -146,10 +172,12 @@ class ResultWords:
 
 
 class ConsoleReporter:
-    """Rich progress on stderr: a spinner with the current step, a line per result."""
+    """Rich progress on `console` (stderr): a spinner with the current step, and alerts; a line per result on
+    `out` (stdout, so that `optout check > results.txt` keeps the results)."""
 
-    def __init__(self, console: Console, words: ResultWords | None = None) -> None:
+    def __init__(self, console: Console, words: ResultWords | None = None, *, out: Console | None = None) -> None:
         self.console = console
+        self.out = out or console
         self.words = words
         self._status: Status | None = None
 
@@ -171,10 +199,24 @@ class ConsoleReporter:
 
     def result(self, result: Result) -> None:
         words = self.words or ResultWords(Mode.CHECK, {}, headed=True)
-        self.console.print(words.line(result))
-        step = words.next_step(result)
-        if step:
-            self.console.print(Text(f"  next: {step}"))
+        with self._spinner_paused():
+            self.out.print(words.line(result))
+            step = words.next_step(result)
+            if step:
+                print_hint(self.out, "  next", step)
+
+    @contextmanager
+    def _spinner_paused(self) -> Iterator[None]:
+        # The spinner redraws its line on stderr: a line written to stdout in the same terminal meanwhile
+        # would be drawn over, or left with the spinner's remains.
+        if self._status is None:
+            yield
+            return
+        self._status.stop()
+        try:
+            yield
+        finally:
+            self._status.start()
 
 
 _STATE_WORDS = {State.ON: Text("ON", "bold yellow"), State.NOT_OFFERED: Text("not offered")}
@@ -203,7 +245,7 @@ def print_summary(console: Console, results: Sequence[Result], words: ResultWord
     print_rows(console, headers, rows, title="optout summary", heading=2)
     steps = list(dict.fromkeys(s for s in (words.next_step(r) for r in results) if s))
     for step in steps:
-        console.print(Text(f"Next: {step}"))
+        print_hint(console, "Next", step)
 
 
 def shown(path: Path) -> str:

@@ -101,28 +101,27 @@ def test_browser_killed_mid_run_stops_at_once_with_one_reason(cli: Cli, sandbox:
     )
     seen: list[str] = []
     try:
-        assert proc.stderr is not None
-        read_until(proc.stderr, lambda line: "alice@example.com" in line, seen)
+        assert proc.stdout is not None
+        read_until(proc.stdout, lambda line: "alice@example.com" in line, seen)  # alice's result
         browser = [pid for pid in descendants(proc.pid) if is_chromium(pid)]
         assert browser, "no Chromium below optout"
         for pid in browser:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
         started = time.monotonic()
-        _, rest = proc.communicate(timeout=60)
+        rest, stderr = proc.communicate(timeout=60)
         stopped_in = time.monotonic() - started
     finally:
         if proc.poll() is None:
             proc.kill()
             proc.wait()
-    stderr = "".join(seen) + rest
     assert proc.returncode == 3, stderr
     assert stopped_in < 15, stopped_in  # at once: not a timeout per remaining account
     assert "Future exception was never retrieved" not in stderr and "Traceback" not in stderr
     # At most the setting that was running when the browser died, then the one line that says why.
     results_after = [line for line in rest.splitlines() if line.startswith(("✓", "✗", "!"))]
     assert len(results_after) <= 1, rest
-    last = rest.strip().splitlines()[-1]
+    last = stderr.strip().splitlines()[-1]
     assert last.startswith("optout: stopped: the browser closed unexpectedly"), rest
     assert "setting(s) not run; what was recorded is in ev/run-" in last  # relative to where it ran
     (run_dir,) = (cli.home / "ev").iterdir()
@@ -147,15 +146,14 @@ def test_ctrl_c_stops_the_run_and_the_manifest_says_so(cli: Cli, sandbox: Sandbo
     )
     seen: list[str] = []
     try:
-        assert proc.stderr is not None
-        read_until(proc.stderr, lambda line: "alice@example.com" in line, seen)
+        assert proc.stdout is not None
+        read_until(proc.stdout, lambda line: "alice@example.com" in line, seen)  # alice's result
         os.killpg(proc.pid, signal.SIGINT)
-        _, rest = proc.communicate(timeout=60)
+        _, stderr = proc.communicate(timeout=60)
     finally:
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
-    stderr = "".join(seen) + rest
     assert proc.returncode == 130, stderr
     assert "Traceback" not in stderr and "Future exception was never retrieved" not in stderr
     last = stderr.strip().splitlines()[-1]
@@ -322,18 +320,17 @@ def test_full_disk_stops_with_one_line_and_keeps_what_was_written(cli: Cli, sand
     )
     seen: list[str] = []
     try:
-        assert proc.stderr is not None
-        read_until(proc.stderr, lambda line: "alice@example.com" in line, seen)
+        assert proc.stdout is not None
+        read_until(proc.stdout, lambda line: "alice@example.com" in line, seen)  # alice's result
         if tmpfs:
             fill(Path(f"/proc/{proc.pid}/root") / str(disk).lstrip("/"))
         else:
             resource.prlimit(proc.pid, resource.RLIMIT_FSIZE, (1, 1))
-        _, rest = proc.communicate(timeout=120)
+        _, stderr = proc.communicate(timeout=120)
     finally:
         if proc.poll() is None:
             proc.kill()
             proc.wait()
-    stderr = "".join(seen) + rest
     assert proc.returncode == 3, stderr
     assert "Traceback" not in stderr
     last = stderr.strip().splitlines()[-1]

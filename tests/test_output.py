@@ -5,8 +5,10 @@ finding with the command to run next, and `optout doctor`."""
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
+import sys
 from typing import Any
 
 import pytest
@@ -74,14 +76,14 @@ def test_check_shows_a_setting_that_is_on_as_the_finding(cli: Cli, sandbox: Sand
     add(cli, "pat@example.com", "pat-demo-pass")  # stops at a PIN checkpoint
     done = cli("check", "--origin", f"linkedin={sandbox.origin()}", "--timeout", "5", env={"COLUMNS": "80"})
     assert done.returncode == 3, done.stderr
-    readable_at_80(done.stderr)
-    lines = done.stderr.splitlines()
+    readable_at_80(done.stdout)
+    lines = done.stdout.splitlines()
     (alice,) = [line for line in lines if line.startswith(("✓ linkedin alice", "! linkedin alice"))]
     assert alice.startswith("! linkedin alice@example.com: checked") and alice.rstrip().endswith("is ON"), alice
-    assert "next: switch it off: optout off linkedin --account alice@example.com" in done.stderr
-    assert "optout check linkedin --account pat@example.com --headed" in words(done.stderr)
-    assert "Verified" not in done.stderr and "verified" not in done.stderr
-    assert "Next: switch it off: optout off linkedin --account alice@example.com" in done.stderr
+    assert "next: switch it off: optout off linkedin --account alice@example.com" in done.stdout
+    assert "optout check linkedin --account pat@example.com --headed" in words(done.stdout)
+    assert "Verified" not in done.stdout and "verified" not in done.stdout
+    assert "Next: switch it off: optout off linkedin --account alice@example.com" in done.stdout
 
 
 def test_off_summary_says_what_was_verified(cli: Cli, sandbox: Sandbox) -> None:
@@ -89,9 +91,9 @@ def test_off_summary_says_what_was_verified(cli: Cli, sandbox: Sandbox) -> None:
     add(cli, "olivia@example.com", "olivia-demo-pass")
     done = cli("off", "--origin", f"linkedin={sandbox.origin()}", "--timeout", "5", env={"COLUMNS": "80"})
     assert done.returncode == 0, done.stderr
-    readable_at_80(done.stderr)
-    assert "switched_off, Data for Generative AI Improvement is off (verified after a reload)" in words(done.stderr)
-    summary = done.stderr.split("optout summary", 1)[1]
+    readable_at_80(done.stdout)
+    assert "switched_off, Data for Generative AI Improvement is off (verified after a reload)" in words(done.stdout)
+    summary = done.stdout.split("optout summary", 1)[1]
     assert re.search(r"Outcome +Verified", summary), summary
     assert re.search(r"alice@example\.com +off +switched_off +yes", summary), summary
     assert re.search(r"olivia@example\.com +off +already_off +—", summary), summary
@@ -104,7 +106,7 @@ def test_usernames_are_printed_literally(cli: Cli, sandbox: Sandbox) -> None:
     assert markup in cli("accounts", "list").stdout
     checked = cli("check", "--origin", f"linkedin={sandbox.origin()}", "--timeout", "5")
     assert checked.returncode == 3  # no such sandbox account: sign-in rejected
-    assert f"linkedin {markup}: failed" in checked.stderr
+    assert f"linkedin {markup}: failed" in checked.stdout
 
 
 # -- help -------------------------------------------------------------------------------------------
@@ -227,3 +229,61 @@ def test_doctor_json_and_its_problems(cli: Cli) -> None:
         "optout: doctor: browser: OPTOUT_BROWSER=/nonexistent/chrome is not a file",
     ]
     assert broken.stdout.rstrip().endswith("Not ready: fix what is marked PROBLEM.")
+
+
+# -- streams: results on stdout, progress and errors on stderr --------------------------------------
+
+
+def test_results_go_to_stdout_and_commands_stay_whole_in_a_pipe(cli: Cli, sandbox: Sandbox) -> None:
+    add(cli, "alice@example.com", "alice-demo-pass")
+    add(cli, "pat@example.com", "pat-demo-pass")  # stops at a PIN checkpoint: a long `next:` hint
+    done = cli("check", "--origin", f"linkedin={sandbox.origin()}", "--timeout", "5", env={"COLUMNS": "80"})
+    assert done.returncode == 3, done.stdout + done.stderr
+    lines = [line.strip() for line in done.stdout.splitlines()]
+    assert any(line.startswith("! linkedin alice@example.com: checked") for line in lines), done.stdout
+    assert any(line.startswith("! linkedin pat@example.com: needs_attention") for line in lines), done.stdout
+    assert "optout summary" in done.stdout and "Evidence:" in done.stdout
+    # Each command a person may paste is on one line of its own, whole, though wider than it fits beside
+    # its words at 80 columns.
+    headed = "optout check linkedin --account pat@example.com --headed"
+    assert lines.count(headed) == 2, done.stdout  # the result's `next:` and the summary's `Next:`
+    assert "next: complete it yourself in the browser window:" in lines
+    assert "Next: complete it yourself in the browser window:" in lines
+    readable_at_80(done.stdout)
+    # stderr: progress and errors only, never a result.
+    assert "alice@example.com" not in done.stderr and "summary" not in done.stderr, done.stderr
+
+
+@pytest.mark.parametrize(
+    ("closed", "json_"),
+    [("stdout", False), ("stdout and stderr", False), ("stdout", True)],
+    ids=["check | head", "check 2>&1 | head", "check --json | head"],
+)
+def test_a_reader_that_closes_the_pipe_early_leaves_a_sealed_run(
+    cli: Cli, sandbox: Sandbox, closed: str, json_: bool
+) -> None:
+    """`optout check | head -1`, with a reader gone before the first line, so that every write to the pipe
+    fails. The run still finishes, is sealed and exits with its own status (0: the setting is off), quietly."""
+    add(cli, "olivia@example.com", "olivia-demo-pass")
+    read, write = os.pipe()
+    os.close(read)
+    argv = ["check", "--origin", f"linkedin={sandbox.origin()}", *(["--json"] if json_ else [])]
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "optout", *argv],
+            stdout=write,
+            stderr=write if "stderr" in closed else subprocess.PIPE,
+            text=True,
+            env=cli.environ(),
+            cwd=cli.home,
+            timeout=180,
+        )
+    finally:
+        os.close(write)
+    assert done.returncode == 0, done.stderr
+    assert not done.stderr, done.stderr  # no traceback, no "Exception ignored"
+    verified = cli("verify")
+    assert verified.returncode == 0, verified.stdout + verified.stderr
+    assert "not sealed" not in verified.stdout and "Verified: 1 run(s)" in verified.stdout, verified.stdout
+    (line,) = json.loads(cli("history", "--json").stdout)
+    assert [(e["state"], e["outcome"]) for e in line["entries"]] == [("off", "checked")]

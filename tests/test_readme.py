@@ -60,7 +60,7 @@ def test_readme_sandbox_walkthrough_uses_a_throwaway_home(cli: Cli, sandbox: San
         timeout=300,
     )
     assert done.returncode == 0, done.stderr
-    assert "switched_off, Data for Generative AI Improvement is off" in " ".join(done.stderr.split())
+    assert "switched_off, Data for Generative AI Improvement is off" in " ".join(done.stdout.split())
     assert sandbox.account("alice@example.com")["settings"]["allowDataForGenerativeAI"] is False
     # Nothing in the person's optout config and data, nor in their keyring files (Chromium's own caches
     # may land in the home directory); the throwaway home is gone.

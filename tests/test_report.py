@@ -31,6 +31,7 @@ from tests.test_cli import add
 ALICE = "alice@example.com"
 HOSTILE = "<img src=x onerror=alert(1)>"
 SETTING = "generative-ai-training"
+TITLE = "Data for Generative AI Improvement"  # what the LinkedIn flow calls that setting
 
 
 @dataclass
@@ -106,14 +107,15 @@ async def test_html_report_is_self_contained_and_shows_the_run(runs: Runs, brows
         assert await page.evaluate("document.scripts.length") == 0
         rows = await page.evaluate(TABLE_ROWS, "#summary-table tbody tr")
         assert len(rows) == 1
-        platform, account, setting, state, when, verified, outcome = rows[0]
-        assert (platform, account, setting, state, verified, outcome) == (
+        platform, account, setting, state, when, verified, outcome, reason = rows[0]
+        assert (platform, account, setting, state, verified, outcome, reason) == (
             "linkedin",
             ALICE,
-            SETTING,
+            f"{TITLE} {SETTING}",
             "off",
             "yes",
             "switched_off",
+            "",
         )
         assert when[:10] == runs.off.name[4:8] + "-" + runs.off.name[8:10] + "-" + runs.off.name[10:12]
         sizes = await page.evaluate("[...document.images].map(i => [i.complete, i.naturalWidth])")
@@ -144,7 +146,9 @@ async def test_hostile_username_renders_as_text(runs: Runs, browser: Any, tmp_pa
         assert accounts[HOSTILE][6] == "failed" and accounts[ALICE][3] == "on"
         assert await page.locator("img[src='x']").count() == 0
         headings = await page.locator("article.setting h2").all_inner_texts()
-        assert f"linkedin · {HOSTILE} · {SETTING}" in headings
+        assert f"linkedin · {HOSTILE} · {TITLE} {SETTING}" in headings
+        (why,) = [r["reason"] for r in runs.manifest(runs.check)["results"] if r["account"] == HOSTILE]
+        assert why and accounts[HOSTILE][7] == why  # the reason column says why it failed
         # Up to and including this run: alice's later "off" is not in the check run's history.
         alice = page.locator("article.setting", has_text=f"linkedin · {ALICE}")
         states = await alice.evaluate(
@@ -180,7 +184,7 @@ def test_markdown_report_has_the_table_row_and_every_hash(runs: Runs) -> None:
     text = done.stdout
     (result,) = runs.manifest(runs.off)["results"]
     when = result["finished_at"][:19].replace("T", " ")
-    assert f"| linkedin | {ALICE} | {SETTING} | off | {when} UTC | yes | switched\\_off |" in text
+    assert f"| linkedin | {ALICE} | {TITLE} (`{SETTING}`) | off | {when} UTC | yes | switched\\_off |  |" in text
     for entry in runs.manifest(runs.off)["files"]:
         assert f"`{entry['path']}` | `{entry['sha256']}`" in text
     assert "openssl pkeyutl -verify" in text and "on (checked)" in text  # the earlier state, from the check run
@@ -418,3 +422,170 @@ def test_a_run_folder_bringing_its_own_key_is_not_trusted(runs: Runs, tmp_path: 
     members = unzip(out, tmp_path / "unzipped")
     assert "signing-key.pem" not in members and members["manifest.sig"] == (folder / "manifest.sig").read_bytes()
     assert "signing-key.pem is NOT included" in members["README.txt"].decode()
+
+
+# -- --out writes only regular files ------------------------------------------------------------------
+
+
+def test_out_never_writes_through_a_link(runs: Runs, tmp_path: Path) -> None:
+    kept = tmp_path / "precious.txt"
+    kept.write_text("keep me\n")
+    link = tmp_path / "report.html"
+    link.symlink_to(kept)
+    zipped = tmp_path / "bundle.zip"
+    zipped.symlink_to(kept)
+    for args in (
+        ["report", "--out", str(link)],
+        ["report", "--out", str(link), "--force"],
+        ["report", "--format", "md", "--out", str(link), "--force"],
+        ["export", runs.off.name, "--out", str(zipped), "--force"],
+        ["report", "--out", str(tmp_path), "--force"],  # the default name inside the folder is the link
+    ):
+        line = one_line(runs.cli(*args), 2)
+        assert "is a symbolic link" in line and "nothing was written" in line, line
+    assert link.is_symlink() and zipped.is_symlink() and kept.read_text() == "keep me\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bundle.zip", "precious.txt", "report.html"]
+
+
+def test_out_refuses_a_fifo_and_a_link_to_a_device_even_with_force(runs: Runs, tmp_path: Path) -> None:
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    null = tmp_path / "null.zip"
+    null.symlink_to(os.devnull)
+    for args in (
+        ["report", "--out", str(fifo), "--force"],
+        ["report", "--format", "json", "--out", str(fifo), "--force"],
+        ["export", runs.off.name, "--out", str(fifo), "--force"],
+    ):
+        line = one_line(runs.cli(*args), 2)
+        assert f"{fifo} is a named pipe (FIFO): optout writes only regular files, even with --force" in line, line
+    line = one_line(runs.cli("export", runs.off.name, "--out", str(null), "--force"), 2)
+    assert "is a symbolic link" in line
+    assert fifo.is_fifo() and null.is_symlink() and os.readlink(null) == os.devnull
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["null.zip", "pipe"]
+
+
+def test_out_keeps_an_existing_file_without_force(runs: Runs, tmp_path: Path) -> None:
+    mine = tmp_path / "mine.html"
+    mine.write_text("my own notes\n")
+    for args in (["report", "--out", str(mine)], ["report", "--format", "md", "--out", str(mine)]):
+        line = one_line(runs.cli(*args), 2)
+        assert line == f"optout: error: {mine} already exists; pass --force to replace it", line
+    assert mine.read_text() == "my own notes\n"
+    forced = runs.cli("report", "--out", str(mine), "--force")
+    assert forced.returncode == 0, forced.stderr
+    assert mine.read_text().startswith("<!DOCTYPE html>") and forced.stdout.strip() == str(mine)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["mine.html"]
+
+
+def test_out_folder_gets_the_default_name(runs: Runs, tmp_path: Path) -> None:
+    folder = tmp_path / "reports"
+    folder.mkdir()
+    done = runs.cli("report", "--out", str(folder))
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == str(folder / "report.html")
+    assert (folder / "report.html").read_text().startswith("<!DOCTYPE html>")
+    md = runs.cli("report", "--format", "md", "--out", str(folder))
+    assert md.returncode == 0 and (folder / "report.md").read_text().startswith("# optout report")
+    again = runs.cli("report", "--out", str(folder))
+    assert "already exists; pass --force" in one_line(again, 2)
+    exported = runs.cli("export", runs.off.name, "--out", str(folder))
+    assert exported.returncode == 0, exported.stderr
+    assert exported.stdout.strip() == str(folder / f"{runs.off.name}.zip")
+    assert "manifest.json" in zipfile.ZipFile(folder / f"{runs.off.name}.zip").namelist()
+    assert sorted(p.name for p in folder.iterdir()) == sorted([f"{runs.off.name}.zip", "report.html", "report.md"])
+
+
+# -- a --mask-pii run (as the demo makes): its reports show the masked images --------------------------
+
+
+@dataclass
+class MaskedRun:
+    cli: Cli
+    folder: Path
+    manifest: dict[str, Any]
+
+
+@pytest.fixture(scope="module")
+def masked_run(
+    tmp_path_factory: pytest.TempPathFactory, sandbox_server: SandboxServer, keyring_file: Path
+) -> MaskedRun:
+    """A --mask-pii check, as the demo runs: alice (on) and pat (stopped at a PIN checkpoint: a reason)."""
+    root = tmp_path_factory.mktemp("masked")
+    home = root / "home"
+    home.mkdir()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("OPTOUT_", "PYTHON_KEYRING", "KEYRING_"))}
+    env.update(
+        OPTOUT_HOME=str(home),
+        PYTHON_KEYRING_BACKEND="keyrings.alt.file.PlaintextKeyring",
+        XDG_DATA_HOME=str(root / "xdg-data"),
+        XDG_CONFIG_HOME=str(root / "xdg-config"),
+        COLUMNS="200",
+    )
+    cli = Cli(home=home, env=env)
+    httpx.post(f"{sandbox_server.base_url}/__sandbox__/reset", timeout=10).raise_for_status()
+    add(cli, ALICE, "alice-demo-pass")
+    add(cli, "pat@example.com", "pat-demo-pass")
+    origin = f"linkedin={sandbox_server.origin_url('linkedin')}"
+    checked = cli("check", "linkedin", "--origin", origin, "--out", "ev", "--mask-pii")
+    assert checked.returncode == 3, checked.stdout + checked.stderr  # pat needs attention
+    (folder,) = (home / "ev").glob("run-*-check")
+    manifest: dict[str, Any] = json.loads((folder / "manifest.json").read_bytes())
+    assert manifest["mask_pii"] is True
+    return MaskedRun(cli, folder, manifest)
+
+
+async def shows_its_masked_images(browser: Any, report: Path, run: MaskedRun, images: dict[str, bytes]) -> None:
+    """The report embeds every masked capture (decoded by Chromium), names the setting by its title and
+    gives pat's reason in the summary."""
+    html = report.read_bytes()
+    masked = [f["path"] for f in run.manifest["files"] if f["kind"] == "masked-screenshot"]
+    assert masked and html.count(b'<img src="data:image/png;base64,') == len(masked)
+    for path in masked:
+        assert embedded(html, images[path]), path
+    context, page, requested = await open_report(browser, report)
+    try:
+        assert requested == [report.as_uri()]
+        sizes = await page.evaluate("[...document.images].map(i => [i.complete, i.naturalWidth])")
+        assert len(sizes) == len(masked) and all(ok and width > 0 for ok, width in sizes), sizes
+        assert await page.locator(".withheld").count() == 0
+        rows = {row[1]: row for row in await page.evaluate(TABLE_ROWS, "#summary-table tbody tr")}
+        (why,) = [r["reason"] for r in run.manifest["results"] if r["account"] == "pat@example.com"]
+        assert why and rows["pat@example.com"][7] == why
+        assert rows[ALICE][2] == rows["pat@example.com"][2] == f"{TITLE} {SETTING}"
+    finally:
+        await context.close()
+
+
+async def test_report_of_a_mask_pii_run_shows_its_images(masked_run: MaskedRun, browser: Any, tmp_path: Path) -> None:
+    out = tmp_path / "masked.html"
+    done = masked_run.cli("report", masked_run.folder.name, "--out", str(out))
+    assert done.returncode == 0, done.stderr
+    files = {f["path"]: (masked_run.folder / f["path"]).read_bytes() for f in masked_run.manifest["files"]}
+    await shows_its_masked_images(browser, out, masked_run, files)
+
+
+async def test_bundle_of_a_mask_pii_run_shows_its_images(masked_run: MaskedRun, browser: Any, tmp_path: Path) -> None:
+    out = tmp_path / "masked.zip"
+    done = masked_run.cli("export", masked_run.folder.name, "--out", str(out))
+    assert done.returncode == 0, done.stderr
+    members = unzip(out, tmp_path / "bundle")
+    standard_checks(tmp_path / "bundle", members)
+    readme = members["README.txt"].decode()
+    assert "WITHHELD FILES" in readme and readme.split("WITHHELD FILES", 1)[1].count("no masked copy") == 0
+    await shows_its_masked_images(browser, tmp_path / "bundle" / "report.html", masked_run, members)
+
+
+def test_report_shows_the_masked_copy_of_a_missing_screenshot(runs: Runs, tmp_path: Path) -> None:
+    folder = tmp_path / runs.off.name
+    shutil.copytree(runs.off, folder)
+    (folder / "report.html").unlink(missing_ok=True)
+    first = next(f["path"] for f in runs.manifest(folder)["files"] if f["kind"] == "screenshot")
+    (folder / first).unlink()
+    out = tmp_path / "report.html"
+    done = runs.cli("report", str(folder), "--out", str(out))
+    assert done.returncode == 0, done.stderr
+    html = out.read_bytes()
+    twin = (folder / (first[: -len(".png")] + ".masked.png")).read_bytes()
+    assert embedded(html, twin) and b'class="withheld"' not in html
+    assert f"{first} (shown: its masked copy".encode() in html

@@ -517,8 +517,8 @@ def killed_run(cli: Cli, sandbox: Sandbox) -> Iterator[tuple[Cli, Path]]:
     )
     seen: list[str] = []
     try:
-        assert proc.stderr is not None
-        read_until(proc.stderr, lambda line: ALICE in line, seen)
+        assert proc.stdout is not None
+        read_until(proc.stdout, lambda line: ALICE in line, seen)  # alice's result
         below = descendants(proc.pid)
         proc.send_signal(signal.SIGKILL)
         proc.wait(timeout=30)

@@ -170,6 +170,7 @@ class Shot(BaseModel):
     url: str
     shown: str | None  # the file shown (the masked twin when masking), None when withheld
     shown_sha256: str | None
+    shown_masked: bool = False  # the image shown has the account's name, photo and e-mail masked
     status: FileStatus  # of the file shown: a changed or missing file is never shown
     withheld: str | None  # why no image is shown
     control_path: str | None
@@ -191,6 +192,7 @@ class SettingReport(BaseModel):
     platform: str
     account: str
     setting: str
+    title: str | None = None  # what the flow calls the setting (its display name); None when unknown
     state: State
     outcome: Outcome
     verified: bool
@@ -282,9 +284,30 @@ class _Files:
         self.by_path = {f.path: f for f in manifest.files}
         self.status = {f.path: _status(read_file(folder, f.path), f.sha256) for f in manifest.files}
 
+    def twin_of(self, entry: ManifestFile) -> ManifestFile | None:
+        """The masked copy saved beside a screenshot (`NN-step.masked.png`)."""
+        return self.by_path.get(f"{_stem(entry.path)}.masked.png")
+
+    def is_twin(self, entry: ManifestFile) -> bool:
+        """A masked copy of a screenshot the manifest also lists (rather than a capture saved masked only,
+        as a --mask-pii run saves them)."""
+        plain = self.by_path.get(entry.path[: -len(".masked.png")] + ".png")
+        return entry.path.endswith(".masked.png") and plain is not None and plain.file_kind == "screenshot"
+
+    def _shown(self, entry: ManifestFile, masked: bool) -> ManifestFile | None:
+        """The image to show for a capture: a masked-only capture itself; with masking, only the masked
+        copy; without, the screenshot, or its masked copy when the screenshot is missing or changed."""
+        if entry.file_kind == "masked-screenshot":
+            return entry
+        twin = self.twin_of(entry)
+        if masked:
+            return twin
+        if self.status[entry.path] != "intact" and twin is not None and self.status[twin.path] == "intact":
+            return twin
+        return entry
+
     def shot(self, entry: ManifestFile, masked: bool) -> Shot:
         stem = _stem(entry.path)
-        twin = self.by_path.get(f"{stem}.masked.png")
         control_entry = self.by_path.get(f"{stem}.control.json")
         control: dict[str, Any] | None = None
         if control_entry is not None and self.status[control_entry.path] == "intact":
@@ -294,7 +317,7 @@ class _Files:
                 control = loaded if isinstance(loaded, dict) else {"excerpt": loaded}
             except ValueError:
                 control = None
-        shown = twin if masked else entry
+        shown = self._shown(entry, masked)
         withheld: str | None = None
         status: FileStatus = "missing"
         if shown is None:
@@ -313,6 +336,7 @@ class _Files:
             url=entry.url,
             shown=shown.path if shown is not None and withheld is None else None,
             shown_sha256=shown.sha256 if shown is not None and withheld is None else None,
+            shown_masked=shown is not None and withheld is None and shown.file_kind == "masked-screenshot",
             status=status,
             withheld=withheld,
             control_path=control_entry.path if control_entry else None,
@@ -366,11 +390,44 @@ def _history_rows(manifest: RunManifest, history: History | None) -> list[Result
     return sorted(rows, key=lambda r: _utc_key(r.finished_at))
 
 
-def collect(folder: Path, *, history: History | None, where: Home, masked: bool = False) -> ReportData:
-    """The report on the run in `folder`. Raises ReportError, or HistoryError when the history cannot be read."""
+def setting_titles() -> dict[tuple[str, str], str]:
+    """What each flow calls its settings (English first), by (platform, setting id); empty when the flows
+    cannot be read: a report then names settings by id only."""
+    from optout.flow import FlowError
+    from optout.registry import load_all
+
+    try:
+        flows = load_all()
+    except FlowError:
+        return {}
+    titles = {}
+    for flow in flows.values():
+        for setting in flow.settings:
+            texts = setting.title.by_locale.get("en") or next(iter(setting.title.by_locale.values()), [])
+            if texts:
+                titles[flow.platform, setting.id] = texts[0]
+    return titles
+
+
+def collect(
+    folder: Path,
+    *,
+    history: History | None,
+    where: Home,
+    masked: bool = False,
+    titles: dict[tuple[str, str], str] | None = None,
+) -> ReportData:
+    """The report on the run in `folder`. Raises ReportError, or HistoryError when the history cannot be read.
+    `titles`: the settings' display names (default: from the flows)."""
     manifest, data = load_manifest(folder)
     files = _Files(folder, manifest)
-    screenshots = [f for f in manifest.files if f.file_kind == "screenshot"]
+    titles = setting_titles() if titles is None else titles
+    # One image per capture: a screenshot (its masked copy goes with it), or a capture saved masked only.
+    screenshots = [
+        f
+        for f in manifest.files
+        if f.file_kind == "screenshot" or (f.file_kind == "masked-screenshot" and not files.is_twin(f))
+    ]
     lines = {(t.platform, t.account, t.setting): t for t in timelines(_history_rows(manifest, history))}
     used: set[str] = set()
     settings = []
@@ -383,6 +440,7 @@ def collect(folder: Path, *, history: History | None, where: Home, masked: bool 
                 platform=result.platform,
                 account=result.account,
                 setting=result.setting,
+                title=titles.get((result.platform, result.setting)),
                 state=result.state,
                 outcome=result.outcome,
                 verified=result.verified,

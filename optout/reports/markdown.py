@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from datetime import datetime, timezone
 
-from optout.reports.data import ReportData, Shot
+from optout.reports.data import ReportData, SettingReport, Shot
 
 _SPECIAL = re.compile(r"([\\`*_\[\]|~])")
 
@@ -33,6 +33,11 @@ def _when(moment: datetime | None) -> str:
 def _code(text: str) -> str:
     # Paths and hashes are made by optout from safe characters; a backtick would end the span early.
     return "`" + text.replace("`", "'") + "`"
+
+
+def _setting(setting: SettingReport) -> str:
+    """The setting by its display name, its id beside it."""
+    return f"{md(setting.title)} ({_code(setting.setting)})" if setting.title else md(setting.setting)
 
 
 def _shot_line(shot: Shot) -> str:
@@ -70,15 +75,15 @@ def render_markdown(report: ReportData) -> str:
             f"manifest SHA-256 {_code(integrity.previous.sha256)}"
         )
     out += ["", "## Summary", ""]
-    out.append("| Platform | Account | Setting | State | When | Verified | Outcome |")
-    out.append("|---|---|---|---|---|---|---|")
+    out.append("| Platform | Account | Setting | State | When | Verified | Outcome | Reason |")
+    out.append("|---|---|---|---|---|---|---|---|")
     for s in report.settings:
-        cells = [s.platform, s.account, s.setting, s.state.value, _when(s.finished_at)]
-        cells += ["yes" if s.verified else "no", s.outcome.value]
-        out.append("| " + " | ".join(md(c) for c in cells) + " |")
+        cells = [md(s.platform), md(s.account), _setting(s), md(s.state.value), md(_when(s.finished_at))]
+        cells += ["yes" if s.verified else "no", md(s.outcome.value), md(s.reason or "")]
+        out.append("| " + " | ".join(cells) + " |")
     out += ["", "## What was seen", ""]
     for s in report.settings:
-        out.append(f"### {md(s.platform)}, {md(s.account)}, {md(s.setting)}")
+        out.append(f"### {md(s.platform)}, {md(s.account)}, {_setting(s)}")
         out.append("")
         verified = ", verified after a reload" if s.verified else ""
         at = f" at {md(s.url)}" if s.url else ""
