@@ -470,10 +470,10 @@ def _default_verify() -> list[Step]:
 
 class Setting(Strict):
     id: str
-    title: Texts = Field(description="what the setting is called, for people and reports")
+    title: Texts = Field(description="what the setting is called, for people and reports (never a page check)")
     url: str = Field(description="the real deep link, shown by `optout platforms`")
-    page: list[Signal] | None = Field(
-        default=None, description="how the setting's page is recognised before reading (default: its title as h1)"
+    page: Annotated[list[Signal], Field(min_length=1)] = Field(
+        description="how the setting's page (or dialog) is recognised before reading: a heading, a hook, a URL"
     )
     open: Annotated[list[Step], Field(min_length=1)]
     open_fallback: list[Step] = Field(default=[], description="tried when `open` did not show the setting's page")
@@ -541,9 +541,6 @@ class Setting(Strict):
                     raise ValueError(f"{phase}: a key other than Escape needs 'on' (a target) here")
         return self
 
-    @property
-    def page_signals(self) -> list[Signal]:
-        return self.page or [Signal(heading=self.title)]
 
 
 class EvidencePolicy(Strict):

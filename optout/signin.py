@@ -27,7 +27,7 @@ class SignIn:
     def own_page(self) -> Recognition:
         """The setting's own page: signed in, whatever else it shows or lacks (a settings app without
         the main navigation, say)."""
-        return Recognition(state=PageState.SIGNED_IN, reason="the setting's page", when=self.ctx.setting.page_signals)
+        return Recognition(state=PageState.SIGNED_IN, reason="the setting's page", when=self.ctx.setting.page)
 
     @functools.cached_property
     def rules(self) -> list[Recognition]:

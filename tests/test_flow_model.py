@@ -47,6 +47,9 @@ def _set(path: tuple[object, ...], value: object) -> object:
         (_set(("settings", 0, "control", "target", "role"), "swich"), "settings.0.control.target.role"),
         (_set(("settings", 0, "title"), {"en": ["Data for Generative AI Improvement"]}), "locale(s): fr"),
         (_set(("settings", 0, "url"), "https://evil.example/settings"), "not on one of the flow's origins"),
+        # The title is what people read, never how the page is recognised: the page check is its own field.
+        (lambda data: data["settings"][0].pop("page"), "settings.0.page"),
+        (_set(("settings", 0, "page"), []), "settings.0.page"),
         (_set(("origins",), ["http://www.linkedin.com"]), "https origin"),
         (
             _set(("login", "steps"), [{"click": {"role": "button", "name": {"en": "Go", "fr": "Aller"}}}]),

@@ -55,6 +55,7 @@ settings:
   - id: training
     title: {{en: Training, fr: Entraînement}}
     url: {APP}/settings
+    page: [{{heading: {{en: Training, fr: Entraînement}}}}]
     open: [{{goto: {APP}/settings}}]
     control:
       target: {{role: checkbox, name: {{en: Use my data for training, fr: Utiliser mes données pour l'entraînement}}}}
