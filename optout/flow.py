@@ -542,7 +542,6 @@ class Setting(Strict):
         return self
 
 
-
 class EvidencePolicy(Strict):
     """What screenshots must treat specially on this platform's pages."""
 
