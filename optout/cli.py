@@ -1818,7 +1818,7 @@ def sandbox_set(
         str,
         typer.Argument(metavar="SETTING", help="The sandbox's key, as its page lists them (allowDataForGenerativeAI)."),
     ],
-    value: Annotated[str, typer.Argument(metavar="on|off")],
+    value: Annotated[str, typer.Argument(metavar="on|off", help="on: as the platform turning it back on; off.")],
     port: Annotated[
         int, typer.Option(metavar="PORT", min=1, max=65535, help="Where the sandbox runs on 127.0.0.1.")
     ] = 8000,
