@@ -15,7 +15,7 @@ import math
 import os
 import sqlite3
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -213,12 +213,22 @@ class History:
 
     def _prepare(self) -> None:
         db = self._db
-        version = db.execute("PRAGMA user_version").fetchone()[0]
+        # Both read in one transaction: another optout creating the same new history meanwhile must not
+        # make its first tables look like a foreign database's (version 0, read before it committed).
+        db.execute("BEGIN")
+        try:
+            version = db.execute("PRAGMA user_version").fetchone()[0]
+            tables = db.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
+        except BaseException:
+            with suppress(sqlite3.Error):  # the reading's own error is the one to tell
+                db.execute("ROLLBACK")
+            raise
+        db.execute("COMMIT")
         if version > SCHEMA_VERSION:
             raise sqlite3.DatabaseError(
                 f"made by a newer optout (schema {version}, this one knows {SCHEMA_VERSION}): upgrade optout"
             )
-        if version == 0 and db.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]:
+        if version == 0 and tables:
             raise sqlite3.DatabaseError("not an optout history (it holds other tables)")
         if db.execute("PRAGMA quick_check").fetchone()[0] != "ok":
             raise sqlite3.DatabaseError("the database's integrity check failed")
