@@ -103,6 +103,28 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE results ADD COLUMN label TEXT;
     ALTER TABLE files ADD COLUMN kind TEXT NOT NULL DEFAULT 'screenshot';
     """,
+    # 3: mapped runs (`--origin`: a local server answered for the platform) and their results, kept apart
+    # from the real accounts' states, drift and holds. The demo was always mapped; other runs made
+    # before cannot be told apart here, and stay counted as real.
+    """
+    ALTER TABLE runs ADD COLUMN mapped INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE results ADD COLUMN mapped INTEGER NOT NULL DEFAULT 0;
+    UPDATE runs SET mapped = 1 WHERE command = 'demo';
+    UPDATE results SET mapped = 1 WHERE run_id IN (SELECT run_id FROM runs WHERE mapped = 1);
+    CREATE TABLE sign_in_holds_by_kind (
+        platform TEXT NOT NULL,
+        account TEXT NOT NULL,
+        mapped INTEGER NOT NULL DEFAULT 0,
+        reason TEXT NOT NULL,
+        since TEXT NOT NULL,
+        run_id TEXT,
+        PRIMARY KEY (platform, account, mapped)
+    );
+    INSERT INTO sign_in_holds_by_kind (platform, account, reason, since, run_id)
+        SELECT platform, account, reason, since, run_id FROM sign_in_holds;
+    DROP TABLE sign_in_holds;
+    ALTER TABLE sign_in_holds_by_kind RENAME TO sign_in_holds;
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -156,6 +178,7 @@ class ResultRow:
     flow_version: str | None
     drift: bool = False
     label: str | None = None
+    mapped: bool = False  # recorded by a mapped run (`--origin`), not from the real site
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -172,6 +195,7 @@ class ResultRow:
             "flow_version": self.flow_version,
             "drift": self.drift,
             "label": self.label,
+            "mapped": self.mapped,
         }
 
 
@@ -284,10 +308,12 @@ class History:
         started_at: datetime,
         optout_version: str,
         flows: str,
+        mapped: bool = False,
     ) -> None:
         self._run_write(
-            "INSERT INTO runs (run_id, command, directory, started_at, optout_version, flows) VALUES (?,?,?,?,?,?)",
-            (run_id, command, str(directory), _iso(started_at), optout_version, flows),
+            "INSERT INTO runs (run_id, command, directory, started_at, optout_version, flows, mapped)"
+            " VALUES (?,?,?,?,?,?,?)",
+            (run_id, command, str(directory), _iso(started_at), optout_version, flows, int(mapped)),
         )
 
     def set_browser(self, run_id: str, browser_version: str) -> None:
@@ -313,12 +339,19 @@ class History:
         )
 
     def add_result(
-        self, run_id: str, result: Result, *, flow_version: str | None, optout_version: str, browser: str | None
+        self,
+        run_id: str,
+        result: Result,
+        *,
+        flow_version: str | None,
+        optout_version: str,
+        browser: str | None,
+        mapped: bool = False,
     ) -> None:
         self._run_write(
             "INSERT INTO results (run_id, platform, account, setting, state, outcome, verified, reason, url,"
-            " started_at, finished_at, flow_version, optout_version, browser_version, drift, label)"
-            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            " started_at, finished_at, flow_version, optout_version, browser_version, drift, label, mapped)"
+            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
             (
                 run_id,
                 result.platform,
@@ -336,32 +369,42 @@ class History:
                 browser,
                 int(result.drift),
                 result.label,
+                int(mapped),
             ),
         )
 
-    def hold(self, platform: str, account: str, *, reason: str, since: datetime, run_id: str | None) -> None:
-        """No more unattended sign-ins for this account until a person runs a command for it."""
+    def hold(
+        self, platform: str, account: str, *, reason: str, since: datetime, run_id: str | None, mapped: bool = False
+    ) -> None:
+        """No more unattended sign-ins for this account until a person runs a command for it. `mapped`:
+        the hold of its mapped runs (`--origin`), which the real account's runs never see."""
         self._run_write(
-            "INSERT OR REPLACE INTO sign_in_holds (platform, account, reason, since, run_id) VALUES (?,?,?,?,?)",
-            (platform, account, reason, _iso(since), run_id),
+            "INSERT OR REPLACE INTO sign_in_holds (platform, account, mapped, reason, since, run_id)"
+            " VALUES (?,?,?,?,?,?)",
+            (platform, account, int(mapped), reason, _iso(since), run_id),
         )
 
-    def release(self, platform: str, account: str) -> None:
-        self._run_write("DELETE FROM sign_in_holds WHERE platform = ? AND account = ?", (platform, account))
+    def release(self, platform: str, account: str, *, mapped: bool = False) -> None:
+        self._run_write(
+            "DELETE FROM sign_in_holds WHERE platform = ? AND account = ? AND mapped = ?",
+            (platform, account, int(mapped)),
+        )
 
     # -- reading ---------------------------------------------------------------------------------
 
-    def holds(self) -> dict[tuple[str, str], Hold]:
-        rows = self._select("SELECT * FROM sign_in_holds")
+    def holds(self, *, mapped: bool = False) -> dict[tuple[str, str], Hold]:
+        """The real accounts' holds, or (`mapped`) those of mapped runs."""
+        rows = self._select("SELECT * FROM sign_in_holds WHERE mapped = ?", (int(mapped),))
         return {(r["platform"], r["account"]): Hold(r["reason"], r["since"], r["run_id"]) for r in rows}
 
-    def last_known(self) -> dict[tuple[str, str, str], ResultRow]:
+    def last_known(self, *, mapped: bool = False) -> dict[tuple[str, str, str], ResultRow]:
         """Each setting's last result that read a definite on or off, drift left out: a setting that
         drifted stays drifted, re-check after re-check, until it is switched off again or a person's own
-        `check` or `off` records it."""
+        `check` or `off` records it. Only real runs' results, or (`mapped`) only mapped runs': what a
+        local server showed never counts for the real account, nor the other way round."""
         known: dict[tuple[str, str, str], ResultRow] = {}
         for row in self.results():
-            if not row.drift and row.state in (State.ON, State.OFF):
+            if row.mapped == mapped and not row.drift and row.state in (State.ON, State.OFF):
                 known[row.platform, row.account, row.setting] = row
         return known
 
@@ -412,6 +455,7 @@ class History:
                 flow_version=r["flow_version"],
                 drift=bool(r["drift"]),
                 label=r["label"],
+                mapped=bool(r["mapped"]),
             )
             for r in rows
         ]

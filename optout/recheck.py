@@ -75,10 +75,14 @@ def fixed(result: Result) -> Result:
     return result.model_copy(update={"drift": True, "label": SILENT_REVERT, "reason": reason})
 
 
-def held_result(platform: str, account: str, setting: str, hold: Hold) -> Result:
-    """The result of an account whose password was refused earlier: not tried, a person is needed."""
+def held_result(
+    platform: str, account: str, setting: str, hold: Hold, *, mapped: bool = False, again: tuple[str, ...] = ()
+) -> Result:
+    """The result of an account whose password was refused earlier: not tried, a person is needed. `mapped`:
+    held in mapped runs (--origin), released by the commands `again` (the run's options) names."""
     now = utc_now()
-    again = command("optout", "check", platform, "--account", account)
+    update = command("optout", "accounts", "add", platform, account, *(["--mapped"] if mapped else []))
+    check = command("optout", "check", platform, "--account", account, *again)
     return Result(
         platform=platform,
         account=account,
@@ -88,7 +92,7 @@ def held_result(platform: str, account: str, setting: str, hold: Hold) -> Result
         verified=False,
         reason=(
             f"the password was refused on {_day(hold.since)}; it is not tried again unattended (no lockout): "
-            f"update it (optout accounts add) or run {again} yourself"
+            f"update it ({update}) or run {check} yourself"
         ),
         url=None,
         started_at=now,
