@@ -6,6 +6,7 @@ import json
 import os
 import re
 import secrets
+import shlex
 import unicodedata
 from pathlib import Path
 from typing import Annotated
@@ -21,6 +22,9 @@ __all__ = ["NO_KEYRING", "Account", "Config", "ConfigError", "KeyringUnavailable
 
 # The service name of the default home's entries; every OPTOUT_HOME gets its own (see `service`).
 KEYRING_SERVICE = "optout"
+# Appended to a home's service name for the entries of mapped runs (`--origin`): a run served by a local
+# server never reads the real account's password, and a real run never reads the one stored for those.
+MAPPED_SUFFIX = ":mapped"
 
 _LOCALE = re.compile(r"^[a-z]{2}(-[A-Z]{2})?$")
 _SCOPE = re.compile(r"^[0-9a-f]{16,64}$")
@@ -119,13 +123,15 @@ def _write_private(path: Path, text: str) -> None:
 # -- passwords ------------------------------------------------------------------------------------
 
 
-def service(where: Home, *, create: bool = False) -> str | None:
+def service(where: Home, *, create: bool = False, mapped: bool = False) -> str | None:
     """The keyring service name of `where`'s entries. The default home keeps the plain "optout" (what
     earlier versions used); an OPTOUT_HOME uses "optout:<random id kept in the home>", so that two
     homes (a test's, the demo's, a person's second set-up) never read or overwrite each other's
-    passwords. None when the home has no id yet, so it has no entries."""
+    passwords. `mapped`: the service of the secrets stored for mapped runs (that name plus ":mapped",
+    which no other home's name can be: an id is hex). None when the home has no id yet, so it has no
+    entries."""
     if not where.scoped:
-        return KEYRING_SERVICE
+        return KEYRING_SERVICE + (MAPPED_SUFFIX if mapped else "")
     path = where.keyring_scope_file
     try:
         scope = path.read_text(encoding="ascii").strip()
@@ -139,7 +145,7 @@ def service(where: Home, *, create: bool = False) -> str | None:
         if not create:
             return None
         scope = _new_scope(path)
-    return f"{KEYRING_SERVICE}:{scope}"
+    return f"{KEYRING_SERVICE}:{scope}" + (MAPPED_SUFFIX if mapped else "")
 
 
 def _new_scope(path: Path) -> str:
@@ -162,9 +168,9 @@ def usable_keyring() -> KeyringChoice:
     return keyrings.choice()
 
 
-def _store(entry: str, value: str, what: str, where: Home | None) -> KeyringChoice:
+def _store(entry: str, value: str, what: str, where: Home | None, mapped: bool = False) -> KeyringChoice:
     found = usable_keyring()
-    name = service(where or home(), create=True)
+    name = service(where or home(), create=True, mapped=mapped)
     assert name is not None
     try:
         found.backend.set_password(name, entry, value)
@@ -173,16 +179,16 @@ def _store(entry: str, value: str, what: str, where: Home | None) -> KeyringChoi
     return found
 
 
-def _read(entry: str, missing: str, where: Home | None) -> str:
-    name = service(where or home())
+def _read(entry: str, missing: str, where: Home | None, mapped: bool = False) -> str:
+    name = service(where or home(), mapped=mapped)
     value = usable_keyring().backend.get_password(name, entry) if name else None
     if value is None:
         raise KeyringUnavailable(missing)
     return str(value)
 
 
-def _delete(entry: str, where: Home | None) -> bool:
-    name = service(where or home())
+def _delete(entry: str, where: Home | None, mapped: bool = False) -> bool:
+    name = service(where or home(), mapped=mapped)
     if name is None:
         return False
     try:
@@ -192,27 +198,35 @@ def _delete(entry: str, where: Home | None) -> bool:
     return True
 
 
-def store_password(platform: str, username: str, password: str, where: Home | None = None) -> KeyringChoice:
-    """Returns the keyring that now holds it, so that the person can be told which one."""
-    return _store(_key(platform, username), password, "password", where)
+def store_password(
+    platform: str, username: str, password: str, where: Home | None = None, *, mapped: bool = False
+) -> KeyringChoice:
+    """Returns the keyring that now holds it, so that the person can be told which one. `mapped`: the
+    password of mapped runs (`--origin`), never the real account's."""
+    return _store(_key(platform, username), password, "password", where, mapped)
 
 
-def get_password(platform: str, username: str, where: Home | None = None) -> str:
-    missing = f"no password in the keyring for {platform} {username}: optout accounts add {platform} {username}"
-    return _read(_key(platform, username), missing, where)
+def _add_command(platform: str, username: str, mapped: bool, *more: str) -> str:
+    return shlex.join(["optout", "accounts", "add", platform, username, *(["--mapped"] if mapped else []), *more])
 
 
-def has_password(platform: str, username: str, where: Home | None = None) -> bool:
+def get_password(platform: str, username: str, where: Home | None = None, *, mapped: bool = False) -> str:
+    which = "for mapped runs (--origin) " if mapped else ""
+    missing = f"no password {which}in the keyring for {platform} {username}: {_add_command(platform, username, mapped)}"
+    return _read(_key(platform, username), missing, where, mapped)
+
+
+def has_password(platform: str, username: str, where: Home | None = None, *, mapped: bool = False) -> bool:
     try:
-        get_password(platform, username, where)
+        get_password(platform, username, where, mapped=mapped)
     except KeyringUnavailable:
         return False
     return True
 
 
-def delete_password(platform: str, username: str, where: Home | None = None) -> bool:
+def delete_password(platform: str, username: str, where: Home | None = None, *, mapped: bool = False) -> bool:
     """False when there was no keyring entry to delete."""
-    return _delete(_key(platform, username), where)
+    return _delete(_key(platform, username), where, mapped)
 
 
 # -- authenticator secrets ------------------------------------------------------------------------
@@ -224,29 +238,31 @@ def _totp_key(platform: str, username: str) -> str:
     return f"totp:{_key(platform, username)}"
 
 
-def store_totp_secret(platform: str, username: str, secret: str, where: Home | None = None) -> KeyringChoice:
-    return _store(_totp_key(platform, username), secret, "authenticator secret", where)
+def store_totp_secret(
+    platform: str, username: str, secret: str, where: Home | None = None, *, mapped: bool = False
+) -> KeyringChoice:
+    return _store(_totp_key(platform, username), secret, "authenticator secret", where, mapped)
 
 
-def get_totp_secret(platform: str, username: str, where: Home | None = None) -> str:
-    missing = (
-        f"no authenticator secret in the keyring for {platform} {username}: "
-        f"optout accounts add {platform} {username} --totp-secret-stdin"
+def get_totp_secret(platform: str, username: str, where: Home | None = None, *, mapped: bool = False) -> str:
+    which = "for mapped runs (--origin) " if mapped else ""
+    missing = f"no authenticator secret {which}in the keyring for {platform} {username}: " + _add_command(
+        platform, username, mapped, "--totp-secret-stdin"
     )
-    return _read(_totp_key(platform, username), missing, where)
+    return _read(_totp_key(platform, username), missing, where, mapped)
 
 
-def has_totp_secret(platform: str, username: str, where: Home | None = None) -> bool:
+def has_totp_secret(platform: str, username: str, where: Home | None = None, *, mapped: bool = False) -> bool:
     try:
-        get_totp_secret(platform, username, where)
+        get_totp_secret(platform, username, where, mapped=mapped)
     except KeyringUnavailable:
         return False
     return True
 
 
-def delete_totp_secret(platform: str, username: str, where: Home | None = None) -> bool:
+def delete_totp_secret(platform: str, username: str, where: Home | None = None, *, mapped: bool = False) -> bool:
     """False when there was no authenticator secret to delete."""
-    return _delete(_totp_key(platform, username), where)
+    return _delete(_totp_key(platform, username), where, mapped)
 
 
 def use_file_keyring(path: Path) -> KeyringChoice | None:

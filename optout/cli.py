@@ -34,6 +34,7 @@ from optout.paths import home
 from optout.registry import flow_files, load_all
 from optout.report import (
     ConsoleReporter,
+    Rerun,
     ResultWords,
     command,
     print_fields,
@@ -266,6 +267,15 @@ def accounts_add(
             "the line after the password with --password-stdin, else the first line.",
         ),
     ] = False,
+    mapped: Annotated[
+        bool,
+        typer.Option(
+            "--mapped",
+            help="Store the password (and secret) that runs with --origin use (the sandbox, a local server), in "
+            "keyring entries of their own: a run with --origin never reads the real account's, a run without "
+            "it never reads these.",
+        ),
+    ] = False,
 ) -> None:
     """Store an account: the password (and an authenticator secret, if given) in the system keyring, the
     account (no secret) in the config file. Adding an account again updates its password and language."""
@@ -301,9 +311,9 @@ def accounts_add(
         except totp.BadSecret as exc:
             usage_error(str(exc))
     try:
-        accounts.store_password(platform, username, password, where)
+        accounts.store_password(platform, username, password, where, mapped=mapped)
         if secret is not None:
-            accounts.store_totp_secret(platform, username, secret, where)
+            accounts.store_totp_secret(platform, username, secret, where, mapped=mapped)
     except accounts.KeyringUnavailable as exc:
         usage_error(str(exc))
     existing = config.find(platform, username)
@@ -313,13 +323,15 @@ def accounts_add(
         accounts.save_config(where, config)
     except OSError as exc:
         if existing is None:
-            accounts.delete_password(platform, username, where)
-            accounts.delete_totp_secret(platform, username, where)
+            accounts.delete_password(platform, username, where, mapped=mapped)
+            accounts.delete_totp_secret(platform, username, where, mapped=mapped)
         usage_error(f"cannot write {where.config_file}: {exc.strerror}")
     if where.history_file.exists():
-        _release_holds([account])  # a new password may be tried again by a re-check
+        _release_holds([account], mapped=mapped)  # a new password may be tried again by a re-check
     verb = "Updated" if existing else "Added"
     stored = "password and authenticator secret" if secret is not None else "password"
+    if mapped:
+        stored += " for runs with --origin"
     err.print(
         f"{verb} {platform} account {username}; {stored} stored in {found.describe()}.", markup=False, soft_wrap=True
     )
@@ -411,7 +423,7 @@ def accounts_list(json_: Annotated[bool, typer.Option("--json", help="Print JSON
     f"{MASTER_PASSWORD_EXIT}.",
 )
 def accounts_remove(platform: PlatformArg, username: UsernameArg) -> None:
-    """Forget an account and delete its password from the keyring."""
+    """Forget an account: its keyring entries (those for runs with --origin too) and saved sessions."""
     where = home()
     try:
         config = accounts.load_config(where)
@@ -422,14 +434,15 @@ def accounts_remove(platform: PlatformArg, username: UsernameArg) -> None:
         usage_error(f"no {platform} account {username!r} is configured")
     _keyring(unlock=True)
     try:
-        accounts.delete_password(platform, username, where)
-        accounts.delete_totp_secret(platform, username, where)
+        for mapped in (False, True):
+            accounts.delete_password(platform, username, where, mapped=mapped)
+            accounts.delete_totp_secret(platform, username, where, mapped=mapped)
     except (accounts.KeyringUnavailable, accounts.ConfigError) as exc:
         usage_error(str(exc))
     config.accounts.remove(account)
     accounts.save_config(where, config)
-    session = SessionStore(where).delete(platform, username)
-    also = f"; deleted its saved session {shown(session)}" if session else ""
+    gone = [p for m in (False, True) if (p := SessionStore(where, mapped=m).delete(platform, username))]
+    also = f"; deleted its saved session {', '.join(shown(p) for p in gone)}" if gone else ""
     err.print(f"Removed {platform} account {username} and its keyring entry{also}.", markup=False, soft_wrap=True)
 
 
@@ -585,9 +598,10 @@ OriginOpt = Annotated[
     typer.Option(
         "--origin",
         metavar="PLATFORM=URL",
-        help="Serve every request to PLATFORM's real origins from URL (plain HTTP, optional path prefix); "
-        "the address bar keeps the real URL. While any mapping is active, other non-local hosts are "
-        "blocked. Repeatable.",
+        help="Serve every request to PLATFORM's real origins from URL (plain HTTP on this machine, optional path "
+        "prefix, no user:password@); the address bar keeps the real URL. While any mapping is active, other "
+        "non-local hosts are blocked. Such a mapped run uses only the password stored with accounts add --mapped "
+        "and sessions of its own, and never counts for the real account (history, drift, holds). Repeatable.",
     ),
 ]
 ProfileOpt = Annotated[
@@ -734,10 +748,39 @@ def _traffic(origin: list[str] | None, flows: dict[str, Flow]) -> TrafficMap | N
         usage_error(str(exc))
 
 
+def _origin_words(origin: list[str] | None) -> tuple[str, ...]:
+    """The --origin options as words of a command, once they were accepted by _traffic."""
+    specs = [OriginSpec.parse(o) for o in origin or []]
+    return tuple(w for spec in specs for w in ("--origin", f"{spec.platform}={spec.base_url}"))
+
+
+def _rerun(origin: list[str] | None, own: dict[str, Any]) -> Rerun:
+    """What a command this run suggests must carry: its --origin, its browser, its OPTOUT_HOME."""
+    words = list(_origin_words(origin))
+    if own.get("profile") is not None:
+        words += ["--browser-profile", str(own["profile"])]
+    if own.get("cdp") is not None:
+        words += ["--cdp", str(own["cdp"])]
+    where = home()
+    return Rerun(tuple(words), str(where.config_dir) if where.scoped else None)
+
+
+def _login_options(origin: list[str] | None, own: dict[str, Any]) -> tuple[str, ...]:
+    """The options `optout login` needs to open a new session for this run (named in a reason)."""
+    words = _origin_words(origin)
+    return (*words, "--browser-profile", str(own["profile"])) if own.get("profile") is not None else words
+
+
 def _targets(
-    chosen: list[accounts.Account], flows: dict[str, Flow], *, no_keyring: str | None = None
+    chosen: list[accounts.Account],
+    flows: dict[str, Flow],
+    *,
+    no_keyring: str | None = None,
+    mapped: bool = False,
+    login_options: tuple[str, ...] = (),
 ) -> list[AccountTarget]:
-    """`no_keyring`: why no password can be read here; asking for one then needs a person."""
+    """`no_keyring`: why no password can be read here; asking for one then needs a person. `mapped`: a run
+    with --origin, which reads only the secrets stored for such runs (accounts add --mapped)."""
     from optout.runner import AccountTarget
 
     where = home()
@@ -752,10 +795,11 @@ def _targets(
             locale=a.locale,
             password=unreadable
             if no_keyring
-            else functools.partial(accounts.get_password, a.platform, a.username, where),
+            else functools.partial(accounts.get_password, a.platform, a.username, where, mapped=mapped),
             totp_secret=unreadable
             if no_keyring
-            else functools.partial(accounts.get_totp_secret, a.platform, a.username, where),
+            else functools.partial(accounts.get_totp_secret, a.platform, a.username, where, mapped=mapped),
+            login_options=login_options,
         )
         for a in chosen
     ]
@@ -877,14 +921,15 @@ def _report(results: list[Result], stopped: str | None, evidence: RunEvidence, w
         )
 
 
-def _release_holds(chosen: list[accounts.Account]) -> None:
-    """A person ran a command for these accounts: a re-check may sign in to them again."""
+def _release_holds(chosen: list[accounts.Account], *, mapped: bool = False) -> None:
+    """A person ran a command for these accounts: a re-check may sign in to them again. `mapped`: a command
+    for mapped runs (--origin), which releases only their holds, never the real account's."""
     store = _history()
     try:
-        held = store.holds()
+        held = store.holds(mapped=mapped)
         for a in chosen:
             if (a.platform, a.username) in held:
-                store.release(a.platform, a.username)
+                store.release(a.platform, a.username, mapped=mapped)
     except HistoryError as exc:
         usage_error(str(exc), ExitCode.PROBLEM)
     finally:
@@ -911,11 +956,15 @@ def _run(
     traffic = _traffic(origin, flows)
     chosen = _selected_targets(names, account, flows)
     own = _own_browser(profile, cdp, chosen, traffic)
+    # A mapped run (a local server answers) uses only what was stored for mapped runs, and counts only for
+    # them: never the real password, saved session, last known state or hold.
+    mapped = traffic is not None
     # A keyring that cannot be used now (a scheduler's environment, say) is not refused here: each
     # account then reports needs_attention naming the fix, and the run is recorded like any other.
     keyring_problem = _keyring_problem()
-    targets = _targets(chosen, flows)
-    _release_holds(chosen)
+    rerun = _rerun(origin, own)
+    targets = _targets(chosen, flows, mapped=mapped, login_options=_login_options(origin, own))
+    _release_holds(chosen, mapped=mapped)
     interactive = headed and sys.stdin.isatty() and sys.stderr.isatty()
     options = Options(timeout_s=timeout, interactive=interactive)
     platforms = sorted({a.platform for a in chosen})
@@ -927,8 +976,8 @@ def _run(
         mask_pii=mask_pii,
         keyring_problem=keyring_problem,
     )
-    sessions = SessionStore(home(), keyring_problem=keyring_problem)
-    words = ResultWords(mode, _titles(flows), headed=interactive)
+    sessions = SessionStore(home(), keyring_problem=keyring_problem, mapped=mapped)
+    words = ResultWords(mode, _titles(flows), headed=interactive, rerun=rerun)
     results, stopped = _drive(
         lambda runner: runner.run(mode, targets, evidence),
         evidence,
@@ -1058,14 +1107,16 @@ def login_command(
     _keyring(unlock=True)
     where = home()
     flow = flows[platform]
+    # With --origin: the password stored for mapped runs, and a session kept apart from the real one.
+    mapped = traffic is not None
     target = AccountTarget(
         flow=flow,
         username=username,
         locale=(found.locale if (found := config.find(platform, username)) else None),
-        password=functools.partial(accounts.get_password, platform, username, where),
-        totp_secret=functools.partial(accounts.get_totp_secret, platform, username, where),
+        password=functools.partial(accounts.get_password, platform, username, where, mapped=mapped),
+        totp_secret=functools.partial(accounts.get_totp_secret, platform, username, where, mapped=mapped),
     )
-    type_password = accounts.has_password(platform, username, where)
+    type_password = accounts.has_password(platform, username, where, mapped=mapped)
 
     def say(text: str) -> None:
         err.print(f"optout: {text}", markup=False, soft_wrap=True)
@@ -1075,7 +1126,7 @@ def login_command(
             traffic=traffic,
             options=Options(timeout_s=timeout),
             headed=True,
-            **{"sessions": SessionStore(where), **own},
+            **{"sessions": SessionStore(where, mapped=mapped), **own},
         ) as runner:
             return await open_session(runner, target, type_password=type_password, notify=say)
 
@@ -1095,7 +1146,7 @@ def login_command(
         accounts.save_config(where, config)
     if where.history_file.exists():
         # A person signed in: a re-check held after a refused password may use this new session.
-        _release_holds([accounts.Account(platform=platform, username=username)])
+        _release_holds([accounts.Account(platform=platform, username=username)], mapped=mapped)
     err.print(
         f"Signed in to {platform} as {username}; session kept in the browser profile {shown(saved)}"
         if browser_profile is not None
@@ -1107,7 +1158,8 @@ def login_command(
 
 @app.command(
     "logout",
-    help="Delete the saved session(s) of PLATFORM (every account, or only --account).",
+    help="Delete the saved session(s) of PLATFORM (every account, or only --account), those of runs with --origin "
+    "included.",
     epilog="Exit status: 0 deleted, or nothing to delete; 2 an unknown platform, or a session file that cannot be "
     "deleted.",
 )
@@ -1115,12 +1167,13 @@ def logout_command(platform: PlatformArg, account: AccountOpt = None) -> None:
     flows = _flows()
     if platform not in flows:
         usage_error(f"unknown platform {platform!r} (known: {', '.join(sorted(flows))})")
-    store = SessionStore(home())
-    if account is not None:
-        paths = [store.path(platform, account)]
-    else:
-        folder = store.home.sessions_dir / platform
-        paths = sorted(folder.glob("*.session")) if folder.is_dir() else []
+    paths: list[Path] = []
+    for store in (SessionStore(home()), SessionStore(home(), mapped=True)):  # real ones, and those of --origin
+        if account is not None:
+            paths.append(store.path(platform, account))
+        else:
+            folder = store.folder / platform
+            paths += sorted(folder.glob("*.session")) if folder.is_dir() else []
     deleted = 0
     for path in paths:
         try:
@@ -1146,7 +1199,9 @@ HISTORY_EXIT = (
 HISTORY_HELP = (
     "Show the timeline of each setting's states, from every run recorded in this home.\n\n"
     "One block per account and setting, oldest first; a state that differs from the one before is marked "
-    "'changed'. The history is OPTOUT_HOME/history.db (or the platform's data folder)."
+    "'changed'. What runs with --origin (the sandbox, the demo) recorded is a block of its own, marked mapped: it "
+    "never counts as the real account's state. The history is OPTOUT_HOME/history.db (or the platform's data "
+    "folder)."
 )
 
 
@@ -1173,7 +1228,8 @@ def history_command(
         out.print("No results recorded yet" + (" for that selection." if platform or account else "."))
         return
     for line in lines:
-        out.print(Text.assemble((f"{line.platform}  {line.account}", "bold"), f"  {line.setting}"))
+        mapped = ("  mapped (--origin)", "yellow") if line.mapped else ""
+        out.print(Text.assemble((f"{line.platform}  {line.account}", "bold"), f"  {line.setting}", mapped))
         rows: list[list[str | Text]] = []
         for entry in line.entries:
             state = Text(entry.state.value, "bold yellow" if entry.state.value == "on" else "")
@@ -1236,7 +1292,7 @@ def recheck_command(
         own = _own_browser(browser_profile, cdp, chosen, traffic)
         with re_check.one_at_a_time(where):
             results, stopped = _recheck(
-                chosen, flows, traffic, out or where.data_dir / "evidence", json_, fix, timeout, own
+                chosen, flows, traffic, out or where.data_dir / "evidence", json_, fix, timeout, own, origin
             )
     except re_check.RecheckBusy as exc:
         usage_error(str(exc), ExitCode.PROBLEM)  # the re-check running meanwhile speaks for both
@@ -1259,13 +1315,18 @@ def _recheck(
     fix: bool,
     timeout: float,
     own: dict[str, Any] | None = None,
+    origin: list[str] | None = None,
 ) -> tuple[list[Result], str | None]:
     from optout import recheck as re_check
 
+    own = own or {}
+    # A mapped re-check compares with, and holds, only what mapped runs recorded; a real one only real runs.
+    mapped = traffic is not None
+    rerun = _rerun(origin, own)
     store = _history()
     try:
-        holds = store.holds()
-        last_known = store.last_known()
+        holds = store.holds(mapped=mapped)
+        last_known = store.last_known(mapped=mapped)
         platforms = sorted({a.platform for a in chosen})
         no_keyring = _unattended_keyring()
         evidence = _evidence(
@@ -1273,14 +1334,22 @@ def _recheck(
         )
         # Accounts held before (a refused password, a code page): not signed in to, a person is needed.
         held = [
-            re_check.held_result(a.platform, a.username, setting.id, holds[a.platform, a.username])
+            re_check.held_result(
+                a.platform, a.username, setting.id, holds[a.platform, a.username], mapped=mapped, again=rerun.options
+            )
             for a in chosen
             if (a.platform, a.username) in holds
             for setting in flows[a.platform].settings
         ]
         for result in held:
             evidence.record(result)
-        targets = _targets([a for a in chosen if (a.platform, a.username) not in holds], flows, no_keyring=no_keyring)
+        targets = _targets(
+            [a for a in chosen if (a.platform, a.username) not in holds],
+            flows,
+            no_keyring=no_keyring,
+            mapped=mapped,
+            login_options=_login_options(origin, own),
+        )
 
         mark = re_check.marker(last_known)
 
@@ -1292,7 +1361,12 @@ def _recheck(
             if reason is not None and (result.platform, result.account) not in holds:
                 with contextlib.suppress(HistoryError):
                     store.hold(
-                        result.platform, result.account, reason=reason, since=result.finished_at, run_id=evidence.run_id
+                        result.platform,
+                        result.account,
+                        reason=reason,
+                        since=result.finished_at,
+                        run_id=evidence.run_id,
+                        mapped=mapped,
                     )
             return mark(result)
 
@@ -1305,16 +1379,18 @@ def _recheck(
             by_key = {(r.platform, r.account, r.setting): r for r in switched}
             return [by_key.get((r.platform, r.account, r.setting), r) for r in found]
 
-        words = ResultWords(Mode.CHECK, _titles(flows), headed=False)
+        words = ResultWords(Mode.CHECK, _titles(flows), headed=False, rerun=rerun)
         options = Options(timeout_s=timeout, interactive=False)
-        sessions = SessionStore(home(), keyring_problem=no_keyring)
-        runner = {"traffic": traffic, "options": options, "headed": False, "sessions": sessions, **(own or {})}
+        sessions = SessionStore(home(), keyring_problem=no_keyring, mapped=mapped)
+        runner = {"traffic": traffic, "options": options, "headed": False, "sessions": sessions, **own}
         results, stopped = _drive(work, evidence, words, json_=json_, runner=runner)
         results = re_check.first_drift(held + results)
         for r in results:
             reason = re_check.hold_reason(r)
             if reason is not None and (r.platform, r.account) not in holds:
-                store.hold(r.platform, r.account, reason=reason, since=r.finished_at, run_id=evidence.run_id)
+                store.hold(
+                    r.platform, r.account, reason=reason, since=r.finished_at, run_id=evidence.run_id, mapped=mapped
+                )
     except HistoryError as exc:
         usage_error(str(exc), ExitCode.PROBLEM)
     finally:

@@ -96,23 +96,25 @@ def demo_accounts(flows: dict[str, Flow]) -> tuple[DemoAccount, ...]:
 
 
 def register_demo_accounts(flows: dict[str, Flow]) -> list[AccountTarget]:
-    """Store the demo accounts the way `optout accounts add` does: config file plus keyring."""
+    """Store the demo accounts the way `optout accounts add --mapped` does: config file plus keyring entries
+    for mapped runs (the sandbox answers every platform), so that a demo home holds no real password and
+    a command without --origin pasted there never sends a demo password to a real platform."""
     config = accounts.Config()
     targets = []
     for demo in demo_accounts(flows):
         locale = "fr-FR" if demo.language == "fr" else "en-US"
         account = accounts.Account(platform=demo.platform, username=demo.username, locale=locale)
         config.accounts.append(account)
-        accounts.store_password(demo.platform, demo.username, demo.demo_password)
+        accounts.store_password(demo.platform, demo.username, demo.demo_password, mapped=True)
         if demo.totp_secret is not None:
-            accounts.store_totp_secret(demo.platform, demo.username, demo.totp_secret)
+            accounts.store_totp_secret(demo.platform, demo.username, demo.totp_secret, mapped=True)
         targets.append(
             AccountTarget(
                 flow=flows[demo.platform],
                 username=demo.username,
-                password=functools.partial(accounts.get_password, demo.platform, demo.username),
+                password=functools.partial(accounts.get_password, demo.platform, demo.username, mapped=True),
                 locale=locale,
-                totp_secret=functools.partial(accounts.get_totp_secret, demo.platform, demo.username),
+                totp_secret=functools.partial(accounts.get_totp_secret, demo.platform, demo.username, mapped=True),
             )
         )
     accounts.save_config(home(), config)

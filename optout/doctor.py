@@ -55,6 +55,7 @@ def _keyring() -> Finding:
         return Finding("keyring", False, [str(exc)], {"service": None})
     service = scope or "optout:<a random id, made when this home stores its first password>"
     entries = f'entries: service "{service}"' + (" (this OPTOUT_HOME's only)" if where.scoped else "")
+    entries += f'; for runs with --origin: that name followed by "{accounts.MAPPED_SUFFIX}"'
     try:
         found = keyrings.choice()
     except keyrings.KeyringUnavailable as exc:

@@ -236,6 +236,7 @@ class RunEvidence:
                     optout_version=__version__,
                     flows=json.dumps(flows, sort_keys=True),
                     token=token,
+                    mapped=self.mapped,
                 )
         except BaseException:
             # Nothing of this run is anywhere yet: leave no empty folder behind.
@@ -249,6 +250,12 @@ class RunEvidence:
     @property
     def manifest_path(self) -> Path:
         return self.directory / "manifest.json"
+
+    @property
+    def mapped(self) -> bool:
+        """Local servers answered for the platforms (`--origin`, the demo): the history keeps its results
+        apart from the real accounts'."""
+        return bool(self.mappings)
 
     @property
     def write_problem(self) -> str | None:
@@ -409,6 +416,7 @@ class RunEvidence:
             flow_version=self.manifest.flows.get(result.platform),
             optout_version=self.manifest.optout_version,
             browser=self.manifest.browser_version,
+            mapped=self.mapped,
         )
 
     def finish(self) -> None:

@@ -15,7 +15,7 @@ import math
 import os
 import sqlite3
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -110,6 +110,28 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE runs ADD COLUMN token TEXT;
     ALTER TABLE runs ADD COLUMN sealed_by TEXT;
     """,
+    # 4: mapped runs (`--origin`: a local server answered for the platform) and their results, kept apart
+    # from the real accounts' states, drift and holds. The demo was always mapped; other runs made
+    # before cannot be told apart here, and stay counted as real.
+    """
+    ALTER TABLE runs ADD COLUMN mapped INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE results ADD COLUMN mapped INTEGER NOT NULL DEFAULT 0;
+    UPDATE runs SET mapped = 1 WHERE command = 'demo';
+    UPDATE results SET mapped = 1 WHERE run_id IN (SELECT run_id FROM runs WHERE mapped = 1);
+    CREATE TABLE sign_in_holds_by_kind (
+        platform TEXT NOT NULL,
+        account TEXT NOT NULL,
+        mapped INTEGER NOT NULL DEFAULT 0,
+        reason TEXT NOT NULL,
+        since TEXT NOT NULL,
+        run_id TEXT,
+        PRIMARY KEY (platform, account, mapped)
+    );
+    INSERT INTO sign_in_holds_by_kind (platform, account, reason, since, run_id)
+        SELECT platform, account, reason, since, run_id FROM sign_in_holds;
+    DROP TABLE sign_in_holds;
+    ALTER TABLE sign_in_holds_by_kind RENAME TO sign_in_holds;
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -165,6 +187,7 @@ class ResultRow:
     flow_version: str | None
     drift: bool = False
     label: str | None = None
+    mapped: bool = False  # recorded by a mapped run (`--origin`), not from the real site
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -181,6 +204,7 @@ class ResultRow:
             "flow_version": self.flow_version,
             "drift": self.drift,
             "label": self.label,
+            "mapped": self.mapped,
         }
 
 
@@ -240,12 +264,22 @@ class History:
     def _check(self) -> int:
         """The schema version, once the database is known to be an optout history this optout can read."""
         db = self._db
-        version: int = db.execute("PRAGMA user_version").fetchone()[0]
+        # Both read in one transaction: another optout creating the same new history meanwhile must not
+        # make its first tables look like a foreign database's (version 0, read before it committed).
+        db.execute("BEGIN")
+        try:
+            version: int = db.execute("PRAGMA user_version").fetchone()[0]
+            tables = db.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
+        except BaseException:
+            with suppress(sqlite3.Error):  # the reading's own error is the one to tell
+                db.execute("ROLLBACK")
+            raise
+        db.execute("COMMIT")
         if version > SCHEMA_VERSION:
             raise sqlite3.DatabaseError(
                 f"made by a newer optout (schema {version}, this one knows {SCHEMA_VERSION}): upgrade optout"
             )
-        if version == 0 and db.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]:
+        if version == 0 and tables:
             raise sqlite3.DatabaseError("not an optout history (it holds other tables)")
         if db.execute("PRAGMA quick_check").fetchone()[0] != "ok":
             raise sqlite3.DatabaseError("the database's integrity check failed")
@@ -308,11 +342,12 @@ class History:
         optout_version: str,
         flows: str,
         token: str | None = None,
+        mapped: bool = False,
     ) -> None:
         self._run_write(
-            "INSERT INTO runs (run_id, command, directory, started_at, optout_version, flows, token)"
-            " VALUES (?,?,?,?,?,?,?)",
-            (run_id, command, str(directory), _iso(started_at), optout_version, flows, token),
+            "INSERT INTO runs (run_id, command, directory, started_at, optout_version, flows, token, mapped)"
+            " VALUES (?,?,?,?,?,?,?,?)",
+            (run_id, command, str(directory), _iso(started_at), optout_version, flows, token, int(mapped)),
         )
 
     def set_browser(self, run_id: str, browser_version: str) -> None:
@@ -338,13 +373,20 @@ class History:
         )
 
     def add_result(
-        self, run_id: str, result: Result, *, flow_version: str | None, optout_version: str, browser: str | None
+        self,
+        run_id: str,
+        result: Result,
+        *,
+        flow_version: str | None,
+        optout_version: str,
+        browser: str | None,
+        mapped: bool = False,
     ) -> int:
         """Adds the result; returns its row's id."""
         return self._run_write(
             "INSERT INTO results (run_id, platform, account, setting, state, outcome, verified, reason, url,"
-            " started_at, finished_at, flow_version, optout_version, browser_version, drift, label)"
-            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            " started_at, finished_at, flow_version, optout_version, browser_version, drift, label, mapped)"
+            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
             (
                 run_id,
                 result.platform,
@@ -362,6 +404,7 @@ class History:
                 browser,
                 int(result.drift),
                 result.label,
+                int(mapped),
             ),
         )
 
@@ -370,29 +413,38 @@ class History:
         was made), once the setting's own result is added: the run is not sealed yet."""
         self._run_write("DELETE FROM results WHERE id = ?", (row_id,))
 
-    def hold(self, platform: str, account: str, *, reason: str, since: datetime, run_id: str | None) -> None:
-        """No more unattended sign-ins for this account until a person runs a command for it."""
+    def hold(
+        self, platform: str, account: str, *, reason: str, since: datetime, run_id: str | None, mapped: bool = False
+    ) -> None:
+        """No more unattended sign-ins for this account until a person runs a command for it. `mapped`:
+        the hold of its mapped runs (`--origin`), which the real account's runs never see."""
         self._run_write(
-            "INSERT OR REPLACE INTO sign_in_holds (platform, account, reason, since, run_id) VALUES (?,?,?,?,?)",
-            (platform, account, reason, _iso(since), run_id),
+            "INSERT OR REPLACE INTO sign_in_holds (platform, account, mapped, reason, since, run_id)"
+            " VALUES (?,?,?,?,?,?)",
+            (platform, account, int(mapped), reason, _iso(since), run_id),
         )
 
-    def release(self, platform: str, account: str) -> None:
-        self._run_write("DELETE FROM sign_in_holds WHERE platform = ? AND account = ?", (platform, account))
+    def release(self, platform: str, account: str, *, mapped: bool = False) -> None:
+        self._run_write(
+            "DELETE FROM sign_in_holds WHERE platform = ? AND account = ? AND mapped = ?",
+            (platform, account, int(mapped)),
+        )
 
     # -- reading ---------------------------------------------------------------------------------
 
-    def holds(self) -> dict[tuple[str, str], Hold]:
-        rows = self._select("SELECT * FROM sign_in_holds")
+    def holds(self, *, mapped: bool = False) -> dict[tuple[str, str], Hold]:
+        """The real accounts' holds, or (`mapped`) those of mapped runs."""
+        rows = self._select("SELECT * FROM sign_in_holds WHERE mapped = ?", (int(mapped),))
         return {(r["platform"], r["account"]): Hold(r["reason"], r["since"], r["run_id"]) for r in rows}
 
-    def last_known(self) -> dict[tuple[str, str, str], ResultRow]:
+    def last_known(self, *, mapped: bool = False) -> dict[tuple[str, str, str], ResultRow]:
         """Each setting's last result that read a definite on or off, drift left out: a setting that
         drifted stays drifted, re-check after re-check, until it is switched off again or a person's own
-        `check` or `off` records it."""
+        `check` or `off` records it. Only real runs' results, or (`mapped`) only mapped runs': what a
+        local server showed never counts for the real account, nor the other way round."""
         known: dict[tuple[str, str, str], ResultRow] = {}
         for row in self.results():
-            if not row.drift and row.state in (State.ON, State.OFF):
+            if row.mapped == mapped and not row.drift and row.state in (State.ON, State.OFF):
                 known[row.platform, row.account, row.setting] = row
         return known
 
@@ -443,6 +495,7 @@ class History:
                 flow_version=r["flow_version"],
                 drift=bool(r["drift"]),
                 label=r["label"],
+                mapped=bool(r["mapped"]),
             )
             for r in rows
         ]

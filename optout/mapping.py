@@ -37,6 +37,13 @@ class OriginSpec:
 
     @classmethod
     def parse(cls, text: str) -> OriginSpec:
+        if _has_credentials(text):
+            # Checked first, and the value never repeated: it would print the password, and a URL that was
+            # accepted would carry it into the manifest, the report and the bundle.
+            raise OriginSpecError(
+                "--origin: a URL with a user name or password (user:password@) is refused; give "
+                "PLATFORM=http://127.0.0.1:PORT without them"
+            )
         platform, sep, url = text.partition("=")
         if not sep or not platform.strip() or not url.strip():
             raise OriginSpecError(f"--origin {text!r}: expected PLATFORM=URL, e.g. linkedin=http://127.0.0.1:8000")
@@ -59,6 +66,18 @@ class OriginSpec:
                 "since the real password would travel to it unencrypted"
             )
         return cls(platform=platform.strip().lower(), base_url=url.strip().rstrip("/"))
+
+
+def _has_credentials(text: str) -> bool:
+    """Whether a URL in `text` has a userinfo part (`user:pw@host`): an "@" before the end of the
+    authority, which ends at the first "/", "?" or "#" after "//"."""
+    _, sep, rest = text.partition("//")
+    if not sep:
+        return False
+    authority = rest
+    for end in "/?#":
+        authority = authority.split(end, 1)[0]
+    return "@" in authority
 
 
 def is_loopback_address(host: str | None) -> bool:

@@ -34,6 +34,11 @@ class Home:
         return self.data_dir / "sessions"
 
     @property
+    def mapped_sessions_dir(self) -> Path:
+        """The sessions of mapped runs (`--origin`), apart from the real ones."""
+        return self.data_dir / "sessions-mapped"
+
+    @property
     def history_file(self) -> Path:
         return self.data_dir / "history.db"
 

@@ -26,7 +26,6 @@ from optout.results import (
     utc_now,
 )
 from optout.runner import AccountTarget
-from optout.session import login_command
 
 # How a hold's stored reason starts when the sign-in stopped at a code page (a refused password's hold
 # keeps the refusal's own reason): the one table of holds serves both.
@@ -101,22 +100,26 @@ def hold_reason(result: Result) -> str | None:
     return None
 
 
-def held_result(platform: str, account: str, setting: str, hold: Hold) -> Result:
+def held_result(
+    platform: str, account: str, setting: str, hold: Hold, *, mapped: bool = False, again: tuple[str, ...] = ()
+) -> Result:
     """The result of an account held earlier (a refused password, a code page): not tried, a person is
-    needed."""
+    needed. `mapped`: held in mapped runs (--origin); `again`: the run's own options, which every command
+    named here carries (so that it releases this hold, not the real account's)."""
     now = utc_now()
-    again = command("optout", "check", platform, "--account", account)
+    check = command("optout", "check", platform, "--account", account, *again)
     if hold.reason.startswith(CODE_PAGE_HOLD):
         label = SIGN_IN_CODE
+        login = command("optout", "login", platform, "--account", account, *again)
         reason = (
-            f"held: the last sign-in stopped at a verification code page on {_day(hold.since)}; "
-            f"run {again} or {login_command(platform, account)}"
+            f"held: the last sign-in stopped at a verification code page on {_day(hold.since)}; run {check} or {login}"
         )
     else:
         label = SIGN_IN_REJECTED
+        update = command("optout", "accounts", "add", platform, account, *(["--mapped"] if mapped else []))
         reason = (
             f"the password was refused on {_day(hold.since)}; it is not tried again unattended (no lockout): "
-            f"update it (optout accounts add) or run {again} yourself"
+            f"update it ({update}) or run {check} yourself"
         )
     return Result(
         platform=platform,

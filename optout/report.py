@@ -11,6 +11,7 @@ from __future__ import annotations
 import shlex
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 from rich.cells import cell_len
@@ -121,16 +122,37 @@ def command(*words: str) -> str:
     return shlex.join(words)
 
 
+@dataclass(frozen=True)
+class Rerun:
+    """What made a run, carried by every command it suggests: pasted, a suggested command must reach the same
+    servers (`--origin`: a hint without it would send the sandbox's password to the real platform), the same
+    browser and the same home."""
+
+    options: tuple[str, ...] = ()  # --origin, --browser-profile, --cdp, as words
+    home: str | None = None  # OPTOUT_HOME, when the run had one
+
+    def command(self, *words: str) -> str:
+        line = command(*words, *self.options)
+        return f"OPTOUT_HOME={shlex.quote(self.home)} {line}" if self.home else line
+
+
 class ResultWords:
     """How results read: the setting's title, what a state means, and what to run next."""
 
     def __init__(
-        self, mode: Mode, titles: dict[tuple[str, str], str], *, headed: bool, next_steps: bool = True
+        self,
+        mode: Mode,
+        titles: dict[tuple[str, str], str],
+        *,
+        headed: bool,
+        next_steps: bool = True,
+        rerun: Rerun | None = None,
     ) -> None:
         self.mode = mode
         self.titles = titles
         self.headed = headed
         self.next_steps = next_steps  # the demo runs its own next step
+        self.rerun = rerun or Rerun()
 
     def title(self, result: Result) -> str:
         return self.titles.get((result.platform, result.setting), result.setting)
@@ -140,9 +162,11 @@ class ResultWords:
         if not self.next_steps:
             return None
         if result.outcome is Outcome.CHECKED and result.state is State.ON:
-            return "switch it off: " + command("optout", "off", result.platform, "--account", result.account)
+            return "switch it off: " + self.rerun.command("optout", "off", result.platform, "--account", result.account)
         if result.outcome is Outcome.NEEDS_ATTENTION and not self.headed:
-            again = command("optout", self.mode.value, result.platform, "--account", result.account, "--headed")
+            again = self.rerun.command(
+                "optout", self.mode.value, result.platform, "--account", result.account, "--headed"
+            )
             return f"complete it yourself in the browser window: {again}"
         return None
 

@@ -118,6 +118,7 @@ class AccountTarget:
     password: Callable[[], str]
     locale: str | None = None
     totp_secret: Callable[[], str] | None = None  # reads the authenticator secret (keyring), if any
+    login_options: tuple[str, ...] = ()  # what `optout login` needs for this run (--origin ...), in a reason
 
 
 class Runner:
@@ -484,6 +485,7 @@ def _account_session(
         origins=tuple(target.flow.origins),
         mapped=mapped,
         totp_secret=target.totp_secret,
+        login_options=target.login_options,
         **more,
     )
 

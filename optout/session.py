@@ -13,9 +13,10 @@ from optout.flow import Recognition
 from optout.mapping import MappedPage
 
 
-def login_command(platform: str, username: str) -> str:
-    """The command a person runs to open a new saved session for this account (ready to paste)."""
-    return shlex.join(["optout", "login", platform, "--account", username])
+def login_command(platform: str, username: str, options: tuple[str, ...] = ()) -> str:
+    """The command a person runs to open a new saved session for this account (ready to paste); `options`:
+    those of the run (--origin: a mapped run's sessions are its own)."""
+    return shlex.join(["optout", "login", platform, "--account", username, *options])
 
 
 @dataclass
@@ -41,6 +42,7 @@ class AccountSession:
     totp_secret: Callable[[], str] | None = None
     # Why the sign-in left a step for a person (no authenticator secret stored, say): added to its reason.
     sign_in_hint: str | None = None
+    login_options: tuple[str, ...] = ()  # what `optout login` needs for this run (--origin ...)
     in_flight: set[Request] = field(default_factory=set)
     activity: asyncio.Event = field(default_factory=asyncio.Event)
 

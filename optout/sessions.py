@@ -3,6 +3,8 @@ storage only), encrypted at rest with AES-GCM under a random per-home key kept i
 
 The platform and username are bound to each file (associated data): a file copied under another
 account's name, or made under another home's key, does not decrypt and is discarded, never used.
+Mapped runs (`--origin`: a local server answers for the platform) keep their sessions apart, in
+`sessions-mapped/`, bound as mapped: a sandbox sign-in never replaces, nor is sent, the real session.
 Files are private to the user (0600, folders 0700) and written atomically.
 """
 
@@ -49,9 +51,14 @@ class SessionStore:
     home: Home
     # Why the keyring cannot be used in this process (found once, up front): nothing then touches it.
     keyring_problem: str | None = None
+    mapped: bool = False  # the sessions of mapped runs (`--origin`), never the real ones
+
+    @property
+    def folder(self) -> Path:
+        return self.home.mapped_sessions_dir if self.mapped else self.home.sessions_dir
 
     def path(self, platform: str, username: str) -> Path:
-        return self.home.sessions_dir / platform / f"{account_folder(username)}.session"
+        return self.folder / platform / f"{account_folder(username)}.session"
 
     def exists(self, platform: str, username: str) -> bool:
         return self.path(platform, username).is_file()
@@ -103,7 +110,7 @@ class SessionStore:
         try:
             if key is None:
                 raise SessionDiscarded("this home's session key is not in the keyring in use")
-            return _decrypt(key, blob, platform, username)
+            return _decrypt(key, blob, platform, username, mapped=self.mapped)
         except SessionDiscarded as exc:
             # Left in place (another keyring may hold its key); the next sign-in replaces it.
             raise SessionDiscarded(f"saved session {path} not used: {exc}") from None
@@ -115,7 +122,7 @@ class SessionStore:
         assert key is not None
         kept = own_state(state, origins)
         path = self.path(platform, username)
-        _write_private(path, _encrypt(key, json.dumps(kept).encode("utf-8"), platform, username))
+        _write_private(path, _encrypt(key, json.dumps(kept).encode("utf-8"), platform, username, mapped=self.mapped))
         return path
 
     def delete(self, platform: str, username: str) -> Path | None:
@@ -143,21 +150,22 @@ def own_state(state: dict[str, Any], origins: list[str]) -> dict[str, Any]:
     }
 
 
-def _associated(platform: str, username: str) -> bytes:
-    return json.dumps(["optout-session", platform, username]).encode("utf-8")
+def _associated(platform: str, username: str, mapped: bool) -> bytes:
+    # A mapped session copied over a real one (or the other way) does not decrypt.
+    return json.dumps(["optout-session", platform, username, *(["mapped"] if mapped else [])]).encode("utf-8")
 
 
-def _encrypt(key: bytes, plain: bytes, platform: str, username: str) -> bytes:
+def _encrypt(key: bytes, plain: bytes, platform: str, username: str, *, mapped: bool = False) -> bytes:
     nonce = secrets.token_bytes(NONCE_BYTES)
-    return MAGIC + nonce + AESGCM(key).encrypt(nonce, plain, _associated(platform, username))
+    return MAGIC + nonce + AESGCM(key).encrypt(nonce, plain, _associated(platform, username, mapped))
 
 
-def _decrypt(key: bytes, blob: bytes, platform: str, username: str) -> dict[str, Any]:
+def _decrypt(key: bytes, blob: bytes, platform: str, username: str, *, mapped: bool = False) -> dict[str, Any]:
     if not blob.startswith(MAGIC) or len(blob) < len(MAGIC) + NONCE_BYTES + 16:
         raise SessionDiscarded("not a saved session (damaged or truncated)")
     nonce = blob[len(MAGIC) : len(MAGIC) + NONCE_BYTES]
     try:
-        plain = AESGCM(key).decrypt(nonce, blob[len(MAGIC) + NONCE_BYTES :], _associated(platform, username))
+        plain = AESGCM(key).decrypt(nonce, blob[len(MAGIC) + NONCE_BYTES :], _associated(platform, username, mapped))
     except InvalidTag:
         raise SessionDiscarded(
             "it does not decrypt with this home's key for this account (damaged, or made by another key)"

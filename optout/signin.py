@@ -68,7 +68,7 @@ class SignIn:
                 Outcome.NEEDS_ATTENTION,
                 "signed out again after signing in; the password is not submitted twice in one run",
             )
-        login = login_command(self.ctx.flow.platform, session.username)
+        login = login_command(self.ctx.flow.platform, session.username, session.login_options)
         if self.ctx.flow.login.method == "saved_session":
             raise Stop(
                 Outcome.NEEDS_ATTENTION,

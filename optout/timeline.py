@@ -1,4 +1,6 @@
-"""Each setting's states over time, from the history's results: what `optout history` and reports show."""
+"""Each setting's states over time, from the history's results: what `optout history` and reports show.
+The results of mapped runs (`--origin`: a local server answered) make timelines of their own, marked
+`mapped`: what a sandbox showed is never a change of the real account's setting."""
 
 from __future__ import annotations
 
@@ -27,6 +29,7 @@ class Timeline:
     platform: str
     account: str
     setting: str
+    mapped: bool = False
     entries: list[Entry] = field(default_factory=list)
 
     def as_json(self) -> dict[str, Any]:
@@ -34,6 +37,7 @@ class Timeline:
             "platform": self.platform,
             "account": self.account,
             "setting": self.setting,
+            "mapped": self.mapped,
             "entries": [
                 {
                     "run_id": e.run_id,
@@ -57,11 +61,12 @@ def _utc(stamp: str) -> str:
 
 
 def timelines(rows: Iterable[ResultRow]) -> list[Timeline]:
-    """One timeline per (platform, account, setting), in order of first appearance, entries oldest first."""
-    found: dict[tuple[str, str, str], Timeline] = {}
-    known: dict[tuple[str, str, str], State] = {}
+    """One timeline per (platform, account, setting), and another for its mapped runs' results, in order of
+    first appearance, entries oldest first."""
+    found: dict[tuple[str, str, str, bool], Timeline] = {}
+    known: dict[tuple[str, str, str, bool], State] = {}
     for row in rows:
-        key = (row.platform, row.account, row.setting)
+        key = (row.platform, row.account, row.setting, row.mapped)
         line = found.setdefault(key, Timeline(*key))
         last = known.get(key)
         definite = row.state in (State.ON, State.OFF, State.NOT_OFFERED)

@@ -44,22 +44,31 @@ RESULT_KEYS = [
 
 
 def add_account(
-    cli: Cli, username: str, password: str, platform: str = "linkedin", env: dict[str, str] | None = None
+    cli: Cli,
+    username: str,
+    password: str,
+    platform: str = "linkedin",
+    env: dict[str, str] | None = None,
+    *,
+    mapped: bool = False,
 ) -> subprocess.CompletedProcess[str]:
-    return cli("accounts", "add", platform, username, "--password-stdin", input=password + "\n", env=env)
+    """`accounts add`: the real account's password, or (`mapped`) the one runs with --origin use."""
+    more = ["--mapped"] if mapped else []
+    return cli("accounts", "add", platform, username, "--password-stdin", *more, input=password + "\n", env=env)
 
 
-def add(cli: Cli, username: str, password: str, platform: str = "linkedin") -> None:
-    done = add_account(cli, username, password, platform)
+def add(cli: Cli, username: str, password: str, platform: str = "linkedin", *, mapped: bool = True) -> None:
+    """An account for runs against the sandbox (--origin): its password stored for mapped runs."""
+    done = add_account(cli, username, password, platform, mapped=mapped)
     assert done.returncode == 0, done.stderr
 
 
-def stored_password(cli: Cli, username: str, platform: str = "linkedin") -> str | None:
+def stored_password(cli: Cli, username: str, platform: str = "linkedin", *, mapped: bool = False) -> str | None:
     """Read back through the keyring backend the command used (keyrings.alt's file, under XDG_DATA_HOME),
     under the service name of the command's home."""
     stored = PlaintextKeyring()
     stored.file_path = str(Path(cli.env["XDG_DATA_HOME"]) / "python_keyring" / "keyring_pass.cfg")
-    service = accounts.service(Home(config_dir=cli.home, data_dir=cli.home, scoped=True))
+    service = accounts.service(Home(config_dir=cli.home, data_dir=cli.home, scoped=True), mapped=mapped)
     password: str | None = stored.get_password(service, f"{platform}:{username}") if service else None
     return password
 
@@ -86,7 +95,7 @@ def test_platforms_json(cli: Cli) -> None:
 
 
 def test_accounts_add_list_remove_use_the_keyring(cli: Cli) -> None:
-    add(cli, "alice@example.com", "alice-demo-pass")
+    add(cli, "alice@example.com", "alice-demo-pass", mapped=False)
     listed = json.loads(cli("accounts", "list", "--json").stdout)
     assert listed == [
         {

@@ -167,19 +167,23 @@ def test_encrypted_file_backend_works_with_password_stdin(cli: Cli, sandbox: San
     secret = "alice-demo-pass"
     new_keyring = [("Please set a password for your new keyring: ", MASTER), ("Please confirm the password: ", MASTER)]
     code, _, error = with_terminal(
-        cli, ["accounts", "add", "linkedin", "alice@example.com", "--password-stdin"], new_keyring, stdin=secret + "\n"
+        cli,
+        ["accounts", "add", "linkedin", "alice@example.com", "--password-stdin", "--mapped"],
+        new_keyring,
+        stdin=secret + "\n",
     )
     assert code == 0, error
     crypted = Path(cli.env["XDG_DATA_HOME"]) / "python_keyring" / "crypted_pass.cfg"
     assert error.strip() == (
-        "Added linkedin account alice@example.com; password stored in keyrings.alt.file.EncryptedKeyring "
+        "Added linkedin account alice@example.com; password for runs with --origin stored in "
+        "keyrings.alt.file.EncryptedKeyring "
         f"(an encrypted file: {crypted})."
     )
     assert secret not in crypted.read_text()
     stored = EncryptedKeyring()
     stored.file_path = str(crypted)
     stored.keyring_key = MASTER
-    service = accounts.service(Home(config_dir=cli.home, data_dir=cli.home, scoped=True))
+    service = accounts.service(Home(config_dir=cli.home, data_dir=cli.home, scoped=True), mapped=True)
     assert stored.get_password(service, "linkedin:alice@example.com") == secret
 
     # A run asks for the master password once, before the browser starts, and signs in with it.
@@ -270,7 +274,7 @@ def test_two_homes_never_share_a_keyring_entry(cli: Cli, sandbox: Sandbox, tmp_p
     other = tmp_path / "other-home"
     other.mkdir()
     add(cli, "alice@example.com", "alice-demo-pass")
-    done = add_account(cli, "alice@example.com", "Not-Alices-Password", env={"OPTOUT_HOME": str(other)})
+    done = add_account(cli, "alice@example.com", "Not-Alices-Password", env={"OPTOUT_HOME": str(other)}, mapped=True)
     assert done.returncode == 0, done.stderr
 
     origin = f"linkedin={sandbox.origin()}"
@@ -283,8 +287,9 @@ def test_two_homes_never_share_a_keyring_entry(cli: Cli, sandbox: Sandbox, tmp_p
 
     stored = PlaintextKeyring()
     stored.file_path = str(Path(cli.env["XDG_DATA_HOME"]) / "python_keyring" / "keyring_pass.cfg")
-    services = [accounts.service(Home(h, h, scoped=True)) for h in (cli.home, other)]
-    assert None not in services and len(set(services)) == 2 and "optout" not in services
+    services = [accounts.service(Home(h, h, scoped=True), mapped=True) for h in (cli.home, other)]
+    assert None not in services and len(set(services)) == 2 and "optout:mapped" not in services
     passwords = [stored.get_password(s, "linkedin:alice@example.com") for s in services]
     assert passwords == ["alice-demo-pass", "Not-Alices-Password"]
-    assert stored.get_password("optout", "linkedin:alice@example.com") is None  # the default home's, untouched
+    for default in ("optout", "optout:mapped"):  # the default home's, untouched
+        assert stored.get_password(default, "linkedin:alice@example.com") is None

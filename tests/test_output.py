@@ -44,8 +44,8 @@ def test_platforms_at_80_columns_keep_the_url_whole(cli: Cli, columns: str | Non
 
 
 def test_accounts_list_at_80_columns_keeps_names_whole(cli: Cli) -> None:
-    add(cli, LONG_NAME, "pw")
-    add(cli, "you@example.com", "pw")
+    add(cli, LONG_NAME, "pw", mapped=False)
+    add(cli, "you@example.com", "pw", mapped=False)
     done = cli("accounts", "list", env={"COLUMNS": "80"})
     readable_at_80(done.stdout)
     assert any(LONG_NAME in line for line in done.stdout.splitlines())
@@ -53,7 +53,7 @@ def test_accounts_list_at_80_columns_keeps_names_whole(cli: Cli) -> None:
 
 
 def test_accounts_list_says_when_a_password_is_missing(cli: Cli) -> None:
-    add(cli, "you@example.com", "the-password")
+    add(cli, "you@example.com", "the-password", mapped=False)
     # The keyring entry goes (another tool, a wiped keyring); the config still lists the account.
     wiped = cli.home.parent / "xdg-data" / "python_keyring" / "keyring_pass.cfg"
     wiped.write_text("")
@@ -80,10 +80,13 @@ def test_check_shows_a_setting_that_is_on_as_the_finding(cli: Cli, sandbox: Sand
     lines = done.stdout.splitlines()
     (alice,) = [line for line in lines if line.startswith(("✓ linkedin alice", "! linkedin alice"))]
     assert alice.startswith("! linkedin alice@example.com: checked") and alice.rstrip().endswith("is ON"), alice
-    assert "next: switch it off: optout off linkedin --account alice@example.com" in done.stdout
+    # Each suggested command carries the run's --origin and home: pasted, it reaches the sandbox again.
+    origin = f"--origin linkedin={sandbox.origin()}"
+    assert "next: switch it off: OPTOUT_HOME=" in words(done.stdout)
+    assert f"optout off linkedin --account alice@example.com {origin}" in words(done.stdout)
     assert "optout check linkedin --account pat@example.com --headed" in words(done.stdout)
     assert "Verified" not in done.stdout and "verified" not in done.stdout
-    assert "Next: switch it off: optout off linkedin --account alice@example.com" in done.stdout
+    assert "Next: switch it off: OPTOUT_HOME=" in words(done.stdout)
 
 
 def test_off_summary_says_what_was_verified(cli: Cli, sandbox: Sandbox) -> None:
@@ -101,7 +104,7 @@ def test_off_summary_says_what_was_verified(cli: Cli, sandbox: Sandbox) -> None:
 
 def test_usernames_are_printed_literally(cli: Cli, sandbox: Sandbox) -> None:
     markup = "[bold red]x[/]@example.com"
-    done = cli("accounts", "add", "linkedin", markup, "--password-stdin", input="pw\n")
+    done = cli("accounts", "add", "linkedin", markup, "--password-stdin", "--mapped", input="pw\n")
     assert done.returncode == 0 and f"account {markup};" in done.stderr
     assert markup in cli("accounts", "list").stdout
     checked = cli("check", "--origin", f"linkedin={sandbox.origin()}", "--timeout", "5")

@@ -29,11 +29,12 @@ ALICE = "alice@example.com"
 SETTING = "allowDataForGenerativeAI"
 
 
-def keyring_of(cli: Cli) -> tuple[PlaintextKeyring, str]:
-    """The file keyring the command used, and the service name of the command's home."""
+def keyring_of(cli: Cli, *, mapped: bool = False) -> tuple[PlaintextKeyring, str]:
+    """The file keyring the command used, and the service name of the command's home (of its entries for
+    mapped runs, with `mapped`)."""
     backend = PlaintextKeyring()
     backend.file_path = str(Path(cli.env["XDG_DATA_HOME"]) / "python_keyring" / "keyring_pass.cfg")
-    service = accounts.service(Home(config_dir=cli.home, data_dir=cli.home, scoped=True))
+    service = accounts.service(Home(config_dir=cli.home, data_dir=cli.home, scoped=True), mapped=mapped)
     assert service is not None
     return backend, service
 
@@ -45,8 +46,10 @@ def session_key(cli: Cli) -> bytes:
     return base64.b64decode(stored)
 
 
-def session_file(cli: Cli, platform: str, username: str) -> Path:
-    return SessionStore(Home(config_dir=cli.home, data_dir=cli.home, scoped=True)).path(platform, username)
+def session_file(cli: Cli, platform: str, username: str, *, mapped: bool = True) -> Path:
+    """Where the account's saved session is: by default the one of runs with --origin (these tests' runs)."""
+    home = Home(config_dir=cli.home, data_dir=cli.home, scoped=True)
+    return SessionStore(home, mapped=mapped).path(platform, username)
 
 
 def check(cli: Cli, sandbox: Sandbox, platform: str = "linkedin", *more: str) -> subprocess.CompletedProcess[str]:
@@ -101,7 +104,7 @@ def test_second_run_reuses_the_encrypted_session(
     assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
     assert stat.S_IMODE(path.parent.parent.stat().st_mode) == 0o700
     blob = path.read_bytes()
-    state = _decrypt(session_key(cli), blob, platform, username)
+    state = _decrypt(session_key(cli), blob, platform, username, mapped=True)
     # Only the platform's own cookies, set for its real origins through the --origin mapping.
     assert state["cookies"], state
     assert all(c["domain"].lstrip(".").endswith(domain) for c in state["cookies"]), state["cookies"]
@@ -111,9 +114,9 @@ def test_second_run_reuses_the_encrypted_session(
     assert username.encode() not in blob and password.encode() not in blob
     # Bound to its key and to its account: another key, or another account's name, does not decrypt.
     with pytest.raises(SessionDiscarded):
-        _decrypt(os.urandom(32), blob, platform, username)
+        _decrypt(os.urandom(32), blob, platform, username, mapped=True)
     with pytest.raises(SessionDiscarded):
-        _decrypt(session_key(cli), blob, platform, "someone.else@example.com")
+        _decrypt(session_key(cli), blob, platform, "someone.else@example.com", mapped=True)
 
 
 @pytest.mark.slow
@@ -133,13 +136,15 @@ def test_expired_session_signs_in_once_with_a_password_else_needs_attention(cli:
     assert check(cli, sandbox).returncode == 1 and signins(sandbox) == 2  # the new session is used
 
     expire(sandbox)
-    backend, service = keyring_of(cli)
+    backend, service = keyring_of(cli, mapped=True)
     backend.delete_password(service, f"linkedin:{ALICE}")
     stuck = check(cli, sandbox)
     assert stuck.returncode == 3, stuck.stderr
     (result,) = results(stuck)
     assert result["outcome"] == "needs_attention"
-    assert result["reason"] == f"session expired: run optout login linkedin --account {ALICE}"
+    # The login that opens a new session for these runs: with their --origin (their sessions are their own).
+    login = f"optout login linkedin --account {ALICE} --origin linkedin={sandbox.origin()}"
+    assert result["reason"] == f"session expired: run {login}"
     assert signins(sandbox) == 2 and sandbox.account(ALICE)["password_submissions"] == 2
 
 
@@ -166,7 +171,7 @@ def test_damaged_or_foreign_session_files_are_discarded_with_a_message(cli: Cli,
         assert results(done)[0]["outcome"] == "checked"
         assert f"saved session {path} not used" in done.stderr, (damage.__name__, done.stderr)
         assert signins(sandbox) == count, damage.__name__
-        _decrypt(session_key(cli), path.read_bytes(), "linkedin", ALICE)  # replaced by a good one
+        _decrypt(session_key(cli), path.read_bytes(), "linkedin", ALICE, mapped=True)  # replaced by a good one
 
 
 def test_a_session_copied_to_another_account_does_not_decrypt(cli: Cli, sandbox: Sandbox) -> None:

@@ -229,8 +229,9 @@ async def test_without_a_secret_a_person_in_the_window_types_the_code(
 
 def test_cli_run_with_the_stored_secret(cli: Cli, sandbox: Sandbox, tmp_path: Path) -> None:
     added = cli(
-        "accounts", "add", "x", TOBY, "--password-stdin", "--totp-secret-stdin", input=f"toby-demo-pass\n{PRINTED}\n"
-    )
+        "accounts", "add", "x", TOBY, "--password-stdin", "--totp-secret-stdin", "--mapped",
+        input=f"toby-demo-pass\n{PRINTED}\n",
+    )  # fmt: skip
     assert added.returncode == 0, added.stderr
     done = cli("check", "x", "--origin", f"x={sandbox.origin('x')}", "--json", "--out", str(tmp_path / "ev"))
     assert done.returncode == 1, done.stderr  # the setting is on

@@ -358,7 +358,9 @@ def _utc_key(moment: str | datetime) -> datetime:
 
 def _history_rows(manifest: RunManifest, history: History | None) -> list[ResultRow]:
     """Every result recorded for this run's settings up to and including this run, oldest first. This run's
-    own results come from its manifest (the history may not know a run folder brought from elsewhere)."""
+    own results come from its manifest (the history may not know a run folder brought from elsewhere). A mapped
+    run's (`--origin`) earlier states are those of mapped runs only, a real run's those of real runs only."""
+    mapped = bool(manifest.mappings)
     own = [
         ResultRow(
             run_id=manifest.run_id,
@@ -372,6 +374,7 @@ def _history_rows(manifest: RunManifest, history: History | None) -> list[Result
             started_at=r.started_at.isoformat(),
             finished_at=r.finished_at.isoformat(),
             flow_version=manifest.flows.get(r.platform),
+            mapped=mapped,
         )
         for r in manifest.results
     ]
@@ -383,6 +386,8 @@ def _history_rows(manifest: RunManifest, history: History | None) -> list[Result
             for row in history.results(platform=platform, account=account):
                 run = starts.get(row.run_id)
                 if row.run_id == manifest.run_id or (row.platform, row.account, row.setting) not in keys:
+                    continue
+                if row.mapped != mapped:
                     continue
                 if run is None or _utc_key(run.started_at) > _utc_key(manifest.started_at):
                     continue
