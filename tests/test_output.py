@@ -24,7 +24,12 @@ LONG_NAME = "a.very.long.username.that.would.not.fit.in.a.column@example-domain.
 
 
 def readable_at_80(text: str) -> None:
-    long_lines = [line for line in text.splitlines() if len(line) > 80]
+    # A command to paste sits whole on a line of its own, however long its home path and --origin make it.
+    long_lines = [
+        line
+        for line in text.splitlines()
+        if len(line) > 80 and not line.strip().startswith(("optout ", "OPTOUT_HOME="))
+    ]
     assert not long_lines, long_lines
     assert "…" not in text
 
@@ -249,7 +254,8 @@ def test_results_go_to_stdout_and_commands_stay_whole_in_a_pipe(cli: Cli, sandbo
     # Each command a person may paste is on one line of its own, whole, though wider than it fits beside
     # its words at 80 columns.
     headed = "optout check linkedin --account pat@example.com --headed"
-    assert lines.count(headed) == 2, done.stdout  # the result's `next:` and the summary's `Next:`
+    whole = [line for line in lines if line.startswith(("optout ", "OPTOUT_HOME=")) and headed in line]
+    assert len(whole) == 2, done.stdout  # the result's `next:` and the summary's `Next:`
     assert "next: complete it yourself in the browser window:" in lines
     assert "Next: complete it yourself in the browser window:" in lines
     readable_at_80(done.stdout)

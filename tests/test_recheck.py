@@ -145,7 +145,8 @@ def test_a_sign_in_stopped_at_a_code_page_is_not_tried_again_until_a_person_acts
     assert (result["outcome"], result["label"]) == ("needs_attention", "sign_in_code")
     assert result["reason"] == (
         f"held: the last sign-in stopped at a verification code page on {day}; "
-        f"run optout check linkedin --account {pat} or optout login linkedin --account {pat}"
+        f"run optout check linkedin --account {pat} --origin {origin(sandbox)} "
+        f"or optout login linkedin --account {pat} --origin {origin(sandbox)}"
     )
     assert sandbox.account(pat)["password_submissions"] == 1  # no code sent to the person again
 
