@@ -167,22 +167,27 @@ class Cli:
         )
 
 
-@pytest.fixture
-def cli(tmp_path: Path, keyring_file: Path) -> Cli:
-    """The real command line, with its own OPTOUT_HOME and the session's file keyring."""
-    home = tmp_path / "home"
-    home.mkdir()
+def cli_under(root: Path) -> Cli:
+    """The real command line with its home, keyring file and XDG folders under `root`."""
+    home = root / "home"
+    home.mkdir(parents=True, exist_ok=True)
     env = {k: v for k, v in os.environ.items() if not k.startswith(("OPTOUT_", "PYTHON_KEYRING", "KEYRING_"))}
     env.update(
         OPTOUT_HOME=str(home),
         PYTHON_KEYRING_BACKEND="keyrings.alt.file.PlaintextKeyring",
         # keyrings.alt keeps its file under the XDG data directory, keyring its config file (keyringrc.cfg)
         # under the XDG config directory: both in this test's folder.
-        XDG_DATA_HOME=str(tmp_path / "xdg-data"),
-        XDG_CONFIG_HOME=str(tmp_path / "xdg-config"),
+        XDG_DATA_HOME=str(root / "xdg-data"),
+        XDG_CONFIG_HOME=str(root / "xdg-config"),
         COLUMNS="200",
     )
     return Cli(home=home, env=env)
+
+
+@pytest.fixture
+def cli(tmp_path: Path, keyring_file: Path) -> Cli:
+    """The real command line, with its own OPTOUT_HOME and the session's file keyring."""
+    return cli_under(tmp_path)
 
 
 @pytest.fixture

@@ -25,7 +25,7 @@ import httpx
 import pytest
 
 from optout.sandbox import SandboxServer
-from tests.conftest import Cli
+from tests.conftest import Cli, cli_under
 from tests.test_cli import add
 
 ALICE = "alice@example.com"
@@ -49,17 +49,7 @@ class Runs:
 def runs(tmp_path_factory: pytest.TempPathFactory, sandbox_server: SandboxServer, keyring_file: Path) -> Runs:
     """Two real runs in one home, made once for this module: check (alice on) then off (alice off)."""
     root = tmp_path_factory.mktemp("report")
-    home = root / "home"
-    home.mkdir()
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("OPTOUT_", "PYTHON_KEYRING", "KEYRING_"))}
-    env.update(
-        OPTOUT_HOME=str(home),
-        PYTHON_KEYRING_BACKEND="keyrings.alt.file.PlaintextKeyring",
-        XDG_DATA_HOME=str(root / "xdg-data"),
-        XDG_CONFIG_HOME=str(root / "xdg-config"),
-        COLUMNS="200",
-    )
-    cli = Cli(home=home, env=env)
+    cli = cli_under(root)
     httpx.post(f"{sandbox_server.base_url}/__sandbox__/reset", timeout=10).raise_for_status()
     add(cli, ALICE, "alice-demo-pass")
     add(cli, HOSTILE, "not-a-sandbox-password")
@@ -68,8 +58,8 @@ def runs(tmp_path_factory: pytest.TempPathFactory, sandbox_server: SandboxServer
     assert checked.returncode == 3, checked.stderr  # alice on, the hostile account cannot sign in
     switched = cli("off", "--account", ALICE, "--origin", origin, "--out", "ev", "--timeout", "5")
     assert switched.returncode == 0, switched.stderr
-    (check,) = (home / "ev").glob("run-*-check")
-    (off,) = (home / "ev").glob("run-*-off")
+    (check,) = (cli.home / "ev").glob("run-*-check")
+    (off,) = (cli.home / "ev").glob("run-*-off")
     return Runs(cli, check, off)
 
 
@@ -512,24 +502,14 @@ def masked_run(
 ) -> MaskedRun:
     """A --mask-pii check, as the demo runs: alice (on) and pat (stopped at a PIN checkpoint: a reason)."""
     root = tmp_path_factory.mktemp("masked")
-    home = root / "home"
-    home.mkdir()
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("OPTOUT_", "PYTHON_KEYRING", "KEYRING_"))}
-    env.update(
-        OPTOUT_HOME=str(home),
-        PYTHON_KEYRING_BACKEND="keyrings.alt.file.PlaintextKeyring",
-        XDG_DATA_HOME=str(root / "xdg-data"),
-        XDG_CONFIG_HOME=str(root / "xdg-config"),
-        COLUMNS="200",
-    )
-    cli = Cli(home=home, env=env)
+    cli = cli_under(root)
     httpx.post(f"{sandbox_server.base_url}/__sandbox__/reset", timeout=10).raise_for_status()
     add(cli, ALICE, "alice-demo-pass")
     add(cli, "pat@example.com", "pat-demo-pass")
     origin = f"linkedin={sandbox_server.origin_url('linkedin')}"
     checked = cli("check", "linkedin", "--origin", origin, "--out", "ev", "--mask-pii")
     assert checked.returncode == 3, checked.stdout + checked.stderr  # pat needs attention
-    (folder,) = (home / "ev").glob("run-*-check")
+    (folder,) = (cli.home / "ev").glob("run-*-check")
     manifest: dict[str, Any] = json.loads((folder / "manifest.json").read_bytes())
     assert manifest["mask_pii"] is True
     return MaskedRun(cli, folder, manifest)

@@ -31,7 +31,7 @@ from optout import accounts
 from optout.evidence import manifest_bytes
 from optout.paths import Home
 from optout.signing import KEYRING_ENTRY
-from tests.conftest import Cli, Sandbox
+from tests.conftest import Cli, Sandbox, cli_under
 from tests.test_cli import add
 from tests.test_interrupted import add_accounts, descendants, read_until
 
@@ -39,19 +39,8 @@ ALICE = "alice@example.com"
 
 
 def make_cli(root: Path) -> Cli:
-    """The real command line with its home, keyring file and XDG folders under `root` (as the `cli`
-    fixture makes them under a test's tmp_path)."""
-    home = root / "home"
-    home.mkdir(parents=True, exist_ok=True)
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("OPTOUT_", "PYTHON_KEYRING", "KEYRING_"))}
-    env.update(
-        OPTOUT_HOME=str(home),
-        PYTHON_KEYRING_BACKEND="keyrings.alt.file.PlaintextKeyring",
-        XDG_DATA_HOME=str(root / "xdg-data"),
-        XDG_CONFIG_HOME=str(root / "xdg-config"),
-        COLUMNS="200",
-    )
-    return Cli(home=home, env=env)
+    """The real command line with its home, keyring file and XDG folders under `root`."""
+    return cli_under(root)
 
 
 def check_run(cli: Cli, origin: str, *args: str) -> subprocess.CompletedProcess[str]:
