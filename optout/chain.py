@@ -13,6 +13,13 @@ signed with the home's key, when it had the key), its manifest does not say it f
 and every file the manifest lists is on disk with the hash the history recorded when it was written.
 Anything else is left as found, named by the sealing run and by verify. The seal records which run made
 it (`sealed_by`), and it is signed only when the run's start was signed with the sealing run's key.
+Its results must be those the history recorded too, and no file the history recorded may be missing
+from its list; a run writes its manifest before its history, so the one gap allowed is the run's last
+result (killed before the history had it) and the row of a click its manifest already replaced.
+
+A seal writes files only once the database has committed it: each file is written beside its final
+name first (where a full disk shows), and renamed into place, and the sealed runs' locks removed, after
+the commit. A seal rolled back (the database full or locked) leaves every run exactly as it was.
 """
 
 from __future__ import annotations
@@ -20,18 +27,21 @@ from __future__ import annotations
 import base64
 import binascii
 import contextlib
+import errno
 import hashlib
 import json
 import os
+import stat
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import IO, Any
 
 from pydantic import ValidationError
 
-from optout.evidence import ChainLink, Manifest, manifest_bytes, write_atomically
-from optout.history import History
-from optout.results import utc_now
+from optout.evidence import ChainLink, Manifest, manifest_bytes, stage_file
+from optout.history import History, ResultRow
+from optout.results import CLICK_UNVERIFIED, Result, utc_now
 from optout.signing import Signer, home_public_key, verify_signature
 
 try:
@@ -111,10 +121,16 @@ class Examined:
 
 
 def examine(
-    history: History, run_id: str, token: str | None, folder: Path, found: Manifest, recorded: dict[str, str]
+    history: History,
+    run_id: str,
+    token: str | None,
+    folder: Path,
+    found: Manifest,
+    recorded: dict[str, str],
+    results: list[ResultRow],
 ) -> Examined:
-    """Check an abandoned run (its manifest `found` in `folder`, the token and file hashes its history row
-    holds) before another run seals it."""
+    """Check an abandoned run (its manifest `found` in `folder`, the token, file hashes and results its
+    history holds) before another run seals it."""
     if token is None:
         return Examined("the history holds no run token for it (no optout started it, or an older one did)")
     claim = _claim(history, run_id)
@@ -128,7 +144,7 @@ def examine(
             return Examined(problem)
     if found.finished_at is not None or found.previous is not None or found.signing_key or found.sealed_by:
         return Examined("its manifest says it finished or was sealed, which only the run itself does")
-    problem = _files_as_recorded(folder, found, recorded)
+    problem = _files_as_recorded(folder, found, recorded) or _results_as_recorded(found, results)
     return Examined(problem, started_with if problem is None else None)
 
 
@@ -176,7 +192,51 @@ def _files_as_recorded(folder: Path, found: Manifest, recorded: dict[str, str]) 
             return f"{entry.path}: missing or unreadable"
         if digest != entry.sha256:
             return f"{entry.path}: changed since it was recorded"
+    listed = {Path(entry.path).as_posix() for entry in found.files}
+    for name in sorted(set(recorded) - listed):
+        return f"{name}: the history recorded this file, and its manifest no longer lists it"
     return None
+
+
+_ResultKey = tuple[str, str, str, str, str, bool, str | None, str | None, datetime, datetime]
+
+
+def _result_key(r: Result | ResultRow) -> _ResultKey:
+    started, finished = r.started_at, r.finished_at
+    return (
+        r.platform,
+        r.account,
+        r.setting,
+        r.state.value,
+        r.outcome.value,
+        r.verified,
+        r.label,
+        r.reason,
+        started if isinstance(started, datetime) else datetime.fromisoformat(started),
+        finished if isinstance(finished, datetime) else datetime.fromisoformat(finished),
+    )
+
+
+def _results_as_recorded(found: Manifest, recorded: list[ResultRow]) -> str | None:
+    """None when the manifest's results are the history's, but for what a run killed between writing
+    its manifest and its history leaves: its last result not in the history yet, and the row of a click
+    (`click_unverified`) whose setting's own result the manifest already holds."""
+    left = [_result_key(row) for row in recorded]
+    for number, result in enumerate(found.results, start=1):
+        key = _result_key(result)
+        if key in left:
+            left.remove(key)
+        elif number < len(found.results):
+            return f"{_named(key)}: its manifest holds a result the history did not record"
+    replaced = {key[:3] for key in map(_result_key, found.results) if key[6] != CLICK_UNVERIFIED}
+    for key in left:
+        if key[6] != CLICK_UNVERIFIED or key[:3] not in replaced:
+            return f"{_named(key)}: the history recorded a result its manifest no longer holds"
+    return None
+
+
+def _named(key: _ResultKey) -> str:
+    return f"{key[0]} {key[1]} {key[2]}"
 
 
 @dataclass
@@ -197,46 +257,64 @@ def seal(
     """Add the run to the chain (after any abandoned run it may seal), sign it, and return its manifest's
     SHA-256. An abandoned run that must not be sealed by another is left as found, and one line saying why
     is added to `refused`."""
-    with history.transaction() as db:
-        last = db.execute(
-            "SELECT seq, run_id, manifest_sha256 FROM runs WHERE seq IS NOT NULL ORDER BY seq DESC LIMIT 1"
-        )
-        row = last.fetchone()
-        head = _Head(row[0], row[1], row[2]) if row else _Head(0, None, None)
-        unsealed = db.execute(
-            "SELECT run_id, directory, token FROM runs WHERE seq IS NULL AND run_id != ? ORDER BY started_at",
-            (manifest.run_id,),
-        )
-        for run_id, folder, token in unsealed.fetchall():
-            if not abandoned(history, run_id):
-                continue
-            found = _load(Path(folder))
-            # Gone, unreadable, or another run's manifest (copied in): verify names it, unsealed. Sealing
-            # it would move the other run's row to the end of the chain.
-            if found is None or found.run_id != run_id:
-                continue
-            recorded = dict(db.execute("SELECT path, sha256 FROM files WHERE run_id = ?", (run_id,)).fetchall())
-            examined = examine(history, run_id, token, Path(folder), found, recorded)
-            if examined.problem is not None:
-                if refused is not None:
-                    refused.append(
-                        f"run {run_id} was not sealed: {examined.problem}; it is left as found (optout verify names it)"
-                    )
-                continue
-            if found.interrupted is None:
-                found.interrupted = KILLED
-            found.sealed_by = manifest.run_id
-            # Signed only when its start was signed with this very key: a token alone proves no more than
-            # that someone wrote both the lock and the history.
-            proven = signer if signer is not None and examined.started_with == signer.key_id else None
-            try:
-                head = _link(db, found, Path(folder), head, proven)
-            except OSError:
-                # Its folder cannot be written (read-only, moved half-way): it stays unsealed, and verify
-                # names it; this run and every later one must still be sealed.
-                continue
-            _lock_path(history, run_id).unlink(missing_ok=True)
-        return _link(db, manifest, directory, head, signer).sha256 or ""
+    staged = _Staged()
+    try:
+        with history.transaction() as db:
+            digest = _seal(history, db, manifest, directory, signer, staged, refused)
+    except BaseException:
+        staged.discard()
+        raise
+    staged.apply()
+    return digest
+
+
+def _seal(
+    history: History,
+    db: Any,
+    manifest: Manifest,
+    directory: Path,
+    signer: Signer | None,
+    staged: _Staged,
+    refused: list[str] | None,
+) -> str:
+    last = db.execute("SELECT seq, run_id, manifest_sha256 FROM runs WHERE seq IS NOT NULL ORDER BY seq DESC LIMIT 1")
+    row = last.fetchone()
+    head = _Head(row[0], row[1], row[2]) if row else _Head(0, None, None)
+    unsealed = db.execute(
+        "SELECT run_id, directory, token FROM runs WHERE seq IS NULL AND run_id != ? ORDER BY started_at",
+        (manifest.run_id,),
+    )
+    for run_id, folder, token in unsealed.fetchall():
+        if not abandoned(history, run_id):
+            continue
+        found = _load(Path(folder))
+        # Gone, unreadable, or another run's manifest (copied in): verify names it, unsealed. Sealing
+        # it would move the other run's row to the end of the chain.
+        if found is None or found.run_id != run_id:
+            continue
+        recorded = history.file_hashes(run_id)
+        results = history.results(run_id=run_id)
+        examined = examine(history, run_id, token, Path(folder), found, recorded, results)
+        if examined.problem is not None:
+            if refused is not None:
+                refused.append(
+                    f"run {run_id} was not sealed: {examined.problem}; it is left as found (optout verify names it)"
+                )
+            continue
+        if found.interrupted is None:
+            found.interrupted = KILLED
+        found.sealed_by = manifest.run_id
+        # Signed only when its start was signed with this very key: a token alone proves no more than
+        # that someone wrote both the lock and the history.
+        proven = signer if signer is not None and examined.started_with == signer.key_id else None
+        try:
+            head = _link(db, found, Path(folder), head, proven, staged)
+        except OSError:
+            # Its folder cannot be written (read-only, moved half-way): it stays unsealed, and verify
+            # names it; this run and every later one must still be sealed.
+            continue
+        staged.remove(_lock_path(history, run_id))
+    return _link(db, manifest, directory, head, signer, staged).sha256 or ""
 
 
 def _load(folder: Path) -> Manifest | None:
@@ -246,19 +324,72 @@ def _load(folder: Path) -> Manifest | None:
         return None
 
 
-def _link(db: Any, manifest: Manifest, folder: Path, head: _Head, signer: Signer | None) -> _Head:
-    manifest.previous = ChainLink(run_id=head.run_id, sha256=head.sha256) if head.run_id and head.sha256 else None
-    manifest.signing_key = signer.key_id if signer else None
-    data = manifest_bytes(manifest)
+class _Staged:
+    """What a seal writes and removes, done only once its transaction has committed: files are written
+    beside their final names while it is open (a full disk or a folder that cannot be written shows
+    then, and the run concerned is left out), renamed into place after."""
+
+    def __init__(self) -> None:
+        self._steps: list[tuple[Path | None, Path]] = []  # (written beside it, final name); None: remove
+
+    def write(self, path: Path, data: bytes) -> None:
+        _not_a_folder(path)
+        self._steps.append((stage_file(path, data), path))
+
+    def remove(self, path: Path) -> None:
+        _not_a_folder(path)
+        self._steps.append((None, path))
+
+    def undo_since(self, count: int) -> None:
+        for written, _ in self._steps[count:]:
+            if written is not None:
+                written.unlink(missing_ok=True)
+        del self._steps[count:]
+
+    def __len__(self) -> int:
+        return len(self._steps)
+
+    def discard(self) -> None:
+        self.undo_since(0)
+
+    def apply(self) -> None:
+        # In the order staged: a run's signature before its manifest, its lock last.
+        for written, path in self._steps:
+            if written is None:
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(path)
+            else:
+                os.replace(written, path)
+        self._steps = []
+
+
+def _not_a_folder(path: Path) -> None:
+    """Renaming over a file, or removing one, fails only when a folder is there instead (the folder it is
+    in was writable to stage the file): that must show while the seal can still leave the run out, not
+    once the history says it is sealed."""
+    with contextlib.suppress(FileNotFoundError):
+        if stat.S_ISDIR(path.lstat().st_mode):
+            raise IsADirectoryError(errno.EISDIR, "a folder is where a file goes", str(path))
+
+
+def _link(db: Any, manifest: Manifest, folder: Path, head: _Head, signer: Signer | None, staged: _Staged) -> _Head:
+    previous = ChainLink(run_id=head.run_id, sha256=head.sha256) if head.run_id and head.sha256 else None
+    sealed = manifest.model_copy(update={"previous": previous, "signing_key": signer.key_id if signer else None})
+    data = manifest_bytes(sealed)
     # The signature before the manifest: a folder that cannot take it keeps its manifest as found, since a
     # manifest that says it was sealed is never sealed by another run.
     signature = folder / SIGNATURE_NAME
-    if signer:
-        write_atomically(signature, signer.sign(data))
-    else:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(signature)
-    write_atomically(folder / "manifest.json", data)
+    mark = len(staged)
+    try:
+        if signer:
+            staged.write(signature, signer.sign(data))
+        else:
+            staged.remove(signature)
+        staged.write(folder / "manifest.json", data)
+    except OSError:
+        staged.undo_since(mark)
+        raise
+    manifest.previous, manifest.signing_key = sealed.previous, sealed.signing_key
     digest = _sha256(data)
     db.execute(
         "UPDATE runs SET seq = ?, manifest_sha256 = ?, previous_run_id = ?, signed = ?, sealed_at = ?,"

@@ -134,6 +134,17 @@ def make_private_dirs(folder: Path) -> None:
 def write_atomically(path: Path, data: bytes) -> None:
     """`path` holds `data` in full, or is left as it was: a temporary file, flushed, then renamed. The
     file is the person's only (0600): evidence shows their accounts, as the config and history do."""
+    tmp = stage_file(path, data)
+    try:
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def stage_file(path: Path, data: bytes) -> Path:
+    """`data` written and flushed beside `path` (private, 0600), under a name verify knows as a leftover;
+    returns that file, for the caller to rename over `path` (which cannot fail for want of space)."""
     tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
     try:
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -144,10 +155,10 @@ def write_atomically(path: Path, data: bytes) -> None:
             os.fsync(fd)
         finally:
             os.close(fd)
-        os.replace(tmp, path)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+    return tmp
 
 
 def describe_write_error(exc: OSError, where: Path) -> str:

@@ -13,7 +13,7 @@ import os
 import stat
 from pathlib import Path
 
-from optout.evidence import write_atomically
+from optout.evidence import stage_file, write_atomically
 
 
 class OutputRefused(Exception):
@@ -73,4 +73,29 @@ def write_output(path: Path, data: bytes, *, force: bool) -> None:
     """`data` as the regular file `path`, whole or not at all. Raises OutputRefused, or OSError when the
     write fails. Checked again just before writing: the path may have changed since it was chosen."""
     refuse_unsafe(path, force=force)
-    write_atomically(path, data)
+    if force:
+        write_atomically(path, data)
+    else:
+        create_new(path, data)
+
+
+def create_new(path: Path, data: bytes) -> None:
+    """`data` as a new file `path`, whole or not at all; OutputRefused when `path` exists, even when it
+    appeared after it was checked (another program, a second optout writing the same report)."""
+    staged = stage_file(path, data)
+    try:
+        try:
+            # The name is taken with O_EXCL, an empty private file that only this call replaces.
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW, 0o600))
+        except FileExistsError:
+            raise OutputRefused(f"{path} already exists; pass --force to replace it") from None
+        try:
+            os.replace(staged, path)
+        except BaseException:
+            path.unlink(missing_ok=True)
+            raise
+    finally:
+        staged.unlink(missing_ok=True)
+
+
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)

@@ -324,24 +324,30 @@ def _unsealed(history: History, run: _Loaded, check: RunCheck) -> None:
     if not chain.abandoned(history, row.run_id):
         check.add(Kind.NOT_SEALED, f"run {row.run_id} is still running: it is sealed when it ends")
         return
-    if run.manifest is not None and run.manifest.run_id == row.run_id:
-        recorded = history.file_hashes(row.run_id)
-        examined = chain.examine(history, row.run_id, row.token, row.directory, run.manifest, recorded)
-        if examined.problem is not None:
-            check.add(
-                Kind.NOT_SEALABLE,
-                f"run {row.run_id} is not sealed, and no other run may seal it (planted, or changed after it "
-                f"stopped): {examined.problem}",
-            )
-            _files(run, recorded, check)
-            return
-    check.add(
-        Kind.NOT_SEALED,
-        f"run {row.run_id} stopped without finishing and is not sealed yet (the next run to end seals it): "
-        "its files are checked against its manifest, which no signature or chain link covers yet",
-    )
-    if run.manifest is not None:
-        _files(run, history.file_hashes(row.run_id), check)
+    if run.manifest is None or run.manifest.run_id != row.run_id:
+        # A run writes its manifest before its history row: a row without its own manifest was planted,
+        # or its manifest was removed or replaced since, and no run seals it.
+        check.add(
+            Kind.NOT_SEALABLE,
+            f"run {row.run_id} is not sealed, and no other run may seal it: its folder holds no manifest of its own",
+        )
+        return
+    recorded = history.file_hashes(row.run_id)
+    results = history.results(run_id=row.run_id)
+    examined = chain.examine(history, row.run_id, row.token, row.directory, run.manifest, recorded, results)
+    if examined.problem is not None:
+        check.add(
+            Kind.NOT_SEALABLE,
+            f"run {row.run_id} is not sealed, and no other run may seal it (planted, or changed after it "
+            f"stopped): {examined.problem}",
+        )
+    else:
+        check.add(
+            Kind.NOT_SEALED,
+            f"run {row.run_id} stopped without finishing and is not sealed yet (the next run to end seals "
+            "it): its files are checked against its manifest, which no signature or chain link covers yet",
+        )
+    _files(run, recorded, check)
 
 
 def _files(run: _Loaded, recorded: dict[str, str], check: RunCheck) -> None:

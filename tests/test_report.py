@@ -24,6 +24,7 @@ from typing import Any
 import httpx
 import pytest
 
+from optout.output_file import OutputRefused, create_new
 from optout.sandbox import SandboxServer
 from tests.conftest import Cli, cli_under
 from tests.test_cli import add
@@ -466,6 +467,23 @@ def test_out_keeps_an_existing_file_without_force(runs: Runs, tmp_path: Path) ->
     assert forced.returncode == 0, forced.stderr
     assert mine.read_text().startswith("<!DOCTYPE html>") and forced.stdout.strip() == str(mine)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["mine.html"]
+
+
+def test_a_file_made_after_the_check_is_not_replaced_without_force(tmp_path: Path) -> None:
+    """The path was free when --out was checked; another program (or a second optout) made it before the
+    report was written: it is refused, and kept as it is, with nothing left beside it."""
+    mine = tmp_path / "report.html"
+    mine.write_text("written meanwhile\n")
+    with pytest.raises(OutputRefused, match="already exists; pass --force to replace it"):
+        create_new(mine, b"<!DOCTYPE html>")
+    (tmp_path / "link.html").symlink_to(tmp_path / "elsewhere.html")
+    with pytest.raises(OutputRefused):
+        create_new(tmp_path / "link.html", b"<!DOCTYPE html>")
+    assert mine.read_text() == "written meanwhile\n" and not (tmp_path / "elsewhere.html").exists()
+    create_new(tmp_path / "new.html", b"<!DOCTYPE html>")
+    assert (tmp_path / "new.html").read_bytes() == b"<!DOCTYPE html>"
+    assert (tmp_path / "new.html").stat().st_mode & 0o777 == 0o600
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["link.html", "new.html", "report.html"]
 
 
 def test_out_folder_gets_the_default_name(runs: Runs, tmp_path: Path) -> None:

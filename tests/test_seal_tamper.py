@@ -18,6 +18,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from optout import chain
 from optout.evidence import EvidenceFile, Manifest, manifest_bytes
 from optout.history import History
+from optout.results import CLICK_UNVERIFIED, Outcome, Result, State
 from optout.signing import Signer, key_id, public_pem
 from optout.verify import Kind, verify
 
@@ -119,7 +120,7 @@ def test_a_sealed_runs_manifest_replaced_by_another_signed_one_is_named(tmp_path
     assert any("manifest of run run-1" in t for t in text), text
 
 
-def test_a_killed_runs_file_taken_out_of_its_manifest_before_sealing_is_named(tmp_path: Path) -> None:
+def test_a_killed_runs_file_taken_out_of_its_manifest_before_sealing_is_left_as_found(tmp_path: Path) -> None:
     home, out = tmp_path / "home", tmp_path / "ev"
     history = History.open(home / "history.db")
     signer = key(home)
@@ -128,17 +129,148 @@ def test_a_killed_runs_file_taken_out_of_its_manifest_before_sealing_is_named(tm
     (out / "run-1-killed" / "after.png").unlink()
     killed.files = [f for f in killed.files if f.path != "after.png"]
     (out / "run-1-killed" / "manifest.json").write_bytes(manifest_bytes(killed))
-    finish(history, out, start(history, out, "run-2", {"a.png": b"x"}), signer)  # seals and signs run-1 too
-    assert all(r.sealed for r in history.runs())
-    checks = {r.run_id: r for r in verify(history, home / "keys").runs}
-    assert not checks["run-1-killed"].ok
-    assert [(f.kind, f.text.split(":")[0]) for f in checks["run-1-killed"].findings] == [
-        (Kind.SEALED_BY_OTHER, "run run-1-killed was sealed by run run-2"),
-        (Kind.MISSING, "after.png"),
+    before = (out / "run-1-killed" / "manifest.json").read_bytes()
+    refused: list[str] = []
+    later = start(history, out, "run-2", {"a.png": b"x"}, signer)
+    later.finished_at = datetime.now(timezone.utc)
+    chain.seal(history, later, out / "run-2", signer, refused=refused)
+    assert refused == [
+        "run run-1-killed was not sealed: after.png: the history recorded this file, and its manifest no longer "
+        "lists it; it is left as found (optout verify names it)"
     ]
-    assert checks["run-1-killed"].signed and checks["run-1-killed"].sealed_by == "run-2"
-    assert checks["run-2"].ok
-    assert json.loads((out / "run-1-killed" / "manifest.json").read_text())["interrupted"] == chain.KILLED
+    assert {r.run_id: r.seq for r in history.runs()} == {"run-2": 1, "run-1-killed": None}
+    assert (out / "run-1-killed" / "manifest.json").read_bytes() == before
+    checks = {r.run_id: r for r in verify(history, home / "keys").runs}
+    assert checks["run-2"].ok and not checks["run-1-killed"].ok
+    assert [f.kind for f in checks["run-1-killed"].findings] == [Kind.NOT_SEALABLE, Kind.MISSING]
+
+
+def result(setting: str, state: State, outcome: Outcome, label: str | None = None) -> Result:
+    now = datetime.now(timezone.utc)
+    return Result(
+        platform="linkedin", account="a@example.com", setting=setting, state=state, outcome=outcome,
+        verified=outcome is not Outcome.FAILED and label is None, reason=None, url=None, started_at=now,
+        finished_at=now, evidence=[], label=label,
+    )  # fmt: skip
+
+
+def with_results(
+    history: History, out: Path, manifest: Manifest, in_manifest: list[Result], in_history: list[Result]
+) -> None:
+    """A killed run's results: those its manifest holds, and those its history rows hold."""
+    manifest.results = in_manifest
+    (out / manifest.run_id / "manifest.json").write_bytes(manifest_bytes(manifest))
+    for r in in_history:
+        history.add_result(manifest.run_id, r, flow_version="1", optout_version="0", browser=None)
+
+
+ON, OFF = State.ON, State.OFF
+CHECKED, SWITCHED = Outcome.CHECKED, Outcome.SWITCHED_OFF
+FIRST, SECOND = result("first", ON, CHECKED), result("second", ON, CHECKED)
+CLICKED = result("second", ON, Outcome.FAILED, CLICK_UNVERIFIED)
+DONE = result("second", OFF, SWITCHED)
+FORGED = FIRST.model_copy(update={"state": OFF, "outcome": Outcome.ALREADY_OFF})
+
+
+@pytest.mark.parametrize(
+    ("in_manifest", "in_history", "sealed"),
+    [
+        ([FIRST, SECOND], [FIRST, SECOND], True),
+        # Killed between writing the manifest and the history: the last result is not in the history yet.
+        ([FIRST, SECOND], [FIRST], True),
+        # Killed after the click was recorded, then after its result replaced it in the manifest (before
+        # the history had the result, or before the history dropped the click's row).
+        ([FIRST, CLICKED], [FIRST, CLICKED], True),
+        ([FIRST, DONE], [FIRST, CLICKED], True),
+        ([FIRST, DONE], [FIRST, CLICKED, DONE], True),
+        # Changed after the run was killed: a result rewritten, one dropped, one added before the last.
+        ([FORGED, SECOND], [FIRST, SECOND], False),
+        ([SECOND], [FIRST, SECOND], False),
+        ([FORGED, FIRST, SECOND], [FIRST, SECOND], False),
+        ([FIRST, CLICKED], [FIRST, DONE], False),
+    ],
+    ids=[
+        "same",
+        "last-not-recorded-yet",
+        "click",
+        "click-replaced",
+        "click-row-not-dropped",
+        "rewritten",
+        "dropped",
+        "added",
+        "result-undone",
+    ],
+)
+def test_a_killed_runs_results_are_those_the_history_recorded(
+    tmp_path: Path, in_manifest: list[Result], in_history: list[Result], sealed: bool
+) -> None:
+    home, out = tmp_path / "home", tmp_path / "ev"
+    history = History.open(home / "history.db")
+    signer = key(home)
+    killed = start(history, out, "run-1-killed", {"a.png": b"on"}, signer)
+    with_results(history, out, killed, in_manifest, in_history)
+    refused: list[str] = []
+    later = start(history, out, "run-2", {"a.png": b"x"}, signer)
+    later.finished_at = datetime.now(timezone.utc)
+    chain.seal(history, later, out / "run-2", signer, refused=refused)
+    rows = {r.run_id: r for r in history.runs()}
+    kinds = [f.kind for r in verify(history, home / "keys").runs if r.run_id == "run-1-killed" for f in r.findings]
+    if sealed:
+        assert refused == [] and rows["run-1-killed"].sealed and rows["run-1-killed"].signed
+        assert kinds == [Kind.SEALED_BY_OTHER]
+        kept = Manifest.model_validate_json((out / "run-1-killed" / "manifest.json").read_bytes())
+        assert kept.results == in_manifest
+    else:
+        assert len(refused) == 1 and "linkedin a@example.com" in refused[0], refused
+        assert not rows["run-1-killed"].sealed and kinds == [Kind.NOT_SEALABLE]
+
+
+def test_a_seal_rolled_back_leaves_the_killed_run_it_would_have_sealed_as_it_was(tmp_path: Path) -> None:
+    """The killed run is sealed in the same transaction as the run ending; when that transaction fails
+    (here the ending run's folder cannot take its manifest; a full database does the same), nothing of
+    the killed run may have changed: a later run still seals it."""
+    home, out = tmp_path / "home", tmp_path / "ev"
+    history = History.open(home / "history.db")
+    signer = key(home)
+    start(history, out, "run-1-killed", {"a.png": b"on"}, signer)
+    killed_files = {p.name: p.read_bytes() for p in (out / "run-1-killed").iterdir()}
+    lock = (home / "locks" / "run-1-killed.lock").read_bytes()
+    failing = start(history, out, "run-2", {"a.png": b"x"}, signer)
+    shutil.rmtree(out / "run-2")
+    (out / "run-2").write_bytes(b"a file where the folder was")
+    failing.finished_at = datetime.now(timezone.utc)
+    with pytest.raises(NotADirectoryError):
+        chain.seal(history, failing, out / "run-2", signer)
+    assert {p.name: p.read_bytes() for p in (out / "run-1-killed").iterdir()} == killed_files
+    assert (home / "locks" / "run-1-killed.lock").read_bytes() == lock
+    assert all(r.seq is None for r in history.runs())
+    refused: list[str] = []
+    later = start(history, out, "run-3", {"a.png": b"y"}, signer)
+    later.finished_at = datetime.now(timezone.utc)
+    chain.seal(history, later, out / "run-3", signer, refused=refused)
+    rows = {r.run_id: r for r in history.runs()}
+    assert refused == [] and rows["run-1-killed"].seq == 1 and rows["run-3"].seq == 2
+    assert not (home / "locks" / "run-1-killed.lock").exists()
+    assert found(history, home)["run-1-killed"] == [Kind.SEALED_BY_OTHER]
+
+
+@pytest.mark.parametrize("how", ["no-manifest", "another-runs-manifest"])
+def test_a_history_row_without_a_manifest_of_its_own_is_not_sealable(tmp_path: Path, how: str) -> None:
+    home, out = tmp_path / "home", tmp_path / "ev"
+    history = History.open(home / "history.db")
+    signer = key(home)
+    finish(history, out, start(history, out, "run-1", {"a.png": b"x"}), signer)
+    (out / "run-planted").mkdir()
+    if how == "another-runs-manifest":
+        shutil.copy(out / "run-1" / "manifest.json", out / "run-planted" / "manifest.json")
+    history.add_run(
+        run_id="run-planted", command="off", directory=out / "run-planted", started_at=datetime.now(timezone.utc),
+        optout_version="0", flows="{}", token="0" * 32,
+    )  # fmt: skip
+    checks = {r.run_id: r for r in verify(history, home / "keys").runs}
+    assert checks["run-1"].ok and not checks["run-planted"].ok
+    kinds = [f.kind for f in checks["run-planted"].findings]
+    assert Kind.NOT_SEALABLE in kinds and Kind.NOT_SEALED not in kinds, kinds
 
 
 def test_a_symlinked_folder_and_a_path_with_a_nul_byte_are_named_without_a_traceback(tmp_path: Path) -> None:
