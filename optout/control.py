@@ -62,7 +62,7 @@ class ControlDriver:
     def targets(self) -> list[Target]:
         return self.ctx.setting.control.targets()
 
-    async def is_control(self, element: Locator) -> bool:
+    async def is_control(self, element: Locator | ElementHandle) -> bool:
         """Whether acting on `element` would act on the setting's control, as the page shows it now: it is
         the control, holds it or one of its labels, or sits inside one of them. The control is the element
         this run found as such while that is on the page, and else any element a control target names.
@@ -72,14 +72,19 @@ class ControlDriver:
         except (PlaywrightError, asyncio.TimeoutError):
             return True  # not knowing is not a licence to act
 
-    async def _holds_control(self, element: Locator) -> bool:
-        found = await self._found_on_page()
+    async def _holds_control(self, element: Locator | ElementHandle) -> bool:
+        main = self.ctx.page.main_frame
+        frame = await element.owner_frame() if isinstance(element, ElementHandle) else main
+        if frame is None:
+            return True
+        # The control is found in the page's own document; in a frame only what is named there counts.
+        found = await self._found_on_page() if frame == main else []
         controls = list(found)
         for target in self.targets:
-            named = await find_every(self.ctx.page, target)
+            named = [handle for n in await find_every(frame, target) for handle in await n.element_handles()]
             # Several named so: the one found is the control; one alone may be the control re-rendered.
             if len(named) == 1 or not found:
-                controls.extend([handle for n in named for handle in await n.element_handles()])
+                controls.extend(named)
         return bool(controls) and bool(await element.evaluate(_HOLDS_ANY, controls))
 
     async def _found_on_page(self) -> list[ElementHandle]:
