@@ -770,3 +770,27 @@ async def test_a_key_on_the_page_goes_to_what_has_the_focus_when_that_is_not_the
     result = await run_flow(make_flow(control=control, open=opened), Mode.CHECK)
     assert (result.outcome, result.state) == (Outcome.CHECKED, State.ON), result.reason
     assert site.writes == {"pressed": 1} and site.settings["training"] is True
+
+
+# The same switch twice (a desktop and a mobile copy, the second shown once a menu opens), both showing and
+# saving the one setting.
+TWO_COPIES = (
+    f"{HEAD}<h1>Training</h1><main>{SWITCH}</main><button onclick='menu.hidden = false'>Menu</button>"
+    f"<nav id=menu hidden>{SWITCH.replace('id=sw', 'id=copy')}</nav>{SAVE}<script>"
+    "let on = {aria:training}; for (const el of [sw, copy]) el.onclick = () => { on = !on;"
+    " for (const c of [sw, copy]) c.setAttribute('aria-checked', String(on)); save('training', on); };</script>"
+)
+
+
+async def test_a_second_copy_of_the_control_is_the_control_too(run_flow: Any, site: StepSite) -> None:
+    # Another element bearing the control's name may be clicked (a dialog's "Turn off"), but not another
+    # copy of the switch itself: that would switch sharing back on.
+    site.pages["/settings"] = TWO_COPIES
+    commit = [
+        {"click": {"role": "button", "name": {"en": "Menu", "fr": "Menu"}}},
+        {"click": {**SWITCH_CONTROL["target"], "within": {"selector": "nav#menu"}}},
+    ]
+    result = await run_flow(make_flow(control=SWITCH_CONTROL, commit=commit))
+    assert site.writes == {"training": 1} and site.settings["training"] is False
+    assert result.outcome is Outcome.FAILED and result.reason, result
+    assert "would act on the control itself" in result.reason and "clicked once" in result.reason
