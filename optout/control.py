@@ -36,6 +36,14 @@ _HOLDS_ANY = """(el, controls) => controls.some(control => {
   return parts.some(part => el === part || el.contains(part) || part.contains(el));
 })"""
 
+# Whether an element is a toggle, which a click or a key flips, rather than a button that asks for something.
+_TOGGLE = """el => {
+  const role = (el.getAttribute('role') || '').trim().split(/\\s+/)[0];
+  if (['switch', 'checkbox', 'radio', 'menuitemcheckbox', 'menuitemradio'].includes(role)) return true;
+  if (el.localName === 'input' && (el.type === 'checkbox' || el.type === 'radio')) return true;
+  return el.hasAttribute('aria-checked') || el.hasAttribute('aria-pressed');
+}"""
+
 # The checked state as assistive technology reads it (Playwright's checked-state semantics): a native
 # checkbox's or radio's live property, else aria-checked; null when the element carries neither, so that
 # an unreadable control never passes for "off".
@@ -62,24 +70,32 @@ class ControlDriver:
     def targets(self) -> list[Target]:
         return self.ctx.setting.control.targets()
 
-    async def is_control(self, element: Locator) -> bool:
+    async def is_control(self, element: Locator | ElementHandle) -> bool:
         """Whether acting on `element` would act on the setting's control, as the page shows it now: it is
         the control, holds it or one of its labels, or sits inside one of them. The control is the element
         this run found as such while that is on the page, and else any element a control target names.
-        (Once it was found, another element bearing its name is not the control: a dialog's "Turn off".)"""
+        (Once it was found, another element bearing its name is not the control, a dialog's "Turn off",
+        unless it is a toggle too: a second copy of the switch flips the setting as well.)"""
         try:
             return await asyncio.wait_for(self._holds_control(element), self.ctx.options.timeout_s)
         except (PlaywrightError, asyncio.TimeoutError):
             return True  # not knowing is not a licence to act
 
-    async def _holds_control(self, element: Locator) -> bool:
-        found = await self._found_on_page()
+    async def _holds_control(self, element: Locator | ElementHandle) -> bool:
+        main = self.ctx.page.main_frame
+        frame = await element.owner_frame() if isinstance(element, ElementHandle) else main
+        if frame is None:
+            return True
+        # The control is found in the page's own document; in a frame only what is named there counts.
+        found = await self._found_on_page() if frame == main else []
         controls = list(found)
         for target in self.targets:
-            named = await find_every(self.ctx.page, target)
+            named = [handle for n in await find_every(frame, target) for handle in await n.element_handles()]
             # Several named so: the one found is the control; one alone may be the control re-rendered.
             if len(named) == 1 or not found:
-                controls.extend([handle for n in named for handle in await n.element_handles()])
+                controls.extend(named)
+            else:
+                controls.extend([handle for handle in named if await handle.evaluate(_TOGGLE)])
         return bool(controls) and bool(await element.evaluate(_HOLDS_ANY, controls))
 
     async def _found_on_page(self) -> list[ElementHandle]:

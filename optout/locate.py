@@ -15,7 +15,7 @@ from collections.abc import Awaitable, Callable, Iterator, Sequence
 
 import yaml
 from playwright.async_api import Error as PlaywrightError
-from playwright.async_api import Locator, Page
+from playwright.async_api import Frame, Locator, Page
 
 from optout import names
 from optout.flow import Target
@@ -99,12 +99,12 @@ async def wait_for_change(page: Page, timeout_s: float) -> bool:
     return True
 
 
-Root = Page | Locator
+Root = Page | Frame | Locator
 
 
 async def accessible_names(root: Root, role: str) -> list[str]:
     """Accessible names of the visible elements with `role` under `root`, as Playwright computes them."""
-    region = root.locator("body") if isinstance(root, Page) else root
+    region = root.locator("body") if isinstance(root, (Page, Frame)) else root
     snapshot = yaml.safe_load(await region.aria_snapshot()) or []
     found = []
     for entry in _snapshot_entries(snapshot):

@@ -10,8 +10,8 @@ from collections.abc import Awaitable, Callable, Sequence
 from typing import Literal
 from urllib.parse import urlsplit
 
+from playwright.async_api import ElementHandle, Locator
 from playwright.async_api import Error as PlaywrightError
-from playwright.async_api import Locator
 
 from optout import names, totp
 from optout.context import RunContext, where
@@ -85,6 +85,24 @@ _UNTIL_EDITABLE = """el => new Promise(resolve => {
   const observer = new MutationObserver(() => { if (editable()) { observer.disconnect(); resolve(true); } });
   observer.observe(el.ownerDocument, {attributes: true, subtree: true});
 })"""
+
+# The element of this frame's document that has the focus, followed into open shadow roots, and what a key
+# pressed on the page would reach through it: "none" (nothing has the focus: the page gets the key),
+# "frame" (the document of the frame it holds has the focus), "hidden" (an element inside its closed
+# shadow root has it: only an element that cannot have the focus itself is known to hide one) or "element".
+_FOCUSED = """() => {
+  let el = document.activeElement;
+  while (el && el.shadowRoot && el.shadowRoot.activeElement) el = el.shadowRoot.activeElement;
+  if (!el || el === document.body || el === document.documentElement) return {kind: 'none', element: null};
+  if (['iframe', 'frame', 'object', 'embed'].includes(el.localName)) return {kind: 'frame', element: el};
+  const host = el.localName.includes('-') || ['article', 'aside', 'blockquote', 'div', 'footer', 'h1', 'h2',
+    'h3', 'h4', 'h5', 'h6', 'header', 'main', 'nav', 'p', 'section', 'span'].includes(el.localName);
+  const style = getComputedStyle(el);
+  const scroller = /auto|scroll/.test(style.overflowX + style.overflowY)
+    && (el.scrollHeight > el.clientHeight || el.scrollWidth > el.clientWidth);
+  const focusable = el.hasAttribute('tabindex') || el.isContentEditable || scroller;
+  return {kind: host && !el.shadowRoot && !focusable ? 'hidden' : 'element', element: el};
+}"""
 
 # Typing a value into a field that is there and enabled takes milliseconds; no long retries.
 _TYPING_MS = 2000
@@ -221,25 +239,74 @@ class StepRunner:
     async def press(self, step: PressStep, phase: Phase) -> None:
         element = await self.find(step.on, phase) if step.on is not None else None
         await self.idle()
+        focused: ElementHandle | None = None
         if element is not None and step.on is not None:
             await self.not_the_control(element, step.on)
         else:
             await self.overlays.clear()
             # A key pressed on the page goes to whatever has the focus: Space or Enter toggle a focused switch.
-            focused = self.ctx.page.locator("*:focus")
-            if step.press != "Escape" and await _count(focused) == 1:
-                await self.not_the_control(focused, None)
+            # (Escape never toggles anything.)
+            if step.press != "Escape":
+                focused = await self.focused(step.press)
+                if focused is not None:
+                    await self.not_the_control(focused, None)
         if step.origin:
             self.require_origin(step, where(self.ctx.page.url))
         try:
             if element is not None:
                 await element.press(step.press)
+            elif focused is not None:
+                # To the element checked: had the page moved the focus since, the key would follow it.
+                await focused.press(step.press)
             else:
                 await self.ctx.page.keyboard.press(step.press)
         except PlaywrightError as exc:
             raise Stop(Outcome.FAILED, f"could not press {step.press}: {first_line(exc)}") from None
 
-    async def not_the_control(self, element: Locator, target: Target | None) -> None:
+    async def focused(self, key: str) -> ElementHandle | None:
+        """The element a key pressed on the page would go to, however deep in shadow roots and frames it
+        sits; None when nothing has the focus. Stops the run when optout cannot tell which element it is."""
+        try:
+            kind, element = await asyncio.wait_for(self._focused(), self.ctx.options.timeout_s)
+        except (PlaywrightError, asyncio.TimeoutError) as exc:
+            raise Stop(
+                Outcome.FAILED,
+                f"cannot tell which element has the focus ({first_line(exc)}); {key} was not pressed",
+                about_control=True,
+            ) from None
+        if kind == "frame":
+            raise Stop(
+                Outcome.FAILED,
+                f"the focus is in a frame optout cannot look into; {key} was not pressed",
+                about_control=True,
+            )
+        if kind == "hidden" and element is not None:
+            # The host may be the switch itself, its inner parts hidden: then that is the reason to give.
+            await self.not_the_control(element, None)
+            raise Stop(
+                Outcome.FAILED,
+                f"the focus is inside a closed shadow root, which hides the element that has it; {key} was not pressed",
+                about_control=True,
+            )
+        return element
+
+    async def _focused(self) -> tuple[str, ElementHandle | None]:
+        """What has the focus (a kind, as `_FOCUSED` tells) and where; a frame's kind only when optout
+        cannot look into that frame."""
+        frame = self.ctx.page.main_frame
+        while True:
+            found = await frame.evaluate_handle(_FOCUSED)
+            kind = str(await (await found.get_property("kind")).json_value())
+            element = (await found.get_property("element")).as_element()
+            if kind != "frame" or element is None:
+                return kind, element
+            # Cross-origin too: Playwright reaches into the document of every frame, which the page cannot.
+            inner = await element.content_frame()
+            if inner is None:
+                return kind, element
+            frame = inner
+
+    async def not_the_control(self, element: Locator | ElementHandle, target: Target | None) -> None:
         """No step but `click: control` may act on the control, in any phase: told by the element on the
         page (what a step names may be the control named another way)."""
         if await self.control.is_control(element):
@@ -379,11 +446,3 @@ class StepRunner:
             self.ctx.name_state = State.OFF
         else:
             raise Stop(Outcome.FAILED, f'{spec.target.describe()} does not say on or off: "{name}"', about_control=True)
-
-
-async def _count(locator: Locator) -> int:
-    """How many elements `locator` matches now; 0 while the page is between documents."""
-    try:
-        return await locator.count()
-    except PlaywrightError:
-        return 0

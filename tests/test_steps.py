@@ -679,3 +679,118 @@ async def test_the_control_itself_named_through_a_region_is_refused_after_its_cl
     assert result.outcome is Outcome.FAILED and result.reason, result
     assert "would act on the control itself" in result.reason and "clicked once" in result.reason
     assert site.writes == {"training": 1} and site.settings["training"] is False
+
+
+# A switch that saves as it flips: Space or Enter on it, focused, clicks it.
+SWITCH = "<button role=switch id=sw aria-checked={aria:training} aria-label='Use my data for training'></button>"
+FLIP = (
+    "sw.onclick = () => { const on = sw.getAttribute('aria-checked') !== 'true';"
+    " sw.setAttribute('aria-checked', String(on)); save('training', on); };"
+)
+# Enter, wherever it is pressed in the page, is seen by the server. (In braces: an inline handler that
+# returns false cancels the key's default action, and Space would no longer click a switch.)
+ON_ENTER = "onkeydown = e => { if (e.key === 'Enter') save('pressed', true); };"
+# The page tells, with an element a flow waits for, that its frame has put the focus where it wants it.
+FOCUSED = "<script>onmessage = () => document.body.insertAdjacentHTML('beforeend', '<p id=focused>Ready</p>');</script>"
+SWITCH_CONTROL = {"target": {"role": "switch", "name": CONTROL["name"]}}
+
+
+def switch_frame(focus: str = "sw") -> str:
+    """A page for a frame: the switch, a search field, and the element `focus` given the focus."""
+    return (
+        f"<!doctype html><title>Frame</title>{SWITCH}<input id=search aria-label=Search>{SAVE}<script>"
+        f"{FLIP} {ON_ENTER} {focus}.focus(); parent.postMessage('focused', '*');</script>"
+    )
+
+
+# The switch in an open shadow root: its host matches :focus too.
+IN_SHADOW = (
+    f"{HEAD}<h1>Training</h1><div id=host></div>{SAVE}<script>const root = host.attachShadow({{mode: 'open'}});"
+    f' root.innerHTML = "{SWITCH}<input id=search aria-label=Search>"; const sw = root.getElementById("sw");'
+    f" {ON_ENTER} {FLIP} root.getElementById('{{focus}}').focus();</script>"
+)
+IN_FRAME = f"{HEAD}<h1>Training</h1><iframe src={{origin}}/frame></iframe>{FOCUSED}"
+
+
+@pytest.mark.parametrize("where", ["shadow-root", "frame", "cross-origin-frame"])
+async def test_a_key_on_the_page_never_reaches_the_control_focused_in_a_shadow_root_or_a_frame(
+    run_flow: Any, site: StepSite, where: str
+) -> None:
+    # A key pressed on the page goes to the element that really has the focus, however deep it sits.
+    if where == "shadow-root":
+        site.pages["/settings"] = IN_SHADOW.replace("{focus}", "sw")
+        ready = []
+    else:
+        origin = APP if where == "frame" else LOGIN
+        site.pages["/settings"] = IN_FRAME.replace("{origin}", origin)
+        site.pages[f"{origin.removeprefix('https://')}/frame"] = switch_frame()
+        ready = [{"wait_for": {"selector": "p#focused"}}]
+    opened = [{"goto": f"{APP}/settings"}, *ready, {"press": "Space"}]
+    result = await run_flow(make_flow(control=SWITCH_CONTROL, open=opened), Mode.CHECK)
+    assert site.writes == {} and site.settings["training"] is True
+    assert result.outcome is Outcome.FAILED and result.reason, result
+    assert "would act on the control itself" in result.reason and "nothing was clicked" in result.reason
+
+
+async def test_a_key_on_the_page_is_not_pressed_when_a_closed_shadow_root_hides_what_has_the_focus(
+    run_flow: Any, site: StepSite
+) -> None:
+    # The focus is on a switch inside a closed shadow root: the page shows optout only the host.
+    site.pages["/settings"] = (
+        f"{HEAD}<h1>Training</h1><x-toggle id=host></x-toggle>{SAVE}<script>"
+        f"const root = host.attachShadow({{mode: 'closed'}}); root.innerHTML = \"{SWITCH}\";"
+        f" const sw = root.getElementById('sw'); {FLIP} sw.focus();</script>"
+    )
+    opened = [{"goto": f"{APP}/settings"}, {"press": "Space"}]
+    result = await run_flow(make_flow(control=SWITCH_CONTROL, open=opened), Mode.CHECK)
+    assert site.writes == {} and site.settings["training"] is True
+    assert result.outcome is Outcome.FAILED and result.reason, result
+    assert "closed shadow root" in result.reason and "Space was not pressed" in result.reason
+
+
+@pytest.mark.parametrize("where", ["nothing", "shadow-root", "frame", "cross-origin-frame"])
+async def test_a_key_on_the_page_goes_to_what_has_the_focus_when_that_is_not_the_control(
+    run_flow: Any, site: StepSite, where: str
+) -> None:
+    # Nothing focused (the key goes to the page), or a search field beside the switch: Enter is pressed.
+    if where == "nothing":
+        site.pages["/settings"] = f"{SETTINGS}<script>{ON_ENTER}</script>"
+        control, ready = BASE["settings"][0]["control"], []
+    elif where == "shadow-root":
+        site.pages["/settings"] = IN_SHADOW.replace("{focus}", "search")
+        control, ready = SWITCH_CONTROL, []
+    else:
+        # The control is on the page itself this time (a run reads it there); the frame's switch is a
+        # look-alike beside its focused field.
+        origin = APP if where == "frame" else LOGIN
+        site.pages["/settings"] = IN_FRAME.replace("{origin}", origin) + SWITCH
+        site.pages[f"{origin.removeprefix('https://')}/frame"] = switch_frame("search")
+        control, ready = SWITCH_CONTROL, [{"wait_for": {"selector": "p#focused"}}]
+    opened = [{"goto": f"{APP}/settings"}, *ready, {"press": "Enter"}]
+    result = await run_flow(make_flow(control=control, open=opened), Mode.CHECK)
+    assert (result.outcome, result.state) == (Outcome.CHECKED, State.ON), result.reason
+    assert site.writes == {"pressed": 1} and site.settings["training"] is True
+
+
+# The same switch twice (a desktop and a mobile copy, the second shown once a menu opens), both showing and
+# saving the one setting.
+TWO_COPIES = (
+    f"{HEAD}<h1>Training</h1><main>{SWITCH}</main><button onclick='menu.hidden = false'>Menu</button>"
+    f"<nav id=menu hidden>{SWITCH.replace('id=sw', 'id=copy')}</nav>{SAVE}<script>"
+    "let on = {aria:training}; for (const el of [sw, copy]) el.onclick = () => { on = !on;"
+    " for (const c of [sw, copy]) c.setAttribute('aria-checked', String(on)); save('training', on); };</script>"
+)
+
+
+async def test_a_second_copy_of_the_control_is_the_control_too(run_flow: Any, site: StepSite) -> None:
+    # Another element bearing the control's name may be clicked (a dialog's "Turn off"), but not another
+    # copy of the switch itself: that would switch sharing back on.
+    site.pages["/settings"] = TWO_COPIES
+    commit = [
+        {"click": {"role": "button", "name": {"en": "Menu", "fr": "Menu"}}},
+        {"click": {**SWITCH_CONTROL["target"], "within": {"selector": "nav#menu"}}},
+    ]
+    result = await run_flow(make_flow(control=SWITCH_CONTROL, commit=commit))
+    assert site.writes == {"training": 1} and site.settings["training"] is False
+    assert result.outcome is Outcome.FAILED and result.reason, result
+    assert "would act on the control itself" in result.reason and "clicked once" in result.reason
