@@ -10,7 +10,7 @@ from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
-from optout.browser import LAUNCH_ARGS, find_browser
+from optout.browser.launch import LAUNCH_ARGS, find_browser
 
 
 def main(base: str) -> int:

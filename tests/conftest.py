@@ -19,9 +19,9 @@ import keyring
 import pytest
 from keyrings.alt.file import PlaintextKeyring
 
-from optout import keyrings
-from optout.browser import LAUNCH_ARGS, find_browser
-from optout.registry import load_all
+from optout.accounts import keyrings
+from optout.browser.launch import LAUNCH_ARGS, find_browser
+from optout.language.registry import load_all
 from optout.sandbox import PLATFORMS, SandboxServer, find_account
 
 REPO = Path(__file__).resolve().parent.parent
@@ -204,9 +204,9 @@ def optout_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, keyring_file: P
 async def runner(browser: Any, sandbox: Sandbox) -> AsyncIterator[Any]:
     """A Runner on the session's browser, mapping every platform to the sandbox; each account gets a fresh
     context that is closed at the end of the test."""
-    from optout.engine import Options
-    from optout.mapping import OriginSpec, build_traffic_map
-    from optout.runner import Runner
+    from optout.browser.traffic import OriginSpec, build_traffic_map
+    from optout.engine.context import Options
+    from optout.engine.runner import Runner
 
     specs = [OriginSpec(p, sandbox.origin(p)) for p in PLATFORMS if p in FLOWS]
     traffic = build_traffic_map(specs, {p: f.origins for p, f in FLOWS.items()})
@@ -224,8 +224,8 @@ def demo_target(
 ) -> Any:
     """A sandbox demo account as the runner takes it, its password (and `totp_secret`, when given) stored
     in the session's keyring."""
-    from optout import accounts
-    from optout.runner import AccountTarget
+    from optout.accounts import config as accounts
+    from optout.engine.runner import AccountTarget
 
     demo = find_account(platform, username)
     assert demo is not None, username

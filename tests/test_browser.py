@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from optout import browser
-from optout.browser import BrowserNotFound, find_browser
+from optout.browser import launch as browser
+from optout.browser.launch import BrowserNotFound, find_browser
 
 
 def test_explicit_browser_must_exist(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:

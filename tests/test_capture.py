@@ -14,10 +14,10 @@ from typing import Any
 import pytest
 from PIL import Image
 
-from optout.capture import MARK, OUTLINE_RGB, SANDBOX_RGB, ShownControl
-from optout.engine import Mode
-from optout.evidence import RunEvidence, sha256_of
-from optout.mapping import OriginSpec, TrafficMap, build_traffic_map
+from optout.browser.traffic import OriginSpec, TrafficMap, build_traffic_map
+from optout.engine.capture import MARK, OUTLINE_RGB, SANDBOX_RGB, ShownControl
+from optout.engine.context import Mode
+from optout.evidence.recorder import RunEvidence, sha256_of
 from optout.results import Outcome, State
 from optout.sandbox import SandboxServer
 from tests.conftest import FLOWS, Cli, Sandbox, demo_target
@@ -294,7 +294,7 @@ def centre(box: dict[str, float]) -> tuple[int, int]:
 
 
 async def test_masked_twin_hides_username_and_declared_regions(scene: Scene, tmp_path: Path) -> None:
-    from optout.flow import Target
+    from optout.language.flow import Target
 
     page = scene.page
     scene.site.pages["/profile"] = PROFILE_PAGE

@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
-from optout.engine import Mode
-from optout.evidence import RunEvidence
+from optout.engine.context import Mode
+from optout.evidence.recorder import RunEvidence
 from optout.results import Outcome, Result, State
 from tests.conftest import FLOWS, Cli, Sandbox, demo_target
 from tests.test_cli import add

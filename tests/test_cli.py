@@ -17,13 +17,13 @@ import pytest
 from keyrings.alt.file import PlaintextKeyring
 from rich.console import Console
 
-from optout import accounts
-from optout.demo import DemoReport, print_demo_end
-from optout.evidence import sha256_of
+from optout.accounts import config as accounts
+from optout.cli.demo import DemoReport, print_demo_end
+from optout.engine.stop import first_line
+from optout.evidence.recorder import sha256_of
 from optout.invocation import optout_words
 from optout.paths import Home
 from optout.sandbox import DEMO_ACCOUNTS
-from optout.stop import first_line
 from tests.conftest import Cli, Sandbox
 
 RESULT_KEYS = [

@@ -7,8 +7,8 @@ import sys
 
 import pytest
 
-from optout.cli import app
-from optout.cli_reference import DOC, EXIT_STATUS, CommandDoc, commands, render
+from optout.cli.app import app
+from optout.cli.reference import DOC, EXIT_STATUS, CommandDoc, commands, render
 from tests.conftest import REPO
 
 COMMANDS = list(commands(app))

@@ -11,10 +11,10 @@ from typing import Any
 
 import pytest
 
-from optout import accounts
-from optout.engine import Mode, Options
-from optout.evidence import RunEvidence, sha256_of
-from optout.flow import Flow
+from optout.accounts import config as accounts
+from optout.engine.context import Mode, Options
+from optout.evidence.recorder import RunEvidence, sha256_of
+from optout.language.flow import Flow
 from optout.results import Outcome, Result, State
 from optout.sandbox import find_account
 from tests.conftest import LINKEDIN, AlertsSeen, Sandbox
@@ -23,7 +23,7 @@ KEY = "allowDataForGenerativeAI"
 
 
 def target(username: str, *, password: str | None = None, locale: str | None = None) -> Any:
-    from optout.runner import AccountTarget
+    from optout.engine.runner import AccountTarget
 
     demo = find_account("linkedin", username)
     assert demo is not None
@@ -112,7 +112,7 @@ async def test_the_settings_app_without_the_global_nav_is_recognised_as_signed_i
 ) -> None:
     # The way to the setting passes the settings app's category pages, which show their own menu and
     # no global navigation bar: a signed-in page all the same, in check and in off.
-    from optout.runner import AccountTarget
+    from optout.engine.runner import AccountTarget
 
     flow = through_the_menus(LINKEDIN) if menus_only else LINKEDIN
     plain = target(username, locale=locale)
@@ -171,8 +171,8 @@ async def test_challenges_need_attention_quickly_when_nobody_is_there(
 async def test_person_completes_pin_in_the_window_then_the_run_carries_on(
     browser: Any, sandbox: Sandbox, evidence: RunEvidence
 ) -> None:
-    from optout.mapping import OriginSpec, build_traffic_map
-    from optout.runner import Runner
+    from optout.browser.traffic import OriginSpec, build_traffic_map
+    from optout.engine.runner import Runner
 
     traffic = build_traffic_map([OriginSpec("linkedin", sandbox.origin())], {"linkedin": LINKEDIN.origins})
     reporter = AlertsSeen()
@@ -227,8 +227,8 @@ async def test_one_failure_does_not_stop_the_others(runner: Any, sandbox: Sandbo
 async def test_ambiguous_control_stops_without_clicking(runner: Any, sandbox: Sandbox, evidence: RunEvidence) -> None:
     # A flow pointed at a page where its control's name is shown several times (the "Like" button
     # of every post in LinkedIn's feed): the engine must refuse to pick one.
-    from optout.flow import GotoStep, Signal, Target
-    from optout.runner import AccountTarget
+    from optout.engine.runner import AccountTarget
+    from optout.language.flow import GotoStep, Signal, Target
 
     setting = LINKEDIN.settings[0]
     control = setting.control.model_copy(
@@ -272,8 +272,8 @@ async def test_placeholder_state_is_not_trusted_until_the_page_settles(
 
 async def test_unreadable_state_fails_closed(runner: Any, sandbox: Sandbox, evidence: RunEvidence) -> None:
     # A flow whose control is an element with no checked state (a link) must not take it for "off".
-    from optout.flow import Target
-    from optout.runner import AccountTarget
+    from optout.engine.runner import AccountTarget
+    from optout.language.flow import Target
 
     setting = LINKEDIN.settings[0]
     link = Target.model_validate({"role": "link", "name": {"en": "Learn more", "fr": "En savoir plus"}})
@@ -290,8 +290,8 @@ async def test_failure_screenshot_on_the_sign_in_page_masks_the_password(
     runner: Any, browser: Any, sandbox: Sandbox, evidence: RunEvidence
 ) -> None:
     # The sign-in button's name changed: the run stops on the sign-in page with the password typed in.
-    from optout.flow import ClickStep, Target
-    from optout.runner import AccountTarget
+    from optout.engine.runner import AccountTarget
+    from optout.language.flow import ClickStep, Target
     from tests.test_evidence import pixel
 
     steps = [

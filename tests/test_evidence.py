@@ -7,8 +7,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from optout.evidence import RunEvidence, sha256_of
-from optout.mapping import OriginSpec, build_traffic_map
+from optout.browser.traffic import OriginSpec, build_traffic_map
+from optout.evidence.recorder import RunEvidence, sha256_of
 from tests.conftest import LINKEDIN, Sandbox
 
 

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from optout.flow import FlowError, load_flow
-from optout.registry import flow_files
+from optout.language.flow import FlowError, load_flow
+from optout.language.registry import flow_files
 from tests.conftest import REPO
 
 

@@ -19,9 +19,9 @@ from pathlib import Path
 
 import pytest
 
-from optout.chain import KILLED
-from optout.evidence import sha256_of
-from optout.history import SCHEMA_VERSION, History, HistoryError
+from optout.evidence.chain import KILLED
+from optout.evidence.history import SCHEMA_VERSION, History, HistoryError
+from optout.evidence.recorder import sha256_of
 from optout.results import Outcome, Result, State
 from tests.conftest import Cli, Sandbox
 from tests.test_cli import add
@@ -92,7 +92,7 @@ import sys
 from datetime import datetime, timezone
 from pathlib import Path
 from tests.test_history import a_result
-from optout.history import History
+from optout.evidence.history import History
 
 history = History.open(Path(sys.argv[1]))
 run = sys.argv[2]
@@ -319,7 +319,7 @@ def test_readers_open_the_history_read_only(recorded_home: Cli) -> None:
 
 def test_a_schema_2_history_gains_run_tokens_and_keeps_its_rows(tmp_path: Path) -> None:
     """Migration 3 adds each run's token and the run that sealed it; runs recorded before have neither."""
-    from optout.history import MIGRATIONS
+    from optout.evidence.history import MIGRATIONS
 
     path = tmp_path / "home" / "history.db"
     path.parent.mkdir()

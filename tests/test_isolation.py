@@ -11,11 +11,11 @@ import sqlite3
 
 import pytest
 
-from optout.evidence import RunEvidence
-from optout.history import History
+from optout.accounts.saved_sessions import SessionStore, _decrypt, _encrypt
+from optout.evidence.history import History
+from optout.evidence.recorder import RunEvidence
 from optout.paths import Home
 from optout.results import Outcome, Result, State, utc_now
-from optout.sessions import SessionStore, _decrypt, _encrypt
 from tests.conftest import FLOWS, Cli, Sandbox
 from tests.test_cli import add, add_account, stored_password
 from tests.test_sessions import session_key

@@ -18,8 +18,8 @@ from pathlib import Path
 import pytest
 from keyrings.alt.file import EncryptedKeyring, PlaintextKeyring
 
-from optout import accounts
-from optout.keyrings import NO_KEYRING
+from optout.accounts import config as accounts
+from optout.accounts.keyrings import NO_KEYRING
 from optout.paths import Home
 from tests.conftest import Cli, Sandbox
 from tests.test_cli import add, add_account, one_line_error

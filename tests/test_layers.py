@@ -164,6 +164,8 @@ def test_the_loop_finder_finds_loops_and_only_loops() -> None:
 
 
 def test_imports_for_the_type_checker_alone_are_not_imports() -> None:
-    tree = ast.parse("from optout.evidence import chain\nif TYPE_CHECKING:\n    import optout.cli\ndef f():\n    import x\n")
+    tree = ast.parse(
+        "from optout.evidence import chain\nif TYPE_CHECKING:\n    import optout.cli\ndef f():\n    import x\n"
+    )
     found = {n.module if isinstance(n, ast.ImportFrom) else n.names[0].name for n in _runtime_imports(tree)}
     assert found == {"optout.evidence", "x"}

@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from optout.flow import Target, Texts
-from optout.locate import Ambiguous, NotFound, find, find_now
+from optout.engine.locate import Ambiguous, NotFound, find, find_now
+from optout.language.flow import Target, Texts
 
 SWITCH = Target(
     role="switch",
@@ -92,7 +92,7 @@ async def test_names_with_colons_are_seen_and_compared(page: Any) -> None:
 
 async def test_a_document_not_yet_read_counts_as_a_change(page: Any) -> None:
     # A navigation between a read and the wait must not leave the waiter watching a quiet new page.
-    from optout.locate import mark_seen, wait_for_change
+    from optout.engine.locate import mark_seen, wait_for_change
 
     await page.goto("data:text/html,<p>read</p>")
     await mark_seen(page)
@@ -106,7 +106,7 @@ async def test_a_document_not_yet_read_counts_as_a_change(page: Any) -> None:
 async def test_a_change_between_the_read_and_the_wait_wakes_the_waiter(page: Any) -> None:
     # An answer that lands while the page is being read (X's next sign-in step, say) must not leave the
     # waiter watching for a second change that never comes.
-    from optout.locate import changed_since_seen, mark_seen, wait_for_change
+    from optout.engine.locate import changed_since_seen, mark_seen, wait_for_change
 
     await page.set_content("<div id=step>identifier</div>")
     await mark_seen(page)

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from playwright.async_api import Error as PlaywrightError
 
-from optout.mapping import OriginSpec, OriginSpecError, TrafficMap, build_traffic_map
+from optout.browser.traffic import OriginSpec, OriginSpecError, TrafficMap, build_traffic_map
 from optout.sandbox import find_account
 from tests.conftest import FLOWS, Sandbox
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from optout import names
+from optout.language import names
 
 EN_FLOW = "Use my data for training content creation AI models"
 FR_FLOW = "Utiliser mes données pour entraîner des modèles d'IA de création de contenu"

@@ -15,7 +15,7 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from optout.cli import app
+from optout.cli.app import app
 from tests.conftest import FLOWS, Cli, Sandbox
 from tests.test_cli import add
 

@@ -19,9 +19,9 @@ from typing import Any
 import pytest
 from playwright.async_api import async_playwright
 
-from optout.browser import LAUNCH_ARGS
-from optout.mapping import OriginSpec, build_traffic_map
-from optout.own_browser import THROWAWAY_ENV
+from optout.browser.launch import LAUNCH_ARGS
+from optout.browser.own_browser import THROWAWAY_ENV
+from optout.browser.traffic import OriginSpec, build_traffic_map
 from tests.conftest import FLOWS, Cli, Sandbox
 from tests.test_cli import add
 from tests.test_sessions import ALICE, session_file, signins

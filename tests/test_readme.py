@@ -14,7 +14,7 @@ from typing import Any
 
 import typer
 
-from optout.cli import app
+from optout.cli.app import app
 from tests.conftest import REPO, Cli, Sandbox
 
 

@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from optout.paths import Home
-from optout.recheck import one_at_a_time
+from optout.recheck.drift import one_at_a_time
 from tests.conftest import Cli, Sandbox
 from tests.test_cli import add
 

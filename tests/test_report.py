@@ -24,7 +24,7 @@ from typing import Any
 import httpx
 import pytest
 
-from optout.output_file import OutputRefused, create_new
+from optout.evidence.output_file import OutputRefused, create_new
 from optout.sandbox import SandboxServer
 from tests.conftest import Cli, cli_under
 from tests.test_cli import add
@@ -387,7 +387,7 @@ def test_a_run_folder_bringing_its_own_key_is_not_trusted(runs: Runs, tmp_path: 
     id only, so the signature is not valid there, and the bundle carries no key but the home's."""
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-    from optout.signing import public_pem
+    from optout.evidence.signing import public_pem
 
     folder = tmp_path / "forged" / runs.check.name
     shutil.copytree(runs.check, folder)

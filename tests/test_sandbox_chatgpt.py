@@ -14,7 +14,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 import httpx
 import pytest
 
-from optout.mapping import OriginSpec, build_traffic_map
+from optout.browser.traffic import OriginSpec, build_traffic_map
 from optout.sandbox import SandboxServer, accounts_for, find_account
 from optout.sandbox.catalog import SHARED_VARIANTS
 from optout.sandbox.chatgpt.accounts import DEMO_CODE, EXTRA_VARIANTS

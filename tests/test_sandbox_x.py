@@ -14,7 +14,7 @@ import pyotp
 import pytest
 from playwright.async_api import expect
 
-from optout.mapping import OriginSpec, build_traffic_map
+from optout.browser.traffic import OriginSpec, build_traffic_map
 from optout.sandbox import SandboxServer, accounts_for
 from optout.sandbox.catalog import SHARED_VARIANTS
 from optout.sandbox.x.accounts import DEMO_CODE, EXTRA_VARIANTS, find_account

@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from optout.paths import Home
-from optout.schedule import (
+from optout.recheck.schedule import (
     CRON_TAG,
     Completed,
     Cron,
@@ -40,7 +40,7 @@ from optout.schedule import (
     systemd_timer,
     windows_script,
 )
-from optout.schedule_timing import ScheduleError, Timing, first_day, on_calendar, parse_timing
+from optout.recheck.timing import ScheduleError, Timing, first_day, on_calendar, parse_timing
 from tests.conftest import Cli
 
 DAILY = parse_timing("daily", None)
@@ -290,7 +290,7 @@ def test_systemd_install_status_remove_under_a_temporary_home(tmp_path: Path, xd
 
 
 def test_a_failing_systemctl_stops_the_install_with_what_it_said(tmp_path: Path) -> None:
-    from optout.schedule import SchedulerFailed
+    from optout.recheck.schedule import SchedulerFailed
 
     commands = Recording({("systemctl", "--user", "enable"): Completed(1, "", "Failed to enable unit: nope\n")})
     box = machine(tmp_path, commands, booted=True)
@@ -449,7 +449,7 @@ def crontab_of(user: str) -> str:
 
 
 def test_crontab_round_trip_for_real(tmp_path: Path, crontab_user: str) -> None:
-    from optout.schedule import SystemCommands
+    from optout.recheck.schedule import SystemCommands
 
     others = "MAILTO=\"\"\n# keep me  \n0 1 * * * echo '50\\% done'   \n@reboot /bin/true\n"
     subprocess.run(["crontab", "-u", crontab_user, "-"], input=others, text=True, check=True)

@@ -15,12 +15,12 @@ from pathlib import Path
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from optout import chain
-from optout.evidence import EvidenceFile, Manifest, manifest_bytes
-from optout.history import History
+from optout.evidence import chain
+from optout.evidence.history import History
+from optout.evidence.recorder import EvidenceFile, Manifest, manifest_bytes
+from optout.evidence.signing import Signer, key_id, public_pem
+from optout.evidence.verify import Kind, verify
 from optout.results import CLICK_UNVERIFIED, Outcome, Result, State
-from optout.signing import Signer, key_id, public_pem
-from optout.verify import Kind, verify
 
 
 def key(home: Path) -> Signer:

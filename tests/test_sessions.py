@@ -19,9 +19,9 @@ import httpx
 import pytest
 from keyrings.alt.file import PlaintextKeyring
 
-from optout import accounts
+from optout.accounts import config as accounts
+from optout.accounts.saved_sessions import KEYRING_ENTRY, SessionDiscarded, SessionStore, _decrypt, own_state
 from optout.paths import Home
-from optout.sessions import KEYRING_ENTRY, SessionDiscarded, SessionStore, _decrypt, own_state
 from tests.conftest import Cli, Sandbox
 from tests.test_cli import add
 

@@ -13,10 +13,10 @@ from typing import Any
 import pytest
 import yaml
 
-from optout.engine import Mode, Options
-from optout.evidence import RunEvidence
-from optout.flow import Flow
-from optout.mapping import OriginSpec, build_traffic_map
+from optout.browser.traffic import OriginSpec, build_traffic_map
+from optout.engine.context import Mode, Options
+from optout.evidence.recorder import RunEvidence
+from optout.language.flow import Flow
 from optout.results import Outcome, Result, State
 from optout.sandbox import SandboxServer
 from tests.stepsite import APP, LOGIN, PASSWORD, StepSite
@@ -110,7 +110,7 @@ def site(site_server: tuple[StepSite, SandboxServer]) -> StepSite:
 
 @pytest.fixture
 async def run_flow(browser: Any, site_server: tuple[StepSite, SandboxServer], tmp_path: Path) -> AsyncIterator[Any]:
-    from optout.runner import AccountTarget, Runner
+    from optout.engine.runner import AccountTarget, Runner
 
     evidence = RunEvidence(tmp_path / "out", "test", {"steps": "1"})
     runners: list[Runner] = []
@@ -142,8 +142,8 @@ async def test_the_click_is_recorded_before_it_is_made(
 ) -> None:
     """As the site receives the write the click sent, the manifest and the history already say that the
     switch was being clicked; once verified, that record gives way to the result."""
-    from optout.history import History
-    from optout.runner import AccountTarget, Runner
+    from optout.engine.runner import AccountTarget, Runner
+    from optout.evidence.history import History
 
     history = History.open(tmp_path / "history.db")
     evidence = RunEvidence(tmp_path / "out", "off", {"steps": "1"}, history=history)

@@ -15,11 +15,12 @@ import pyotp
 import pytest
 from keyrings.alt.file import PlaintextKeyring
 
-from optout import accounts, totp
-from optout.engine import Mode, Options
-from optout.evidence import RunEvidence
-from optout.flow import Flow
-from optout.mapping import OriginSpec, build_traffic_map
+from optout.accounts import config as accounts
+from optout.accounts import totp
+from optout.browser.traffic import OriginSpec, build_traffic_map
+from optout.engine.context import Mode, Options
+from optout.evidence.recorder import RunEvidence
+from optout.language.flow import Flow
 from optout.paths import Home
 from optout.results import Outcome, Result, State
 from optout.sandbox import SandboxServer
@@ -201,7 +202,7 @@ async def test_an_sms_code_is_never_answered_with_the_authenticator(
 async def test_without_a_secret_a_person_in_the_window_types_the_code(
     browser: Any, sandbox: Sandbox, evidence: RunEvidence
 ) -> None:
-    from optout.runner import Runner
+    from optout.engine.runner import Runner
 
     specs = [OriginSpec("x", sandbox.origin("x"))]
     traffic = build_traffic_map(specs, {"x": FLOWS["x"].origins})
@@ -259,7 +260,7 @@ def site(site_server: tuple[StepSite, SandboxServer]) -> StepSite:
 
 @pytest.fixture
 async def run_steps(browser: Any, site_server: tuple[StepSite, SandboxServer], tmp_path: Path) -> AsyncIterator[Any]:
-    from optout.runner import AccountTarget, Runner
+    from optout.engine.runner import AccountTarget, Runner
 
     runners: list[Runner] = []
 

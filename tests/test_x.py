@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from optout.engine import Mode
-from optout.evidence import RunEvidence
+from optout.engine.context import Mode
+from optout.evidence.recorder import RunEvidence
 from optout.results import Outcome, Result, State
 from tests.conftest import FLOWS, Sandbox, demo_target
 
@@ -94,8 +94,8 @@ async def test_challenges_stop_after_one_password(
 async def test_menu_path_when_the_deep_link_moved(runner: Any, sandbox: Sandbox, evidence: RunEvidence) -> None:
     # The deep link answers 404: the flow follows the settings menus, in the settings column only
     # (the primary navigation has a "Grok" link of its own).
-    from optout.flow import GotoStep
-    from optout.runner import AccountTarget
+    from optout.engine.runner import AccountTarget
+    from optout.language.flow import GotoStep
 
     flow = FLOWS["x"]
     moved = flow.settings[0].model_copy(update={"open": [GotoStep(goto="https://x.com/settings/grok_settings_moved")]})

@@ -1,0 +1,1 @@
+"""Who optout signs in as: the accounts config, keyrings, authenticator secrets, saved sessions."""

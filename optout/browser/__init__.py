@@ -1,0 +1,1 @@
+"""Getting a browser: launching Chromium, the person's own browser, the --origin traffic map."""

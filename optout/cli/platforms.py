@@ -1,0 +1,221 @@
+"""`optout platforms`, `flows validate`, `demo` and `sandbox`."""
+
+from __future__ import annotations
+
+import asyncio
+import textwrap
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.text import Text
+
+from optout.browser.launch import BrowserNotFound
+from optout.cli.common import (
+    HeadedOpt,
+    OutOpt,
+    SlowMoOpt,
+    all_flows,
+    browser_options,
+    err,
+    json_out,
+    setting_titles,
+    stdout_console,
+    usage_error,
+)
+from optout.cli.output import (
+    ConsoleReporter,
+    ResultWords,
+    command,
+    print_rows,
+)
+from optout.engine.context import Mode
+from optout.evidence.history import HistoryError
+from optout.evidence.recorder import NO_SPACE, describe_write_error
+from optout.language.flow import FlowError, load_flow
+from optout.language.registry import flow_files
+from optout.results import ExitCode
+
+
+def platforms(json_: Annotated[bool, typer.Option("--json", help="Print JSON only.")] = False) -> None:
+    """List the platforms optout knows and the settings it handles on each."""
+    flows = all_flows()
+    if json_:
+        json_out(
+            [
+                {
+                    "platform": f.platform,
+                    "name": f.name,
+                    "flow_version": f.version,
+                    "unverified": f.unverified,
+                    "settings": [
+                        {"id": s.id, "title": s.title.by_locale["en"][0], "url": s.url, "unverified": s.unverified}
+                        for s in f.settings
+                    ],
+                }
+                for f in flows.values()
+            ]
+        )
+        return
+    out = stdout_console()
+    rows = [[f.platform, f.name, s.title.by_locale["en"][0], s.url] for f in flows.values() for s in f.settings]
+    print_rows(out, ["Platform", "Name", "Setting", "URL"], rows, heading=2)
+    # What the flows rest on but no public source confirms: people should know before trusting a run.
+    for f in flows.values():
+        notes = list(dict.fromkeys([*f.unverified, *(n for s in f.settings for n in s.unverified)]))
+        if notes:
+            out.print(Text(f"\n{f.name}: not confirmed by public sources (marked [unverified] in the flow):"))
+            for note in notes:
+                out.print(Text(textwrap.fill(note, out.width, initial_indent="  - ", subsequent_indent="    ")))
+
+
+def flows_validate(
+    files: Annotated[
+        list[Path] | None,
+        typer.Argument(metavar="FILE", help="Flow files to check (default: every bundled flow).", show_default=False),
+    ] = None,
+) -> None:
+    """Validate flow files against the flow model; exit 2 at the first broken one."""
+    try:
+        paths = files or flow_files()
+    except FlowError as exc:
+        usage_error(str(exc))
+    for path in paths:
+        try:
+            flow = load_flow(path)
+        except FlowError as exc:
+            usage_error(str(exc))
+        err.print(f"ok  {path}  ({flow.name}, version {flow.version}, {len(flow.settings)} setting(s))", markup=False)
+
+
+DEMO_HELP = (
+    "Run check then off on every demo account of the built-in sandbox, in a demo home of its own.\n\n"
+    # Typer keeps the line breaks of later paragraphs: each paragraph is one line.
+    "Nothing leaves this machine, and your own accounts, config and keyring are not touched. Exit status: 0 when "
+    "every sandbox account behaved as it is designed to (its designed failures included), 3 otherwise."
+)
+
+
+def demo(out: OutOpt = Path("screenshots"), headed: HeadedOpt = False, slow_mo: SlowMoOpt = 0) -> None:
+    from optout.cli.demo import print_demo_end, run_demo
+    from optout.engine.runner import RunStopped
+
+    browser_options(headed, slow_mo)
+    flows = all_flows()
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        usage_error(describe_write_error(exc, out))
+    try:
+        words = ResultWords(Mode.CHECK, setting_titles(flows), headed=True, next_steps=False)
+        with ConsoleReporter(err, words, out=stdout_console()) as reporter:
+            report = asyncio.run(run_demo(flows, out, reporter=reporter, headed=headed, slow_mo_ms=slow_mo))
+    except BrowserNotFound as exc:
+        usage_error(str(exc))
+    except RunStopped as exc:
+        err.print(f"optout: stopped: {exc.reason}", markup=False, soft_wrap=True)
+        raise typer.Exit(ExitCode.PROBLEM) from None
+    except HistoryError as exc:
+        usage_error(str(exc), ExitCode.PROBLEM)
+    except OSError as exc:
+        usage_error(describe_write_error(exc, out), ExitCode.PROBLEM if exc.errno in NO_SPACE else ExitCode.USAGE)
+    except KeyboardInterrupt:
+        err.print("optout: demo interrupted")
+        raise typer.Exit(130) from None
+    rows: list[list[str | Text]] = []
+    for row in report.rows:
+        cells = [
+            r.outcome.value + ("" if r.state.value == "unknown" else f" ({r.state.value})")
+            for r in (row.check, row.off)
+        ]
+        designed = Text("yes", "green") if row.as_designed else Text("NO", "bold red")
+        rows.append([row.account.platform, row.account.username, *cells, designed, row.account.description])
+    headers = ["Platform", "Account", "check", "off", "As designed", "What it shows"]
+    stdout = stdout_console()  # the summary is the demo's result: stdout, as for check and off
+    print_rows(stdout, headers, rows, title="optout demo summary", heading=2)
+    print_demo_end(stdout, report)
+    verdict = "every account behaved as designed" if report.as_designed else "some accounts did NOT behave as designed"
+    stdout.print(f"Demo result: {verdict}.")
+    raise typer.Exit(ExitCode.OK if report.as_designed else ExitCode.PROBLEM)
+
+
+SandboxPortOpt = Annotated[
+    int, typer.Option(metavar="PORT", min=0, max=65535, help="Port on 127.0.0.1 (0: any free port).")
+]
+
+SANDBOX_HELP = (
+    "Serve the local replica of the platforms' pages until interrupted, and print its demo accounts.\n\n"
+    # Typer keeps the line breaks of later paragraphs: each paragraph is one line.
+    "Point optout at it with --origin PLATFORM=URL; the command prints the URL to use for each platform. Its "
+    "page (the address printed) shows each account's settings, with a button that turns one back on as the "
+    "platform might; optout sandbox set does the same from another terminal."
+)
+
+
+def sandbox(ctx: typer.Context, port: SandboxPortOpt = 8000) -> None:
+    if ctx.invoked_subcommand is not None:
+        return
+    import threading
+
+    from optout.sandbox import DEMO_ACCOUNTS, SandboxServer
+
+    try:
+        server = SandboxServer(port=port).start()
+    except OSError as exc:
+        usage_error(f"cannot listen on 127.0.0.1:{port}: {exc.strerror}")
+    out = stdout_console()
+    out.print(f"Sandbox serving on {server.base_url}  (Ctrl-C to stop)", markup=False)
+    rows = []
+    for d in DEMO_ACCOUNTS:
+        note = d.description + ("" if d.demo_password == d.password else f" (the demo stores {d.demo_password})")
+        rows.append([d.platform, d.username, d.password, note])
+    print_rows(out, ["Platform", "Username", "Password", "Shows"], rows, title="Demo accounts", heading=2)
+    for platform in sorted({d.platform for d in DEMO_ACCOUNTS}):
+        out.print(f"  --origin {platform}={server.origin_url(platform)}", markup=False)
+    out.print("Turn a setting back on, as the platform might, for optout recheck to find:", markup=False)
+    out.print(f"  the buttons on {server.base_url}/, or", markup=False, soft_wrap=True)
+    example = ("linkedin", "alice@example.com", "allowDataForGenerativeAI", "on", "--port", str(server.port))
+    out.print(f"  {command('optout', 'sandbox', 'set', *example)}", markup=False, soft_wrap=True)
+    try:
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.stop()
+
+
+SANDBOX_SET_HELP = (
+    "Change a setting of a running sandbox as the platform might by itself (not as a person would), and print "
+    "it as read back.\n\nExit status: 0 done; 2 no such platform, account or setting; 3 no sandbox answers on "
+    "that port."
+)
+
+
+def sandbox_set(
+    platform: Annotated[str, typer.Argument(metavar="PLATFORM", help="linkedin, x or chatgpt.")],
+    username: Annotated[str, typer.Argument(metavar="USERNAME", help="A demo account (optout sandbox lists them).")],
+    setting: Annotated[
+        str,
+        typer.Argument(metavar="SETTING", help="The sandbox's key, as its page lists them (allowDataForGenerativeAI)."),
+    ],
+    value: Annotated[str, typer.Argument(metavar="on|off", help="on: as the platform turning it back on; off.")],
+    port: Annotated[
+        int, typer.Option(metavar="PORT", min=1, max=65535, help="Where the sandbox runs on 127.0.0.1.")
+    ] = 8000,
+) -> None:
+    from optout.sandbox.remote import SandboxUnreachable, UnknownSetting, set_setting
+
+    if value not in ("on", "off"):
+        usage_error(f"{value!r} is not on or off")
+    try:
+        change = set_setting(port, platform, username, setting, value == "on")
+    except UnknownSetting as exc:
+        usage_error(str(exc))
+    except SandboxUnreachable as exc:
+        usage_error(str(exc), ExitCode.PROBLEM)
+    words = {True: "on", False: "off"}
+    stdout_console().print(
+        f"{platform} {username} {setting}: {words[change.after]} (was {words[change.before]})",
+        markup=False,
+        soft_wrap=True,
+    )

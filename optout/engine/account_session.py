@@ -1,0 +1,97 @@
+"""One account's browser context for a run, and what it knows of the platform's own traffic."""
+
+from __future__ import annotations
+
+import asyncio
+import shlex
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+
+from playwright.async_api import BrowserContext, Page, Request
+
+from optout.browser.traffic import MappedPage
+from optout.language.flow import Recognition
+
+
+def login_command(platform: str, username: str, options: tuple[str, ...] = ()) -> str:
+    """The command a person runs to open a new saved session for this account (ready to paste); `options`:
+    those of the run (--origin: a mapped run's sessions are its own)."""
+    return shlex.join(["optout", "login", platform, "--account", username, *options])
+
+
+@dataclass
+class AccountSession:
+    """One account's browser context for the whole run; it remembers the sign-in so that a second
+    setting or a second pass (the demo's check then off) reuses it instead of re-submitting."""
+
+    platform: str
+    username: str
+    password: Callable[[], str]
+    context: BrowserContext
+    page: Page
+    origins: tuple[str, ...] = ()  # the platform's origins: only their data requests are waited for
+    mapped: MappedPage | None = None
+    password_submitted: bool = False
+    login_stopped: Recognition | None = None  # why the one sign-in attempt did not succeed
+    restored: bool = False  # the context started from a saved session
+    # Called once the flow's signed-in signals show after a sign-in (the runner saves the session).
+    on_signed_in: Callable[[], Awaitable[None]] | None = None
+    owns_context: bool = True  # False in the person's own browser: only our tab is closed at the end
+    no_sign_in: str | None = None  # why this session may not be signed in to (the reason a run gives)
+    # Reads the account's authenticator secret from the keyring; None: it has none to read.
+    totp_secret: Callable[[], str] | None = None
+    # Why the sign-in left a step for a person (no authenticator secret stored, say): added to its reason.
+    sign_in_hint: str | None = None
+    login_options: tuple[str, ...] = ()  # what `optout login` needs for this run (--origin ...)
+    in_flight: set[Request] = field(default_factory=set)
+    activity: asyncio.Event = field(default_factory=asyncio.Event)
+
+    def __post_init__(self) -> None:
+        self.page.on("request", self._started)
+        self.page.on("response", lambda response: self._answered(response.request))
+        self.page.on("requestfinished", self._answered)
+        self.page.on("requestfailed", self._answered)
+
+    def _tracked(self, request: Request) -> bool:
+        # Only the platform's own data requests (loading a value, saving a change) say whether the page
+        # has settled; trackers, beacons and images from elsewhere may never finish.
+        return request.resource_type in ("fetch", "xhr") and any(request.url.startswith(o) for o in self.origins)
+
+    def _started(self, request: Request) -> None:
+        if self._tracked(request):
+            self.in_flight.add(request)
+            self.activity.set()
+
+    def _answered(self, request: Request) -> None:
+        # Headers count as an answer: a long-lived (streaming, realtime) request must not hold us up.
+        if self._tracked(request):
+            self.in_flight.discard(request)
+            self.activity.set()
+
+    async def quiet(self, quiet_s: float, deadline: float) -> bool:
+        """Wait until no platform data request is pending and none started or was answered for
+        `quiet_s` (a value loaded late, a debounced save). False if that did not happen by `deadline`."""
+        loop = asyncio.get_running_loop()
+        while True:
+            remaining = deadline - loop.time()
+            if remaining <= 0:
+                return False
+            self.activity.clear()
+            window = remaining if self.in_flight else min(quiet_s, remaining)
+            try:
+                await asyncio.wait_for(self.activity.wait(), window)
+            except asyncio.TimeoutError:
+                if not self.in_flight and window >= quiet_s:
+                    return True
+
+    async def signed_in(self) -> None:
+        if self.on_signed_in is not None:
+            await self.on_signed_in()
+
+    async def close(self) -> None:
+        if self.mapped is not None:
+            await self.mapped.close()
+        if self.owns_context:
+            await self.context.close()
+        else:
+            await self.page.close()

@@ -1,0 +1,84 @@
+"""What every part of one setting's run shares: the account's session, the flow and setting, the run's
+options and evidence, and what has been learnt so far (the trusted reading, whether it was clicked)."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import Enum
+
+from playwright.async_api import Page
+
+from optout.engine.capture import ShownControl
+from optout.evidence.recorder import RunEvidence
+from optout.language.flow import Flow, Setting
+from optout.results import EvidenceRef, State, utc_now, where
+
+__all__ = ["Mode", "Notify", "Options", "RunContext", "where"]
+from optout.engine.account_session import AccountSession
+
+Notify = Callable[[str], None]
+
+
+class Mode(str, Enum):
+    CHECK = "check"
+    OFF = "off"
+
+
+@dataclass(frozen=True)
+class Options:
+    timeout_s: float = 15.0
+    interactive: bool = False  # a person watches a headed window and can clear a challenge there
+    human_timeout_s: float = 300.0
+    # Never prompt nor wait for a person (scheduled re-checks): wins over `interactive`.
+    unattended: bool = False
+
+    @property
+    def asks_person(self) -> bool:
+        """Whether a page only a person can clear is waited for, rather than reported at once."""
+        return self.interactive and not self.unattended
+
+
+@dataclass
+class RunContext:
+    session: AccountSession
+    flow: Flow
+    setting: Setting
+    options: Options
+    evidence: RunEvidence
+    notify: Notify
+    status: Notify
+    mode: Mode
+    shots: list[EvidenceRef] = field(default_factory=list)
+    clicked: bool = False
+    acted: bool = False  # another element was clicked while changing it (a menu, a confirmation)
+    trusted: State | None = None  # the settled reading a click may act on
+    name_state: State | None = None  # what a row's accessible name said, to cross-check the control
+    show_control: Callable[[], Awaitable[ShownControl | None]] | None = None  # once the control was found
+    started: datetime = field(default_factory=utc_now)
+
+    @property
+    def page(self) -> Page:
+        return self.session.page
+
+    @property
+    def untouched(self) -> str:
+        """What a stop message says about the control: people need to know whether it was changed."""
+        if self.clicked:
+            return "the switch had been clicked once"
+        return "the switch was not clicked" if self.acted else "nothing was clicked"
+
+    async def shot(self, step: str) -> None:
+        control = await self.show_control() if self.show_control is not None else None
+        self.shots.append(
+            await self.evidence.screenshot(
+                self.page,
+                platform=self.flow.platform,
+                account=self.session.username,
+                setting=self.setting.id,
+                step=f"{self.mode.value}-{step}",
+                control=control,
+                pii=self.flow.evidence.pii if self.flow.evidence else (),
+            )
+        )

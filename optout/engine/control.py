@@ -1,0 +1,288 @@
+"""Driving the one control a setting names: find it, read it once the page has settled, and click it
+once, only after reading it again immediately before."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+
+from playwright.async_api import ElementHandle, Locator
+from playwright.async_api import Error as PlaywrightError
+
+from optout.engine.capture import ShownControl
+from optout.engine.context import RunContext
+from optout.engine.locate import Ambiguous, GaveUp, NotFound, accessible_role_and_name, find_any, find_every, find_now
+from optout.engine.page_state import shows
+from optout.engine.pointer import Pointer
+from optout.engine.stop import NotOffered, Stop, first_line
+from optout.language.flow import Target
+from optout.results import CLICK_UNVERIFIED, Outcome, Result, State, utc_now, where
+
+# Resolves once the control is enabled and not aria-busy: how pages say a value or a save is still
+# pending. (aria-disabled alone is a lasting state: it is read, never clicked.)
+_UNTIL_USABLE = """el => new Promise(resolve => {
+  const usable = () => !el.disabled && el.getAttribute('aria-busy') !== 'true';
+  if (usable()) return resolve(true);
+  const observer = new MutationObserver(() => { if (usable()) { observer.disconnect(); resolve(true); } });
+  observer.observe(el, {attributes: true});
+})"""
+
+# Whether an element is, contains, or is inside one of the controls or one of their labels.
+# Its labels count as the control: clicking a <label for> or the text it is named by toggles it too.
+_HOLDS_ANY = """(el, controls) => controls.some(control => {
+  const labelledBy = (control.getAttribute('aria-labelledby') || '').split(/\\s+/).filter(Boolean)
+    .map(id => document.getElementById(id)).filter(Boolean);
+  const parts = [control, ...(control.labels || []), ...labelledBy];
+  return parts.some(part => el === part || el.contains(part) || part.contains(el));
+})"""
+
+# Whether an element is a toggle, which a click or a key flips, rather than a button that asks for something.
+_TOGGLE = """el => {
+  const role = (el.getAttribute('role') || '').trim().split(/\\s+/)[0];
+  if (['switch', 'checkbox', 'radio', 'menuitemcheckbox', 'menuitemradio'].includes(role)) return true;
+  if (el.localName === 'input' && (el.type === 'checkbox' || el.type === 'radio')) return true;
+  return el.hasAttribute('aria-checked') || el.hasAttribute('aria-pressed');
+}"""
+
+# The checked state as assistive technology reads it (Playwright's checked-state semantics): a native
+# checkbox's or radio's live property, else aria-checked; null when the element carries neither, so that
+# an unreadable control never passes for "off".
+_READ_STATE = """el => {
+  if (el instanceof HTMLInputElement && (el.type === 'checkbox' || el.type === 'radio')) return el.checked;
+  const value = el.getAttribute('aria-checked');
+  return value === 'true' ? true : value === 'false' ? false : null;
+}"""
+
+
+class ControlDriver:
+    def __init__(self, ctx: RunContext, pointer: Pointer) -> None:
+        self.ctx = ctx
+        self.pointer = pointer
+        self.overlays = pointer.overlays
+        # The elements this run found as the control: the control is that element, not whatever bears its name.
+        self._found: list[ElementHandle] = []
+
+    @property
+    def described(self) -> str:
+        return self.ctx.setting.control.describe()
+
+    @property
+    def targets(self) -> list[Target]:
+        return self.ctx.setting.control.targets()
+
+    async def is_control(self, element: Locator | ElementHandle) -> bool:
+        """Whether acting on `element` would act on the setting's control, as the page shows it now: it is
+        the control, holds it or one of its labels, or sits inside one of them. The control is the element
+        this run found as such while that is on the page, and else any element a control target names.
+        (Once it was found, another element bearing its name is not the control, a dialog's "Turn off",
+        unless it is a toggle too: a second copy of the switch flips the setting as well.)"""
+        try:
+            return await asyncio.wait_for(self._holds_control(element), self.ctx.options.timeout_s)
+        except (PlaywrightError, asyncio.TimeoutError):
+            return True  # not knowing is not a licence to act
+
+    async def _holds_control(self, element: Locator | ElementHandle) -> bool:
+        main = self.ctx.page.main_frame
+        frame = await element.owner_frame() if isinstance(element, ElementHandle) else main
+        if frame is None:
+            return True
+        # The control is found in the page's own document; in a frame only what is named there counts.
+        found = await self._found_on_page() if frame == main else []
+        controls = list(found)
+        for target in self.targets:
+            named = [handle for n in await find_every(frame, target) for handle in await n.element_handles()]
+            # Several named so: the one found is the control; one alone may be the control re-rendered.
+            if len(named) == 1 or not found:
+                controls.extend(named)
+            else:
+                controls.extend([handle for handle in named if await handle.evaluate(_TOGGLE)])
+        return bool(controls) and bool(await element.evaluate(_HOLDS_ANY, controls))
+
+    async def _found_on_page(self) -> list[ElementHandle]:
+        """The elements found as the control that are still in the page's document."""
+        alive = []
+        for handle in self._found:
+            with contextlib.suppress(PlaywrightError):  # its document went away
+                if await handle.evaluate("el => el.isConnected"):
+                    alive.append(handle)
+        self._found = alive
+        return alive
+
+    async def find(self, *, offered_check: bool = True) -> Locator:
+        not_offered = self.ctx.setting.not_offered
+
+        async def gone_for_good() -> bool:
+            return offered_check and await shows(self.ctx.page, not_offered)
+
+        await self.overlays.clear()
+        try:
+            _, found = await find_any(
+                self.ctx.page, self.targets, self.ctx.options.timeout_s, give_up=gone_for_good if not_offered else None
+            )
+            # Known from now on: every screenshot outlines it and keeps its excerpt.
+            self.ctx.show_control = self.shown
+            with contextlib.suppress(PlaywrightError):  # gone already: every element named so counts then
+                self._found.append(await found.element_handle())
+            return found
+        except GaveUp:
+            raise NotOffered() from None
+        except NotFound:
+            raise Stop(
+                Outcome.FAILED,
+                f"the page has no {self.described} (layout changed?)",
+                shot="no-control",
+                about_control=True,
+            ) from None
+        except Ambiguous as exc:
+            raise Stop(Outcome.FAILED, str(exc), shot="ambiguous", about_control=True) from None
+
+    async def shown(self) -> ShownControl | None:
+        """The control as the page shows it now, for the evidence: found without waiting, touching or
+        clearing anything, and read the way a run reads it (an unreadable state is "unknown"). None when
+        the page does not show it unambiguously."""
+        try:
+            for target in self.targets:
+                element = await find_now(self.ctx.page, target)
+                if element is not None:
+                    break
+            else:
+                return None
+            role, name = await accessible_role_and_name(element)
+        except (PlaywrightError, Ambiguous):
+            return None
+        try:
+            state = await self.read(element)
+        except Stop:
+            state = State.UNKNOWN
+        return ShownControl(element=element, role=role or target.role or "", name=name, state=state.value)
+
+    async def read(self, control: Locator) -> State:
+        """The state the control shows now. Fails closed: a control whose state cannot be read is not
+        taken for "off"."""
+        if self.ctx.setting.control.shown_by is not None:
+            return await self._read_shown()
+        try:
+            raw = await control.evaluate(_READ_STATE)
+        except PlaywrightError as exc:
+            raise Stop(Outcome.FAILED, f"cannot read the control's state: {first_line(exc)}") from None
+        if raw is None:
+            raise Stop(
+                Outcome.FAILED,
+                "the control has neither a checked property nor aria-checked to read",
+                shot="unreadable",
+                about_control=True,
+            )
+        shared = raw if self.ctx.setting.control.shared_when == "checked" else not raw
+        return State.ON if shared else State.OFF
+
+    async def _read_shown(self) -> State:
+        """Which of the two controls the page shows now: exactly one, or the state is not trusted."""
+        try:
+            present = [await find_now(self.ctx.page, t) is not None for t in self.targets]
+        except (PlaywrightError, Ambiguous) as exc:
+            raise Stop(Outcome.FAILED, f"cannot read the setting's state: {first_line(exc)}") from None
+        if present == [True, False]:
+            return State.ON
+        if present == [False, True]:
+            return State.OFF
+        shown = "both" if all(present) else "neither"
+        raise Stop(Outcome.FAILED, f"the page shows {shown} of {' and '.join(t.describe() for t in self.targets)}")
+
+    async def settle(self, control: Locator, timeout_s: float) -> bool:
+        """Wait until the page has finished what it was doing with the control: the control usable
+        (enabled, not aria-busy) and the platform's data requests quiet for the flow's quiet period.
+        False when that did not happen within `timeout_s`."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout_s
+        try:
+            await asyncio.wait_for(control.evaluate(_UNTIL_USABLE), timeout_s)
+        except (PlaywrightError, asyncio.TimeoutError):
+            return False
+        return await self.ctx.session.quiet(self.ctx.setting.quiet_ms / 1000, deadline)
+
+    async def read_settled(self, control: Locator, shot: str) -> State:
+        """Read a state that can be trusted: after the page settled, screenshot it, read it again; a
+        value that changed meanwhile (a placeholder replaced by the real one) is not trusted."""
+        if not await self.settle(control, self.ctx.options.timeout_s):
+            raise Stop(Outcome.FAILED, "the page kept loading the setting", shot="unsettled", about_control=True)
+        first = await self.read(control)
+        await self.ctx.shot(shot)
+        again = await self.read(control)
+        if again is not first:
+            raise Stop(
+                Outcome.FAILED,
+                f"the setting changed from {first.value} to {again.value} while being read",
+                about_control=True,
+            )
+        self.cross_check(first)
+        return first
+
+    def cross_check(self, state: State) -> None:
+        """A row that names the state ("… On") must agree with the control itself."""
+        said = self.ctx.name_state
+        if said is not None and said is not state:
+            raise Stop(
+                Outcome.FAILED,
+                f"the page contradicts itself: a row says {said.value} but the control reads {state.value}",
+                about_control=True,
+            )
+
+    async def click_once(self) -> None:
+        """The one click of a run. Only on a trusted "on" reading that still holds immediately before."""
+        trusted = self.ctx.trusted
+        if trusted is not State.ON or self.ctx.clicked:
+            raise Stop(Outcome.FAILED, "the flow asked to click the control without a trusted 'on' reading")
+        control = await self.find(offered_check=False)
+
+        async def read_again() -> None:
+            now = await self.read(control)
+            if now is not trusted:
+                raise Stop(
+                    Outcome.FAILED,
+                    f"the setting changed from {trusted.value} to {now.value} since it was read; not clicked",
+                    about_control=True,
+                )
+
+        # Recorded before it is made: a run that ends after the click still tells that it was made.
+        attempt = self.ctx.evidence.attempt(self._unverified(), f"the {self.described}")
+        if self.ctx.evidence.write_problem is not None:
+            raise Stop(
+                Outcome.FAILED,
+                f"the click could not be recorded before it was made, so it was not made: "
+                f"{self.ctx.evidence.write_problem}",
+            )
+
+        def clicking(sent: bool) -> None:
+            # Set as the click is sent: a click that errors may still have landed.
+            self.ctx.clicked = attempt.sent = sent
+
+        self.ctx.status("switching off")
+        await self.pointer.click(
+            control,
+            f"the {self.described}",
+            script_ok=self.ctx.setting.control.script_click,
+            just_before=read_again,
+            clicking=clicking,
+        )
+        # The focus leaves it: no key pressed later can toggle it back.
+        with contextlib.suppress(PlaywrightError):
+            await asyncio.wait_for(control.evaluate("el => el.blur()"), self.ctx.options.timeout_s)
+
+    def _unverified(self) -> Result:
+        """What stands for the setting from just before its click until its result is recorded."""
+        ctx = self.ctx
+        return Result(
+            platform=ctx.flow.platform,
+            account=ctx.session.username,
+            setting=ctx.setting.id,
+            state=State.UNKNOWN,
+            outcome=Outcome.FAILED,
+            verified=False,
+            reason=f"the run ended as the {self.described} was being clicked; its new state was not verified "
+            "(run a check to read it)",
+            url=where(ctx.page.url),
+            started_at=ctx.started,
+            finished_at=utc_now(),
+            evidence=list(ctx.shots),
+            label=CLICK_UNVERIFIED,
+        )

@@ -1,0 +1,192 @@
+"""The engine: for one account and one setting, run the flow's phases (open, read, change, commit,
+verify) and turn what happened into one Result. Everything platform-specific comes from the flow.
+
+Safety rules, in the order they apply: read before write; click only the one control the flow names,
+only when a settled reading says "on" and a last reading just before the click agrees, and only once;
+never switch anything on; stop (with a screenshot) when the page is not what the flow expects; submit a
+password at most once per account per run, typed only on the flow's sign-in page and origin.
+
+The parts, one job each: `signin` (recognising pages, signing in, challenges), `steps` (running the
+step language), `control` (finding, reading and clicking the control), and this module (the phases).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+
+from optout.engine.account_session import AccountSession
+from optout.engine.context import Mode, Notify, Options, RunContext
+from optout.engine.page_state import wait_for_state
+from optout.engine.signin import SignIn
+from optout.engine.step_runner import StepRunner
+from optout.engine.stop import NotOffered, Stop, first_line
+from optout.evidence.recorder import RunEvidence
+from optout.language.flow import Flow, PageState, Recognition, Setting
+from optout.results import Outcome, Result, State, scrub_urls, utc_now, where
+
+__all__ = ["AccountSession", "Mode", "Options", "first_line", "run_setting"]
+
+
+class _SettingRun:
+    """The phases of one setting's run, over the parts that do the work."""
+
+    def __init__(self, ctx: RunContext) -> None:
+        self.ctx = ctx
+        self.signin = SignIn(ctx)
+        self.steps = StepRunner(ctx, self.signin, reopen=self.reach)
+        self.control = self.steps.control
+
+    @functools.cached_property
+    def not_offered_rule(self) -> Recognition | None:
+        signals = self.ctx.setting.not_offered
+        return Recognition(state=PageState.SIGNED_IN, reason="not offered", when=signals) if signals else None
+
+    async def on_setting_page(self) -> bool:
+        """Whether the page shown is the setting's own. Raises NotOffered when the page says instead that
+        this account has no such setting."""
+        status = self.steps.last_status
+        if status is not None and status >= 400:
+            return False
+        # "Not offered" answers only while reaching the setting, before anything was read or clicked.
+        offered = [self.not_offered_rule] if self.not_offered_rule and self.ctx.trusted is None else []
+        rules = [*self.signin.blockers, *offered, self.signin.own_page]
+        found = await wait_for_state(self.ctx.page, rules, self.ctx.options.timeout_s)
+        if found is None:
+            return False
+        if found is self.not_offered_rule:
+            raise NotOffered()
+        if found is self.signin.own_page:
+            return True
+        await self.signin.handle_blocker(found)  # stops, or a person cleared it: look again
+        return await self.on_setting_page()
+
+    async def reach(self) -> None:
+        self.ctx.status("opening the setting")
+        setting = self.ctx.setting
+        await self.steps.run(setting.open, "open")
+        if await self.on_setting_page():
+            return
+        if not setting.open_fallback:
+            raise Stop(Outcome.FAILED, f"{where(self.ctx.page.url)} is not the setting's page")
+        self.ctx.notify(f"{setting.url} did not show the setting; following the menus instead")
+        await self.steps.run(setting.open_fallback, "open")
+        if not await self.on_setting_page():
+            raise Stop(Outcome.FAILED, "neither the deep link nor the menu path led to the setting's page")
+
+    async def run(self) -> tuple[State, Outcome, bool, str | None]:
+        ctx = self.ctx
+        await self.reach()
+        control = await self.control.find()
+        before = await self.control.read_settled(control, "setting" if ctx.mode is Mode.CHECK else "before")
+        if ctx.mode is Mode.CHECK:
+            return before, Outcome.CHECKED, False, None
+        if before is State.OFF:
+            return before, Outcome.ALREADY_OFF, False, None
+        if ctx.setting.on_request_only:
+            raise Stop(
+                Outcome.NEEDS_ATTENTION,
+                "switching it off sends a request in your name (a form), which optout does only when you "
+                "ask for it explicitly; nothing was sent",
+                state=before,
+            )
+        ctx.trusted = before
+        await self.steps.run(ctx.setting.change, "change")
+        shown, confirmed = await self.after_change()
+        await ctx.shot("after-change")
+        await self.steps.run(ctx.setting.commit, "commit")
+        ctx.name_state = None
+        await self.steps.run(ctx.setting.verify, "verify")
+        if not await self.on_setting_page():
+            raise Stop(Outcome.FAILED, "the setting's page did not come back to be verified")
+        after = await self.control.read_settled(await self.control.find(offered_check=False), "after-reload")
+        if after is State.OFF:
+            return after, Outcome.SWITCHED_OFF, True, None
+        if not confirmed:
+            why = "the page did not confirm the change in time, and after a reload the setting was on"
+        elif shown is State.ON:
+            why = "the page refused the change (the switch snapped back on)"
+        else:
+            why = "the change did not stick: after a reload the setting was on again"
+        return after, Outcome.FAILED, True, why
+
+    async def after_change(self) -> tuple[State, bool]:
+        """Wait for the page to confirm the click; the state it then shows and whether it confirmed."""
+        control = await self.control.find(offered_check=False)
+        confirmed = await self.control.settle(control, self.ctx.setting.settle_timeout_s)
+        # Found again: an overlay that came back with the server's answer is dismissed first.
+        return await self.control.read(await self.control.find(offered_check=False)), confirmed
+
+
+async def run_setting(
+    session: AccountSession,
+    flow: Flow,
+    setting: Setting,
+    mode: Mode,
+    *,
+    options: Options,
+    evidence: RunEvidence,
+    notify: Notify = lambda _: None,
+    status: Notify = lambda _: None,
+) -> Result:
+    """Check or switch off one setting for one signed-in (or signable) account. Never raises."""
+    started = utc_now()
+    ctx = RunContext(session, flow, setting, options, evidence, notify, status, mode, started=started)
+
+    def result(
+        state: State, outcome: Outcome, *, verified: bool = False, reason: str | None = None, label: str | None = None
+    ) -> Result:
+        return Result(
+            platform=flow.platform,
+            account=session.username,
+            setting=setting.id,
+            state=state,
+            outcome=outcome,
+            verified=verified,
+            reason=scrub_urls(reason) if reason else None,
+            url=where(ctx.page.url) if not ctx.page.is_closed() else None,
+            started_at=started,
+            finished_at=utc_now(),
+            evidence=list(ctx.shots),
+            label=label,
+        )
+
+    try:
+        # Every wait below is bounded; this bounds them all together, and a page that stops answering.
+        budget_s = _budget_s(options, setting)
+        try:
+            state, outcome, verified, reason = await asyncio.wait_for(_SettingRun(ctx).run(), budget_s)
+        except asyncio.TimeoutError:
+            raise Stop(Outcome.FAILED, f"the page stopped answering (gave up after {budget_s:g} s)") from None
+        return result(state, outcome, verified=verified, reason=reason)
+    except NotOffered:
+        if ctx.clicked:  # a page that says so only after the click contradicts what was read
+            reason = "after the click the page said this setting is not offered; the switch had been clicked once"
+            return result(State.UNKNOWN, Outcome.FAILED, reason=reason)
+        await _try_shot(ctx, "not-offered")
+        outcome = Outcome.CHECKED if mode is Mode.CHECK else Outcome.ALREADY_OFF
+        return result(State.NOT_OFFERED, outcome, reason="the platform does not offer this setting to this account")
+    except Stop as stop:
+        await _try_shot(ctx, stop.shot)
+        note = stop.about_control or ctx.clicked
+        reason = f"{stop.reason}; {ctx.untouched}" if note else stop.reason
+        return result(stop.state, stop.outcome, reason=reason, label=stop.label)
+    except Exception as exc:  # noqa: BLE001 - one account's surprise must not end the run
+        await _try_shot(ctx, "error")
+        reason = f"unexpected error: {first_line(exc)}"
+        return result(State.UNKNOWN, Outcome.FAILED, reason=f"{reason}; {ctx.untouched}" if ctx.clicked else reason)
+
+
+def _budget_s(options: Options, setting: Setting) -> float:
+    """The most one setting's run may take: a safety net for a page that stops answering, far above the
+    sum of the bounded waits a slow but live run meets (sign-in, steps, settling, verifying), plus the
+    change's own wait and a person's."""
+    person = options.human_timeout_s if options.asks_person else 0.0
+    return 60 * options.timeout_s + setting.settle_timeout_s + person
+
+
+async def _try_shot(ctx: RunContext, step: str) -> None:
+    try:
+        await ctx.shot(step)
+    except Exception:  # noqa: BLE001 - a missing screenshot must not hide the real reason
+        return

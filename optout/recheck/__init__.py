@@ -1,0 +1,1 @@
+"""Unattended re-checks: drift, alerts, schedules."""
