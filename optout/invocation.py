@@ -74,3 +74,14 @@ def shell_lines(words: list[str], width: int, indent: int = 2) -> list[str]:
             current = candidate
     lines.append(" " * (indent + (2 if lines else 0)) + current)
     return lines
+
+
+def command(*words: str) -> str:
+    """A command line a person can paste: every word quoted as the shell needs."""
+    return shlex.join(words)
+
+
+def login_command(platform: str, username: str, options: tuple[str, ...] = ()) -> str:
+    """The command a person runs to open a new saved session for this account (ready to paste); `options`:
+    those of the run (--origin: a mapped run's sessions are its own)."""
+    return shlex.join(["optout", "login", platform, "--account", username, *options])

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -53,3 +55,10 @@ def home() -> Home:
         config_dir=Path(platformdirs.user_config_dir(APP_NAME)),
         data_dir=Path(platformdirs.user_data_dir(APP_NAME)),
     )
+
+
+def account_folder(account: str) -> str:
+    """A folder name per account: readable, and distinct for every username, including ones that read
+    the same once reduced to safe characters (`a/b@x.com`, `a_b@x.com`, `a b@x.com`)."""
+    slug = re.sub(r"[^A-Za-z0-9.@+-]+", "_", account).strip("._") or "account"
+    return f"{slug[:48]}-{hashlib.sha256(account.encode('utf-8')).hexdigest()[:10]}"

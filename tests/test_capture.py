@@ -17,7 +17,9 @@ from PIL import Image
 from optout.browser.traffic import OriginSpec, TrafficMap, build_traffic_map
 from optout.engine.capture import MARK, OUTLINE_RGB, SANDBOX_RGB, ShownControl
 from optout.engine.context import Mode
-from optout.evidence.recorder import RunEvidence, sha256_of
+from optout.engine.screenshots import screenshot
+from optout.evidence.manifest import sha256_of
+from optout.evidence.recorder import RunEvidence
 from optout.results import Outcome, State
 from optout.sandbox import SandboxServer
 from tests.conftest import FLOWS, Cli, Sandbox, demo_target
@@ -87,8 +89,14 @@ async def capture(page: Any, evidence: RunEvidence, control: Any | None = None) 
     shown = None
     if control is not None:
         shown = ShownControl(element=control, role="checkbox", name="Use my data for training", state="on")
-    return await evidence.screenshot(
-        page, platform="steps", account="pat@example.com", setting="training", step="check-setting", control=shown
+    return await screenshot(
+        evidence,
+        page,
+        platform="steps",
+        account="pat@example.com",
+        setting="training",
+        step="check-setting",
+        control=shown,
     )
 
 
@@ -294,7 +302,7 @@ def centre(box: dict[str, float]) -> tuple[int, int]:
 
 
 async def test_masked_twin_hides_username_and_declared_regions(scene: Scene, tmp_path: Path) -> None:
-    from optout.language.flow import Target
+    from optout.language.targets import Target
 
     page = scene.page
     scene.site.pages["/profile"] = PROFILE_PAGE
@@ -305,7 +313,7 @@ async def test_masked_twin_hides_username_and_declared_regions(scene: Scene, tmp
     }
     pii = [Target(selector="[data-testid=profile]")]
     both = RunEvidence(tmp_path / "both", "test", {"steps": "1"})
-    ref = await both.screenshot(page, platform="steps", account="pat@example.com", setting=None, step="s", pii=pii)
+    ref = await screenshot(both, page, platform="steps", account="pat@example.com", setting=None, step="s", pii=pii)
     masked_path = Path(ref.path).with_name(Path(ref.path).name.replace(".png", ".masked.png"))
     shown, masked = image(Path(ref.path)), image(masked_path)
     for name in ("profile", "mail"):
@@ -314,7 +322,7 @@ async def test_masked_twin_hides_username_and_declared_regions(scene: Scene, tmp
     assert not near(masked.getpixel(centre(boxes["other"])), MASK_RGB, 60)
     # With --mask-pii, only the masked image, under the primary name.
     only = RunEvidence(tmp_path / "only", "test", {"steps": "1"}, mask_pii=True)
-    ref = await only.screenshot(page, platform="steps", account="pat@example.com", setting=None, step="s", pii=pii)
+    ref = await screenshot(only, page, platform="steps", account="pat@example.com", setting=None, step="s", pii=pii)
     assert [p.name for p in Path(ref.path).parent.iterdir()] == ["01-s.png"]
     assert near(image(Path(ref.path)).getpixel(centre(boxes["profile"])), MASK_RGB, 5)
     entries = json.loads(only.manifest_path.read_text())["files"]
@@ -349,7 +357,9 @@ async def test_linkedin_member_photo_masked_by_the_flow(runner: Any, sandbox: Sa
     policy = FLOWS["linkedin"].evidence
     assert policy is not None
     pii = policy.pii
-    ref = await evidence.screenshot(page, platform="linkedin", account=target.username, setting=None, step="f", pii=pii)
+    ref = await screenshot(
+        evidence, page, platform="linkedin", account=target.username, setting=None, step="f", pii=pii
+    )
     shown = image(Path(ref.path))
     masked = image(Path(ref.path).with_name(Path(ref.path).name.replace(".png", ".masked.png")))
     assert near(masked.getpixel(centre(box)), MASK_RGB, 5)
@@ -363,7 +373,7 @@ async def test_username_in_the_url_masks_the_caption_line_but_never_the_sandbox_
     scene.site.pages["/pat/settings"] = f"<!doctype html><title>Pat</title><div style='height:300px'></div>{CHECKBOX}"
     await page.goto(f"{APP}/pat/settings")
     run = RunEvidence(tmp_path / "run", "test", {"steps": "1"}, mappings=scene.traffic.routes, mask_pii=True)
-    ref = await run.screenshot(page, platform="steps", account="pat", setting=None, step="s")
+    ref = await screenshot(run, page, platform="steps", account="pat", setting=None, step="s")
     masked = image(Path(ref.path))
     # The red SANDBOX mark (first line of the caption) is shown in the masked image.
     assert near(masked.getpixel((3, 10)), SANDBOX_RGB, 10)
@@ -410,7 +420,7 @@ async def test_a_value_typed_into_a_field_is_masked_like_the_pages_own_text(scen
     await page.fill("#mail", "PAT@example.com")
     boxes = {name: await page.locator(f"#{name}").evaluate(CONTROL_BOX) for name in ("mail", "other")}
     evidence = RunEvidence(tmp_path, "test", {"steps": "1"})
-    ref = await evidence.screenshot(page, platform="steps", account="pat@example.com", setting=None, step="s")
+    ref = await screenshot(evidence, page, platform="steps", account="pat@example.com", setting=None, step="s")
     shown = image(Path(ref.path))
     masked = image(Path(ref.path).with_name(Path(ref.path).name.replace(".png", ".masked.png")))
     assert any(sum(pixel) < 300 for pixel in region(shown, boxes["mail"]))

@@ -18,9 +18,9 @@ from keyrings.alt.file import PlaintextKeyring
 from rich.console import Console
 
 from optout.accounts import config as accounts
+from optout.browser.errors import first_line
 from optout.cli.demo import DemoReport, print_demo_end
-from optout.engine.stop import first_line
-from optout.evidence.recorder import sha256_of
+from optout.evidence.manifest import sha256_of
 from optout.invocation import optout_words
 from optout.paths import Home
 from optout.sandbox import DEMO_ACCOUNTS

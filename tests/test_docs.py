@@ -17,7 +17,7 @@ LEAVES = [c for c in COMMANDS if not c.is_group]
 
 def test_the_reference_page_is_the_one_the_code_writes() -> None:
     assert DOC.read_text(encoding="utf-8") == render(app), (
-        "docs/cli.md is out of date: run `python -m optout.cli_reference --write`"
+        "docs/cli.md is out of date: run `python -m optout.cli.reference --write`"
     )
 
 
@@ -39,10 +39,10 @@ def test_every_command_says_what_it_does_and_what_its_exit_status_means(command:
 
 def test_the_generator_checks_and_writes_from_the_command_line() -> None:
     shown = subprocess.run(
-        [sys.executable, "-m", "optout.cli_reference"], cwd=REPO, capture_output=True, text=True, check=True
+        [sys.executable, "-m", "optout.cli.reference"], cwd=REPO, capture_output=True, text=True, check=True
     )
     assert shown.stdout == render(app)
     wrong = subprocess.run(
-        [sys.executable, "-m", "optout.cli_reference", "--bogus"], cwd=REPO, capture_output=True, text=True
+        [sys.executable, "-m", "optout.cli.reference", "--bogus"], cwd=REPO, capture_output=True, text=True
     )
     assert wrong.returncode == 2 and "usage:" in wrong.stderr

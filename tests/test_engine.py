@@ -13,7 +13,8 @@ import pytest
 
 from optout.accounts import config as accounts
 from optout.engine.context import Mode, Options
-from optout.evidence.recorder import RunEvidence, sha256_of
+from optout.evidence.manifest import sha256_of
+from optout.evidence.recorder import RunEvidence
 from optout.language.flow import Flow
 from optout.results import Outcome, Result, State
 from optout.sandbox import find_account
@@ -228,7 +229,8 @@ async def test_ambiguous_control_stops_without_clicking(runner: Any, sandbox: Sa
     # A flow pointed at a page where its control's name is shown several times (the "Like" button
     # of every post in LinkedIn's feed): the engine must refuse to pick one.
     from optout.engine.runner import AccountTarget
-    from optout.language.flow import GotoStep, Signal, Target
+    from optout.language.steps import GotoStep
+    from optout.language.targets import Signal, Target
 
     setting = LINKEDIN.settings[0]
     control = setting.control.model_copy(
@@ -273,7 +275,7 @@ async def test_placeholder_state_is_not_trusted_until_the_page_settles(
 async def test_unreadable_state_fails_closed(runner: Any, sandbox: Sandbox, evidence: RunEvidence) -> None:
     # A flow whose control is an element with no checked state (a link) must not take it for "off".
     from optout.engine.runner import AccountTarget
-    from optout.language.flow import Target
+    from optout.language.targets import Target
 
     setting = LINKEDIN.settings[0]
     link = Target.model_validate({"role": "link", "name": {"en": "Learn more", "fr": "En savoir plus"}})
@@ -291,7 +293,8 @@ async def test_failure_screenshot_on_the_sign_in_page_masks_the_password(
 ) -> None:
     # The sign-in button's name changed: the run stops on the sign-in page with the password typed in.
     from optout.engine.runner import AccountTarget
-    from optout.language.flow import ClickStep, Target
+    from optout.language.steps import ClickStep
+    from optout.language.targets import Target
     from tests.test_evidence import pixel
 
     steps = [

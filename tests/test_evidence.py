@@ -8,7 +8,9 @@ from pathlib import Path
 from typing import Any
 
 from optout.browser.traffic import OriginSpec, build_traffic_map
-from optout.evidence.recorder import RunEvidence, sha256_of
+from optout.engine.screenshots import screenshot
+from optout.evidence.manifest import sha256_of
+from optout.evidence.recorder import RunEvidence
 from tests.conftest import LINKEDIN, Sandbox
 
 
@@ -40,8 +42,8 @@ async def test_filled_password_is_masked_and_manifest_hashes_match(
         password = page.get_by_label("Password")
         await password.fill("a-very-visible-password")
         evidence = RunEvidence(tmp_path, "test", {"linkedin": LINKEDIN.version})
-        ref = await evidence.screenshot(
-            page, platform="linkedin", account="alice@example.com", setting=None, step="login"
+        ref = await screenshot(
+            evidence, page, platform="linkedin", account="alice@example.com", setting=None, step="login"
         )
         box = await password.bounding_box()
         user_box = await page.get_by_label("Email or phone").bounding_box()
@@ -71,7 +73,7 @@ async def test_every_account_gets_its_own_folder(browser: Any, tmp_path: Path) -
         refs = {}
         for name in names:
             await page.set_content(f"<h1>{name}</h1>")  # a different picture per account
-            refs[name] = await evidence.screenshot(page, platform="linkedin", account=name, setting=None, step="s")
+            refs[name] = await screenshot(evidence, page, platform="linkedin", account=name, setting=None, step="s")
     finally:
         await context.close()
     folders = {Path(ref.path).parent for ref in refs.values()}

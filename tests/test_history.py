@@ -21,7 +21,7 @@ import pytest
 
 from optout.evidence.chain import KILLED
 from optout.evidence.history import SCHEMA_VERSION, History, HistoryError
-from optout.evidence.recorder import sha256_of
+from optout.evidence.manifest import sha256_of
 from optout.results import Outcome, Result, State
 from tests.conftest import Cli, Sandbox
 from tests.test_cli import add

@@ -21,7 +21,7 @@ from typing import IO
 
 import pytest
 
-from optout.evidence.recorder import sha256_of
+from optout.evidence.manifest import sha256_of
 from tests.conftest import Cli, Sandbox
 from tests.test_cli import add
 

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from optout.engine.locate import Ambiguous, NotFound, find, find_now
-from optout.language.flow import Target, Texts
+from optout.language.targets import Target, Texts
 
 SWITCH = Target(
     role="switch",

@@ -21,19 +21,14 @@ from pathlib import Path
 import pytest
 
 from optout.paths import Home
-from optout.recheck.schedule import (
+from optout.recheck.schedule import Completed, Cron, Machine, Systemd, install_plan, remove_plan
+from optout.recheck.schedule_texts import (
     CRON_TAG,
-    Completed,
-    Cron,
     Job,
-    Machine,
-    Systemd,
     crontab_line,
     current_job,
-    install_plan,
     launchd_plist,
     merge_crontab,
-    remove_plan,
     schtasks_create,
     secrets_left_out,
     systemd_service,
@@ -290,7 +285,7 @@ def test_systemd_install_status_remove_under_a_temporary_home(tmp_path: Path, xd
 
 
 def test_a_failing_systemctl_stops_the_install_with_what_it_said(tmp_path: Path) -> None:
-    from optout.recheck.schedule import SchedulerFailed
+    from optout.recheck.schedule_texts import SchedulerFailed
 
     commands = Recording({("systemctl", "--user", "enable"): Completed(1, "", "Failed to enable unit: nope\n")})
     box = machine(tmp_path, commands, booted=True)

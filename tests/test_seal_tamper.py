@@ -17,7 +17,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from optout.evidence import chain
 from optout.evidence.history import History
-from optout.evidence.recorder import EvidenceFile, Manifest, manifest_bytes
+from optout.evidence.manifest import EvidenceFile, Manifest, manifest_bytes
 from optout.evidence.signing import Signer, key_id, public_pem
 from optout.evidence.verify import Kind, verify
 from optout.results import CLICK_UNVERIFIED, Outcome, Result, State

@@ -28,7 +28,7 @@ import pytest
 from keyrings.alt.file import PlaintextKeyring
 
 from optout.accounts import config as accounts
-from optout.evidence.recorder import manifest_bytes
+from optout.evidence.manifest import manifest_bytes
 from optout.evidence.signing import KEYRING_ENTRY
 from optout.paths import Home
 from tests.conftest import Cli, Sandbox, cli_under
@@ -448,7 +448,7 @@ def test_signature_checks_with_openssl(home3: Cli) -> None:
         pytest.skip(f"this openssl cannot verify Ed25519 raw input: {good.stderr.strip()}")
     assert good.returncode == 0 and "Signature Verified Successfully" in good.stdout, good.stdout + good.stderr
     # Same bytes as optout writes them, one value changed.
-    from optout.evidence.recorder import Manifest
+    from optout.evidence.manifest import Manifest
 
     model = Manifest.model_validate(manifest)
     model.results[0].reason = "edited"

@@ -95,7 +95,7 @@ async def test_menu_path_when_the_deep_link_moved(runner: Any, sandbox: Sandbox,
     # The deep link answers 404: the flow follows the settings menus, in the settings column only
     # (the primary navigation has a "Grok" link of its own).
     from optout.engine.runner import AccountTarget
-    from optout.language.flow import GotoStep
+    from optout.language.steps import GotoStep
 
     flow = FLOWS["x"]
     moved = flow.settings[0].model_copy(update={"open": [GotoStep(goto="https://x.com/settings/grok_settings_moved")]})

@@ -25,8 +25,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from optout.accounts import config as accounts
 from optout.accounts.keyrings import KeyringUnavailable
-from optout.evidence.recorder import account_folder
-from optout.paths import Home
+from optout.paths import Home, account_folder
 
 KEYRING_ENTRY = "session-key"
 MAGIC = b"optout-session\x01"

@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 from playwright.async_api import Browser, BrowserContext, Playwright
 from playwright.async_api import Error as PlaywrightError
 
+from optout.browser.errors import plain_words
 from optout.browser.launch import (
     LAUNCH_ARGS,
     OFFLINE_ARGS,
@@ -21,7 +22,6 @@ from optout.browser.launch import (
     find_browser,
     no_display_message,
 )
-from optout.engine.stop import plain_words
 
 # Set to 1 to allow --origin in a browser of the person's (tests, demos): the mapped platform's cookies of
 # that browser go to the local server, and the local server's replace them.

@@ -25,11 +25,7 @@ from optout.cli.common import (
     stdout_console,
     usage_error,
 )
-from optout.cli.output import (
-    print_fields,
-    print_rows,
-    shown,
-)
+from optout.cli.output import print_fields, print_rows, shown
 from optout.paths import home
 from optout.results import ExitCode
 

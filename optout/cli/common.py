@@ -19,18 +19,12 @@ from optout.accounts import config as accounts
 from optout.accounts import keyrings
 from optout.browser.launch import BrowserNotFound, display_available, no_display_message
 from optout.browser.traffic import OriginSpec, OriginSpecError, TrafficMap, build_traffic_map
-from optout.cli.output import (
-    ConsoleReporter,
-    Rerun,
-    ResultWords,
-    print_summary,
-    print_unbroken,
-    shown,
-)
+from optout.cli.output import ConsoleReporter, Rerun, ResultWords, print_summary, print_unbroken, shown
 from optout.evidence import signing
 from optout.evidence.history import History, HistoryError
-from optout.evidence.recorder import NO_SPACE, RunEvidence, describe_write_error
+from optout.evidence.recorder import RunEvidence
 from optout.evidence.signing import Signer
+from optout.files import NO_SPACE, describe_write_error
 from optout.language.flow import Flow, FlowError
 from optout.language.registry import load_all
 from optout.paths import home

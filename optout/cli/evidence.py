@@ -11,11 +11,7 @@ import typer
 from rich.text import Text
 
 from optout.cli.common import AccountOpt, JsonOpt, err, json_out, open_history, stdout_console, usage_error
-from optout.cli.output import (
-    print_fields,
-    print_rows,
-    shown,
-)
+from optout.cli.output import print_fields, print_rows, shown
 from optout.evidence import signing
 from optout.evidence import verify as verification
 from optout.evidence.history import History, HistoryError

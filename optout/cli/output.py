@@ -21,6 +21,7 @@ from rich.table import Table
 from rich.text import Text
 
 from optout.engine.context import Mode
+from optout.invocation import command
 from optout.results import Outcome, Result, State
 
 Cell = str | Text
@@ -115,11 +116,6 @@ def print_hint(console: Console, label: str, hint: str) -> None:
     if not sep:  # the hint is the command alone
         what, run = "", hint
     print_unbroken(console, f"{label}: {what}{sep}".rstrip(), run)
-
-
-def command(*words: str) -> str:
-    """A command line a person can paste: every word quoted as the shell needs."""
-    return shlex.join(words)
 
 
 @dataclass(frozen=True)

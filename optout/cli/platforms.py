@@ -23,15 +23,11 @@ from optout.cli.common import (
     stdout_console,
     usage_error,
 )
-from optout.cli.output import (
-    ConsoleReporter,
-    ResultWords,
-    command,
-    print_rows,
-)
+from optout.cli.output import ConsoleReporter, ResultWords, print_rows
 from optout.engine.context import Mode
 from optout.evidence.history import HistoryError
-from optout.evidence.recorder import NO_SPACE, describe_write_error
+from optout.files import NO_SPACE, describe_write_error
+from optout.invocation import command
 from optout.language.flow import FlowError, load_flow
 from optout.language.registry import flow_files
 from optout.results import ExitCode

@@ -38,9 +38,7 @@ from optout.cli.common import (
     traffic_map,
     usage_error,
 )
-from optout.cli.output import (
-    ResultWords,
-)
+from optout.cli.output import ResultWords
 from optout.engine.context import Mode, Options
 from optout.evidence.history import HistoryError
 from optout.language.flow import Flow

@@ -1,6 +1,6 @@
 """The command-line reference (`docs/cli.md`), written from the Typer app itself.
 
-The page is generated, never edited: `python -m optout.cli_reference --write` rewrites it, and
+The page is generated, never edited: `python -m optout.cli.reference --write` rewrites it, and
 tests/test_docs.py fails when the file and the app disagree, so a command, an option or an exit status
 added to the code without reaching the page is caught before it lands (the way sqlite-utils keeps its
 CLI reference with cog).
@@ -18,7 +18,8 @@ from typing import Any
 import typer
 import typer.main
 
-DOC = Path(__file__).resolve().parent.parent / "docs" / "cli.md"
+# optout/cli/reference.py -> the repository's docs/cli.md
+DOC = Path(__file__).resolve().parents[2] / "docs" / "cli.md"
 # How a command's help states what its exit status means (EXIT_HELP and its relatives).
 EXIT_STATUS = re.compile(r"\bExit (status|codes?)\b", re.IGNORECASE)
 
@@ -98,7 +99,7 @@ def render(app: typer.Typer) -> str:
     out = [
         "# optout command-line reference",
         "",
-        "Generated from the code by `python -m optout.cli_reference --write`; do not edit by hand.",
+        "Generated from the code by `python -m optout.cli.reference --write`; do not edit by hand.",
         "`optout COMMAND --help` prints the same text in the terminal.",
         "",
     ]
@@ -143,7 +144,7 @@ def main(argv: list[str]) -> int:
         print(f"wrote {DOC}", file=sys.stderr)
         return 0
     if argv:
-        print("usage: python -m optout.cli_reference [--write]", file=sys.stderr)
+        print("usage: python -m optout.cli.reference [--write]", file=sys.stderr)
         return 2
     sys.stdout.write(text)
     return 0

@@ -39,9 +39,7 @@ from optout.cli.common import (
     traffic_map,
     usage_error,
 )
-from optout.cli.output import (
-    ResultWords,
-)
+from optout.cli.output import ResultWords
 from optout.engine.context import Mode, Options
 from optout.paths import home
 from optout.results import ExitCode, exit_code

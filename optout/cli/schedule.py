@@ -10,16 +10,8 @@ import typer
 
 from optout.cli.common import err, json_out, stdout_console, usage_error
 from optout.paths import home
-from optout.recheck.schedule import (
-    Action,
-    SchedulerFailed,
-    carry_out,
-    current_job,
-    install_plan,
-    remove_plan,
-    secrets_left_out,
-    this_machine,
-)
+from optout.recheck.schedule import Action, carry_out, install_plan, remove_plan, this_machine
+from optout.recheck.schedule_texts import SchedulerFailed, current_job, secrets_left_out
 from optout.recheck.timing import DEFAULT_AT, ScheduleError, parse_timing
 from optout.results import ExitCode
 

@@ -29,9 +29,7 @@ from optout.cli.common import (
     traffic_map,
     usage_error,
 )
-from optout.cli.output import (
-    shown,
-)
+from optout.cli.output import shown
 from optout.engine.context import Options
 from optout.language.flow import Flow
 from optout.paths import home

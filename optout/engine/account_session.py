@@ -3,20 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-import shlex
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 from playwright.async_api import BrowserContext, Page, Request
 
 from optout.browser.traffic import MappedPage
-from optout.language.flow import Recognition
-
-
-def login_command(platform: str, username: str, options: tuple[str, ...] = ()) -> str:
-    """The command a person runs to open a new saved session for this account (ready to paste); `options`:
-    those of the run (--origin: a mapped run's sessions are its own)."""
-    return shlex.join(["optout", "login", platform, "--account", username, *options])
+from optout.language.targets import Recognition
 
 
 @dataclass

@@ -11,6 +11,7 @@ from enum import Enum
 from playwright.async_api import Page
 
 from optout.engine.capture import ShownControl
+from optout.engine.screenshots import screenshot
 from optout.evidence.recorder import RunEvidence
 from optout.language.flow import Flow, Setting
 from optout.results import EvidenceRef, State, utc_now, where
@@ -72,7 +73,8 @@ class RunContext:
     async def shot(self, step: str) -> None:
         control = await self.show_control() if self.show_control is not None else None
         self.shots.append(
-            await self.evidence.screenshot(
+            await screenshot(
+                self.evidence,
                 self.page,
                 platform=self.flow.platform,
                 account=self.session.username,

@@ -9,13 +9,14 @@ import contextlib
 from playwright.async_api import ElementHandle, Locator
 from playwright.async_api import Error as PlaywrightError
 
+from optout.browser.errors import first_line
 from optout.engine.capture import ShownControl
 from optout.engine.context import RunContext
 from optout.engine.locate import Ambiguous, GaveUp, NotFound, accessible_role_and_name, find_any, find_every, find_now
 from optout.engine.page_state import shows
 from optout.engine.pointer import Pointer
-from optout.engine.stop import NotOffered, Stop, first_line
-from optout.language.flow import Target
+from optout.engine.stop import NotOffered, Stop
+from optout.language.targets import Target
 from optout.results import CLICK_UNVERIFIED, Outcome, Result, State, utc_now, where
 
 # Resolves once the control is enabled and not aria-busy: how pages say a value or a save is still

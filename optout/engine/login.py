@@ -14,7 +14,7 @@ from optout.engine.signin import SignIn
 from optout.engine.step_runner import StepRunner
 from optout.engine.stop import Stop
 from optout.evidence.recorder import RunEvidence
-from optout.language.flow import PageState
+from optout.language.targets import PageState
 from optout.results import Outcome
 
 # How long the person has to sign in in the window.

@@ -16,7 +16,7 @@ from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import Locator, Page
 
 from optout.engine.locate import Root, tolerant_pattern
-from optout.language.flow import Target
+from optout.language.targets import Target
 
 
 def pii_locators(page: Page, username: str, targets: Sequence[Target]) -> list[Locator]:

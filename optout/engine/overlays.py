@@ -7,10 +7,11 @@ import asyncio
 
 from playwright.async_api import Error as PlaywrightError
 
+from optout.browser.errors import first_line
 from optout.engine.context import RunContext
 from optout.engine.locate import Ambiguous, NotFound, find, mark_seen, wait_for_change
 from optout.engine.page_state import shows
-from optout.engine.stop import Stop, first_line
+from optout.engine.stop import Stop
 from optout.language.flow import Overlay
 from optout.results import Outcome
 

@@ -15,7 +15,7 @@ from playwright.async_api import Page
 
 from optout.engine.locate import mark_seen, wait_for_change
 from optout.language import names
-from optout.language.flow import PageState, Recognition, Signal
+from optout.language.targets import PageState, Recognition, Signal
 from optout.results import where
 
 _READ_PAGE = """(selectors) => {

@@ -15,14 +15,16 @@ from __future__ import annotations
 import asyncio
 import functools
 
+from optout.browser.errors import first_line
 from optout.engine.account_session import AccountSession
 from optout.engine.context import Mode, Notify, Options, RunContext
 from optout.engine.page_state import wait_for_state
 from optout.engine.signin import SignIn
 from optout.engine.step_runner import StepRunner
-from optout.engine.stop import NotOffered, Stop, first_line
+from optout.engine.stop import NotOffered, Stop
 from optout.evidence.recorder import RunEvidence
-from optout.language.flow import Flow, PageState, Recognition, Setting
+from optout.language.flow import Flow, Setting
+from optout.language.targets import PageState, Recognition
 from optout.results import Outcome, Result, State, scrub_urls, utc_now, where
 
 __all__ = ["AccountSession", "Mode", "Options", "first_line", "run_setting"]

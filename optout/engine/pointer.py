@@ -12,10 +12,11 @@ from typing import Any
 from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import Locator
 
+from optout.browser.errors import first_line
 from optout.engine.context import RunContext
 from optout.engine.locate import mark_seen, wait_for_change
 from optout.engine.overlays import Overlays
-from optout.engine.stop import Stop, first_line
+from optout.engine.stop import Stop
 from optout.results import Outcome
 
 # Disabled itself, by a disabled fieldset, or inside anything marked aria-disabled.

@@ -22,13 +22,13 @@ from playwright.async_api import Browser, BrowserContext, Page, Playwright, Stor
 from playwright.async_api import Error as PlaywrightError
 
 from optout.accounts.saved_sessions import SessionDiscarded, SessionKeyUnavailable, SessionStore
+from optout.browser.errors import first_line
 from optout.browser.launch import BrowserNotFound, launch
 from optout.browser.own_browser import NOT_SIGNED_IN, connect, launch_profile
 from optout.browser.traffic import MappedPage, TrafficMap
 from optout.engine.account_session import AccountSession
 from optout.engine.context import Mode, Options
 from optout.engine.phases import run_setting
-from optout.engine.stop import first_line
 from optout.evidence.recorder import RunEvidence
 from optout.language.flow import Flow, Setting
 from optout.results import Outcome, Result, State, utc_now

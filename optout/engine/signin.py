@@ -8,11 +8,11 @@ import functools
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from optout.engine.account_session import login_command
 from optout.engine.context import RunContext
 from optout.engine.page_state import wait_for_state
 from optout.engine.stop import NothingToType, Stop
-from optout.language.flow import PageState, Recognition, Signal
+from optout.invocation import login_command
+from optout.language.targets import PageState, Recognition, Signal
 from optout.results import SIGN_IN_CODE, SIGN_IN_REJECTED, Outcome, where
 
 if TYPE_CHECKING:

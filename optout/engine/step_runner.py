@@ -15,6 +15,7 @@ from playwright.async_api import Error as PlaywrightError
 
 from optout.accounts import totp
 from optout.accounts.keyrings import KeyringUnavailable
+from optout.browser.errors import first_line
 from optout.engine.context import RunContext
 from optout.engine.control import ControlDriver
 from optout.engine.locate import Ambiguous, GaveUp, NotFound, accessible_name, find
@@ -22,9 +23,9 @@ from optout.engine.overlays import Overlays
 from optout.engine.page_state import shows
 from optout.engine.pointer import Pointer
 from optout.engine.signin import SignIn
-from optout.engine.stop import NothingToType, NotOffered, Stop, first_line
+from optout.engine.stop import NothingToType, NotOffered, Stop
 from optout.language import names
-from optout.language.flow import (
+from optout.language.steps import (
     SECRET_SOURCES,
     ClickStep,
     DismissStep,
@@ -36,10 +37,10 @@ from optout.language.flow import (
     ReloadStep,
     ReopenStep,
     StepBase,
-    Target,
     WaitForStep,
     WhenStep,
 )
+from optout.language.targets import Target
 from optout.results import Outcome, State, where
 
 Phase = Literal["login", "open", "change", "commit", "verify"]

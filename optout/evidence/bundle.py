@@ -20,10 +20,10 @@ from pathlib import Path
 from optout import __version__
 from optout.evidence.history import History
 from optout.evidence.output_file import OutputRefused, refuse_unsafe, write_output
-from optout.evidence.recorder import NO_SPACE
 from optout.evidence.reports.data import MANIFEST, SIGNATURE, ReportData, ReportError, collect, read_file
 from optout.evidence.reports.html import render_html
 from optout.evidence.signing import home_public_key, keys_dir
+from optout.files import NO_SPACE
 from optout.paths import Home
 
 SUMS = "SHA256SUMS"

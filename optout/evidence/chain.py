@@ -40,8 +40,9 @@ from typing import IO, Any
 from pydantic import ValidationError
 
 from optout.evidence.history import History, ResultRow
-from optout.evidence.recorder import ChainLink, Manifest, manifest_bytes, stage_file
+from optout.evidence.manifest import ChainLink, Manifest, manifest_bytes
 from optout.evidence.signing import Signer, home_public_key, verify_signature
+from optout.files import stage_file
 from optout.results import CLICK_UNVERIFIED, Result, utc_now
 
 try:

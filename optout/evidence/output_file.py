@@ -13,7 +13,7 @@ import os
 import stat
 from pathlib import Path
 
-from optout.evidence.recorder import stage_file, write_atomically
+from optout.files import stage_file, write_atomically
 
 
 class OutputRefused(Exception):

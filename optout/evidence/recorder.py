@@ -8,165 +8,32 @@ on disk with the hash it gives.
 from __future__ import annotations
 
 import contextlib
-import errno
 import hashlib
 import json
-import os
-import re
 import secrets
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from playwright.async_api import Locator, Page
-from pydantic import BaseModel, ConfigDict
-
 from optout import __version__
-from optout.engine.capture import Caption, ShownControl, drawn
-from optout.engine.masking import pii_locators, typed_pii
 from optout.evidence.history import History, HistoryError
-from optout.language.flow import Target
-from optout.results import EvidenceRef, Result, utc_now, where
+from optout.evidence.manifest import (
+    EvidenceFile,
+    FileKind,
+    Manifest,
+    OriginMapping,
+    manifest_bytes,
+)
+from optout.files import describe_write_error, make_private_dirs, write_atomically
+from optout.paths import account_folder
+from optout.results import EvidenceRef, Result, utc_now
 
 if TYPE_CHECKING:
     from optout.evidence.chain import RunLock
     from optout.evidence.signing import Signer
-
-# Masked in every screenshot, whatever the flow says: a filled password must never reach an image.
-SECRET_FIELDS = "input[type=password], input[autocomplete=current-password], input[autocomplete=one-time-code]"
-
-# Out of space, over quota, over the file size limit: the disk, not the run, is the problem.
-NO_SPACE = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG})
-
-
-FileKind = Literal["screenshot", "masked-screenshot", "control"]
-
-
-class EvidenceFile(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    path: str
-    kind: FileKind = "screenshot"  # masked-screenshot: personal data masked; control: the control's excerpt
-    sha256: str
-    url: str
-    taken_at: datetime
-    platform: str
-    account: str
-    setting: str | None
-    step: str
-    flow_version: str
-
-
-class OriginMapping(BaseModel):
-    """A real origin answered by a local server during the run (`--origin`, the demo)."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    origin: str
-    served_by: str
-
-
-class ChainLink(BaseModel):
-    """The manifest sealed just before this one in the same home, by run id and SHA-256 of its bytes."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    run_id: str
-    sha256: str
-
-
-class Manifest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    run_id: str
-    command: str
-    optout_version: str
-    browser_version: str | None = None
-    started_at: datetime
-    finished_at: datetime | None = None
-    interrupted: str | None = None  # why the run stopped before its end
-    flows: dict[str, str]
-    mappings: list[OriginMapping] = []
-    mask_pii: bool = False
-    files: list[EvidenceFile] = []
-    results: list[Result] = []
-    # Set when the run is sealed (chain.py): None for a home's first run, and in a run with no history.
-    previous: ChainLink | None = None
-    signing_key: str | None = None  # the id of the key whose signature is in manifest.sig
-    # The run that sealed this one, when it was killed before it could seal itself.
-    sealed_by: str | None = None
-
-
-def manifest_bytes(manifest: Manifest) -> bytes:
-    """The exact bytes written, hashed and signed."""
-    data = manifest.model_dump(mode="json")
-    if data["sealed_by"] is None:
-        # Left out unless set: a run that sealed itself reads as it did before sealed_by existed.
-        del data["sealed_by"]
-    return (json.dumps(data, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
-
-
-def sha256_of(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-def account_folder(account: str) -> str:
-    """A folder name per account: readable, and distinct for every username, including ones that read
-    the same once reduced to safe characters (`a/b@x.com`, `a_b@x.com`, `a b@x.com`)."""
-    slug = re.sub(r"[^A-Za-z0-9.@+-]+", "_", account).strip("._") or "account"
-    return f"{slug[:48]}-{hashlib.sha256(account.encode('utf-8')).hexdigest()[:10]}"
-
-
-def make_private_dirs(folder: Path) -> None:
-    """`mkdir -p`, each folder it makes readable by the person only (0700), like the config and history.
-    Folders that exist already are left as they are: the person chose them."""
-    missing: list[Path] = []
-    while not folder.exists():
-        missing.append(folder)
-        folder = folder.parent
-    for each in reversed(missing):
-        each.mkdir(mode=0o700, exist_ok=True)
-
-
-def write_atomically(path: Path, data: bytes) -> None:
-    """`path` holds `data` in full, or is left as it was: a temporary file, flushed, then renamed. The
-    file is the person's only (0600): evidence shows their accounts, as the config and history do."""
-    tmp = stage_file(path, data)
-    try:
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-
-
-def stage_file(path: Path, data: bytes) -> Path:
-    """`data` written and flushed beside `path` (private, 0600), under a name verify knows as a leftover;
-    returns that file, for the caller to rename over `path` (which cannot fail for want of space)."""
-    tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
-    try:
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        try:
-            view = memoryview(data)
-            while view:
-                view = view[os.write(fd, view) :]
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    return tmp
-
-
-def describe_write_error(exc: OSError, where: Path) -> str:
-    """One line for a failed evidence write."""
-    why = exc.strerror or str(exc)
-    if exc.errno in NO_SPACE:
-        return f"the disk is full: cannot write evidence under {where} ({why})"
-    return f"cannot write evidence under {where} ({why})"
 
 
 @dataclass
@@ -296,47 +163,28 @@ class RunEvidence:
         base = self.mappings.get(f"{parts.scheme}://{parts.netloc}")
         return urlsplit(base).netloc if base else None
 
-    async def screenshot(
+    def add_capture(
         self,
-        page: Page,
         *,
         platform: str,
         account: str,
         setting: str | None,
         step: str,
-        control: ShownControl | None = None,
-        pii: Sequence[Target] = (),
+        url: str,
+        taken: datetime,
+        images: list[tuple[str, FileKind, bytes]],
+        excerpt: dict[str, object] | None = None,
     ) -> EvidenceRef:
-        """One capture: the screenshot (and its masked twin, unless only masked images are wanted), with
-        the control outlined and its excerpt beside it when the control is known. Returns the primary
-        image."""
-        taken = utc_now()
-        url = where(page.url)
-        caption = Caption(url=url, taken=taken, served_by=self.served_by(page.url))
-        secret: list[Locator] = [page.locator(SECRET_FIELDS)]
-        images: list[tuple[str, FileKind, bytes]] = []
-        async with drawn(page, caption, control) as shown, typed_pii(page, account) as typed:
-            personal = [*secret, *pii_locators(page, account, pii), *typed]
-            if self.mask_pii:
-                images.append(("", "masked-screenshot", await _image(page, personal)))
-            else:
-                images.append(("", "screenshot", await _image(page, secret)))
-                images.append((".masked", "masked-screenshot", await _image(page, personal)))
+        """Keep one capture: its images (a suffix, a kind and the PNG bytes each; the first is the primary
+        image) and, when the control was known, its excerpt, written whole with the manifest that lists
+        them and recorded in the history. Returns the primary image."""
         key = (platform, account)
         self._captures[key] = index = self._captures.get(key, 0) + 1
         folder = self.directory / platform / account_folder(account)
         stem = f"{index:02d}-{step}"
         files = [(folder / f"{stem}{suffix}.png", kind, data) for suffix, kind, data in images]
-        if control is not None and shown.box is not None:
-            excerpt = {
-                "role": control.role,
-                "name": control.name,
-                "state": control.state,
-                "url": url,
-                "taken_at": caption.time,
-                "box": shown.box,
-                "screenshot": files[0][0].name,
-            }
+        if excerpt is not None:
+            excerpt = {**excerpt, "screenshot": files[0][0].name}
             text = json.dumps(excerpt, indent=2, ensure_ascii=False) + "\n"
             files.append((folder / f"{stem}.control.json", "control", text.encode("utf-8")))
         entries = [
@@ -471,8 +319,3 @@ class RunEvidence:
 
     def _save(self) -> None:
         write_atomically(self.manifest_path, manifest_bytes(self.manifest))
-
-
-async def _image(page: Page, mask: list[Locator]) -> bytes:
-    # Finished transitions: a toggle caught mid-animation would show neither state.
-    return await page.screenshot(full_page=True, animations="disabled", mask=mask)

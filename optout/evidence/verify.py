@@ -29,7 +29,7 @@ from pydantic import ValidationError
 
 from optout.evidence import chain
 from optout.evidence.history import History, RunRow
-from optout.evidence.recorder import Manifest
+from optout.evidence.manifest import Manifest
 from optout.evidence.signing import home_public_key, verify_signature
 
 # Files a run folder may hold beyond those its manifest lists: the manifest itself, its signature, and

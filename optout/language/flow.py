@@ -11,351 +11,45 @@ waits for a fixed time: every wait is for something the page shows.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
-from enum import Enum
 from pathlib import Path
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
 import yaml
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 
-from optout.language.aria import AriaRole
+from optout.language.steps import (
+    SECRET_SOURCES,
+    ClickStep,
+    DismissStep,
+    FillStep,
+    GotoStep,
+    PressStep,
+    ReloadStep,
+    ReopenStep,
+    Step,
+    WhenStep,
+    walk,
+)
+from optout.language.targets import (
+    PageState,
+    Recognition,
+    Signal,
+    Signals,
+    Strict,
+    Target,
+    Texts,
+)
 
 SCHEMA_VERSION = 2
-REQUIRED_LOCALES = ("en", "fr")
-_LOCALE = re.compile(r"^[a-z]{2}(-[A-Z]{2})?$")
 _SLUG = re.compile(r"^[a-z][a-z0-9-]*$")
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-def _as_list(value: object) -> object:
-    return [value] if isinstance(value, (str, dict)) else value
-
-
-class Texts(Strict):
-    """What a person reads, per locale. Every text a flow matches must exist in English and French."""
-
-    by_locale: dict[str, list[str]]
-
-    @model_validator(mode="before")
-    @classmethod
-    def _from_mapping(cls, data: object) -> object:
-        if isinstance(data, dict) and "by_locale" not in data:
-            data = {"by_locale": {k: _as_list(v) for k, v in data.items()}}
-        if isinstance(data, dict) and isinstance(data.get("by_locale"), dict):
-            for texts in data["by_locale"].values():
-                if isinstance(texts, list) and any(isinstance(t, bool) for t in texts):
-                    raise ValueError('quote "On", "Off", "Yes" and "No": YAML reads them as true/false')
-        return data
-
-    @field_validator("by_locale")
-    @classmethod
-    def _check(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:
-        for locale, texts in value.items():
-            if not _LOCALE.match(locale):
-                raise ValueError(f"{locale!r} is not a locale code such as 'en' or 'pt-BR'")
-            if not texts or any(not t.strip() for t in texts):
-                raise ValueError(f"locale {locale!r} needs at least one non-empty text")
-        missing = [loc for loc in REQUIRED_LOCALES if loc not in value]
-        if missing:
-            raise ValueError(f"texts missing for locale(s): {', '.join(missing)}")
-        return value
-
-    def all(self) -> list[str]:
-        """Every text in every locale: the page's language is not known in advance."""
-        return [t for texts in self.by_locale.values() for t in texts]
-
-
-# A target's selector may name only what a platform keeps stable for its own tests and for assistive
-# technology: an element type, an id, and attributes such as data-testid, name, autocomplete, type,
-# role or aria-*; compounds joined by spaces (descendant) or commas (alternatives). Classes (hashed,
-# atomic, utility), positions (:nth-child, >, +), pseudo-classes, Playwright's own engines (text=,
-# xpath=, >>) and framework-generated ids change with every build and are refused.
-_STABLE_ATTRIBUTES = r"(?:id|name|type|role|autocomplete|for|href|value|data-testid|aria-[a-z-]+)"
-_ATTRIBUTE_TEST = rf"""\[\s*{_STABLE_ATTRIBUTES}\s*(?:[~|^$*]?=\s*(?:"[^"]*"|'[^']*'|[^\]\s]+)\s*(?:i\s*)?)?\]"""
-_COMPOUND = re.compile(rf"(?:[a-z][a-z0-9-]*|\*)?(?:#[A-Za-z][\w-]*|{_ATTRIBUTE_TEST})*")
-_GENERATED_ID = re.compile(r"ember\d|radix-|headlessui-|^:r|«|:r\d|mui-\d|react-select-\d", re.IGNORECASE)
-_ID_VALUES = re.compile(r"""#([A-Za-z][\w-]*)|\[\s*id\s*[~|^$*]?=\s*["']?([^"'\]]*)""")
-
-
-def _unstable_part(selector: str) -> str | None:
-    """The first part of `selector` that is not a stable hook, or None when all of it is."""
-    for alternative in _split_top(selector, lambda c: c == ","):
-        compounds = [c for c in _split_top(alternative, str.isspace) if c]
-        if not compounds:
-            return "an empty alternative"
-        for compound in compounds:
-            if not _COMPOUND.fullmatch(compound):
-                return compound
-    for match in _ID_VALUES.finditer(selector):
-        value = match.group(1) or match.group(2) or ""
-        if _GENERATED_ID.search(value):
-            return value
-    return None
-
-
-def _split_top(text: str, is_separator: Callable[[str], bool]) -> list[str]:
-    """`text` split where `is_separator` holds, outside quotes and attribute brackets."""
-    parts, current, quote, depth = [], "", "", 0
-    for char in text:
-        if quote:
-            quote = "" if char == quote else quote
-        elif char in "\"'":
-            quote = char
-        elif char in "[]":
-            depth += 1 if char == "[" else -1
-        elif depth == 0 and is_separator(char):
-            parts.append(current)
-            current = ""
-            continue
-        current += char
-    return [*parts, current]
-
-
-class Target(Strict):
-    """How to find one element the way a person sees it.
-
-    Tried in order: ARIA role plus accessible name, then the visible label of a form field, then a
-    stable hook the platform ships (`selector`: an id, `data-testid`, `name` or `autocomplete`). Never
-    a generated class name or a position. `within` scopes the search to a region found first (a
-    dialog, a section, a heading's group).
-    """
-
-    role: AriaRole | None = None
-    name: Texts | None = None
-    label: Texts | None = None
-    selector: str | None = None
-    within: Target | None = None
-
-    @model_validator(mode="after")
-    def _check(self) -> Target:
-        if (self.role is None) != (self.name is None):
-            raise ValueError("'role' and 'name' go together")
-        if self.role is None and self.label is None and self.selector is None:
-            raise ValueError("a target needs role+name, label or a stable selector")
-        if self.selector is not None and (part := _unstable_part(self.selector)) is not None:
-            raise ValueError(
-                f"selector {self.selector!r} relies on {part!r}, which is not a stable hook: use role+name, a "
-                "label, or an element type with an id, data-testid, name, autocomplete, type, role or aria-*"
-            )
-        return self
-
-    def describe(self) -> str:
-        if self.role and self.name:
-            what = f'{self.role} "{self.name.all()[0]}"'
-        elif self.label:
-            what = f'field "{self.label.all()[0]}"'
-        else:
-            what = f"element {self.selector}"
-        return f"{what} in {self.within.describe()}" if self.within else what
-
-
-class PageState(str, Enum):
-    """What a page tells about the session. Everything but SIGNED_IN needs the account owner."""
-
-    SIGNED_IN = "signed_in"
-    SIGNED_OUT = "signed_out"
-    REJECTED = "rejected"
-    VERIFICATION = "verification"
-    APP_APPROVAL = "app_approval"
-    CAPTCHA = "captcha"
-    RESTRICTED = "restricted"
-
-    @property
-    def person_can_resolve(self) -> bool:
-        """States a person at the keyboard can clear in a headed window, after which the run goes on."""
-        return self in (PageState.VERIFICATION, PageState.APP_APPROVAL, PageState.CAPTCHA)
-
-
-class Signal(Strict):
-    """One way to recognise a page. Every condition given must hold. Body text is never read: a post
-    that mentions "restricted accounts" must not pass for a restriction notice."""
-
-    url: str | None = Field(default=None, description="substring of the page URL")
-    selector: str | None = Field(default=None, description="a visible element matching this CSS exists")
-    text: Texts | None = Field(default=None, description="text contained in a visible element matching `selector`")
-    heading: Texts | None = Field(default=None, description="text contained in a visible h1")
-    title: Texts | None = Field(default=None, description="text contained in the document title")
-    alert: Texts | None = Field(default=None, description="text contained in a visible role=alert element")
-
-    @model_validator(mode="after")
-    def _not_empty(self) -> Signal:
-        if not any((self.url, self.selector, self.heading, self.title, self.alert)):
-            raise ValueError("a signal needs at least one condition")
-        if self.text is not None and self.selector is None:
-            raise ValueError("'text' is read only inside the elements that 'selector' names")
-        return self
-
-
-Signals = Annotated[list[Signal], BeforeValidator(_as_list), Field(min_length=1)]
-
-
-class Recognition(Strict):
-    """A page state and the signals (any of them) that identify it."""
-
-    state: PageState
-    reason: str = Field(description="what to tell the person when this state stops a run")
-    when: Signals
 
 
 # -- steps ------------------------------------------------------------------------------------------
 
-Key = Literal["Enter", "Escape", "Tab", "Space"]
-# `code`: a one-time code sent by e-mail or SMS, which optout never holds (a person is needed); `totp`: an
-# authenticator-app code, computed from a secret the person stored, only where the flow marks the step so.
-ValueSource = Literal["username", "password", "code", "totp"]
-SECRET_SOURCES = frozenset({"password", "code", "totp"})
 
-
-class StepBase(Strict):
-    origin: list[str] | None = Field(
-        default=None,
-        description="the step acts only while the page is on one of these origins (checked immediately before)",
-    )
-
-    @field_validator("origin", mode="before")
-    @classmethod
-    def _origin_list(cls, value: object) -> object:
-        return _as_list(value)
-
-    @property
-    def kind(self) -> str:
-        return STEP_KINDS[type(self)]
-
-
-class GotoStep(StepBase):
-    """Open a URL (a fresh document, even when only the fragment differs)."""
-
-    goto: str
-
-
-class ClickStep(StepBase):
-    """Click with real pointer events. `control` is the setting's control (only in `change`)."""
-
-    click: Target | Literal["control"]
-
-
-class FillStep(StepBase):
-    """Type a value from a named source into a field. Secrets need an `origin`."""
-
-    fill: ValueSource
-    into: Target
-
-
-class PressStep(StepBase):
-    """Press a key, on a target or on the page."""
-
-    press: Key
-    on: Target | None = None
-
-
-class WaitForStep(StepBase):
-    """Wait until the page shows any of the signals (bounded by the run's timeout)."""
-
-    wait_for: Signals
-
-
-class WhenStep(StepBase):
-    """Run `steps` only when a signal is present once the page has settled (an optional page)."""
-
-    when: Signals
-    steps: Annotated[list[Step], Field(min_length=1)]
-
-
-class DismissStep(StepBase):
-    """Dismiss a declared overlay when it is shown (its own close button or key)."""
-
-    dismiss: str
-
-
-class NameState(Strict):
-    target: Target
-    on_words: Texts
-    off_words: Texts
-
-
-class ReadNameStateStep(StepBase):
-    """Note the state a row's accessible name says ("… On"), to cross-check the control's own."""
-
-    read_name_state: NameState
-
-
-class ReloadStep(StepBase):
-    reload: Literal[True] = True
-
-
-class ReopenStep(StepBase):
-    """Open the setting again from scratch (its `open` steps): for settings shown in a dialog."""
-
-    reopen: Literal[True] = True
-
-
-STEP_KINDS: dict[type[StepBase], str] = {
-    GotoStep: "goto",
-    ClickStep: "click",
-    FillStep: "fill",
-    PressStep: "press",
-    WaitForStep: "wait_for",
-    WhenStep: "when",
-    DismissStep: "dismiss",
-    ReadNameStateStep: "read_name_state",
-    ReloadStep: "reload",
-    ReopenStep: "reopen",
-}
-_BY_KIND = {kind: cls for cls, kind in STEP_KINDS.items()}
-_FIXED_WAITS = ("sleep", "wait", "wait_ms", "delay", "pause", "wait_for_timeout", "timeout")
-
-
-def _parse_step(value: object) -> object:
-    """A step is a mapping keyed by its type (`click: …`), or the bare words `reload` / `reopen`."""
-    if isinstance(value, StepBase):
-        return value
-    if isinstance(value, str):
-        if value in ("reload", "reopen"):
-            return _BY_KIND[value].model_validate({value: True})
-        raise ValueError(f"unknown step {value!r}")
-    if not isinstance(value, dict):
-        raise ValueError("a step is a mapping such as {click: …} or the word reload/reopen")
-    if waits := [k for k in value if k in _FIXED_WAITS]:
-        raise ValueError(f"'{waits[0]}': a flow never sleeps for a fixed time; wait for a page signal (wait_for)")
-    kinds = [k for k in value if k in _BY_KIND]
-    if len(kinds) != 1:
-        found = ", ".join(map(str, value)) or "nothing"
-        raise ValueError(f"unknown step type ({found}); known: {', '.join(_BY_KIND)}")
-    return _BY_KIND[kinds[0]].model_validate(value)
-
-
-Step = Annotated[
-    Union[  # noqa: UP007 - a forward-referenced union needs the explicit form
-        GotoStep,
-        ClickStep,
-        FillStep,
-        PressStep,
-        WaitForStep,
-        WhenStep,
-        DismissStep,
-        ReadNameStateStep,
-        ReloadStep,
-        ReopenStep,
-    ],
-    BeforeValidator(_parse_step),
-]
 WhenStep.model_rebuild()
 Target.model_rebuild()
-
-
-def walk(steps: Sequence[StepBase]) -> list[StepBase]:
-    """Every step, nested `when` steps included, in order."""
-    found: list[StepBase] = []
-    for step in steps:
-        found.append(step)
-        if isinstance(step, WhenStep):
-            found.extend(walk(step.steps))
-    return found
 
 
 # -- login, overlays, settings ---------------------------------------------------------------------------

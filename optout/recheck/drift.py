@@ -10,11 +10,14 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
 from datetime import datetime
+from typing import TYPE_CHECKING
 
-from optout.cli.output import command
-from optout.engine.runner import AccountTarget
 from optout.evidence.history import Hold, ResultRow
+from optout.invocation import command
 from optout.paths import Home
+
+if TYPE_CHECKING:
+    from optout.engine.runner import AccountTarget
 from optout.results import (
     SIGN_IN_CODE,
     SIGN_IN_REJECTED,

@@ -1,6 +1,6 @@
 """The ChatGPT replica: https://chatgpt.com and https://auth.openai.com, both served from /chatgpt.
 
-For the flow author (the markup of the real settings path follows page-structure.md §5; the sign-in
+For the flow author (the markup of the real settings path follows docs/platforms/chatgpt.md §5; the sign-in
 pages, their error texts, the tour, the workspace note and every French text are plausible choices,
 marked [unverified]; French labels are given after the slash).
 

@@ -11,7 +11,7 @@ CHAT_HOST = "chatgpt.com"
 AUTH_HOST = "auth.openai.com"
 HOSTS = (CHAT_HOST, AUTH_HOST)
 
-#: The account-level setting, as the real PATCH names it (page-structure.md §5.3).
+#: The account-level setting, as the real PATCH names it (docs/platforms/chatgpt.md §5.3).
 TRAINING_KEY = "training_allowed"
 # The other controls' feature names are not documented [unverified]: each is its own key so that
 # a test can prove none of them was written.

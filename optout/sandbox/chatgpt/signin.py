@@ -285,7 +285,7 @@ def signed_out_boot(visit: Visit) -> dict[str, Any]:
 
 
 def _auth_info(account: DemoAccount) -> dict[str, Any]:
-    """What chatgpt.com's readable `oai-client-auth-info` cookie holds (page-structure.md §5.5)."""
+    """What chatgpt.com's readable `oai-client-auth-info` cookie holds (docs/platforms/chatgpt.md §5.5)."""
     issued = datetime.now(timezone.utc)
     return {
         "user": {

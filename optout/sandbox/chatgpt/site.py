@@ -31,7 +31,7 @@ from .text import language_of, texts
 SESSION_COOKIE = "__Secure-next-auth.session-token"
 #: The OAuth `state` that chatgpt.com's callback checks against the one it sent.
 STATE_COOKIE = "__Secure-next-auth.state"
-#: Readable by the page: URL-encoded JSON with `user.name` (page-structure.md §5.5).
+#: Readable by the page: URL-encoded JSON with `user.name` (docs/platforms/chatgpt.md §5.5).
 AUTH_INFO_COOKIE = "oai-client-auth-info"
 #: The token a sign-in POST must echo (NextAuth's is `__Host-`; the sandbox's cookies carry a Domain,
 #: which `__Host-` forbids).

@@ -1,6 +1,6 @@
 """Visible texts of the ChatGPT replica, in English and French.
 
-Documented for the real site (platforms.md §2.5, page-structure.md §5): the label "Improve the model
+Documented for the real site (docs/platforms/chatgpt.md §5): the label "Improve the model
 for everyone", its description, the row names "Location", "Remote browser data", "Shared links",
 "Archived chats", "Archive all chats", "Delete all chats", "Export data", the "Done" button, "Just a
 moment..." and "Verify you are human" on the Cloudflare page. Everything else, and every French text,

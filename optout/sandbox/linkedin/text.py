@@ -1,7 +1,7 @@
 """Visible texts of the LinkedIn replica, in English and French.
 
 Labels of the sign-in page, the menus and the AI-training setting are the ones
-reported for the real site (reference: platforms.md §2.1, page-structure.md §3.6, §3.8).
+reported for the real site (docs/platforms/linkedin.md §3.6, §3.8).
 The rest is plausible filler.
 """
 

@@ -1,6 +1,6 @@
 """The X (Twitter) replica: x.com's sign-in flow, home, settings menus and the Grok data-sharing page.
 
-Facts from shared/reference/platforms.md §2.2 and page-structure.md §2, §4, §7; anything they do not
+Facts from docs/platforms/x.md (the setting, and the pages §4); anything it does not
 document is marked [unverified] where it is made (text.py, catalog.py, templates). Mounted at /x;
 every URL below is on https://x.com. Headings: the sign-in steps' and plain pages' are h1, the
 signed-in pages' titles are h2 (an h1 there only wraps the X logo link, named "X").

@@ -175,7 +175,7 @@ def display_name_of(account: DemoAccount) -> str:
 
 
 def default_settings(account: DemoAccount) -> dict[str, bool]:
-    """Stored values at reset: training on by default (platforms.md §2.2), the other two off
+    """Stored values at reset: training on by default (docs/platforms/x.md), the other two off
     as on the French account seen in the wild, all three on for the look-alike account."""
     lookalikes = account.variant == "lookalikes_on"
     return {

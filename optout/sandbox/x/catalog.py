@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-# The preference fields (page-structure.md §4.1): the first two are documented, the memory one is not.
+# The preference fields (docs/platforms/x.md §4.1): the first two are documented, the memory one is not.
 TRAINING_KEY = "allow_xai_data_sharing"
 PERSONALIZATION_KEY = "allow_xai_personalization"
 MEMORY_KEY = "allow_grok_memory"  # [unverified] name

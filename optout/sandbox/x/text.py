@@ -1,6 +1,6 @@
 """Visible texts of the X replica, in English and French.
 
-Documented texts (reference: platforms.md §2.2, page-structure.md §4): the Grok page's heading and
+Documented texts (docs/platforms/x.md §4): the Grok page's heading and
 sub-heading, its three English checkbox labels (current and 2024 wording), "Delete conversation
 history" and its French wording, « Grok et collaborateurs tiers », the sign-in step markup, "Next",
 "Log in", "Wrong password!", "Sorry, we could not find your account.", "Your account has been locked".

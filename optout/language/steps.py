@@ -1,0 +1,176 @@
+"""The step language: each step type a flow may use (goto, click, fill, press, wait_for, when, dismiss,
+read_name_state, reload, reopen), how a YAML step becomes one, and a walk over nested steps."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Annotated, Literal, Union
+
+from pydantic import BeforeValidator, Field, field_validator
+
+from optout.language.targets import (
+    Signals,
+    Strict,
+    Target,
+    Texts,
+    _as_list,
+)
+
+Key = Literal["Enter", "Escape", "Tab", "Space"]
+
+
+# `code`: a one-time code sent by e-mail or SMS, which optout never holds (a person is needed); `totp`: an
+# authenticator-app code, computed from a secret the person stored, only where the flow marks the step so.
+ValueSource = Literal["username", "password", "code", "totp"]
+
+
+SECRET_SOURCES = frozenset({"password", "code", "totp"})
+
+
+class StepBase(Strict):
+    origin: list[str] | None = Field(
+        default=None,
+        description="the step acts only while the page is on one of these origins (checked immediately before)",
+    )
+
+    @field_validator("origin", mode="before")
+    @classmethod
+    def _origin_list(cls, value: object) -> object:
+        return _as_list(value)
+
+    @property
+    def kind(self) -> str:
+        return STEP_KINDS[type(self)]
+
+
+class GotoStep(StepBase):
+    """Open a URL (a fresh document, even when only the fragment differs)."""
+
+    goto: str
+
+
+class ClickStep(StepBase):
+    """Click with real pointer events. `control` is the setting's control (only in `change`)."""
+
+    click: Target | Literal["control"]
+
+
+class FillStep(StepBase):
+    """Type a value from a named source into a field. Secrets need an `origin`."""
+
+    fill: ValueSource
+    into: Target
+
+
+class PressStep(StepBase):
+    """Press a key, on a target or on the page."""
+
+    press: Key
+    on: Target | None = None
+
+
+class WaitForStep(StepBase):
+    """Wait until the page shows any of the signals (bounded by the run's timeout)."""
+
+    wait_for: Signals
+
+
+class WhenStep(StepBase):
+    """Run `steps` only when a signal is present once the page has settled (an optional page)."""
+
+    when: Signals
+    steps: Annotated[list[Step], Field(min_length=1)]
+
+
+class DismissStep(StepBase):
+    """Dismiss a declared overlay when it is shown (its own close button or key)."""
+
+    dismiss: str
+
+
+class NameState(Strict):
+    target: Target
+    on_words: Texts
+    off_words: Texts
+
+
+class ReadNameStateStep(StepBase):
+    """Note the state a row's accessible name says ("… On"), to cross-check the control's own."""
+
+    read_name_state: NameState
+
+
+class ReloadStep(StepBase):
+    reload: Literal[True] = True
+
+
+class ReopenStep(StepBase):
+    """Open the setting again from scratch (its `open` steps): for settings shown in a dialog."""
+
+    reopen: Literal[True] = True
+
+
+STEP_KINDS: dict[type[StepBase], str] = {
+    GotoStep: "goto",
+    ClickStep: "click",
+    FillStep: "fill",
+    PressStep: "press",
+    WaitForStep: "wait_for",
+    WhenStep: "when",
+    DismissStep: "dismiss",
+    ReadNameStateStep: "read_name_state",
+    ReloadStep: "reload",
+    ReopenStep: "reopen",
+}
+
+
+_BY_KIND = {kind: cls for cls, kind in STEP_KINDS.items()}
+
+
+_FIXED_WAITS = ("sleep", "wait", "wait_ms", "delay", "pause", "wait_for_timeout", "timeout")
+
+
+def _parse_step(value: object) -> object:
+    """A step is a mapping keyed by its type (`click: …`), or the bare words `reload` / `reopen`."""
+    if isinstance(value, StepBase):
+        return value
+    if isinstance(value, str):
+        if value in ("reload", "reopen"):
+            return _BY_KIND[value].model_validate({value: True})
+        raise ValueError(f"unknown step {value!r}")
+    if not isinstance(value, dict):
+        raise ValueError("a step is a mapping such as {click: …} or the word reload/reopen")
+    if waits := [k for k in value if k in _FIXED_WAITS]:
+        raise ValueError(f"'{waits[0]}': a flow never sleeps for a fixed time; wait for a page signal (wait_for)")
+    kinds = [k for k in value if k in _BY_KIND]
+    if len(kinds) != 1:
+        found = ", ".join(map(str, value)) or "nothing"
+        raise ValueError(f"unknown step type ({found}); known: {', '.join(_BY_KIND)}")
+    return _BY_KIND[kinds[0]].model_validate(value)
+
+
+Step = Annotated[
+    Union[  # noqa: UP007 - a forward-referenced union needs the explicit form
+        GotoStep,
+        ClickStep,
+        FillStep,
+        PressStep,
+        WaitForStep,
+        WhenStep,
+        DismissStep,
+        ReadNameStateStep,
+        ReloadStep,
+        ReopenStep,
+    ],
+    BeforeValidator(_parse_step),
+]
+
+
+def walk(steps: Sequence[StepBase]) -> list[StepBase]:
+    """Every step, nested `when` steps included, in order."""
+    found: list[StepBase] = []
+    for step in steps:
+        found.append(step)
+        if isinstance(step, WhenStep):
+            found.extend(walk(step.steps))
+    return found
