@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
+from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -46,3 +49,36 @@ def test_the_generator_checks_and_writes_from_the_command_line() -> None:
         [sys.executable, "-m", "optout.cli.reference", "--bogus"], cwd=REPO, capture_output=True, text=True
     )
     assert wrong.returncode == 2 and "usage:" in wrong.stderr
+
+
+_FACTS = re.compile(r"docs/platforms/([a-z0-9_-]+)\.md")
+_SECTION = re.compile(r"§(\d+(?:\.\d+)?)")
+
+
+def _cited(path: Path) -> Iterator[tuple[int, str, list[str]]]:
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        for page in _FACTS.findall(line):
+            yield number, page, _SECTION.findall(line)
+
+
+@pytest.mark.parametrize("flow", sorted((REPO / "flows").glob("*.yaml")), ids=lambda p: p.stem)
+def test_a_flow_and_its_sandbox_cite_their_facts_inside_the_repository(flow: Path) -> None:
+    """Each flow, and the sandbox package that reproduces its platform, cites its facts page in
+    docs/platforms/ (every section named there exists), never a file outside the repository."""
+    platform = flow.stem
+    page = REPO / "docs" / "platforms" / f"{platform}.md"
+    assert page.is_file(), f"{platform} has no facts page: add {page.relative_to(REPO)} (see CONTRIBUTING.md)"
+    headings = re.findall(r"^#{2,4} (\d+(?:\.\d+)?)\b", page.read_text(encoding="utf-8"), re.MULTILINE)
+    sandbox = REPO / "optout" / "sandbox" / platform
+    files = [flow, *sorted(p for p in sandbox.rglob("*") if p.suffix in {".py", ".html", ".js"})]
+    assert any(page_name == platform for _, page_name, _ in _cited(flow)), f"{flow.name} does not cite {page.name}"
+    for path in files:
+        text = path.read_text(encoding="utf-8")
+        for outside in ("shared/reference", "page-structure.md", " platforms.md"):
+            assert outside not in text, f"{path.relative_to(REPO)} cites {outside!r}, outside the repository"
+        for line, page_name, sections in _cited(path):
+            assert page_name == platform, f"{path.relative_to(REPO)}:{line} cites another platform's page"
+            for section in sections:
+                assert any(h == section or h.startswith(f"{section}.") for h in headings), (
+                    f"{path.relative_to(REPO)}:{line}: {page.name} has no section {section}"
+                )
