@@ -22,6 +22,7 @@ import pytest
 from optout.evidence.chain import KILLED
 from optout.evidence.history import SCHEMA_VERSION, History, HistoryError
 from optout.evidence.manifest import sha256_of
+from optout.evidence.migrations import MIGRATIONS, applied
 from optout.results import Outcome, Result, State
 from tests.conftest import Cli, Sandbox
 from tests.test_cli import add
@@ -319,13 +320,12 @@ def test_readers_open_the_history_read_only(recorded_home: Cli) -> None:
 
 def test_a_schema_2_history_gains_run_tokens_and_keeps_its_rows(tmp_path: Path) -> None:
     """Migration 3 adds each run's token and the run that sealed it; runs recorded before have neither."""
-    from optout.evidence.history import MIGRATIONS
 
     path = tmp_path / "home" / "history.db"
     path.parent.mkdir()
     with contextlib.closing(sqlite3.connect(path)) as db, db:
-        for migration in MIGRATIONS[:2]:
-            db.executescript(migration)
+        for _, apply in MIGRATIONS[:2]:
+            apply(db)
         db.execute("PRAGMA user_version = 2")
         db.execute(
             "INSERT INTO runs (run_id, command, directory, started_at, optout_version, flows, seq, manifest_sha256,"
@@ -343,3 +343,57 @@ def test_a_schema_2_history_gains_run_tokens_and_keeps_its_rows(tmp_path: Path) 
         1, True, None, None,
     )  # fmt: skip
     assert (rows["run-new"].token, rows["run-new"].sealed_by) == ("f" * 32, None)
+
+
+def test_migrations_are_named_in_the_order_they_are_applied_and_a_history_records_them(tmp_path: Path) -> None:
+    names = [name for name, _ in MIGRATIONS]
+    # Append only: the number in a name is its place, so a migration moved or inserted shows here.
+    assert [int(name[1:4]) for name in names] == list(range(1, len(names) + 1)), names
+    assert len(set(names)) == len(names) == SCHEMA_VERSION
+    path = tmp_path / "home" / "history.db"
+    History.open(path).close()
+    with contextlib.closing(sqlite3.connect(path)) as db:
+        assert applied(db) == names
+        times = dict(db.execute("SELECT name, applied_at FROM migrations").fetchall())
+    # Those before m005 ran before names were kept: their time is not known.
+    assert [n for n, at in times.items() if at is None] == names[:4]
+    assert all(datetime.fromisoformat(times[n]) for n in names[4:])
+
+
+def test_a_schema_4_history_gains_named_migrations_and_keeps_its_rows(tmp_path: Path) -> None:
+    path = tmp_path / "home" / "history.db"
+    path.parent.mkdir()
+    with contextlib.closing(sqlite3.connect(path)) as db, db:
+        for _, apply in MIGRATIONS[:4]:
+            apply(db)
+        db.execute("PRAGMA user_version = 4")
+        db.execute(
+            "INSERT INTO runs (run_id, command, directory, started_at, optout_version, flows, token)"
+            " VALUES ('run-old', 'demo', '/x', '2024-01-01T00:00:00+00:00', '0', '{}', 'ab')"
+        )
+    history = History.open(path)
+    (run,) = history.runs()
+    history.close()
+    assert (run.run_id, run.token) == ("run-old", "ab")
+    assert db_rows(path, "PRAGMA user_version") == [(SCHEMA_VERSION,)]
+    with contextlib.closing(sqlite3.connect(path)) as db:
+        assert applied(db) == [name for name, _ in MIGRATIONS]
+
+
+def test_a_migration_that_fails_leaves_the_history_as_it_was(tmp_path: Path) -> None:
+    """A schema-4 history that already holds a table named as m005's (made by hand, say): the migration
+    fails, with one line, and the history keeps its version and rows; nothing is half-applied."""
+    path = tmp_path / "home" / "history.db"
+    path.parent.mkdir()
+    with contextlib.closing(sqlite3.connect(path)) as db, db:
+        for _, apply in MIGRATIONS[:4]:
+            apply(db)
+        db.execute("PRAGMA user_version = 4")
+        db.execute("CREATE TABLE migrations (note TEXT)")
+        db.execute("INSERT INTO migrations VALUES ('mine')")
+    with pytest.raises(HistoryError) as refused:
+        History.open(path)
+    assert "\n" not in str(refused.value) and "migrations" in str(refused.value), str(refused.value)
+    assert db_rows(path, "PRAGMA user_version") == [(4,)]
+    assert db_rows(path, "SELECT * FROM migrations") == [("mine",)]
+    assert db_rows(path, "SELECT name FROM sqlite_master WHERE name = 'runs'") == [("runs",)]

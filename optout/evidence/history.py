@@ -2,8 +2,8 @@
 
 Each write is its own short transaction, so a run killed half-way keeps everything it had recorded, and
 two optout processes writing at once take turns (WAL, a busy timeout) instead of failing or losing a
-row. The schema carries its version (`PRAGMA user_version`) and is brought up to date by the migrations
-below, in order, each in one transaction.
+row. The schema carries its version (`PRAGMA user_version`) and is brought up to date by the named
+migrations in migrations.py, in order, each in one transaction that also records its name.
 
 The database is an index and a second witness, not the evidence itself: the manifests on disk, hashed,
 chained and signed, are what `optout verify` trusts (see chain.py).
@@ -22,7 +22,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from optout.results import Outcome, Result, State
+from optout.evidence.migrations import MIGRATIONS, TABLE
+from optout.results import Outcome, Result, State, utc_now
 
 # How long a write waits for another process's transaction before giving up: far above any of ours.
 BUSY_TIMEOUT_S = 20.0
@@ -38,101 +39,6 @@ def busy_timeout_s() -> float:
         return BUSY_TIMEOUT_S
     return value if math.isfinite(value) and 0 <= value <= 600 else BUSY_TIMEOUT_S
 
-
-MIGRATIONS: tuple[str, ...] = (
-    # 1: runs, their results and files.
-    """
-    CREATE TABLE runs (
-        run_id TEXT PRIMARY KEY,
-        command TEXT NOT NULL,
-        directory TEXT NOT NULL,
-        started_at TEXT NOT NULL,
-        finished_at TEXT,
-        interrupted TEXT,
-        optout_version TEXT NOT NULL,
-        browser_version TEXT,
-        flows TEXT NOT NULL,
-        -- set when the run's manifest joins the home's chain (seq orders the chain)
-        seq INTEGER UNIQUE,
-        manifest_sha256 TEXT,
-        previous_run_id TEXT,
-        signed INTEGER NOT NULL DEFAULT 0,
-        sealed_at TEXT
-    );
-    CREATE TABLE results (
-        id INTEGER PRIMARY KEY,
-        run_id TEXT NOT NULL REFERENCES runs(run_id),
-        platform TEXT NOT NULL,
-        account TEXT NOT NULL,
-        setting TEXT NOT NULL,
-        state TEXT NOT NULL,
-        outcome TEXT NOT NULL,
-        verified INTEGER NOT NULL,
-        reason TEXT,
-        url TEXT,
-        started_at TEXT NOT NULL,
-        finished_at TEXT NOT NULL,
-        flow_version TEXT,
-        optout_version TEXT NOT NULL,
-        browser_version TEXT
-    );
-    CREATE INDEX results_by_setting ON results(platform, account, setting, finished_at);
-    CREATE TABLE files (
-        id INTEGER PRIMARY KEY,
-        run_id TEXT NOT NULL REFERENCES runs(run_id),
-        path TEXT NOT NULL,
-        sha256 TEXT NOT NULL,
-        platform TEXT NOT NULL,
-        account TEXT NOT NULL,
-        setting TEXT,
-        step TEXT NOT NULL,
-        taken_at TEXT NOT NULL,
-        UNIQUE (run_id, path)
-    );
-    """,
-    # 2: accounts whose password a platform refused during a re-check: not tried again unattended.
-    """
-    CREATE TABLE sign_in_holds (
-        platform TEXT NOT NULL,
-        account TEXT NOT NULL,
-        reason TEXT NOT NULL,
-        since TEXT NOT NULL,
-        run_id TEXT,
-        PRIMARY KEY (platform, account)
-    );
-    ALTER TABLE results ADD COLUMN drift INTEGER NOT NULL DEFAULT 0;
-    ALTER TABLE results ADD COLUMN label TEXT;
-    ALTER TABLE files ADD COLUMN kind TEXT NOT NULL DEFAULT 'screenshot';
-    """,
-    # 3: a random token per run, also in its lock file, so that only a run optout started, and that was
-    # killed, is sealed by another run; and which run sealed it.
-    """
-    ALTER TABLE runs ADD COLUMN token TEXT;
-    ALTER TABLE runs ADD COLUMN sealed_by TEXT;
-    """,
-    # 4: mapped runs (`--origin`: a local server answered for the platform) and their results, kept apart
-    # from the real accounts' states, drift and holds. The demo was always mapped; other runs made
-    # before cannot be told apart here, and stay counted as real.
-    """
-    ALTER TABLE runs ADD COLUMN mapped INTEGER NOT NULL DEFAULT 0;
-    ALTER TABLE results ADD COLUMN mapped INTEGER NOT NULL DEFAULT 0;
-    UPDATE runs SET mapped = 1 WHERE command = 'demo';
-    UPDATE results SET mapped = 1 WHERE run_id IN (SELECT run_id FROM runs WHERE mapped = 1);
-    CREATE TABLE sign_in_holds_by_kind (
-        platform TEXT NOT NULL,
-        account TEXT NOT NULL,
-        mapped INTEGER NOT NULL DEFAULT 0,
-        reason TEXT NOT NULL,
-        since TEXT NOT NULL,
-        run_id TEXT,
-        PRIMARY KEY (platform, account, mapped)
-    );
-    INSERT INTO sign_in_holds_by_kind (platform, account, reason, since, run_id)
-        SELECT platform, account, reason, since, run_id FROM sign_in_holds;
-    DROP TABLE sign_in_holds;
-    ALTER TABLE sign_in_holds_by_kind RENAME TO sign_in_holds;
-    """,
-)
 
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -298,9 +204,10 @@ class History:
                 # A second process may have migrated it while we waited for the lock.
                 if db.execute("PRAGMA user_version").fetchone()[0] > number:
                     continue
-                for statement in MIGRATIONS[number].split(";"):
-                    if statement.strip():
-                        db.execute(statement)
+                name, apply = MIGRATIONS[number]
+                apply(db)
+                if db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (TABLE,)).fetchone():
+                    db.execute(f"INSERT INTO {TABLE} (name, applied_at) VALUES (?, ?)", (name, utc_now().isoformat()))
                 db.execute(f"PRAGMA user_version = {number + 1}")
 
     @contextmanager
