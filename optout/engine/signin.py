@@ -5,18 +5,30 @@ from __future__ import annotations
 
 import asyncio
 import functools
-from collections.abc import Callable
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Sequence
+from typing import Literal, Protocol
 
 from optout.engine.context import RunContext
 from optout.engine.page_state import wait_for_state
 from optout.engine.stop import NothingToType, Stop
 from optout.invocation import login_command
+from optout.language.steps import StepBase
 from optout.language.targets import PageState, Recognition, Signal
 from optout.results import SIGN_IN_CODE, SIGN_IN_REJECTED, Outcome, where
 
-if TYPE_CHECKING:
-    from optout.engine.step_runner import StepRunner
+
+class LoginSteps(Protocol):
+    """What signing in needs from the step runner. The runner holds a SignIn (any step may find the
+    session gone), so sign-in names only this, never the runner: the arrow goes one way."""
+
+    async def navigate(self, url: str) -> None: ...
+
+    async def run(self, steps: Sequence[StepBase], phase: Literal["login"]) -> bool: ...
+
+    @property
+    def totp_typed(self) -> bool:
+        """Whether this run typed the authenticator code already."""
+        ...
 
 
 class SignIn:
@@ -45,7 +57,7 @@ class SignIn:
             raise Stop(Outcome.FAILED, f"the page at {where(self.ctx.page.url)} is not one the flow recognises")
         return found
 
-    async def arrived(self, steps: StepRunner) -> bool:
+    async def arrived(self, steps: LoginSteps) -> bool:
         """After a navigation: make sure the account is signed in. True when the page had to be left (to
         sign in, or for a person to clear a challenge), so the caller opens its URL again."""
         state = await self.recognise()
@@ -57,7 +69,7 @@ class SignIn:
             await self.handle_blocker(state)
         return True
 
-    async def sign_in(self, steps: StepRunner) -> None:
+    async def sign_in(self, steps: LoginSteps) -> None:
         session = self.ctx.session
         if session.no_sign_in is not None:
             raise Stop(Outcome.NEEDS_ATTENTION, session.no_sign_in, shot="attention")
