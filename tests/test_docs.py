@@ -82,3 +82,24 @@ def test_a_flow_and_its_sandbox_cite_their_facts_inside_the_repository(flow: Pat
                 assert any(h == section or h.startswith(f"{section}.") for h in headings), (
                     f"{path.relative_to(REPO)}:{line}: {page.name} has no section {section}"
                 )
+
+
+def test_contributing_names_only_paths_and_commands_that_exist() -> None:
+    """CONTRIBUTING.md is the checklist for adding a platform: every path it names is in the repository
+    (`<platform>` standing for each platform there is), and every optout command it quotes exists."""
+    text = (REPO / "CONTRIBUTING.md").read_text(encoding="utf-8")
+    platforms = [p.stem for p in sorted((REPO / "flows").glob("*.yaml"))]
+    quoted = re.findall(r"`([^`\s]+)`", text)
+    paths = [q for q in quoted if "/" in q.rstrip("/") and not q.startswith(("http", "-"))]
+    assert len(paths) > 10, paths
+    for path in paths:
+        for platform in platforms if "<platform>" in path else [""]:
+            assert (REPO / path.replace("<platform>", platform)).exists(), f"CONTRIBUTING.md names {path}"
+    known = {c.path for c in COMMANDS}
+    quoted_commands = re.findall(r"`(optout [a-z][a-z -]*[a-z])", text)
+    assert quoted_commands, "CONTRIBUTING.md quotes no optout command"
+    for command in quoted_commands:
+        words = command.split()
+        assert any(" ".join(words[:n]) in known for n in range(2, len(words) + 1)), f"no command {command!r}"
+    for step in ("facts", "sandbox", "flow", "Test it", "gallery", "unverified", "What the review looks at"):
+        assert step in text, f"the checklist says nothing of {step!r}"

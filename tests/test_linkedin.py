@@ -1,5 +1,6 @@
-"""The engine in real Chromium against the sandbox, one behaviour per sandbox account; every test
-reads the sandbox server's own state to prove what changed and what did not."""
+"""LinkedIn's flow end to end (and the engine with it) in real Chromium against the sandbox, one
+behaviour per sandbox account; every test reads the sandbox server's own state to prove what changed and
+what did not."""
 
 from __future__ import annotations
 
