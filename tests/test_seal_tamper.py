@@ -9,18 +9,24 @@ import hashlib
 import json
 import secrets
 import shutil
+import signal
+import subprocess
+import sys
 from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
+from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from optout.evidence import chain
 from optout.evidence.history import History
-from optout.evidence.manifest import EvidenceFile, Manifest, manifest_bytes
+from optout.evidence.manifest import EvidenceFile, Manifest, OriginMapping, manifest_bytes
+from optout.evidence.progress import PROGRESS_NAME, ProgressSigner
 from optout.evidence.signing import Signer, key_id, public_pem
 from optout.evidence.verify import Kind, verify
 from optout.results import CLICK_UNVERIFIED, Outcome, Result, State
+from tests.conftest import REPO
 
 
 def key(home: Path) -> Signer:
@@ -32,8 +38,9 @@ def key(home: Path) -> Signer:
 
 
 def start(history: History, out: Path, run_id: str, files: dict[str, bytes], signer: Signer | None = None) -> Manifest:
-    """A run as RunEvidence leaves it when killed: its files and manifest on disk, each file in the history,
-    its lock file (with its token, signed with `signer`) left behind, held by no one."""
+    """A run as RunEvidence leaves it when killed: its files and manifest on disk (the manifest signed as
+    it went, with `signer`), each file in the history, its lock file (with its token, signed with
+    `signer`) left behind, held by no one."""
     now = datetime.now(timezone.utc)
     folder = out / run_id
     folder.mkdir(parents=True)
@@ -53,13 +60,21 @@ def start(history: History, out: Path, run_id: str, files: dict[str, bytes], sig
             account="a@example.com", setting="s", step="before", flow_version="1",
         )  # fmt: skip
         manifest.files.append(entry)
-        (folder / "manifest.json").write_bytes(manifest_bytes(manifest))
+        save(folder, manifest, signer)
         history.add_file(
             run_id, path=name, sha256=digest, platform="linkedin", account="a@example.com", setting="s",
             step="before", taken_at=now,
         )  # fmt: skip
-    (folder / "manifest.json").write_bytes(manifest_bytes(manifest))
+    save(folder, manifest, signer)
     return manifest
+
+
+def save(folder: Path, manifest: Manifest, signer: Signer | None) -> None:
+    """The manifest written as RunEvidence writes it: signed first, when the run has the key."""
+    data = manifest_bytes(manifest)
+    if signer is not None:
+        ProgressSigner(signer, manifest.run_id, folder).sign(data)
+    (folder / "manifest.json").write_bytes(data)
 
 
 def finish(history: History, out: Path, manifest: Manifest, signer: Signer) -> None:
@@ -128,7 +143,8 @@ def test_a_killed_runs_file_taken_out_of_its_manifest_before_sealing_is_left_as_
     # The screenshot that shows the setting still on, deleted and dropped from the unsealed manifest.
     (out / "run-1-killed" / "after.png").unlink()
     killed.files = [f for f in killed.files if f.path != "after.png"]
-    (out / "run-1-killed" / "manifest.json").write_bytes(manifest_bytes(killed))
+    # Signed as the run signs: the history alone tells (the signature is the test below).
+    save(out / "run-1-killed", killed, signer)
     before = (out / "run-1-killed" / "manifest.json").read_bytes()
     refused: list[str] = []
     later = start(history, out, "run-2", {"a.png": b"x"}, signer)
@@ -155,11 +171,17 @@ def result(setting: str, state: State, outcome: Outcome, label: str | None = Non
 
 
 def with_results(
-    history: History, out: Path, manifest: Manifest, in_manifest: list[Result], in_history: list[Result]
+    history: History,
+    out: Path,
+    manifest: Manifest,
+    in_manifest: list[Result],
+    in_history: list[Result],
+    signer: Signer,
 ) -> None:
-    """A killed run's results: those its manifest holds, and those its history rows hold."""
+    """A killed run's results: those its manifest holds (signed as the run signs it: the history alone
+    tells these apart), and those its history rows hold."""
     manifest.results = in_manifest
-    (out / manifest.run_id / "manifest.json").write_bytes(manifest_bytes(manifest))
+    save(out / manifest.run_id, manifest, signer)
     for r in in_history:
         history.add_result(manifest.run_id, r, flow_version="1", optout_version="0", browser=None)
 
@@ -208,7 +230,7 @@ def test_a_killed_runs_results_are_those_the_history_recorded(
     history = History.open(home / "history.db")
     signer = key(home)
     killed = start(history, out, "run-1-killed", {"a.png": b"on"}, signer)
-    with_results(history, out, killed, in_manifest, in_history)
+    with_results(history, out, killed, in_manifest, in_history, signer)
     refused: list[str] = []
     later = start(history, out, "run-2", {"a.png": b"x"}, signer)
     later.finished_at = datetime.now(timezone.utc)
@@ -400,3 +422,145 @@ def test_a_manifest_sealed_by_itself_carries_no_sealed_by(tmp_path: Path) -> Non
     history = History.open(home / "history.db")
     finish(history, out, start(history, out, "run-1", {"a.png": b"x"}), key(home))
     assert "sealed_by" not in json.loads((out / "run-1" / "manifest.json").read_text())
+
+
+def edit(how: str, history: History, folder: Path, manifest: Manifest) -> None:
+    """An edit of a killed run by someone who can write the home, history included, but not the keyring."""
+    if how == "result-and-history":  # the setting said on: made to say off, in both places
+        manifest.results = [FIRST.model_copy(update={"state": OFF, "outcome": Outcome.ALREADY_OFF})]
+        history._db.execute("UPDATE results SET state = 'off', outcome = 'already_off'")
+    elif how == "mappings":  # a run against a local server made to look like one against the real site
+        manifest.mappings = []
+        history._db.execute("UPDATE runs SET mapped = 0")
+    elif how == "last-result-added":  # a result the run never had, where a killed run's last one may be
+        manifest.results = [*manifest.results, DONE]
+    else:
+        raise AssertionError(how)
+    (folder / "manifest.json").write_bytes(manifest_bytes(manifest))
+
+
+@pytest.mark.parametrize("how", ["result-and-history", "mappings", "last-result-added"])
+def test_a_killed_run_edited_with_its_history_is_not_sealed(tmp_path: Path, how: str) -> None:
+    """The history is no witness against someone who can write it: what tells is the run's own signature
+    on each manifest it wrote, which an edit cannot renew."""
+    home, out = tmp_path / "home", tmp_path / "ev"
+    history = History.open(home / "history.db")
+    signer = key(home)
+    killed = start(history, out, "run-1-killed", {"a.png": b"on"}, signer)
+    killed.mappings = [OriginMapping(origin="https://www.linkedin.com", served_by="127.0.0.1:8000")]
+    with_results(history, out, killed, [FIRST], [FIRST], signer)
+    edit(how, history, out / "run-1-killed", killed)
+    refused: list[str] = []
+    later = start(history, out, "run-2", {"a.png": b"x"}, signer)
+    later.finished_at = datetime.now(timezone.utc)
+    chain.seal(history, later, out / "run-2", signer, refused=refused)
+    assert [line.split(": ", 1)[1] for line in refused] == [
+        "its manifest is not one the run signed as it went (changed after it stopped); it is left as found "
+        "(optout verify names it)"
+    ], refused
+    assert {r.run_id: r.seq for r in history.runs()} == {"run-2": 1, "run-1-killed": None}
+    assert found(history, home)["run-1-killed"] == [Kind.NOT_SEALABLE]
+
+
+def test_a_run_killed_between_signing_its_manifest_and_writing_it_is_sealed_and_signed(tmp_path: Path) -> None:
+    home, out = tmp_path / "home", tmp_path / "ev"
+    history = History.open(home / "history.db")
+    signer = key(home)
+    killed = start(history, out, "run-1-killed", {"a.png": b"on"}, signer)
+    folder = out / "run-1-killed"
+    progress = ProgressSigner(signer, killed.run_id, folder)
+    progress.sign((folder / "manifest.json").read_bytes())
+    killed.results = [FIRST]
+    progress.sign(manifest_bytes(killed))  # signed; the process died before the manifest was written
+    finish(history, out, start(history, out, "run-2", {"a.png": b"x"}, signer), signer)
+    rows = {r.run_id: r for r in history.runs()}
+    assert rows["run-1-killed"].seq == 1 and rows["run-1-killed"].signed
+    assert not (folder / PROGRESS_NAME).exists()
+    assert found(history, home) == {"run-1-killed": [Kind.SEALED_BY_OTHER], "run-2": []}
+
+
+def test_a_killed_runs_last_capture_not_in_the_history_yet_is_sealed(tmp_path: Path) -> None:
+    """Its manifest lists the capture's files; the process died before the history recorded them."""
+    home, out = tmp_path / "home", tmp_path / "ev"
+    history = History.open(home / "history.db")
+    signer = key(home)
+    killed = start(history, out, "run-1-killed", {"a.png": b"before"}, signer)
+    folder = out / "run-1-killed"
+    (folder / "b.png").write_bytes(b"after")
+    later = killed.files[0].model_copy(
+        update={"path": "b.png", "sha256": hashlib.sha256(b"after").hexdigest(), "step": "after"}
+    )
+    killed.files.append(later)
+    save(folder, killed, signer)
+    finish(history, out, start(history, out, "run-2", {"a.png": b"x"}, signer), signer)
+    assert found(history, home)["run-1-killed"] == [Kind.SEALED_BY_OTHER]
+
+
+_SEAL_AND_DIE = """
+import os, signal, sys
+from datetime import datetime, timezone
+from pathlib import Path
+from optout.evidence import chain, staged
+from optout.evidence.history import History
+from optout.evidence.manifest import Manifest
+from optout.evidence.signing import Signer
+from cryptography.hazmat.primitives.serialization import load_pem_private_key
+
+home, out, run_id, where = Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3], sys.argv[4]
+private = load_pem_private_key(Path(sys.argv[5]).read_bytes(), None)
+signer = Signer(sys.argv[6], private)
+history = History.open(home / "history.db")
+manifest = Manifest.model_validate_json((out / run_id / "manifest.json").read_bytes())
+manifest.finished_at = datetime.now(timezone.utc)
+
+def die(*_a, **_k):
+    os.kill(os.getpid(), signal.SIGKILL)
+
+if where == "before-commit":  # the journal written, the transaction not committed
+    journal = staged.StagedWrites.journal
+    def journal_then_die(self, hashes):
+        journal(self, hashes)
+        die()
+    staged.StagedWrites.journal = journal_then_die
+else:  # committed, nothing renamed yet
+    staged._apply = die
+chain.seal(history, manifest, out / run_id, signer)
+"""
+
+
+@pytest.mark.parametrize("where", ["before-commit", "after-commit"])
+def test_a_seal_killed_half_way_is_finished_or_undone_by_the_next(tmp_path: Path, where: str) -> None:
+    """The process sealing run-2 (and the killed run-1 with it) dies after writing its journal: before its
+    transaction committed (the next seal removes what it wrote beside the files and seals both runs
+    itself) or after (the next seal renames the files into place, as the history says they are)."""
+    home, out = tmp_path / "home", tmp_path / "ev"
+    history = History.open(home / "history.db")
+    private = Ed25519PrivateKey.generate()
+    signer = Signer(key_id(private.public_key()), private)
+    (home / "keys").mkdir()
+    (home / "keys" / f"{signer.key_id}.pem").write_bytes(public_pem(private.public_key()))
+    pem = tmp_path / "private.pem"
+    pem.write_bytes(
+        private.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+    )
+    start(history, out, "run-1-killed", {"a.png": b"on"}, signer)
+    start(history, out, "run-2", {"a.png": b"x"}, signer)
+    died = subprocess.run(
+        [sys.executable, "-c", _SEAL_AND_DIE, str(home), str(out), "run-2", where, str(pem), signer.key_id],
+        capture_output=True, text=True, cwd=REPO,
+    )  # fmt: skip
+    assert died.returncode == -signal.SIGKILL, died.stderr
+    assert list((home / "seals").glob("*.journal")), "the seal died before writing its journal"
+    sealed_before = {r.run_id for r in history.runs() if r.sealed}
+    assert sealed_before == (set() if where == "before-commit" else {"run-1-killed", "run-2"})
+    finish(history, out, start(history, out, "run-3", {"a.png": b"y"}, signer), signer)
+    assert not list((home / "seals").glob("*.journal"))
+    assert {r.run_id for r in history.runs() if r.sealed} == {"run-1-killed", "run-2", "run-3"}
+    leftovers = [p.name for p in out.rglob(".*.tmp")]
+    assert leftovers == []
+    result = found(history, home)
+    assert result["run-3"] == [] and result["run-1-killed"] == [Kind.SEALED_BY_OTHER]
+    # Killed before its commit, run-2 never ended: run-3 sealed it as found, as any killed run.
+    assert result["run-2"] == ([Kind.SEALED_BY_OTHER] if where == "before-commit" else [])

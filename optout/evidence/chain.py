@@ -17,21 +17,22 @@ Its results must be those the history recorded too, and no file the history reco
 from its list; a run writes its manifest before its history, so the one gap allowed is the run's last
 result (killed before the history had it) and the row of a click its manifest already replaced.
 
-A seal writes files only once the database has committed it: each file is written beside its final
-name first (where a full disk shows), and renamed into place, and the sealed runs' locks removed, after
-the commit. A seal rolled back (the database full or locked) leaves every run exactly as it was.
+A run that had the key when it started also signed its manifest each time it wrote it (progress.py): the
+seal then takes only a manifest the run itself signed, so an edit made after it was killed, history and
+all, is refused.
+
+A seal changes files only once the database has committed it (staged.py): a seal rolled back (the
+database full or locked) leaves every run exactly as it was, and one stopped after its commit is
+finished by the next.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
-import contextlib
-import errno
 import hashlib
 import json
 import os
-import stat
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -41,8 +42,9 @@ from pydantic import ValidationError
 
 from optout.evidence.history import History, ResultRow
 from optout.evidence.manifest import ChainLink, Manifest, manifest_bytes
+from optout.evidence.progress import PROGRESS_NAME, vouched
 from optout.evidence.signing import Signer, home_public_key, verify_signature
-from optout.files import stage_file
+from optout.evidence.staged import StagedWrites, finish_pending
 from optout.results import CLICK_UNVERIFIED, Result, utc_now
 
 try:
@@ -56,6 +58,10 @@ KILLED = "stopped without finishing (the process was killed or the machine stopp
 
 def _lock_path(history: History, run_id: str) -> Path:
     return history.path.parent / "locks" / f"{run_id}.lock"
+
+
+def _journals(history: History) -> Path:
+    return history.path.parent / "seals"
 
 
 def _keys_dir(history: History) -> Path:
@@ -127,11 +133,12 @@ def examine(
     token: str | None,
     folder: Path,
     found: Manifest,
+    data: bytes,
     recorded: dict[str, str],
     results: list[ResultRow],
 ) -> Examined:
-    """Check an abandoned run (its manifest `found` in `folder`, the token, file hashes and results its
-    history holds) before another run seals it."""
+    """Check an abandoned run (its manifest `found`, read as `data` in `folder`; the token, file hashes and
+    results its history holds) before another run seals it."""
     if token is None:
         return Examined("the history holds no run token for it (no optout started it, or an older one did)")
     claim = _claim(history, run_id)
@@ -141,6 +148,11 @@ def examine(
     if "signing_key" in claim or "signature" in claim:
         started_with = claim.get("signing_key")
         problem = _start_signature(history, run_id, token, started_with, claim.get("signature"))
+        if problem:
+            return Examined(problem)
+        assert started_with is not None  # _start_signature checked it
+        _, public = home_public_key(_keys_dir(history), started_with)
+        problem = vouched(folder, run_id, data, started_with, public)
         if problem:
             return Examined(problem)
     if found.finished_at is not None or found.previous is not None or found.signing_key or found.sealed_by:
@@ -180,9 +192,12 @@ def _files_as_recorded(folder: Path, found: Manifest, recorded: dict[str, str]) 
     """None when every file the manifest lists is on disk, inside the run folder, with the hash the history
     recorded for it as it was written; else the first that is not, as a reason."""
     root = folder.resolve()
+    # A capture is listed in the manifest first, then recorded in the history: the last one may be missing.
+    last = found.files[-1] if found.files else None
     for entry in found.files:
         name = Path(entry.path).as_posix()
-        if recorded.get(name) != entry.sha256:
+        latest = last is not None and (entry.taken_at, entry.step) == (last.taken_at, last.step)
+        if recorded.get(name) != entry.sha256 and not (latest and name not in recorded):
             return f"{entry.path}: the history did not record this file with this hash"
         path = folder / entry.path
         try:
@@ -258,15 +273,27 @@ def seal(
     """Add the run to the chain (after any abandoned run it may seal), sign it, and return its manifest's
     SHA-256. An abandoned run that must not be sealed by another is left as found, and one line saying why
     is added to `refused`."""
-    staged = _Staged()
+    journals = _journals(history)
+    staged = StagedWrites(journals)
     try:
         with history.transaction() as db:
-            digest = _seal(history, db, manifest, directory, signer, staged, refused)
+            finish_pending(journals, lambda hashes: _committed(db, hashes))
+            sealed: dict[str, str] = {}
+            digest = _seal(history, db, manifest, directory, signer, staged, refused, sealed)
+            staged.journal(sealed)
     except BaseException:
         staged.discard()
         raise
     staged.apply()
     return digest
+
+
+def _committed(db: Any, hashes: dict[str, str]) -> bool:
+    for run_id, digest in hashes.items():
+        row = db.execute("SELECT manifest_sha256 FROM runs WHERE run_id = ?", (run_id,)).fetchone()
+        if row is None or row[0] != digest:
+            return False
+    return True
 
 
 def _seal(
@@ -275,8 +302,9 @@ def _seal(
     manifest: Manifest,
     directory: Path,
     signer: Signer | None,
-    staged: _Staged,
+    staged: StagedWrites,
     refused: list[str] | None,
+    sealed: dict[str, str],
 ) -> str:
     last = db.execute("SELECT seq, run_id, manifest_sha256 FROM runs WHERE seq IS NOT NULL ORDER BY seq DESC LIMIT 1")
     row = last.fetchone()
@@ -288,14 +316,15 @@ def _seal(
     for run_id, folder, token in unsealed.fetchall():
         if not abandoned(history, run_id):
             continue
-        found = _load(Path(folder))
+        loaded = _load(Path(folder))
         # Gone, unreadable, or another run's manifest (copied in): verify names it, unsealed. Sealing
         # it would move the other run's row to the end of the chain.
-        if found is None or found.run_id != run_id:
+        if loaded is None or loaded[0].run_id != run_id:
             continue
+        found, data = loaded
         recorded = history.file_hashes(run_id)
         results = history.results(run_id=run_id)
-        examined = examine(history, run_id, token, Path(folder), found, recorded, results)
+        examined = examine(history, run_id, token, Path(folder), found, data, recorded, results)
         if examined.problem is not None:
             if refused is not None:
                 refused.append(
@@ -310,70 +339,26 @@ def _seal(
         proven = signer if signer is not None and examined.started_with == signer.key_id else None
         try:
             head = _link(db, found, Path(folder), head, proven, staged)
+            sealed[run_id] = head.sha256 or ""
         except OSError:
             # Its folder cannot be written (read-only, moved half-way): it stays unsealed, and verify
             # names it; this run and every later one must still be sealed.
             continue
         staged.remove(_lock_path(history, run_id))
-    return _link(db, manifest, directory, head, signer, staged).sha256 or ""
+    head = _link(db, manifest, directory, head, signer, staged)
+    sealed[manifest.run_id] = head.sha256 or ""
+    return head.sha256 or ""
 
 
-def _load(folder: Path) -> Manifest | None:
+def _load(folder: Path) -> tuple[Manifest, bytes] | None:
     try:
-        return Manifest.model_validate_json((folder / "manifest.json").read_bytes())
+        data = (folder / "manifest.json").read_bytes()
+        return Manifest.model_validate_json(data), data
     except (OSError, ValidationError, ValueError):
         return None
 
 
-class _Staged:
-    """What a seal writes and removes, done only once its transaction has committed: files are written
-    beside their final names while it is open (a full disk or a folder that cannot be written shows
-    then, and the run concerned is left out), renamed into place after."""
-
-    def __init__(self) -> None:
-        self._steps: list[tuple[Path | None, Path]] = []  # (written beside it, final name); None: remove
-
-    def write(self, path: Path, data: bytes) -> None:
-        _not_a_folder(path)
-        self._steps.append((stage_file(path, data), path))
-
-    def remove(self, path: Path) -> None:
-        _not_a_folder(path)
-        self._steps.append((None, path))
-
-    def undo_since(self, count: int) -> None:
-        for written, _ in self._steps[count:]:
-            if written is not None:
-                written.unlink(missing_ok=True)
-        del self._steps[count:]
-
-    def __len__(self) -> int:
-        return len(self._steps)
-
-    def discard(self) -> None:
-        self.undo_since(0)
-
-    def apply(self) -> None:
-        # In the order staged: a run's signature before its manifest, its lock last.
-        for written, path in self._steps:
-            if written is None:
-                with contextlib.suppress(FileNotFoundError):
-                    os.unlink(path)
-            else:
-                os.replace(written, path)
-        self._steps = []
-
-
-def _not_a_folder(path: Path) -> None:
-    """Renaming over a file, or removing one, fails only when a folder is there instead (the folder it is
-    in was writable to stage the file): that must show while the seal can still leave the run out, not
-    once the history says it is sealed."""
-    with contextlib.suppress(FileNotFoundError):
-        if stat.S_ISDIR(path.lstat().st_mode):
-            raise IsADirectoryError(errno.EISDIR, "a folder is where a file goes", str(path))
-
-
-def _link(db: Any, manifest: Manifest, folder: Path, head: _Head, signer: Signer | None, staged: _Staged) -> _Head:
+def _link(db: Any, manifest: Manifest, folder: Path, head: _Head, signer: Signer | None, staged: StagedWrites) -> _Head:
     previous = ChainLink(run_id=head.run_id, sha256=head.sha256) if head.run_id and head.sha256 else None
     sealed = manifest.model_copy(update={"previous": previous, "signing_key": signer.key_id if signer else None})
     data = manifest_bytes(sealed)
@@ -387,6 +372,8 @@ def _link(db: Any, manifest: Manifest, folder: Path, head: _Head, signer: Signer
         else:
             staged.remove(signature)
         staged.write(folder / "manifest.json", data)
+        # Sealed, the manifest is vouched for by its own signature and the chain.
+        staged.remove(folder / PROGRESS_NAME)
     except OSError:
         staged.undo_since(mark)
         raise

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+from optout.evidence.manifest import EvidenceFile
 from optout.evidence.migrations import MIGRATIONS, TABLE
 from optout.results import Outcome, Result, State, utc_now
 
@@ -278,6 +279,21 @@ class History:
             " VALUES (?,?,?,?,?,?,?,?,?)",
             (run_id, path, sha256, platform, account, setting, step, _iso(taken_at), kind),
         )
+
+    def add_files(self, run_id: str, files: Sequence[EvidenceFile]) -> None:
+        """The files of one capture, in one transaction: a run killed meanwhile has all of them or none."""
+        try:
+            with self._write() as db:
+                db.executemany(
+                    "INSERT INTO files (run_id, path, sha256, platform, account, setting, step, taken_at, kind)"
+                    " VALUES (?,?,?,?,?,?,?,?,?)",
+                    [
+                        (run_id, f.path, f.sha256, f.platform, f.account, f.setting, f.step, _iso(f.taken_at), f.kind)
+                        for f in files
+                    ],
+                )
+        except sqlite3.Error as exc:
+            raise HistoryError(_describe(exc, self.path)) from None
 
     def add_result(
         self,

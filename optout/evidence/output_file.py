@@ -9,6 +9,7 @@ folder gets the default file name inside it.
 
 from __future__ import annotations
 
+import errno
 import os
 import stat
 from pathlib import Path
@@ -84,18 +85,27 @@ def create_new(path: Path, data: bytes) -> None:
     appeared after it was checked (another program, a second optout writing the same report)."""
     staged = stage_file(path, data)
     try:
-        try:
-            # The name is taken with O_EXCL, an empty private file that only this call replaces.
-            os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW, 0o600))
-        except FileExistsError:
-            raise OutputRefused(f"{path} already exists; pass --force to replace it") from None
-        try:
-            os.replace(staged, path)
-        except BaseException:
-            path.unlink(missing_ok=True)
+        # A hard link to the written file: made whole, in one step, and never over an existing name.
+        os.link(staged, path)
+    except FileExistsError:
+        raise OutputRefused(f"{path} already exists; pass --force to replace it") from None
+    except OSError as exc:
+        if exc.errno not in _NO_LINKS:
             raise
+        _create_without_links(path, staged)
     finally:
         staged.unlink(missing_ok=True)
 
 
+def _create_without_links(path: Path, staged: Path) -> None:
+    """Where the file system has no hard links (FAT, some network shares): the name is taken with O_EXCL
+    (an empty private file), then the written file renamed over it."""
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW, 0o600))
+    except FileExistsError:
+        raise OutputRefused(f"{path} already exists; pass --force to replace it") from None
+    os.replace(staged, path)
+
+
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+_NO_LINKS = {errno.EPERM, errno.EOPNOTSUPP, errno.ENOTSUP, errno.EXDEV, errno.EMLINK}

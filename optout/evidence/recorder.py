@@ -27,6 +27,7 @@ from optout.evidence.manifest import (
     OriginMapping,
     manifest_bytes,
 )
+from optout.evidence.progress import PROGRESS_NAME, ProgressSigner
 from optout.files import describe_write_error, make_private_dirs, write_atomically
 from optout.paths import account_folder
 from optout.results import EvidenceRef, Result, utc_now
@@ -98,6 +99,8 @@ class RunEvidence:
             mask_pii=mask_pii,
         )
         self._lock: RunLock | None = None
+        # Signs each manifest as it is written: what a later run may sign for this one, should it be killed.
+        self._progress = ProgressSigner(signer, self.run_id, self.directory) if signer is not None else None
         try:
             self._save()
             if history is not None:
@@ -121,6 +124,7 @@ class RunEvidence:
             if self._lock is not None:
                 self._lock.release()
             self.manifest_path.unlink(missing_ok=True)
+            (self.directory / PROGRESS_NAME).unlink(missing_ok=True)
             with contextlib.suppress(OSError):
                 self.directory.rmdir()
             raise
@@ -203,20 +207,7 @@ class RunEvidence:
             for path, kind, data in files
         ]
         self._write(files, entries)
-        for entry in entries:
-            self._to_history(
-                lambda h, e=entry: h.add_file(  # type: ignore[misc]
-                    self.run_id,
-                    path=e.path,
-                    sha256=e.sha256,
-                    platform=platform,
-                    account=account,
-                    setting=setting,
-                    step=e.step,
-                    kind=e.kind,
-                    taken_at=e.taken_at,
-                )
-            )
+        self._to_history(lambda h: h.add_files(self.run_id, entries))
         return EvidenceRef(path=str(files[0][0]), sha256=entries[0].sha256)
 
     def _write(self, files: list[tuple[Path, FileKind, bytes]], entries: list[EvidenceFile]) -> None:
@@ -318,4 +309,7 @@ class RunEvidence:
             self.write_error = self.write_error or exc
 
     def _save(self) -> None:
-        write_atomically(self.manifest_path, manifest_bytes(self.manifest))
+        data = manifest_bytes(self.manifest)
+        if self._progress is not None:
+            self._progress.sign(data)
+        write_atomically(self.manifest_path, data)

@@ -30,11 +30,12 @@ from pydantic import ValidationError
 from optout.evidence import chain
 from optout.evidence.history import History, RunRow
 from optout.evidence.manifest import Manifest
+from optout.evidence.progress import PROGRESS_NAME
 from optout.evidence.signing import home_public_key, verify_signature
 
 # Files a run folder may hold beyond those its manifest lists: the manifest itself, its signature, and
 # the HTML report `optout report` may write beside them.
-UNLISTED_OK = frozenset({"manifest.json", chain.SIGNATURE_NAME, "report.html"})
+UNLISTED_OK = frozenset({"manifest.json", chain.SIGNATURE_NAME, PROGRESS_NAME, "report.html"})
 
 # What write_atomically leaves behind when the process is killed between writing and renaming.
 _LEFTOVER = re.compile(r"^\..+\.[0-9a-f]{8}\.tmp$")
@@ -329,12 +330,14 @@ def _unsealed(history: History, run: _Loaded, check: RunCheck) -> None:
         # or its manifest was removed or replaced since, and no run seals it.
         check.add(
             Kind.NOT_SEALABLE,
-            f"run {row.run_id} is not sealed, and no other run may seal it: its folder holds no manifest of its own",
+            f"run {row.run_id} is not sealed, and no other run may seal it: "
+            f"{run.problem or 'its folder holds the manifest of another run'}",
         )
         return
     recorded = history.file_hashes(row.run_id)
     results = history.results(run_id=row.run_id)
-    examined = chain.examine(history, row.run_id, row.token, row.directory, run.manifest, recorded, results)
+    assert run.data is not None  # a manifest was read from it
+    examined = chain.examine(history, row.run_id, row.token, row.directory, run.manifest, run.data, recorded, results)
     if examined.problem is not None:
         check.add(
             Kind.NOT_SEALABLE,
