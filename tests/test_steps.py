@@ -748,6 +748,46 @@ async def test_a_key_on_the_page_is_not_pressed_when_a_closed_shadow_root_hides_
     assert "closed shadow root" in result.reason and "Space was not pressed" in result.reason
 
 
+# Space, pressed on each of these pages, reaches the switch through a shadow boundary.
+ACROSS_A_SHADOW_BOUNDARY = {
+    # The switch is a custom element, its role and state on the host; the focus is on a part of its own
+    # shadow root, and the key bubbles out to the host.
+    "inside-the-control": (
+        "<x-switch id=sw role=switch aria-checked={aria:training} aria-label='Use my data for training'></x-switch>"
+        "<script>sw.attachShadow({mode: 'open'}).innerHTML = '<span id=knob tabindex=0></span>';"
+        " sw.onkeydown = e => { if (e.key === ' ') { e.preventDefault(); sw.click(); } };"
+        f" {FLIP} sw.shadowRoot.getElementById('knob').focus();</script>"
+    ),
+    # A focusable row holds the switch in its shadow root, and flips it on Space.
+    "holding-the-control": (
+        "<x-row id=row tabindex=0></x-row><script>const root = row.attachShadow({mode: 'open'});"
+        f' root.innerHTML = "{SWITCH}"; const sw = root.getElementById("sw"); {FLIP}'
+        " row.onkeydown = e => { if (e.key === ' ') { e.preventDefault(); sw.click(); } }; row.focus();</script>"
+    ),
+    # The switch is named by a text beside it in the same shadow root, which flips it too.
+    "its-label": (
+        "<div id=host></div><script>const root = host.attachShadow({mode: 'open'});"
+        ' root.innerHTML = "<span id=label tabindex=0>Use my data for training</span>'
+        '<button role=switch id=sw aria-checked={aria:training} aria-labelledby=label></button>";'
+        f" const sw = root.getElementById('sw'); const label = root.getElementById('label'); {FLIP}"
+        " label.onkeydown = e => { if (e.key === ' ') { e.preventDefault(); sw.click(); } }; label.focus();</script>"
+    ),
+}
+
+
+@pytest.mark.parametrize("focus", list(ACROSS_A_SHADOW_BOUNDARY))
+async def test_a_key_on_the_page_never_reaches_the_control_across_a_shadow_boundary(
+    run_flow: Any, site: StepSite, focus: str
+) -> None:
+    # The focused element is inside the control, holds it, or is its label, each through a shadow root.
+    site.pages["/settings"] = f"{HEAD}<h1>Training</h1>{SAVE}{ACROSS_A_SHADOW_BOUNDARY[focus]}"
+    opened = [{"goto": f"{APP}/settings"}, {"press": "Space"}]
+    result = await run_flow(make_flow(control=SWITCH_CONTROL, open=opened), Mode.CHECK)
+    assert site.writes == {} and site.settings["training"] is True
+    assert result.outcome is Outcome.FAILED and result.reason, result
+    assert "would act on the control itself" in result.reason and "nothing was clicked" in result.reason
+
+
 @pytest.mark.parametrize("where", ["nothing", "shadow-root", "frame", "cross-origin-frame"])
 async def test_a_key_on_the_page_goes_to_what_has_the_focus_when_that_is_not_the_control(
     run_flow: Any, site: StepSite, where: str
