@@ -732,13 +732,25 @@ async def test_a_key_on_the_page_never_reaches_the_control_focused_in_a_shadow_r
     assert "would act on the control itself" in result.reason and "nothing was clicked" in result.reason
 
 
+@pytest.mark.parametrize(
+    ("host", "attach"),
+    [
+        ("<x-toggle id=host></x-toggle>", "host.attachShadow({mode: 'closed'})"),
+        # Focusable itself: focusing it (as pressing a key on an element does first) hands the focus on to
+        # the switch inside.
+        ("<x-toggle id=host tabindex=-1></x-toggle>", "host.attachShadow({mode: 'closed', delegatesFocus: true})"),
+        # The body itself: the page's own script sees the focus on the body, where a key goes to the page.
+        ("", "document.body.attachShadow({mode: 'closed'})"),
+    ],
+    ids=["host", "focusable-host", "body"],
+)
 async def test_a_key_on_the_page_is_not_pressed_when_a_closed_shadow_root_hides_what_has_the_focus(
-    run_flow: Any, site: StepSite
+    run_flow: Any, site: StepSite, host: str, attach: str
 ) -> None:
     # The focus is on a switch inside a closed shadow root: the page shows optout only the host.
     site.pages["/settings"] = (
-        f"{HEAD}<h1>Training</h1><x-toggle id=host></x-toggle>{SAVE}<script>"
-        f"const root = host.attachShadow({{mode: 'closed'}}); root.innerHTML = \"{SWITCH}\";"
+        f"{HEAD}<h1>Training</h1>{host}{SAVE}<script>"
+        f'const root = {attach}; root.innerHTML = "<slot></slot>{SWITCH}";'
         f" const sw = root.getElementById('sw'); {FLIP} sw.focus();</script>"
     )
     opened = [{"goto": f"{APP}/settings"}, {"press": "Space"}]
