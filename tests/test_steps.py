@@ -800,6 +800,24 @@ async def test_a_key_on_the_page_never_reaches_the_control_across_a_shadow_bound
     assert "would act on the control itself" in result.reason and "nothing was clicked" in result.reason
 
 
+async def test_a_key_on_the_page_is_not_pressed_where_the_page_moved_the_focus_since_it_was_looked_at(
+    run_flow: Any, site: StepSite
+) -> None:
+    # Nothing has the focus when optout looks, and at once the page puts it on the switch: a timer may
+    # fire just then, and this page makes sure it does (the moment its script sees the focus read).
+    site.pages["/settings"] = (
+        f"{HEAD}<h1>Training</h1>{SWITCH}{SAVE}<script>{FLIP}"
+        " const read = Object.getOwnPropertyDescriptor(Document.prototype, 'activeElement').get; let moved = false;"
+        " Object.defineProperty(document, 'activeElement', {get() {"
+        " if (!moved) { moved = true; setTimeout(() => sw.focus()); } return read.call(this); }});</script>"
+    )
+    opened = [{"goto": f"{APP}/settings"}, {"press": "Space"}]
+    result = await run_flow(make_flow(control=SWITCH_CONTROL, open=opened), Mode.CHECK)
+    assert site.writes == {} and site.settings["training"] is True
+    assert result.outcome is Outcome.FAILED and result.reason, result
+    assert "moved the focus" in result.reason and "Space was not pressed" in result.reason
+
+
 @pytest.mark.parametrize("where", ["nothing", "shadow-root", "frame", "cross-origin-frame"])
 async def test_a_key_on_the_page_goes_to_what_has_the_focus_when_that_is_not_the_control(
     run_flow: Any, site: StepSite, where: str

@@ -101,6 +101,8 @@ _FOCUSED = """() => {
   return {kind: 'element', element: el};
 }"""
 
+_MOVED = "the page moved the focus since optout looked at it; {key} was not pressed"
+
 # Typing a value into a field that is there and enabled takes milliseconds; no long retries.
 _TYPING_MS = 2000
 
@@ -250,6 +252,10 @@ class StepRunner:
                     await self.not_the_control(focused, None)
         if step.origin:
             self.require_origin(step, where(self.ctx.page.url))
+        if checked and focused is None and await self.focused(step.press) is not None:
+            # Nothing had the focus, and a key for the page goes wherever the page has put it since: looked
+            # at again last thing before pressing.
+            raise Stop(Outcome.FAILED, _MOVED.format(key=step.press), about_control=True)
         try:
             if element is not None:
                 await element.press(step.press)
@@ -278,6 +284,8 @@ class StepRunner:
                 f"the focus is in a frame optout cannot look into; {key} was not pressed",
                 about_control=True,
             )
+        if kind == "moved":
+            raise Stop(Outcome.FAILED, _MOVED.format(key=key), about_control=True)
         if kind == "hidden":
             if element is not None:
                 # The host may be the switch itself, its inner parts hidden: then that is the reason to give.
@@ -291,7 +299,8 @@ class StepRunner:
 
     async def _focused(self) -> tuple[str, ElementHandle | None]:
         """What has the focus (a kind, as `_FOCUSED` tells) and where; a frame's kind only when optout
-        cannot look into that frame; "hidden" when a closed shadow root holds it."""
+        cannot look into that frame; "hidden" when a closed shadow root holds it; "moved" when the page
+        moved it while it was looked at."""
         frame = self.ctx.page.main_frame
         while True:
             found = await frame.evaluate_handle(_FOCUSED)
@@ -304,7 +313,10 @@ class StepRunner:
             if inner is None:
                 return kind, element
             frame = inner
-        return ("hidden" if await seen_by_the_browser(self.ctx.page, frame) == "hidden" else kind), element
+        seen = await seen_by_the_browser(self.ctx.page, frame)
+        if seen == "hidden":
+            return seen, element
+        return (kind if seen == kind else "moved"), element
 
     async def not_the_control(self, element: Locator | ElementHandle, target: Target | None) -> None:
         """No step but `click: control` may act on the control, in any phase: told by the element on the
