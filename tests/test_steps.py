@@ -732,13 +732,25 @@ async def test_a_key_on_the_page_never_reaches_the_control_focused_in_a_shadow_r
     assert "would act on the control itself" in result.reason and "nothing was clicked" in result.reason
 
 
+@pytest.mark.parametrize(
+    ("host", "attach"),
+    [
+        ("<x-toggle id=host></x-toggle>", "host.attachShadow({mode: 'closed'})"),
+        # Focusable itself: focusing it (as pressing a key on an element does first) hands the focus on to
+        # the switch inside.
+        ("<x-toggle id=host tabindex=-1></x-toggle>", "host.attachShadow({mode: 'closed', delegatesFocus: true})"),
+        # The body itself: the page's own script sees the focus on the body, where a key goes to the page.
+        ("", "document.body.attachShadow({mode: 'closed'})"),
+    ],
+    ids=["host", "focusable-host", "body"],
+)
 async def test_a_key_on_the_page_is_not_pressed_when_a_closed_shadow_root_hides_what_has_the_focus(
-    run_flow: Any, site: StepSite
+    run_flow: Any, site: StepSite, host: str, attach: str
 ) -> None:
     # The focus is on a switch inside a closed shadow root: the page shows optout only the host.
     site.pages["/settings"] = (
-        f"{HEAD}<h1>Training</h1><x-toggle id=host></x-toggle>{SAVE}<script>"
-        f"const root = host.attachShadow({{mode: 'closed'}}); root.innerHTML = \"{SWITCH}\";"
+        f"{HEAD}<h1>Training</h1>{host}{SAVE}<script>"
+        f'const root = {attach}; root.innerHTML = "<slot></slot>{SWITCH}";'
         f" const sw = root.getElementById('sw'); {FLIP} sw.focus();</script>"
     )
     opened = [{"goto": f"{APP}/settings"}, {"press": "Space"}]
@@ -746,6 +758,64 @@ async def test_a_key_on_the_page_is_not_pressed_when_a_closed_shadow_root_hides_
     assert site.writes == {} and site.settings["training"] is True
     assert result.outcome is Outcome.FAILED and result.reason, result
     assert "closed shadow root" in result.reason and "Space was not pressed" in result.reason
+
+
+# Space, pressed on each of these pages, reaches the switch through a shadow boundary.
+ACROSS_A_SHADOW_BOUNDARY = {
+    # The switch is a custom element, its role and state on the host; the focus is on a part of its own
+    # shadow root, and the key bubbles out to the host.
+    "inside-the-control": (
+        "<x-switch id=sw role=switch aria-checked={aria:training} aria-label='Use my data for training'></x-switch>"
+        "<script>sw.attachShadow({mode: 'open'}).innerHTML = '<span id=knob tabindex=0></span>';"
+        " sw.onkeydown = e => { if (e.key === ' ') { e.preventDefault(); sw.click(); } };"
+        f" {FLIP} sw.shadowRoot.getElementById('knob').focus();</script>"
+    ),
+    # A focusable row holds the switch in its shadow root, and flips it on Space.
+    "holding-the-control": (
+        "<x-row id=row tabindex=0></x-row><script>const root = row.attachShadow({mode: 'open'});"
+        f' root.innerHTML = "{SWITCH}"; const sw = root.getElementById("sw"); {FLIP}'
+        " row.onkeydown = e => { if (e.key === ' ') { e.preventDefault(); sw.click(); } }; row.focus();</script>"
+    ),
+    # The switch is named by a text beside it in the same shadow root, which flips it too.
+    "its-label": (
+        "<div id=host></div><script>const root = host.attachShadow({mode: 'open'});"
+        ' root.innerHTML = "<span id=label tabindex=0>Use my data for training</span>'
+        '<button role=switch id=sw aria-checked={aria:training} aria-labelledby=label></button>";'
+        f" const sw = root.getElementById('sw'); const label = root.getElementById('label'); {FLIP}"
+        " label.onkeydown = e => { if (e.key === ' ') { e.preventDefault(); sw.click(); } }; label.focus();</script>"
+    ),
+}
+
+
+@pytest.mark.parametrize("focus", list(ACROSS_A_SHADOW_BOUNDARY))
+async def test_a_key_on_the_page_never_reaches_the_control_across_a_shadow_boundary(
+    run_flow: Any, site: StepSite, focus: str
+) -> None:
+    # The focused element is inside the control, holds it, or is its label, each through a shadow root.
+    site.pages["/settings"] = f"{HEAD}<h1>Training</h1>{SAVE}{ACROSS_A_SHADOW_BOUNDARY[focus]}"
+    opened = [{"goto": f"{APP}/settings"}, {"press": "Space"}]
+    result = await run_flow(make_flow(control=SWITCH_CONTROL, open=opened), Mode.CHECK)
+    assert site.writes == {} and site.settings["training"] is True
+    assert result.outcome is Outcome.FAILED and result.reason, result
+    assert "would act on the control itself" in result.reason and "nothing was clicked" in result.reason
+
+
+async def test_a_key_on_the_page_is_not_pressed_where_the_page_moved_the_focus_since_it_was_looked_at(
+    run_flow: Any, site: StepSite
+) -> None:
+    # Nothing has the focus when optout looks, and at once the page puts it on the switch: a timer may
+    # fire just then, and this page makes sure it does (the moment its script sees the focus read).
+    site.pages["/settings"] = (
+        f"{HEAD}<h1>Training</h1>{SWITCH}{SAVE}<script>{FLIP}"
+        " const read = Object.getOwnPropertyDescriptor(Document.prototype, 'activeElement').get; let moved = false;"
+        " Object.defineProperty(document, 'activeElement', {get() {"
+        " if (!moved) { moved = true; setTimeout(() => sw.focus()); } return read.call(this); }});</script>"
+    )
+    opened = [{"goto": f"{APP}/settings"}, {"press": "Space"}]
+    result = await run_flow(make_flow(control=SWITCH_CONTROL, open=opened), Mode.CHECK)
+    assert site.writes == {} and site.settings["training"] is True
+    assert result.outcome is Outcome.FAILED and result.reason, result
+    assert "moved the focus" in result.reason and "Space was not pressed" in result.reason
 
 
 @pytest.mark.parametrize("where", ["nothing", "shadow-root", "frame", "cross-origin-frame"])

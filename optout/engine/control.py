@@ -30,12 +30,24 @@ _UNTIL_USABLE = """el => new Promise(resolve => {
 
 # Whether an element is, contains, or is inside one of the controls or one of their labels.
 # Its labels count as the control: clicking a <label for> or the text it is named by toggles it too.
-_HOLDS_ANY = """(el, controls) => controls.some(control => {
-  const labelledBy = (control.getAttribute('aria-labelledby') || '').split(/\\s+/).filter(Boolean)
-    .map(id => document.getElementById(id)).filter(Boolean);
-  const parts = [control, ...(control.labels || []), ...labelledBy];
-  return parts.some(part => el === part || el.contains(part) || part.contains(el));
-})"""
+# Shadow boundaries count for nothing: a key or a click on a part inside a custom element's shadow root
+# reaches the element, and one on a host reaches what its shadow root holds (Node.contains sees neither).
+# Label ids resolve in the control's own tree, as the browser resolves them for its name.
+_HOLDS_ANY = """(el, controls) => {
+  const above = node => node.assignedSlot || node.parentNode || node.host || null;
+  const within = (inner, outer) => {
+    for (let node = inner; node; node = above(node)) if (node === outer) return true;
+    return false;
+  };
+  return controls.some(control => {
+    const root = control.getRootNode();
+    const byId = id => (root.getElementById && root.getElementById(id)) || control.ownerDocument.getElementById(id);
+    const labelledBy = (control.getAttribute('aria-labelledby') || '').split(/\\s+/).filter(Boolean)
+      .map(byId).filter(Boolean);
+    const parts = [control, ...(control.labels || []), ...labelledBy];
+    return parts.some(part => within(el, part) || within(part, el));
+  });
+}"""
 
 # Whether an element is a toggle, which a click or a key flips, rather than a button that asks for something.
 _TOGGLE = """el => {

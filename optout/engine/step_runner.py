@@ -18,6 +18,7 @@ from optout.accounts.keyrings import KeyringUnavailable
 from optout.browser.errors import first_line
 from optout.engine.context import RunContext
 from optout.engine.control import ControlDriver
+from optout.engine.focus import CannotTell, seen_by_the_browser
 from optout.engine.locate import Ambiguous, GaveUp, NotFound, accessible_name, find
 from optout.engine.overlays import Overlays
 from optout.engine.page_state import shows
@@ -90,21 +91,17 @@ _UNTIL_EDITABLE = """el => new Promise(resolve => {
 
 # The element of this frame's document that has the focus, followed into open shadow roots, and what a key
 # pressed on the page would reach through it: "none" (nothing has the focus: the page gets the key),
-# "frame" (the document of the frame it holds has the focus), "hidden" (an element inside its closed
-# shadow root has it: only an element that cannot have the focus itself is known to hide one) or "element".
+# "frame" (the document of the frame it holds has the focus) or "element". A closed shadow root hides
+# from this script where the focus is inside it: its host, or the body, stands in for that element.
 _FOCUSED = """() => {
   let el = document.activeElement;
   while (el && el.shadowRoot && el.shadowRoot.activeElement) el = el.shadowRoot.activeElement;
   if (!el || el === document.body || el === document.documentElement) return {kind: 'none', element: null};
   if (['iframe', 'frame', 'object', 'embed'].includes(el.localName)) return {kind: 'frame', element: el};
-  const host = el.localName.includes('-') || ['article', 'aside', 'blockquote', 'div', 'footer', 'h1', 'h2',
-    'h3', 'h4', 'h5', 'h6', 'header', 'main', 'nav', 'p', 'section', 'span'].includes(el.localName);
-  const style = getComputedStyle(el);
-  const scroller = /auto|scroll/.test(style.overflowX + style.overflowY)
-    && (el.scrollHeight > el.clientHeight || el.scrollWidth > el.clientWidth);
-  const focusable = el.hasAttribute('tabindex') || el.isContentEditable || scroller;
-  return {kind: host && !el.shadowRoot && !focusable ? 'hidden' : 'element', element: el};
+  return {kind: 'element', element: el};
 }"""
+
+_MOVED = "the page moved the focus since optout looked at it; {key} was not pressed"
 
 # Typing a value into a field that is there and enabled takes milliseconds; no long retries.
 _TYPING_MS = 2000
@@ -242,18 +239,23 @@ class StepRunner:
         element = await self.find(step.on, phase) if step.on is not None else None
         await self.idle()
         focused: ElementHandle | None = None
+        # A key pressed on the page goes to whatever has the focus: Space or Enter toggle a focused switch.
+        # (Escape never toggles anything.)
+        checked = element is None and step.press != "Escape"
         if element is not None and step.on is not None:
             await self.not_the_control(element, step.on)
         else:
             await self.overlays.clear()
-            # A key pressed on the page goes to whatever has the focus: Space or Enter toggle a focused switch.
-            # (Escape never toggles anything.)
-            if step.press != "Escape":
+            if checked:
                 focused = await self.focused(step.press)
                 if focused is not None:
                     await self.not_the_control(focused, None)
         if step.origin:
             self.require_origin(step, where(self.ctx.page.url))
+        if checked and focused is None and await self.focused(step.press) is not None:
+            # Nothing had the focus, and a key for the page goes wherever the page has put it since: looked
+            # at again last thing before pressing.
+            raise Stop(Outcome.FAILED, _MOVED.format(key=step.press), about_control=True)
         try:
             if element is not None:
                 await element.press(step.press)
@@ -270,7 +272,7 @@ class StepRunner:
         sits; None when nothing has the focus. Stops the run when optout cannot tell which element it is."""
         try:
             kind, element = await asyncio.wait_for(self._focused(), self.ctx.options.timeout_s)
-        except (PlaywrightError, asyncio.TimeoutError) as exc:
+        except (PlaywrightError, asyncio.TimeoutError, CannotTell) as exc:
             raise Stop(
                 Outcome.FAILED,
                 f"cannot tell which element has the focus ({first_line(exc)}); {key} was not pressed",
@@ -282,9 +284,12 @@ class StepRunner:
                 f"the focus is in a frame optout cannot look into; {key} was not pressed",
                 about_control=True,
             )
-        if kind == "hidden" and element is not None:
-            # The host may be the switch itself, its inner parts hidden: then that is the reason to give.
-            await self.not_the_control(element, None)
+        if kind == "moved":
+            raise Stop(Outcome.FAILED, _MOVED.format(key=key), about_control=True)
+        if kind == "hidden":
+            if element is not None:
+                # The host may be the switch itself, its inner parts hidden: then that is the reason to give.
+                await self.not_the_control(element, None)
             raise Stop(
                 Outcome.FAILED,
                 f"the focus is inside a closed shadow root, which hides the element that has it; {key} was not pressed",
@@ -294,19 +299,24 @@ class StepRunner:
 
     async def _focused(self) -> tuple[str, ElementHandle | None]:
         """What has the focus (a kind, as `_FOCUSED` tells) and where; a frame's kind only when optout
-        cannot look into that frame."""
+        cannot look into that frame; "hidden" when a closed shadow root holds it; "moved" when the page
+        moved it while it was looked at."""
         frame = self.ctx.page.main_frame
         while True:
             found = await frame.evaluate_handle(_FOCUSED)
             kind = str(await (await found.get_property("kind")).json_value())
             element = (await found.get_property("element")).as_element()
             if kind != "frame" or element is None:
-                return kind, element
+                break
             # Cross-origin too: Playwright reaches into the document of every frame, which the page cannot.
             inner = await element.content_frame()
             if inner is None:
                 return kind, element
             frame = inner
+        seen = await seen_by_the_browser(self.ctx.page, frame)
+        if seen == "hidden":
+            return seen, element
+        return (kind if seen == kind else "moved"), element
 
     async def not_the_control(self, element: Locator | ElementHandle, target: Target | None) -> None:
         """No step but `click: control` may act on the control, in any phase: told by the element on the
