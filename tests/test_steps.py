@@ -864,3 +864,26 @@ async def test_a_second_copy_of_the_control_is_the_control_too(run_flow: Any, si
     assert site.writes == {"training": 1} and site.settings["training"] is False
     assert result.outcome is Outcome.FAILED and result.reason, result
     assert "would act on the control itself" in result.reason and "clicked once" in result.reason
+
+
+# A disabled, busy placeholder bearing the control's name, swapped for the real checkbox once the page
+# has loaded the value (as a settings app renders a skeleton first).
+PLACEHOLDER_THEN_REAL = (
+    f"{HEAD}<h1>Training</h1><div id=slot><label><input type=checkbox disabled aria-busy=true>"
+    " Use my data for training</label></div>"
+    f"{SAVE}<script>setTimeout(() => {{ slot.innerHTML = `{CHECKBOX}`; }}, 700)</script>"
+)
+
+
+@pytest.mark.parametrize("mode", [Mode.CHECK, Mode.OFF])
+async def test_a_control_the_page_replaces_is_found_again_and_read_once_usable(
+    run_flow: Any, site: StepSite, mode: Mode
+) -> None:
+    site.pages["/settings"] = PLACEHOLDER_THEN_REAL
+    result = await run_flow(make_flow(), mode)
+    if mode is Mode.CHECK:
+        assert (result.outcome, result.state, result.reason) == (Outcome.CHECKED, State.ON, None)
+        assert site.writes == {}
+    else:
+        assert (result.outcome, result.state, result.verified) == (Outcome.SWITCHED_OFF, State.OFF, True)
+        assert site.writes == {"training": 1} and site.settings["training"] is False

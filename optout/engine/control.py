@@ -21,11 +21,21 @@ from optout.results import CLICK_UNVERIFIED, Outcome, Result, State, utc_now, wh
 
 # Resolves once the control is enabled and not aria-busy: how pages say a value or a save is still
 # pending. (aria-disabled alone is a lasting state: it is read, never clicked.)
+# Until the control is usable (enabled, not aria-busy): "usable"; or until the page takes it out of the
+# document (a placeholder swapped for the real switch): "replaced".
 _UNTIL_USABLE = """el => new Promise(resolve => {
   const usable = () => !el.disabled && el.getAttribute('aria-busy') !== 'true';
-  if (usable()) return resolve(true);
-  const observer = new MutationObserver(() => { if (usable()) { observer.disconnect(); resolve(true); } });
-  observer.observe(el, {attributes: true});
+  const check = () => {
+    if (!el.isConnected) return 'replaced';
+    return usable() ? 'usable' : null;
+  };
+  const now = check();
+  if (now) return resolve(now);
+  const observer = new MutationObserver(() => {
+    const found = check();
+    if (found) { observer.disconnect(); resolve(found); }
+  });
+  observer.observe(el.ownerDocument, {attributes: true, childList: true, subtree: true});
 })"""
 
 # Whether an element is, contains, or is inside one of the controls or one of their labels.
@@ -201,23 +211,35 @@ class ControlDriver:
         shown = "both" if all(present) else "neither"
         raise Stop(Outcome.FAILED, f"the page shows {shown} of {' and '.join(t.describe() for t in self.targets)}")
 
-    async def settle(self, control: Locator, timeout_s: float) -> bool:
+    async def settle(self, control: Locator, timeout_s: float) -> Locator | None:
         """Wait until the page has finished what it was doing with the control: the control usable
         (enabled, not aria-busy) and the platform's data requests quiet for the flow's quiet period.
-        False when that did not happen within `timeout_s`."""
+        Returns the control, found again when the page replaced it meanwhile (a placeholder switch
+        swapped for the real one, a re-render); None when that did not happen within `timeout_s`."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout_s
-        try:
-            await asyncio.wait_for(control.evaluate(_UNTIL_USABLE), timeout_s)
-        except (PlaywrightError, asyncio.TimeoutError):
-            return False
-        return await self.ctx.session.quiet(self.ctx.setting.quiet_ms / 1000, deadline)
+        while True:
+            try:
+                became = await asyncio.wait_for(control.evaluate(_UNTIL_USABLE), max(deadline - loop.time(), 0))
+            except (PlaywrightError, asyncio.TimeoutError):
+                return None
+            if became == "usable":
+                break
+            try:
+                control = await asyncio.wait_for(self.find(offered_check=False), max(deadline - loop.time(), 0))
+            except asyncio.TimeoutError:
+                return None
+        if not await self.ctx.session.quiet(self.ctx.setting.quiet_ms / 1000, deadline):
+            return None
+        return control
 
     async def read_settled(self, control: Locator, shot: str) -> State:
         """Read a state that can be trusted: after the page settled, screenshot it, read it again; a
         value that changed meanwhile (a placeholder replaced by the real one) is not trusted."""
-        if not await self.settle(control, self.ctx.options.timeout_s):
+        settled = await self.settle(control, self.ctx.options.timeout_s)
+        if settled is None:
             raise Stop(Outcome.FAILED, "the page kept loading the setting", shot="unsettled", about_control=True)
+        control = settled
         first = await self.read(control)
         await self.ctx.shot(shot)
         again = await self.read(control)

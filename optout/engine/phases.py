@@ -115,7 +115,7 @@ class _SettingRun:
     async def after_change(self) -> tuple[State, bool]:
         """Wait for the page to confirm the click; the state it then shows and whether it confirmed."""
         control = await self.control.find(offered_check=False)
-        confirmed = await self.control.settle(control, self.ctx.setting.settle_timeout_s)
+        confirmed = await self.control.settle(control, self.ctx.setting.settle_timeout_s) is not None
         # Found again: an overlay that came back with the server's answer is dismissed first.
         return await self.control.read(await self.control.find(offered_check=False)), confirmed
 
