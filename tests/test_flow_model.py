@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -9,6 +12,7 @@ import yaml
 
 from optout.language.flow import FlowError, load_flow
 from optout.language.registry import flow_files
+from optout.language.targets import Signal
 from tests.conftest import REPO
 
 
@@ -177,3 +181,61 @@ def test_sketches_use_the_shapes_they_are_there_for() -> None:
     assert [s.id for s in copilot.settings] == ["model-training-text", "model-training-voice"]
     assert facebook.settings[0].on_request_only and facebook.settings[0].not_offered
     assert claude.login.method == "saved_session" and not claude.login.steps
+
+
+def a_signal(**fields: object) -> Signal:
+    return Signal.model_validate(fields)
+
+
+EN_FR = {"en": ["Verify"], "fr": ["Vérifier"]}
+
+
+@pytest.mark.parametrize(
+    "selector",
+    [".cf-turnstile", "iframe[src*=arkoselabs]", "iframe[title*=captcha i]", "a[data-control-name=back_link]",
+     "form.login__form", "#global-nav", "[role=dialog] h2, [data-testid=x]"],
+)  # fmt: skip
+def test_a_signal_selector_may_lean_on_classes_and_attributes(selector: str) -> None:
+    assert a_signal(selector=selector).selector == selector
+
+
+@pytest.mark.parametrize(
+    "selector",
+    ["nav > a", "li:nth-child(2)", "div:not(.x)", "a + b", "text=Sign in", "xpath=//div", "#ember123", "h1 >> a"],
+)
+def test_a_signal_selector_never_names_elements_by_position_or_engine(selector: str) -> None:
+    with pytest.raises(ValueError, match="names no element in particular"):
+        a_signal(selector=selector)
+
+
+@pytest.mark.parametrize(
+    "selector",
+    ["h2", "[role=dialog] h2", "#notice", "[data-testid=workspace-training-note]", "nav a[href*='/x/']",
+     "[role=alert]", "[role=status]", "label"],
+)  # fmt: skip
+def test_text_is_read_in_headings_alerts_and_named_elements_anywhere(selector: str) -> None:
+    assert a_signal(selector=selector, text=EN_FR).text is not None
+
+
+@pytest.mark.parametrize(
+    "selector", ["p", "p, span", "section", "button", "[role=main]", "[role=dialog]", "div.x", "*"]
+)
+def test_text_in_elements_anyone_writes_in_needs_a_page_of_the_platforms_own(selector: str) -> None:
+    with pytest.raises(ValueError, match="would read any words on the page"):
+        a_signal(selector=selector, text=EN_FR)
+    with pytest.raises(ValueError, match="would read any words on the page"):
+        a_signal(selector=selector, text=EN_FR, url="x.com")  # the whole site: posts too
+    assert a_signal(selector=selector, text=EN_FR, url="x.com/i/flow/login").url == "x.com/i/flow/login"
+
+
+def test_flows_validate_notes_what_a_signal_leans_on_and_where_it_reads_words() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "optout", "flows", "validate", str(REPO / "flows" / "x.yaml")],
+        capture_output=True, text=True, cwd=REPO, env={**os.environ, "COLUMNS": "80"},
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    lines = done.stderr.splitlines()
+    assert lines[0].startswith("ok  ") and all(len(line) <= 80 for line in lines[1:]), lines
+    said = " ".join(line.strip() for line in lines[1:])
+    assert "note: signal reads any words inside 'p', on x.com/i/flow/login only" in said
+    assert "leans on 'iframe[src*=arkoselabs]'" in said

@@ -29,6 +29,7 @@ from optout.evidence.history import HistoryError
 from optout.files import NO_SPACE, describe_write_error
 from optout.invocation import command
 from optout.language.flow import FlowError, load_flow
+from optout.language.notes import notes
 from optout.language.registry import flow_files
 from optout.results import ExitCode
 
@@ -71,7 +72,12 @@ def flows_validate(
         typer.Argument(metavar="FILE", help="Flow files to check (default: every bundled flow).", show_default=False),
     ] = None,
 ) -> None:
-    """Validate flow files against the flow model; exit 2 at the first broken one."""
+    """Validate flow files against the flow model; exit 2 at the first broken one.
+
+    Under each valid file, a note for each signal that leans on a name the platform may change (a class,
+    a src or title, a data-* attribute outside the stable hooks: the signal then misses, and a page no
+    signal recognises stops the run) and for each signal that reads words beyond headings, alerts and
+    named elements (allowed only on the one page its url pins down)."""
     try:
         paths = files or flow_files()
     except FlowError as exc:
@@ -82,6 +88,9 @@ def flows_validate(
         except FlowError as exc:
             usage_error(str(exc))
         err.print(f"ok  {path}  ({flow.name}, version {flow.version}, {len(flow.settings)} setting(s))", markup=False)
+        for line in notes(flow):
+            wrapped = textwrap.wrap(line, 80, initial_indent="    note: ", subsequent_indent=" " * 10)
+            err.print("\n".join(wrapped), markup=False, soft_wrap=True)
 
 
 DEMO_HELP = (

@@ -80,7 +80,7 @@ _GENERATED_ID = re.compile(r"ember\d|radix-|headlessui-|^:r|«|:r\d|mui-\d|react
 _ID_VALUES = re.compile(r"""#([A-Za-z][\w-]*)|\[\s*id\s*[~|^$*]?=\s*["']?([^"'\]]*)""")
 
 
-def _unstable_part(selector: str) -> str | None:
+def unstable_part(selector: str) -> str | None:
     """The first part of `selector` that is not a stable hook, or None when all of it is."""
     for alternative in _split_top(selector, lambda c: c == ","):
         compounds = [c for c in _split_top(alternative, str.isspace) if c]
@@ -93,6 +93,49 @@ def _unstable_part(selector: str) -> str | None:
         value = match.group(1) or match.group(2) or ""
         if _GENERATED_ID.search(value):
             return value
+    return None
+
+
+# A signal never acts on the page, so its selector may also name what embeds and trackers keep (classes,
+# `src`, `title`, any `data-*`): a name that changes makes the signal miss, and a page no signal
+# recognises stops the run. Positions, pseudo-classes and Playwright's engines stay refused: they match
+# elements nobody named.
+_SIGNAL_ATTRIBUTE = r"""\[\s*[A-Za-z][\w-]*\s*(?:[~|^$*]?=\s*(?:"[^"]*"|'[^']*'|[^\]\s]+)\s*(?:i\s*)?)?\]"""
+_SIGNAL_COMPOUND = re.compile(rf"(?:[a-z][a-z0-9-]*|\*)?(?:#[A-Za-z][\w-]*|\.[A-Za-z_][\w-]*|{_SIGNAL_ATTRIBUTE})*")
+
+# `text` is read inside the elements a selector names. It must name elements that hold the platform's
+# own words, never a region that holds anyone's (a post, a comment, a chat): a heading, an alert or
+# status, or an element named by an id or an attribute value. The last compound of each alternative
+# tells.
+_NARROW_LAST = re.compile(
+    r"""^(?:h[1-6]|label|legend|title)\b|#|\[\s*(?!role\b|type\b)[\w-]+\s*[~|^$*]?=|"""
+    r"""\[\s*role\s*=\s*["']?(?:heading|alert|status|alertdialog)["']?\s*\]"""
+)
+
+
+def _unstable_signal_part(selector: str) -> str | None:
+    """The first part of a signal's `selector` that names no element in particular, or None."""
+    for alternative in _split_top(selector, lambda c: c == ","):
+        compounds = [c for c in _split_top(alternative, str.isspace) if c]
+        if not compounds:
+            return "an empty alternative"
+        for compound in compounds:
+            if not _SIGNAL_COMPOUND.fullmatch(compound):
+                return compound
+    for match in _ID_VALUES.finditer(selector):
+        value = match.group(1) or match.group(2) or ""
+        if _GENERATED_ID.search(value):
+            return value
+    return None
+
+
+def broad_for_text(selector: str) -> str | None:
+    """The first alternative of `selector` whose elements may hold anyone's words (a bare `p`, a
+    `section`, `[role=main]`), or None when each names elements that hold the platform's own."""
+    for alternative in _split_top(selector, lambda c: c == ","):
+        compounds = [c for c in _split_top(alternative, str.isspace) if c]
+        if compounds and not _NARROW_LAST.search(compounds[-1]):
+            return alternative.strip()
     return None
 
 
@@ -135,7 +178,7 @@ class Target(Strict):
             raise ValueError("'role' and 'name' go together")
         if self.role is None and self.label is None and self.selector is None:
             raise ValueError("a target needs role+name, label or a stable selector")
-        if self.selector is not None and (part := _unstable_part(self.selector)) is not None:
+        if self.selector is not None and (part := unstable_part(self.selector)) is not None:
             raise ValueError(
                 f"selector {self.selector!r} relies on {part!r}, which is not a stable hook: use role+name, a "
                 "label, or an element type with an id, data-testid, name, autocomplete, type, role or aria-*"
@@ -170,8 +213,10 @@ class PageState(str, Enum):
 
 
 class Signal(Strict):
-    """One way to recognise a page. Every condition given must hold. Body text is never read: a post
-    that mentions "restricted accounts" must not pass for a restriction notice."""
+    """One way to recognise a page. Every condition given must hold. Text is read only where the
+    platform writes it: a post that mentions "restricted accounts" must not pass for a restriction
+    notice. So `text` goes with a selector that names such elements (see `broad_for_text`), or, with a
+    broader one, only on a page the signal's `url` pins down (a sign-in flow: nobody else writes there)."""
 
     url: str | None = Field(default=None, description="substring of the page URL")
     selector: str | None = Field(default=None, description="a visible element matching this CSS exists")
@@ -186,7 +231,27 @@ class Signal(Strict):
             raise ValueError("a signal needs at least one condition")
         if self.text is not None and self.selector is None:
             raise ValueError("'text' is read only inside the elements that 'selector' names")
+        if self.selector is not None and (part := _unstable_signal_part(self.selector)) is not None:
+            raise ValueError(
+                f"selector {self.selector!r} relies on {part!r}, which names no element in particular: a "
+                "signal's selector is element types, ids, classes and attributes, with spaces and commas"
+            )
+        broad = broad_for_text(self.selector) if self.text is not None and self.selector is not None else None
+        if broad is not None and not _pins_a_page(self.url):
+            raise ValueError(
+                f"'text' inside {broad!r} would read any words on the page (a post, a comment): name a "
+                "heading, an alert or an element by its id or an attribute, or add the 'url' (with its "
+                "path) of the one page where only the platform writes"
+            )
         return self
+
+
+def _pins_a_page(url: str | None) -> bool:
+    """A URL condition naming a path on its host, not the whole site."""
+    if not url:
+        return False
+    rest = url.split("://", 1)[-1]
+    return "/" in rest and bool(rest.split("/", 1)[1].strip("/"))
 
 
 Signals = Annotated[list[Signal], BeforeValidator(_as_list), Field(min_length=1)]
