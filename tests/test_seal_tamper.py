@@ -564,3 +564,26 @@ def test_a_seal_killed_half_way_is_finished_or_undone_by_the_next(tmp_path: Path
     assert result["run-3"] == [] and result["run-1-killed"] == [Kind.SEALED_BY_OTHER]
     # Killed before its commit, run-2 never ended: run-3 sealed it as found, as any killed run.
     assert result["run-2"] == ([Kind.SEALED_BY_OTHER] if where == "before-commit" else [])
+
+
+def test_a_journal_planted_in_the_home_never_touches_a_file_a_seal_would_not(tmp_path: Path) -> None:
+    """The journal names files to rename and remove; one written by someone else (naming the person's
+    own files, with the hashes of a run that is sealed) is left as it is, and so are those files."""
+    home, out = tmp_path / "home", tmp_path / "ev"
+    history = History.open(home / "history.db")
+    signer = key(home)
+    finish(history, out, start(history, out, "run-1", {"a.png": b"x"}, signer), signer)
+    (run_1,) = history.runs()
+    mine, other = tmp_path / "notes.txt", tmp_path / "keep.txt"
+    mine.write_text("mine\n")
+    other.write_text("keep\n")
+    replacement = tmp_path / ".notes.txt.0123abcd.tmp"
+    replacement.write_text("replaced\n")
+    journal = home / "seals" / "seal-planted.journal"
+    journal.parent.mkdir(exist_ok=True)
+    steps = [[str(replacement), str(mine)], [None, str(other)], [None, str(out / "run-1" / "manifest.json")]]
+    journal.write_text(json.dumps({"hashes": {"run-1": run_1.manifest_sha256}, "steps": steps}))
+    finish(history, out, start(history, out, "run-2", {"a.png": b"y"}, signer), signer)
+    assert (mine.read_text(), other.read_text(), replacement.read_text()) == ("mine\n", "keep\n", "replaced\n")
+    assert journal.exists() and (out / "run-1" / "manifest.json").exists()
+    assert found(history, home) == {"run-1": [], "run-2": []}

@@ -277,7 +277,7 @@ def seal(
     staged = StagedWrites(journals)
     try:
         with history.transaction() as db:
-            finish_pending(journals, lambda hashes: _committed(db, hashes))
+            finish_pending(journals, lambda hashes: _judge(history, db, hashes))
             sealed: dict[str, str] = {}
             digest = _seal(history, db, manifest, directory, signer, staged, refused, sealed)
             staged.journal(sealed)
@@ -288,12 +288,20 @@ def seal(
     return digest
 
 
-def _committed(db: Any, hashes: dict[str, str]) -> bool:
+def _judge(history: History, db: Any, hashes: dict[str, str]) -> tuple[bool, set[Path]]:
+    """For a journal left behind: whether its seal committed (the history holds every hash it names), and
+    the files a seal of those runs may touch: their manifests, signatures, progress files and locks."""
+    committed = True
+    allowed: set[Path] = set()
     for run_id, digest in hashes.items():
-        row = db.execute("SELECT manifest_sha256 FROM runs WHERE run_id = ?", (run_id,)).fetchone()
-        if row is None or row[0] != digest:
-            return False
-    return True
+        row = db.execute("SELECT manifest_sha256, directory FROM runs WHERE run_id = ?", (run_id,)).fetchone()
+        if row is None:
+            return False, set()
+        committed = committed and row[0] == digest
+        folder = Path(row[1])
+        allowed |= {folder / "manifest.json", folder / SIGNATURE_NAME, folder / PROGRESS_NAME}
+        allowed.add(_lock_path(history, run_id))
+    return committed, allowed
 
 
 def _seal(

@@ -15,6 +15,7 @@ import contextlib
 import errno
 import json
 import os
+import re
 import secrets
 import stat
 from collections.abc import Callable
@@ -73,9 +74,10 @@ class StagedWrites:
         self._journal.unlink(missing_ok=True)
 
 
-def finish_pending(journals: Path, committed: Callable[[dict[str, str]], bool]) -> None:
-    """Finish or undo every seal that stopped after writing its journal. `committed(hashes)` tells
-    whether the history holds those manifest hashes (run id -> SHA-256)."""
+def finish_pending(journals: Path, judge: Callable[[dict[str, str]], tuple[bool, set[Path]]]) -> None:
+    """Finish or undo every seal that stopped after writing its journal. `judge(hashes)` tells whether
+    the history holds those manifest hashes (run id -> SHA-256), and which files a seal of those runs
+    may touch: a journal naming any other file (planted in the home) is left as it is, untouched."""
     for journal in sorted(journals.glob(f"*{JOURNAL_SUFFIX}")):
         try:
             body = json.loads(journal.read_bytes())
@@ -83,7 +85,10 @@ def finish_pending(journals: Path, committed: Callable[[dict[str, str]], bool]) 
             steps = [(Path(w) if w else None, Path(p)) for w, p in body["steps"]]
         except (OSError, ValueError, KeyError, TypeError, AttributeError):
             continue  # not one a seal wrote: left for a person to look at
-        if committed(hashes):
+        committed, allowed = judge(hashes)
+        if not all(path in allowed and (written is None or _beside(written, path)) for written, path in steps):
+            continue
+        if committed:
             if _apply(steps) is not None:
                 continue
         else:
@@ -91,6 +96,14 @@ def finish_pending(journals: Path, committed: Callable[[dict[str, str]], bool]) 
                 if written is not None:
                     written.unlink(missing_ok=True)
         journal.unlink(missing_ok=True)
+
+
+def _beside(written: Path, path: Path) -> bool:
+    """`written` is what stage_file writes for `path`: beside it, under the leftover name it uses."""
+    return (
+        written.parent == path.parent
+        and re.fullmatch(rf"\.{re.escape(path.name)}\.[0-9a-f]{{8}}\.tmp", written.name) is not None
+    )
 
 
 def _apply(steps: list[tuple[Path | None, Path]]) -> OSError | None:
