@@ -22,7 +22,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from optout.evidence import chain
 from optout.evidence.history import History
 from optout.evidence.manifest import EvidenceFile, Manifest, OriginMapping, manifest_bytes
-from optout.evidence.progress import PROGRESS_NAME, ProgressSigner
+from optout.evidence.progress import PROGRESS_NAME, ProgressSigner, vouched
 from optout.evidence.signing import Signer, key_id, public_pem
 from optout.evidence.verify import Kind, verify
 from optout.results import CLICK_UNVERIFIED, Outcome, Result, State
@@ -470,6 +470,7 @@ def test_a_run_killed_between_signing_its_manifest_and_writing_it_is_sealed_and_
     folder = out / "run-1-killed"
     progress = ProgressSigner(signer, killed.run_id, folder)
     progress.sign((folder / "manifest.json").read_bytes())
+    progress.written()
     killed.results = [FIRST]
     progress.sign(manifest_bytes(killed))  # signed; the process died before the manifest was written
     finish(history, out, start(history, out, "run-2", {"a.png": b"x"}, signer), signer)
@@ -528,6 +529,9 @@ chain.seal(history, manifest, out / run_id, signer)
 """
 
 
+R1, R2, R3 = (f"run-20261206T00000{n}-000000Z-check" for n in (1, 2, 3))  # as RunEvidence names runs
+
+
 @pytest.mark.parametrize("where", ["before-commit", "after-commit"])
 def test_a_seal_killed_half_way_is_finished_or_undone_by_the_next(tmp_path: Path, where: str) -> None:
     """The process sealing run-2 (and the killed run-1 with it) dies after writing its journal: before its
@@ -545,45 +549,79 @@ def test_a_seal_killed_half_way_is_finished_or_undone_by_the_next(tmp_path: Path
             serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
         )
     )
-    start(history, out, "run-1-killed", {"a.png": b"on"}, signer)
-    start(history, out, "run-2", {"a.png": b"x"}, signer)
+    start(history, out, R1, {"a.png": b"on"}, signer)
+    start(history, out, R2, {"a.png": b"x"}, signer)
     died = subprocess.run(
-        [sys.executable, "-c", _SEAL_AND_DIE, str(home), str(out), "run-2", where, str(pem), signer.key_id],
+        [sys.executable, "-c", _SEAL_AND_DIE, str(home), str(out), R2, where, str(pem), signer.key_id],
         capture_output=True, text=True, cwd=REPO,
     )  # fmt: skip
     assert died.returncode == -signal.SIGKILL, died.stderr
     assert list((home / "seals").glob("*.journal")), "the seal died before writing its journal"
     sealed_before = {r.run_id for r in history.runs() if r.sealed}
-    assert sealed_before == (set() if where == "before-commit" else {"run-1-killed", "run-2"})
-    finish(history, out, start(history, out, "run-3", {"a.png": b"y"}, signer), signer)
+    assert sealed_before == (set() if where == "before-commit" else {R1, R2})
+    finish(history, out, start(history, out, R3, {"a.png": b"y"}, signer), signer)
     assert not list((home / "seals").glob("*.journal"))
-    assert {r.run_id for r in history.runs() if r.sealed} == {"run-1-killed", "run-2", "run-3"}
+    assert {r.run_id for r in history.runs() if r.sealed} == {R1, R2, R3}
     leftovers = [p.name for p in out.rglob(".*.tmp")]
     assert leftovers == []
     result = found(history, home)
-    assert result["run-3"] == [] and result["run-1-killed"] == [Kind.SEALED_BY_OTHER]
+    assert result[R3] == [] and result[R1] == [Kind.SEALED_BY_OTHER]
     # Killed before its commit, run-2 never ended: run-3 sealed it as found, as any killed run.
-    assert result["run-2"] == ([Kind.SEALED_BY_OTHER] if where == "before-commit" else [])
+    assert result[R2] == ([Kind.SEALED_BY_OTHER] if where == "before-commit" else [])
 
 
 def test_a_journal_planted_in_the_home_never_touches_a_file_a_seal_would_not(tmp_path: Path) -> None:
-    """The journal names files to rename and remove; one written by someone else (naming the person's
-    own files, with the hashes of a run that is sealed) is left as it is, and so are those files."""
+    """A journal names only run ids and which file of each (its manifest, signature, progress file or
+    lock); one written by someone else, naming run ids that reach elsewhere or runs whose folder holds
+    no manifest of theirs, with history rows to match, is left as it is, and so is every file."""
     home, out = tmp_path / "home", tmp_path / "ev"
     history = History.open(home / "history.db")
     signer = key(home)
-    finish(history, out, start(history, out, "run-1", {"a.png": b"x"}, signer), signer)
+    finish(history, out, start(history, out, R1, {"a.png": b"x"}, signer), signer)
     (run_1,) = history.runs()
-    mine, other = tmp_path / "notes.txt", tmp_path / "keep.txt"
-    mine.write_text("mine\n")
-    other.write_text("keep\n")
-    replacement = tmp_path / ".notes.txt.0123abcd.tmp"
-    replacement.write_text("replaced\n")
-    journal = home / "seals" / "seal-planted.journal"
-    journal.parent.mkdir(exist_ok=True)
-    steps = [[str(replacement), str(mine)], [None, str(other)], [None, str(out / "run-1" / "manifest.json")]]
-    journal.write_text(json.dumps({"hashes": {"run-1": run_1.manifest_sha256}, "steps": steps}))
-    finish(history, out, start(history, out, "run-2", {"a.png": b"y"}, signer), signer)
-    assert (mine.read_text(), other.read_text(), replacement.read_text()) == ("mine\n", "keep\n", "replaced\n")
-    assert journal.exists() and (out / "run-1" / "manifest.json").exists()
-    assert found(history, home) == {"run-1": [], "run-2": []}
+    elsewhere = tmp_path / "project"
+    elsewhere.mkdir()
+    (elsewhere / "Cargo.lock").write_text("mine\n")
+    (elsewhere / "manifest.sig").write_text("keep\n")
+    (elsewhere / "manifest.json").write_text('{"run_id": "someone else"}')
+    planted = {
+        str(elsewhere / "Cargo"): "ab" * 32,  # its lock would be project/Cargo.lock
+        "run-20261206T000009-000000Z-check": "cd" * 32,  # its folder: the project
+    }
+    for run_id, digest in planted.items():
+        history._db.execute(
+            "INSERT INTO runs (run_id, command, directory, started_at, optout_version, flows, manifest_sha256)"
+            " VALUES (?, 'check', ?, '2026-01-01T00:00:00+00:00', '0', '{}', ?)",
+            (run_id, str(elsewhere), digest),
+        )
+    journals = home / "seals"
+    journals.mkdir(exist_ok=True)
+    for n, (run_id, digest) in enumerate(planted.items()):
+        steps = [[run_id, "lock", None], [run_id, "signature", None], [R1, "manifest", None]]
+        (journals / f"seal-{n}.journal").write_text(
+            json.dumps({"hashes": {run_id: digest, R1: run_1.manifest_sha256}, "steps": steps})
+        )
+    finish(history, out, start(history, out, R2, {"a.png": b"y"}, signer), signer)
+    assert sorted(p.name for p in elsewhere.iterdir()) == ["Cargo.lock", "manifest.json", "manifest.sig"]
+    assert len(list(journals.glob("*.journal"))) == 2 and (out / R1 / "manifest.json").exists()
+    assert found(history, home)[R1] == [] and found(history, home)[R2] == []
+
+
+def test_a_manifest_write_that_failed_leaves_the_one_on_disk_vouched_for(tmp_path: Path) -> None:
+    """Two saves fail after their signatures were written (a full disk): the manifest on disk is still
+    the first one, and the progress file must still vouch for it, whatever was signed since."""
+    home = tmp_path / "home"
+    signer = key(home)
+    folder = tmp_path / "run"
+    folder.mkdir()
+    progress = ProgressSigner(signer, R1, folder)
+    on_disk, failed, failed_again = b'{"n": 1}', b'{"n": 2}', b'{"n": 3}'
+    progress.sign(on_disk)
+    progress.written()
+    progress.sign(failed)  # and the manifest write failed: written() is not called
+    progress.sign(failed_again)
+    public = signer._private.public_key()
+    assert vouched(folder, R1, on_disk, signer.key_id, public) is None
+    assert vouched(folder, R1, failed_again, signer.key_id, public) is None  # killed before writing it
+    assert vouched(folder, R1, failed, signer.key_id, public) is not None
+    assert vouched(folder, R2, on_disk, signer.key_id, public) is not None  # another run's file

@@ -33,6 +33,7 @@ import binascii
 import hashlib
 import json
 import os
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -277,7 +278,7 @@ def seal(
     staged = StagedWrites(journals)
     try:
         with history.transaction() as db:
-            finish_pending(journals, lambda hashes: _judge(history, db, hashes))
+            finish_pending(journals, lambda hashes: _committed(db, hashes), lambda r, k: _locate(history, db, r, k))
             sealed: dict[str, str] = {}
             digest = _seal(history, db, manifest, directory, signer, staged, refused, sealed)
             staged.journal(sealed)
@@ -288,20 +289,36 @@ def seal(
     return digest
 
 
-def _judge(history: History, db: Any, hashes: dict[str, str]) -> tuple[bool, set[Path]]:
-    """For a journal left behind: whether its seal committed (the history holds every hash it names), and
-    the files a seal of those runs may touch: their manifests, signatures, progress files and locks."""
-    committed = True
-    allowed: set[Path] = set()
+def _committed(db: Any, hashes: dict[str, str]) -> bool:
     for run_id, digest in hashes.items():
-        row = db.execute("SELECT manifest_sha256, directory FROM runs WHERE run_id = ?", (run_id,)).fetchone()
-        if row is None:
-            return False, set()
-        committed = committed and row[0] == digest
-        folder = Path(row[1])
-        allowed |= {folder / "manifest.json", folder / SIGNATURE_NAME, folder / PROGRESS_NAME}
-        allowed.add(_lock_path(history, run_id))
-    return committed, allowed
+        row = db.execute("SELECT manifest_sha256 FROM runs WHERE run_id = ?", (run_id,)).fetchone()
+        if row is None or row[0] != digest:
+            return False
+    return True
+
+
+# The run ids RunEvidence makes: nothing in one can reach outside the folder a path is built in.
+_RUN_ID = re.compile(r"run-\d{8}T\d{6}-\d{6}Z-[a-z][a-z-]*")
+
+
+def _locate(history: History, db: Any, run_id: str, kind: str) -> Path | None:
+    """For a journal left behind: that file of that run, when the history knows the run and its folder
+    holds its own manifest; else None (the journal is then left untouched)."""
+    if not _RUN_ID.fullmatch(run_id):
+        return None
+    if kind == "lock":
+        return _lock_path(history, run_id)
+    row = db.execute("SELECT directory FROM runs WHERE run_id = ?", (run_id,)).fetchone()
+    if row is None:
+        return None
+    folder = Path(row[0])
+    try:
+        named = json.loads((folder / "manifest.json").read_bytes()).get("run_id")
+    except (OSError, ValueError, AttributeError):
+        return None
+    if named != run_id or folder.is_symlink():
+        return None
+    return folder / {"manifest": "manifest.json", "signature": SIGNATURE_NAME, "progress": PROGRESS_NAME}[kind]
 
 
 def _seal(
@@ -352,7 +369,7 @@ def _seal(
             # Its folder cannot be written (read-only, moved half-way): it stays unsealed, and verify
             # names it; this run and every later one must still be sealed.
             continue
-        staged.remove(_lock_path(history, run_id))
+        staged.remove(run_id, "lock", _lock_path(history, run_id))
     head = _link(db, manifest, directory, head, signer, staged)
     sealed[manifest.run_id] = head.sha256 or ""
     return head.sha256 or ""
@@ -376,12 +393,12 @@ def _link(db: Any, manifest: Manifest, folder: Path, head: _Head, signer: Signer
     mark = len(staged)
     try:
         if signer:
-            staged.write(signature, signer.sign(data))
+            staged.write(manifest.run_id, "signature", signature, signer.sign(data))
         else:
-            staged.remove(signature)
-        staged.write(folder / "manifest.json", data)
+            staged.remove(manifest.run_id, "signature", signature)
+        staged.write(manifest.run_id, "manifest", folder / "manifest.json", data)
         # Sealed, the manifest is vouched for by its own signature and the chain.
-        staged.remove(folder / PROGRESS_NAME)
+        staged.remove(manifest.run_id, "progress", folder / PROGRESS_NAME)
     except OSError:
         staged.undo_since(mark)
         raise

@@ -3,10 +3,13 @@ beside it holds the signatures. Should the run be killed, the run that seals it 
 when this file vouches for it, with the key that signed the run's start: whoever can write the home but
 not the keyring may edit a killed run's manifest and its history to match, but cannot sign the edit.
 
-The file holds the last two manifests signed: it is written before the manifest, so a run killed between
-the two writes leaves on disk the manifest signed before, which the file still vouches for. Each
-signature covers a statement naming the run, never the manifest's bytes alone, so that none of them can
-pass for the signature of a sealed manifest (`manifest.sig`).
+The file holds two signatures: the manifest on disk and the one about to replace it. It is written
+before the manifest, so a run killed between the two writes, or a manifest write that failed (a full
+disk), leaves on disk a manifest the file still vouches for. Each signature covers a statement naming
+the run, never the manifest's bytes alone, so that none of them can pass for the signature of a sealed
+manifest (`manifest.sig`). What it cannot tell: someone who copied an earlier manifest and progress file
+while the run went on can put them back; that earlier state is the run's own, and reads as a run killed
+earlier.
 """
 
 from __future__ import annotations
@@ -36,16 +39,23 @@ class ProgressSigner:
         self.signer = signer
         self.run_id = run_id
         self.path = folder / PROGRESS_NAME
-        self._last: dict[str, str] | None = None
+        self._on_disk: dict[str, str] | None = None  # the signature of the manifest written last
+        self._pending: dict[str, str] | None = None
 
     def sign(self, manifest: bytes) -> None:
+        """Before `manifest` is written: the file vouches for it and for the one on disk until then."""
         digest = hashlib.sha256(manifest).hexdigest()
         signature = base64.b64encode(self.signer.sign(statement(self.run_id, digest))).decode("ascii")
         entry = {"sha256": digest, "signature": signature}
-        signed = [self._last, entry] if self._last is not None else [entry]
+        signed = [self._on_disk, entry] if self._on_disk is not None else [entry]
         body = {"run_id": self.run_id, "signing_key": self.signer.key_id, "signed": signed}
         write_atomically(self.path, json.dumps(body, indent=1).encode("utf-8"))
-        self._last = entry
+        self._pending = entry
+
+    def written(self) -> None:
+        """The manifest last signed is on disk now. (A write that failed, a full disk, leaves the one
+        before on disk, and the next signature keeps vouching for it.)"""
+        self._on_disk, self._pending = self._pending, None
 
 
 def vouched(folder: Path, run_id: str, manifest: bytes, kid: str, public: Ed25519PublicKey) -> str | None:

@@ -313,3 +313,5 @@ class RunEvidence:
         if self._progress is not None:
             self._progress.sign(data)
         write_atomically(self.manifest_path, data)
+        if self._progress is not None:
+            self._progress.written()

@@ -7,6 +7,11 @@ A seal that stops in between (killed, a power cut, a rename that fails) is finis
 which finds the journal: when the history has the hashes it names, the steps left are done; when it does
 not (the transaction never committed), the files written beside are removed. Renames are idempotent, so
 two seals finishing the same journal do no harm.
+
+A journal names no path: only run ids, which file of the run (its manifest, signature, progress file or
+lock) and the name of the file written beside it. The next seal works the paths out itself, from the
+history, for runs whose folder holds their own manifest: a journal planted in the home can make a seal
+touch nothing but those four files of a real run.
 """
 
 from __future__ import annotations
@@ -19,11 +24,27 @@ import re
 import secrets
 import stat
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 from optout.files import stage_file, write_atomically
 
 JOURNAL_SUFFIX = ".journal"
+
+Kind = Literal["manifest", "signature", "progress", "lock"]
+# What a seal may do to each file of a run: write (rename over) or remove.
+WRITTEN: frozenset[str] = frozenset({"manifest", "signature"})
+REMOVED: frozenset[str] = frozenset({"signature", "progress", "lock"})
+_STAGED_NAME = re.compile(r"\.(?:manifest\.json|manifest\.sig)\.[0-9a-f]{8}\.tmp")
+
+
+@dataclass(frozen=True)
+class _Step:
+    run_id: str
+    kind: str
+    path: Path
+    written: Path | None  # the file written beside `path`; None: `path` is removed
 
 
 class StagedWrites:
@@ -31,33 +52,33 @@ class StagedWrites:
 
     def __init__(self, journals: Path) -> None:
         self._journal = journals / f"seal-{secrets.token_hex(8)}{JOURNAL_SUFFIX}"
-        self._steps: list[tuple[Path | None, Path]] = []  # (written beside it, final name); None: remove
+        self._steps: list[_Step] = []
 
-    def write(self, path: Path, data: bytes) -> None:
+    def write(self, run_id: str, kind: Kind, path: Path, data: bytes) -> None:
         _not_a_folder(path)
-        self._steps.append((stage_file(path, data), path))
+        self._steps.append(_Step(run_id, kind, path, stage_file(path, data)))
 
-    def remove(self, path: Path) -> None:
+    def remove(self, run_id: str, kind: Kind, path: Path) -> None:
         _not_a_folder(path)
-        self._steps.append((None, path))
+        self._steps.append(_Step(run_id, kind, path, None))
 
     def __len__(self) -> int:
         return len(self._steps)
 
     def undo_since(self, count: int) -> None:
-        for written, _ in self._steps[count:]:
-            if written is not None:
-                written.unlink(missing_ok=True)
+        for step in self._steps[count:]:
+            if step.written is not None:
+                step.written.unlink(missing_ok=True)
         del self._steps[count:]
 
     def journal(self, hashes: dict[str, str]) -> None:
         """Last thing inside the transaction: the steps and the hashes that tell whether it committed,
         on disk (with the files written beside) before the commit can be."""
-        for folder in {written.parent for written, _ in self._steps if written is not None}:
+        for folder in {s.written.parent for s in self._steps if s.written is not None}:
             _sync_folder(folder)
         self._journal.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        body = {"hashes": hashes, "steps": [[str(w) if w else None, str(p)] for w, p in self._steps]}
-        write_atomically(self._journal, json.dumps(body).encode("utf-8"))
+        steps = [[s.run_id, s.kind, s.written.name if s.written else None] for s in self._steps]
+        write_atomically(self._journal, json.dumps({"hashes": hashes, "steps": steps}).encode("utf-8"))
         _sync_folder(self._journal.parent)
 
     def discard(self) -> None:
@@ -74,51 +95,61 @@ class StagedWrites:
         self._journal.unlink(missing_ok=True)
 
 
-def finish_pending(journals: Path, judge: Callable[[dict[str, str]], tuple[bool, set[Path]]]) -> None:
-    """Finish or undo every seal that stopped after writing its journal. `judge(hashes)` tells whether
-    the history holds those manifest hashes (run id -> SHA-256), and which files a seal of those runs
-    may touch: a journal naming any other file (planted in the home) is left as it is, untouched."""
+# (hashes) -> whether the history holds them all; (run id, kind) -> that file of that run, or None when
+# the run is not one whose files a seal may touch.
+Committed = Callable[[dict[str, str]], bool]
+Locate = Callable[[str, str], "Path | None"]
+
+
+def finish_pending(journals: Path, committed: Committed, locate: Locate) -> None:
+    """Finish or undo every seal that stopped after writing its journal. A journal that names anything
+    but the files a seal writes or removes, of runs `locate` knows, is left as it is, untouched."""
     for journal in sorted(journals.glob(f"*{JOURNAL_SUFFIX}")):
         try:
             body = json.loads(journal.read_bytes())
             hashes = {str(k): str(v) for k, v in body["hashes"].items()}
-            steps = [(Path(w) if w else None, Path(p)) for w, p in body["steps"]]
+            steps = [_read_step(run_id, kind, written, locate) for run_id, kind, written in body["steps"]]
         except (OSError, ValueError, KeyError, TypeError, AttributeError):
             continue  # not one a seal wrote: left for a person to look at
-        committed, allowed = judge(hashes)
-        if not all(path in allowed and (written is None or _beside(written, path)) for written, path in steps):
+        if any(step is None or step.run_id not in hashes for step in steps):
             continue
-        if committed:
-            if _apply(steps) is not None:
+        ready = [step for step in steps if step is not None]
+        if committed(hashes):
+            if _apply(ready) is not None:
                 continue
         else:
-            for written, _ in steps:
-                if written is not None:
-                    written.unlink(missing_ok=True)
+            for step in ready:
+                if step.written is not None:
+                    step.written.unlink(missing_ok=True)
         journal.unlink(missing_ok=True)
 
 
-def _beside(written: Path, path: Path) -> bool:
-    """`written` is what stage_file writes for `path`: beside it, under the leftover name it uses."""
-    return (
-        written.parent == path.parent
-        and re.fullmatch(rf"\.{re.escape(path.name)}\.[0-9a-f]{{8}}\.tmp", written.name) is not None
-    )
+def _read_step(run_id: object, kind: object, written: object, locate: Locate) -> _Step | None:
+    if not isinstance(run_id, str) or kind not in (WRITTEN if written is not None else REMOVED):
+        return None
+    path = locate(run_id, str(kind))
+    if path is None:
+        return None
+    if written is None:
+        return _Step(run_id, str(kind), path, None)
+    if not isinstance(written, str) or not _STAGED_NAME.fullmatch(written) or path.name not in written:
+        return None
+    return _Step(run_id, str(kind), path, path.parent / written)
 
 
-def _apply(steps: list[tuple[Path | None, Path]]) -> OSError | None:
+def _apply(steps: list[_Step]) -> OSError | None:
     first: OSError | None = None
-    for written, path in steps:
+    for step in steps:
         try:
-            if written is None:
-                path.unlink(missing_ok=True)
+            if step.written is None:
+                step.path.unlink(missing_ok=True)
             else:
-                os.replace(written, path)
+                os.replace(step.written, step.path)
         except FileNotFoundError:
             pass  # done already, by another seal finishing the same journal
         except OSError as exc:
             first = first or exc
-    for folder in {path.parent for _, path in steps}:
+    for folder in {step.path.parent for step in steps}:
         with contextlib.suppress(OSError):
             _sync_folder(folder)
     return first
