@@ -210,8 +210,8 @@ def test_a_signal_selector_never_names_elements_by_position_or_engine(selector: 
 
 @pytest.mark.parametrize(
     "selector",
-    ["h2", "[role=dialog] h2", "#notice", "[data-testid=workspace-training-note]", "nav a[href*='/x/']",
-     "[role=alert]", "[role=status]", "label"],
+    ["h2", "[role=dialog] h2", "#notice", "[data-testid=workspace-training-note]", "[role=alert]",
+     "[role=status]", "label", "legend", "[role=dialog] [role=heading]"],
 )  # fmt: skip
 def test_text_is_read_in_headings_alerts_and_named_elements_anywhere(selector: str) -> None:
     assert a_signal(selector=selector, text=EN_FR).text is not None
@@ -225,6 +225,8 @@ def test_text_in_elements_anyone_writes_in_needs_a_page_of_the_platforms_own(sel
         a_signal(selector=selector, text=EN_FR)
     with pytest.raises(ValueError, match="would read any words on the page"):
         a_signal(selector=selector, text=EN_FR, url="x.com")  # the whole site: posts too
+    with pytest.raises(ValueError, match="would read any words on the page"):
+        a_signal(selector=selector, text=EN_FR, url="/i/flow/login")  # a path on any site
     assert a_signal(selector=selector, text=EN_FR, url="x.com/i/flow/login").url == "x.com/i/flow/login"
 
 

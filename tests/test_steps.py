@@ -887,3 +887,19 @@ async def test_a_control_the_page_replaces_is_found_again_and_read_once_usable(
     else:
         assert (result.outcome, result.state, result.verified) == (Outcome.SWITCHED_OFF, State.OFF, True)
         assert site.writes == {"training": 1} and site.settings["training"] is False
+
+
+# The same, inside a web component's shadow root: mutations there never reach an observer of the document.
+SHADOW_PLACEHOLDER_THEN_REAL = (
+    f"{HEAD}<h1>Training</h1><x-setting id=host></x-setting>{SAVE}<script>"
+    "const root = host.attachShadow({mode: 'open'});"
+    "root.innerHTML = '<label><input type=checkbox disabled aria-busy=true> Use my data for training</label>';"
+    f"setTimeout(() => {{ root.innerHTML = `{CHECKBOX}`; }}, 700)</script>"
+)
+
+
+async def test_a_control_the_page_replaces_inside_a_shadow_root_is_found_again(run_flow: Any, site: StepSite) -> None:
+    site.pages["/settings"] = SHADOW_PLACEHOLDER_THEN_REAL
+    result = await run_flow(make_flow())
+    assert (result.outcome, result.state, result.verified) == (Outcome.SWITCHED_OFF, State.OFF, True), result.reason
+    assert site.writes == {"training": 1} and site.settings["training"] is False

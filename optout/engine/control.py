@@ -19,10 +19,9 @@ from optout.engine.stop import NotOffered, Stop
 from optout.language.targets import Target
 from optout.results import CLICK_UNVERIFIED, Outcome, Result, State, utc_now, where
 
-# Resolves once the control is enabled and not aria-busy: how pages say a value or a save is still
-# pending. (aria-disabled alone is a lasting state: it is read, never clicked.)
-# Until the control is usable (enabled, not aria-busy): "usable"; or until the page takes it out of the
-# document (a placeholder swapped for the real switch): "replaced".
+# "usable" once the control is enabled and not aria-busy (how pages say a value or a save is still
+# pending; aria-disabled alone is a lasting state: it is read, never clicked), or "replaced" once the
+# page took it out of the document (a placeholder swapped for the real switch).
 _UNTIL_USABLE = """el => new Promise(resolve => {
   const usable = () => !el.disabled && el.getAttribute('aria-busy') !== 'true';
   const check = () => {
@@ -31,11 +30,17 @@ _UNTIL_USABLE = """el => new Promise(resolve => {
   };
   const now = check();
   if (now) return resolve(now);
-  const observer = new MutationObserver(() => {
-    const found = check();
-    if (found) { observer.disconnect(); resolve(found); }
-  });
-  observer.observe(el.ownerDocument, {attributes: true, childList: true, subtree: true});
+  // Mutations do not cross shadow roots: each root from the control's up to the document is watched,
+  // and a slow poll catches what no observer sees.
+  const done = found => { observer.disconnect(); clearInterval(poll); resolve(found); };
+  const observer = new MutationObserver(() => { const found = check(); if (found) done(found); });
+  observer.observe(el, {attributes: true});
+  for (let node = el; node; ) {
+    const root = node.getRootNode();
+    observer.observe(root, {attributes: true, childList: true, subtree: true});
+    node = root.host || null;
+  }
+  const poll = setInterval(() => { const found = check(); if (found) done(found); }, 250);
 })"""
 
 # Whether an element is, contains, or is inside one of the controls or one of their labels.

@@ -32,12 +32,18 @@ _AIM = f"""async (el, frames) => {{
   if (r.x !== before.x || r.y !== before.y || r.width !== before.width || r.height !== before.height)
     return {{how: 'moving', by: 'its own movement'}};
   const x = r.left + r.width / 2, y = r.top + r.height / 2;
-  const hit = r.width && r.height ? document.elementFromPoint(x, y) : null;
+  let hit = r.width && r.height ? document.elementFromPoint(x, y) : null;
+  // The document answers with the shadow host for what its (open) shadow root shows there: look inside.
+  while (hit && hit.shadowRoot) {{
+    const inner = hit.shadowRoot.elementFromPoint(x, y);
+    if (!inner || inner === hit) break;
+    hit = inner;
+  }}
   if (!hit) return {{how: 'hidden', by: 'nothing on screen'}};
   if (hit === el || el.contains(hit)) return {{how: 'pointer', x, y}};
   const inside = node => node && (node === hit || node.contains(hit));
   const labelledBy = (el.getAttribute('aria-labelledby') || '').split(/\\s+/).filter(Boolean)
-    .map(id => document.getElementById(id));
+    .map(id => (el.getRootNode().getElementById ? el.getRootNode() : document).getElementById(id));
   const own = [...(el.labels || [])].some(inside) || labelledBy.some(inside);
   const role = hit.getAttribute('role');
   const name = hit.getAttribute('aria-label') || (hit.innerText || '').trim().slice(0, 60);

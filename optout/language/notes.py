@@ -10,7 +10,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from optout.language.flow import Flow
-from optout.language.targets import Signal, broad_for_text, unstable_part
+from optout.language.targets import Signal, broad_for_text, named_for_text, unstable_part
 
 
 def signals(value: Any) -> Iterator[Signal]:
@@ -38,4 +38,6 @@ def notes(flow: Flow) -> list[str]:
             said.append(f"signal {signal.selector!r} leans on {part!r}, not a stable hook: it misses if that changes")
         if signal.text is not None and (broad := broad_for_text(signal.selector)) is not None:
             said.append(f"signal reads any words inside {broad!r}, on {signal.url} only")
+        elif signal.text is not None and (named := named_for_text(signal.selector)) is not None:
+            said.append(f"signal reads the words inside {named!r}: only the platform may write there")
     return list(dict.fromkeys(said))

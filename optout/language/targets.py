@@ -104,13 +104,13 @@ _SIGNAL_ATTRIBUTE = r"""\[\s*[A-Za-z][\w-]*\s*(?:[~|^$*]?=\s*(?:"[^"]*"|'[^']*'|
 _SIGNAL_COMPOUND = re.compile(rf"(?:[a-z][a-z0-9-]*|\*)?(?:#[A-Za-z][\w-]*|\.[A-Za-z_][\w-]*|{_SIGNAL_ATTRIBUTE})*")
 
 # `text` is read inside the elements a selector names. It must name elements that hold the platform's
-# own words, never a region that holds anyone's (a post, a comment, a chat): a heading, an alert or
-# status, or an element named by an id or an attribute value. The last compound of each alternative
-# tells.
+# own words, never a region that holds anyone's (a post, a comment, a chat): the last compound of each
+# alternative is a heading, a label or legend, or an alert or status. An element named by its id or test
+# id is allowed too, with a note (a platform may name a post's body so: X's `tweetText`).
 _NARROW_LAST = re.compile(
-    r"""^(?:h[1-6]|label|legend|title)\b|#|\[\s*(?!role\b|type\b)[\w-]+\s*[~|^$*]?=|"""
-    r"""\[\s*role\s*=\s*["']?(?:heading|alert|status|alertdialog)["']?\s*\]"""
+    r"""^(?:h[1-6]|label|legend)(?![\w-])|\[\s*role\s*=\s*["']?(?:heading|alert|status|alertdialog)["']?\s*\]"""
 )
+_NAMED_LAST = re.compile(r"""#|\[\s*(?:id|data-testid)\s*=""")
 
 
 def _unstable_signal_part(selector: str) -> str | None:
@@ -131,10 +131,21 @@ def _unstable_signal_part(selector: str) -> str | None:
 
 def broad_for_text(selector: str) -> str | None:
     """The first alternative of `selector` whose elements may hold anyone's words (a bare `p`, a
-    `section`, `[role=main]`), or None when each names elements that hold the platform's own."""
+    `section`, `[role=main]`, `a[href*=…]`), or None when each is a heading, label, alert or status, or
+    names its element by an id or test id."""
     for alternative in _split_top(selector, lambda c: c == ","):
         compounds = [c for c in _split_top(alternative, str.isspace) if c]
-        if compounds and not _NARROW_LAST.search(compounds[-1]):
+        if compounds and not (_NARROW_LAST.search(compounds[-1]) or _NAMED_LAST.search(compounds[-1])):
+            return alternative.strip()
+    return None
+
+
+def named_for_text(selector: str) -> str | None:
+    """The first alternative of `selector` that reads words in an element named only by its id or test
+    id (allowed; `optout flows validate` notes it)."""
+    for alternative in _split_top(selector, lambda c: c == ","):
+        compounds = [c for c in _split_top(alternative, str.isspace) if c]
+        if compounds and not _NARROW_LAST.search(compounds[-1]) and _NAMED_LAST.search(compounds[-1]):
             return alternative.strip()
     return None
 
@@ -240,18 +251,18 @@ class Signal(Strict):
         if broad is not None and not _pins_a_page(self.url):
             raise ValueError(
                 f"'text' inside {broad!r} would read any words on the page (a post, a comment): name a "
-                "heading, an alert or an element by its id or an attribute, or add the 'url' (with its "
-                "path) of the one page where only the platform writes"
+                "heading, a label, an alert, or an element by its id or test id, or add the 'url' (host "
+                "and path) of the one page where only the platform writes"
             )
         return self
 
 
 def _pins_a_page(url: str | None) -> bool:
-    """A URL condition naming a path on its host, not the whole site."""
+    """A URL condition naming a host and a path on it, not a whole site (`x.com/i/flow/login`)."""
     if not url:
         return False
-    rest = url.split("://", 1)[-1]
-    return "/" in rest and bool(rest.split("/", 1)[1].strip("/"))
+    host, _, path = url.split("://", 1)[-1].partition("/")
+    return "." in host and " " not in host and bool(path.strip("/"))
 
 
 Signals = Annotated[list[Signal], BeforeValidator(_as_list), Field(min_length=1)]
