@@ -8,12 +8,14 @@ systemctl does; the unit files it writes are real files, checked by the real `sy
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import plistlib
 import shutil
 import subprocess
 import sys
+import tempfile
 from collections.abc import Iterator, Sequence
 from datetime import date
 from pathlib import Path
@@ -609,6 +611,19 @@ def test_dry_run_install_shows_the_files_and_changes_nothing(cli: Cli, tmp_path:
         "user timer"
     ), done.stdout
     assert not user_home.exists()
+
+
+@pytest.fixture(autouse=True)
+def one_test_at_a_time_on_this_users_crontab() -> Iterator[None]:
+    """This user's crontab is one for every test worker: a test that installs a line there (the round
+    trip) must not be seen by another that reads it (any `schedule install` looks at cron). Tests here
+    take turns across workers."""
+    with open(Path(tempfile.gettempdir()) / "optout-tests-crontab.lock", "a+b") as lock:
+        fcntl.flock(lock.fileno(), fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock.fileno(), fcntl.LOCK_UN)
 
 
 @pytest.fixture

@@ -355,12 +355,11 @@ async def test_row_name_contradicting_the_control_stops_the_run(run_flow: Any, s
 
 
 async def test_not_offered_is_a_positive_signal(run_flow: Any, site: StepSite, tmp_path: Path) -> None:
-    site.pages["/settings"] = f"{HEAD}<h1>Training</h1><p class=note>Your workspace is excluded from training.</p>"
-    flow = make_flow(
-        not_offered=[
-            {"selector": "p.note", "text": {"en": "excluded from training", "fr": "exclues de l'entraînement"}}
-        ]
+    site.pages["/settings"] = (
+        f"{HEAD}<h1>Training</h1><p data-testid=workspace-note>Your workspace is excluded from training.</p>"
     )
+    excluded = {"en": "excluded from training", "fr": "exclues de l'entraînement"}
+    flow = make_flow(not_offered=[{"selector": "[data-testid=workspace-note]", "text": excluded}])
     checked = await run_flow(flow, Mode.CHECK)
     switched = await run_flow(flow, Mode.OFF)
     assert (checked.outcome, checked.state) == (Outcome.CHECKED, State.NOT_OFFERED)
