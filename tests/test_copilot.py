@@ -5,6 +5,7 @@ sign-in hosts and found in no artefact. Every test reads the sandbox server's st
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +14,7 @@ import pytest
 from optout.engine.context import Mode
 from optout.evidence.recorder import RunEvidence
 from optout.results import Outcome, Result, State
-from tests.conftest import FLOWS, Sandbox, demo_target
+from tests.conftest import FLOWS, Cli, Sandbox, demo_target
 
 TEXT, VOICE = "model_training_text", "model_training_voice"
 MEMORY, ADS = "personalization_memory", "ad_personalization"
@@ -134,3 +135,49 @@ async def test_password_typed_only_on_the_sign_in_hosts_and_in_no_artefact(
     assert any(p.suffix == ".png" for p in written)
     for path in written:
         assert b"cora-demo-pass" not in path.read_bytes(), path
+
+
+@pytest.mark.parametrize(
+    ("username", "outcome", "state", "reason"),
+    [
+        ("lena@outlook.com", Outcome.SWITCHED_OFF, State.OFF, None),  # switches loaded late, slow saves
+        ("ron@outlook.com", Outcome.FAILED, State.ON, "refused"),  # the switch snaps back
+    ],
+)
+async def test_late_switches_and_refused_changes(
+    runner: Any,
+    sandbox: Sandbox,
+    evidence: RunEvidence,
+    username: str,
+    outcome: Outcome,
+    state: State,
+    reason: str | None,
+) -> None:
+    results = await run(runner, Mode.OFF, username, evidence)
+    assert outcomes(results) == [(outcome, state)] * 2, [r.reason for r in results]
+    assert reason is None or all(r.reason and reason in r.reason for r in results)
+    account = sandbox.account(username, "copilot")
+    assert account["writes_by_key"][TEXT] == 1 and account["writes_by_key"][VOICE] == 1  # once each, never again
+    assert untouched_look_alikes(account)
+
+
+def test_check_and_off_through_the_command_line_give_two_results(cli: Cli, sandbox: Sandbox) -> None:
+    username, password = "tessa@outlook.com", "tessa-demo-pass"
+    added = cli("accounts", "add", "copilot", username, "--password-stdin", "--mapped", input=password + "\n")
+    assert added.returncode == 0, added.stderr
+    origin = f"copilot={sandbox.origin('copilot')}"
+    checked = cli("check", "copilot", "--origin", origin, "--json", "--timeout", "5")
+    assert checked.returncode == 1, checked.stderr  # voice is on
+    got = [(r["setting"], r["state"], r["outcome"]) for r in json.loads(checked.stdout)]
+    assert got == [("model-training-text", "off", "checked"), ("model-training-voice", "on", "checked")]
+    switched = cli("off", "--account", username, "--origin", origin, "--json", "--timeout", "5")
+    assert switched.returncode == 0, switched.stderr
+    got = [(r["setting"], r["state"], r["outcome"]) for r in json.loads(switched.stdout)]
+    assert got == [("model-training-text", "off", "already_off"), ("model-training-voice", "off", "switched_off")]
+    account = sandbox.account(username, "copilot")
+    assert account["writes_by_key"][TEXT] == 0 and account["writes_by_key"][VOICE] == 1
+    assert untouched_look_alikes(account)
+    for done in (checked, switched):
+        assert password not in done.stdout and password not in done.stderr
+    for path in (p for p in cli.home.rglob("*") if p.is_file()):
+        assert password.encode() not in path.read_bytes(), path
