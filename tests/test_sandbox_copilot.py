@@ -205,3 +205,36 @@ def test_the_french_account_sees_french_labels(fresh: SandboxServer) -> None:
 def test_stay_signed_in_is_not_asked_of_every_account(fresh: SandboxServer) -> None:
     done = Browser(fresh).sign_in("nico@outlook.com", "nico-demo-pass", kmsi=None)
     assert done.status_code == 303 and "/auth/callback?code=" in done.headers["location"]
+
+
+def test_the_demo_holds_each_setting_to_its_own_expectation() -> None:
+    # tessa's text switch is already off and her voice switch is on: the demo compares each result with
+    # the expectation of its own setting, so the same pair of results swapped is not as designed.
+    from datetime import datetime, timezone
+
+    from optout.cli.demo import DemoRow
+    from optout.results import Outcome, Result, State
+
+    tessa = find_account("tessa@outlook.com")
+    assert tessa is not None
+
+    def result(setting: str, state: State, outcome: Outcome, verified: bool) -> Result:
+        now = datetime.now(timezone.utc)
+        return Result(
+            platform="copilot", account=tessa.username, setting=setting, state=state, outcome=outcome,
+            verified=verified, reason=None, url=None, started_at=now, finished_at=now, evidence=[],
+        )  # fmt: skip
+
+    text = DemoRow(
+        tessa,
+        result("model-training-text", State.OFF, Outcome.CHECKED, False),
+        result("model-training-text", State.OFF, Outcome.ALREADY_OFF, False),
+    )
+    voice = DemoRow(
+        tessa,
+        result("model-training-voice", State.ON, Outcome.CHECKED, False),
+        result("model-training-voice", State.OFF, Outcome.SWITCHED_OFF, True),
+    )
+    assert text.as_designed and voice.as_designed
+    swapped = DemoRow(tessa, voice.check.model_copy(update={"setting": "model-training-text"}), voice.off)
+    assert not swapped.as_designed
