@@ -83,8 +83,15 @@ def one_line_error(done: subprocess.CompletedProcess[str]) -> str:
 def test_platforms_json(cli: Cli) -> None:
     done = cli("platforms", "--json")
     assert done.returncode == 0
-    chatgpt, linkedin, x = json.loads(done.stdout)
-    assert [p["platform"] for p in (chatgpt, linkedin, x)] == ["chatgpt", "linkedin", "x"]
+    listed = json.loads(done.stdout)
+    # In order of their ids; more platforms come, so each is looked up by its id.
+    assert [p["platform"] for p in listed] == sorted(p["platform"] for p in listed)
+    by_id = {p["platform"]: p for p in listed}
+    chatgpt, linkedin, x, copilot = (by_id[k] for k in ("chatgpt", "linkedin", "x", "copilot"))
+    # Copilot: two settings, each listed with its real URL.
+    assert [s["id"] for s in copilot["settings"]] == ["model-training-text", "model-training-voice"]
+    assert {s["url"] for s in copilot["settings"]} == {"https://copilot.microsoft.com/"}
+    assert any("French" in note for note in copilot["unverified"])
     assert linkedin["settings"][0]["url"] == "https://www.linkedin.com/mypreferences/d/settings/data-for-ai-improvement"
     assert x["settings"][0]["url"] == "https://x.com/settings/grok_settings"
     assert chatgpt["settings"][0]["url"] == "https://chatgpt.com/#settings/DataControls"
@@ -92,6 +99,7 @@ def test_platforms_json(cli: Cli) -> None:
     assert any("French" in note for note in x["unverified"])
     text = cli("platforms", env={"COLUMNS": "80"}).stdout
     assert "X: not confirmed by public sources" in text and "auth.openai.com" in text
+    assert "Microsoft Copilot: not confirmed by public sources" in " ".join(text.split())
 
 
 def test_accounts_add_list_remove_use_the_keyring(cli: Cli) -> None:

@@ -18,7 +18,7 @@ from tests.conftest import REPO
 
 def test_every_bundled_flow_is_valid() -> None:
     files = flow_files()
-    assert [p.stem for p in files] == ["chatgpt", "linkedin", "x"]
+    assert [p.stem for p in files] == ["chatgpt", "copilot", "linkedin", "x"]
     for path in files:
         flow = load_flow(path)
         assert flow.platform == path.stem
@@ -165,7 +165,7 @@ def test_selectors_in_attributes_may_contain_dots(tmp_path: Path) -> None:
 SKETCHES = REPO / "tests" / "sketches"
 
 
-@pytest.mark.parametrize("name", ["gemini", "copilot", "facebook", "claude"])
+@pytest.mark.parametrize("name", ["gemini", "facebook", "claude"])
 def test_sketch_flows_for_the_next_platforms_validate(name: str) -> None:
     # The next platforms' shapes (a menu then a confirmation, two settings, a form sent only on request,
     # a saved session only) must be expressible without another rewrite of the model.
@@ -174,11 +174,12 @@ def test_sketch_flows_for_the_next_platforms_validate(name: str) -> None:
 
 
 def test_sketches_use_the_shapes_they_are_there_for() -> None:
-    gemini, copilot, facebook, claude = (
-        load_flow(SKETCHES / f"{n}.yaml") for n in ("gemini", "copilot", "facebook", "claude")
-    )
+    gemini, facebook, claude = (load_flow(SKETCHES / f"{n}.yaml") for n in ("gemini", "facebook", "claude"))
+    copilot = load_flow(REPO / "flows" / "copilot.yaml")  # the sketch became the real flow
     assert gemini.settings[0].control.shown_by is not None and len(gemini.settings[0].change) == 3
     assert [s.id for s in copilot.settings] == ["model-training-text", "model-training-voice"]
+    # Its sign-in pages live on two hosts: one signal with a list of URLs says so.
+    assert copilot.login.page[0].url == ["login.live.com", "login.microsoftonline.com"]
     assert facebook.settings[0].on_request_only and facebook.settings[0].not_offered
     assert claude.login.method == "saved_session" and not claude.login.steps
 
@@ -227,7 +228,21 @@ def test_text_in_elements_anyone_writes_in_needs_a_page_of_the_platforms_own(sel
         a_signal(selector=selector, text=EN_FR, url="x.com")  # the whole site: posts too
     with pytest.raises(ValueError, match="would read any words on the page"):
         a_signal(selector=selector, text=EN_FR, url="/i/flow/login")  # a path on any site
-    assert a_signal(selector=selector, text=EN_FR, url="x.com/i/flow/login").url == "x.com/i/flow/login"
+    assert a_signal(selector=selector, text=EN_FR, url="x.com/i/flow/login").url == ["x.com/i/flow/login"]
+    # In a list, every URL must pin a page: any of them may be the one the words are read on.
+    with pytest.raises(ValueError, match="would read any words on the page"):
+        a_signal(selector=selector, text=EN_FR, url=["x.com/i/flow/login", "x.com"])
+    both = ["login.live.com/login.srf", "login.microsoftonline.com/common/login"]
+    assert a_signal(selector=selector, text=EN_FR, url=both).url == both
+
+
+def test_a_signal_url_may_be_a_list_and_is_never_empty() -> None:
+    assert a_signal(url=["login.live.com", "login.microsoftonline.com"]).url == [
+        "login.live.com",
+        "login.microsoftonline.com",
+    ]
+    with pytest.raises(ValueError):
+        a_signal(url=[])
 
 
 def test_flows_validate_notes_what_a_signal_leans_on_and_where_it_reads_words() -> None:

@@ -368,6 +368,24 @@ async def test_not_offered_is_a_positive_signal(run_flow: Any, site: StepSite, t
     assert site.writes == {}
 
 
+async def test_a_signal_url_list_matches_on_any_of_its_urls(run_flow: Any, site: StepSite) -> None:
+    # The setting's page named under two URLs: the one it is served on matches. With only the other
+    # URL, the page is not recognised and nothing is clicked.
+    heading = {"en": "Training", "fr": "Entraînement"}
+    listed = make_flow(
+        page=[{"url": ["app.example.invalid/moved", "app.example.invalid/settings"], "heading": heading}]
+    )
+    result = await run_flow(listed)
+    assert (result.outcome, result.state, result.verified) == (Outcome.SWITCHED_OFF, State.OFF, True), result.reason
+    assert site.writes == {"training": 1}
+    site.settings["training"] = True
+    elsewhere = make_flow(
+        page=[{"url": ["app.example.invalid/moved", "other.example.invalid/settings"], "heading": heading}]
+    )
+    missed = await run_flow(elsewhere)
+    assert missed.outcome is Outcome.FAILED and site.writes == {"training": 1}
+
+
 ACTIVITY = (
     f"{HEAD}<h1>Training</h1><div id=ctl></div><script>"
     "const render = on => ctl.innerHTML = on ? '<button id=off>Turn off</button>' : '<button>Turn on</button>';"

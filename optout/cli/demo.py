@@ -53,7 +53,7 @@ class DemoRow:
     def as_designed(self) -> bool:
         return all(
             want.met_by(got.outcome.value, got.state.value, got.verified, got.reason)
-            for got, want in ((self.check, self.account.expect_check), (self.off, self.account.expect_off))
+            for got, want in zip((self.check, self.off), self.account.expected(self.check.setting), strict=True)
         )
 
 
@@ -173,14 +173,26 @@ async def run_demo(
         if evidence.write_problem:
             raise RunStopped(evidence.write_problem, checks + offs)
     checked, switched = _by_account(checks), _by_account(offs)
-    rows = [DemoRow(d, checked[d.platform, d.username], switched[d.platform, d.username]) for d in demo_accounts(flows)]
+    # One row per setting: an account of a platform with two settings (Copilot) has two.
+    rows = [
+        DemoRow(d, check, off)
+        for d in demo_accounts(flows)
+        # A stopped run may have left an account's `off` short: only the pairs both runs got.
+        for check, off in zip(
+            checked.get((d.platform, d.username), []), switched.get((d.platform, d.username), []), strict=False
+        )
+    ]
     return DemoReport(
         rows=rows, evidence_dir=evidence.directory, manifest=evidence.manifest_path, home=folder, unsigned=unsigned
     )
 
 
-def _by_account(results: list[Result]) -> dict[tuple[str, str], Result]:
-    return {(r.platform, r.account): r for r in results}
+def _by_account(results: list[Result]) -> dict[tuple[str, str], list[Result]]:
+    """Each account's results, in the order of its flow's settings."""
+    by: dict[tuple[str, str], list[Result]] = {}
+    for r in results:
+        by.setdefault((r.platform, r.account), []).append(r)
+    return by
 
 
 def print_demo_end(console: Console, report: DemoReport) -> None:

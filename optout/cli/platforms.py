@@ -134,7 +134,10 @@ def demo(out: OutOpt = Path("screenshots"), headed: HeadedOpt = False, slow_mo: 
             for r in (row.check, row.off)
         ]
         designed = Text("yes", "green") if row.as_designed else Text("NO", "bold red")
-        rows.append([row.account.platform, row.account.username, *cells, designed, row.account.description])
+        who = row.account.username
+        if len(flows[row.account.platform].settings) > 1:  # one row per setting: say which
+            who += f" · {row.check.setting}"
+        rows.append([row.account.platform, who, *cells, designed, row.account.description])
     headers = ["Platform", "Account", "check", "off", "As designed", "What it shows"]
     stdout = stdout_console()  # the summary is the demo's result: stdout, as for check and off
     print_rows(stdout, headers, rows, title="optout demo summary", heading=2)

@@ -72,7 +72,7 @@ def _holds(signal: Signal, facts: PageFacts) -> bool:
     checks = []
     if signal.url is not None:
         # Not the query: "?next=/login" must not make a page look like the sign-in page.
-        checks.append(signal.url in where(facts.url))
+        checks.append(any(url in where(facts.url) for url in signal.url))
     if signal.selector is not None:
         shown = facts.found.get(signal.selector)
         checks.append(shown is not None)

@@ -37,7 +37,7 @@ def notes(flow: Flow) -> list[str]:
         if (part := unstable_part(signal.selector)) is not None:
             said.append(f"signal {signal.selector!r} leans on {part!r}, not a stable hook: it misses if that changes")
         if signal.text is not None and (broad := broad_for_text(signal.selector)) is not None:
-            said.append(f"signal reads any words inside {broad!r}, on {signal.url} only")
+            said.append(f"signal reads any words inside {broad!r}, on {', '.join(signal.url or [])} only")
         elif signal.text is not None and (named := named_for_text(signal.selector)) is not None:
             said.append(f"signal reads the words inside {named!r}: only the platform may write there")
     return list(dict.fromkeys(said))

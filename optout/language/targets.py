@@ -223,13 +223,17 @@ class PageState(str, Enum):
         return self in (PageState.VERIFICATION, PageState.APP_APPROVAL, PageState.CAPTCHA)
 
 
+Urls = Annotated[list[str], BeforeValidator(_as_list), Field(min_length=1)]
+
+
 class Signal(Strict):
     """One way to recognise a page. Every condition given must hold. Text is read only where the
     platform writes it: a post that mentions "restricted accounts" must not pass for a restriction
     notice. So `text` goes with a selector that names such elements (see `broad_for_text`), or, with a
     broader one, only on a page the signal's `url` pins down (a sign-in flow: nobody else writes there)."""
 
-    url: str | None = Field(default=None, description="substring of the page URL")
+    # One URL or several: any of them matches (a page served on two hosts, a sign-in on two paths).
+    url: Urls | None = Field(default=None, description="substring of the page URL, or a list of them (any matches)")
     selector: str | None = Field(default=None, description="a visible element matching this CSS exists")
     text: Texts | None = Field(default=None, description="text contained in a visible element matching `selector`")
     heading: Texts | None = Field(default=None, description="text contained in a visible h1")
@@ -257,10 +261,13 @@ class Signal(Strict):
         return self
 
 
-def _pins_a_page(url: str | None) -> bool:
-    """A URL condition naming a host and a path on it, not a whole site (`x.com/i/flow/login`)."""
-    if not url:
-        return False
+def _pins_a_page(urls: list[str] | None) -> bool:
+    """A URL condition naming a host and a path on it, not a whole site (`x.com/i/flow/login`); in a
+    list, every URL must (any of them may be the page the words are read on)."""
+    return bool(urls) and all(_pins_one_page(url) for url in urls or [])
+
+
+def _pins_one_page(url: str) -> bool:
     host, _, path = url.split("://", 1)[-1].partition("/")
     return "." in host and " " not in host and bool(path.strip("/"))
 

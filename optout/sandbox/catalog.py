@@ -101,6 +101,13 @@ class DemoAccount(BaseModel):
     expect_off: Expectation
     #: An authenticator-app secret (base32) the account's code step checks, and the demo stores.
     totp_secret: str | None = None
+    #: For a platform with several settings: (setting id, check, off) where a setting's result differs
+    #: from `expect_check` / `expect_off` (one switch already off, the other on).
+    per_setting: tuple[tuple[str, Expectation, Expectation], ...] = ()
+
+    def expected(self, setting: str) -> tuple[Expectation, Expectation]:
+        """What `check` and `off` should report for one of the account's settings."""
+        return next(((c, o) for s, c, o in self.per_setting if s == setting), (self.expect_check, self.expect_off))
 
     @field_validator("username")
     @classmethod
@@ -123,6 +130,7 @@ def demo_account(
     language: Language = "en",
     demo_password: str | None = None,
     totp_secret: str | None = None,
+    per_setting: tuple[tuple[str, Expectation, Expectation], ...] = (),
 ) -> DemoAccount:
     """One demo account. Only a mistyped-password account stores something other than its password."""
     return DemoAccount(
@@ -136,6 +144,7 @@ def demo_account(
         expect_check=check,
         expect_off=off,
         totp_secret=totp_secret,
+        per_setting=per_setting,
     )
 
 
@@ -154,6 +163,9 @@ NO_SWITCH = expect("failed", "unknown", reason="nothing was clicked")
 REJECTED = expect("failed", "unknown", reason="rejected")
 REFUSED = expect("failed", "on", verified=True, reason="refused")
 DID_NOT_STICK = expect("failed", "on", verified=True, reason="did not stick")
+#: The platform does not offer the setting to this account (an organisation's, a region without it).
+NOT_OFFERED = expect("checked", "not_offered")
+NOT_OFFERED_OFF = expect("already_off", "not_offered")
 
 
 def attention(reason: str) -> Expectation:
