@@ -920,3 +920,62 @@ async def test_a_control_the_page_replaces_inside_a_shadow_root_is_found_again(r
     result = await run_flow(make_flow())
     assert (result.outcome, result.state, result.verified) == (Outcome.SWITCHED_OFF, State.OFF, True), result.reason
     assert site.writes == {"training": 1} and site.settings["training"] is False
+
+
+# Google's pattern: the control's click may be followed, late (after the page asked its server), by a
+# modal confirmation dialog whose button bears the control's name. Opening it hides the page behind it
+# from assistive technology (aria-hidden, as dialog libraries do), so its "Turn off" is the only element
+# so named. Without a dialog the click saves at once.
+def late_modal_confirmation(dialog: bool) -> str:
+    opens = (
+        "setTimeout(() => { main.setAttribute('aria-hidden', 'true'); ask.hidden = false; }, 700);"
+        if dialog
+        else "save('training', false); ctl.dataset.on = 'false'; show();"
+    )
+    return (
+        f"{HEAD}<main id=main><h1>Training</h1><button id=ctl data-on={{aria:training}}></button></main>"
+        "<div role=dialog aria-modal=true aria-label='Turn off training?' id=ask hidden>"
+        "<button onclick=\"save('training', false); ask.hidden = true; main.removeAttribute('aria-hidden');"
+        " ctl.dataset.on = 'false'; show()\">Turn off</button></div>"
+        "<script>function show() { ctl.textContent = ctl.dataset.on === 'true' ? 'Turn off' : 'Turn on'; }"
+        f"show(); ctl.onclick = () => {{ if (ctl.dataset.on === 'true') {{ {opens} }} }};</script>" + SAVE
+    )
+
+
+DIALOG_TURN_OFF = CONFIRM[1]["click"]
+
+
+@pytest.mark.parametrize("dialog", [True, False], ids=["dialog", "no-dialog"])
+async def test_a_confirmation_is_clicked_only_when_its_dialog_appears(
+    run_flow: Any, site: StepSite, dialog: bool
+) -> None:
+    site.pages["/settings"] = late_modal_confirmation(dialog)
+    result = await run_flow(make_flow(control=SHOWN_BY, commit=[{"confirm": DIALOG_TURN_OFF}]))
+    assert (result.outcome, result.state, result.verified) == (Outcome.SWITCHED_OFF, State.OFF, True), result.reason
+    assert site.writes == {"training": 1} and site.settings["training"] is False
+    # The dialog confirmed is in the evidence; none is pictured when none was asked for.
+    assert any(Path(shot.path).name.endswith("-confirmation.png") for shot in result.evidence) is dialog
+
+
+async def test_without_confirm_a_modal_dialogs_button_passes_for_the_control(run_flow: Any, site: StepSite) -> None:
+    # The same page with the dialog's button clicked by a plain step: the page behind the modal dialog is
+    # hidden, so its button is the only "Turn off" and is taken for the control; nothing is confirmed.
+    site.pages["/settings"] = late_modal_confirmation(True)
+    result = await run_flow(make_flow(control=SHOWN_BY, change=CONFIRM))
+    assert result.outcome is Outcome.FAILED and result.reason, result
+    assert "would act on the control itself" in result.reason
+    assert site.writes == {} and site.settings["training"] is True
+
+
+async def test_a_confirmation_that_is_a_copy_of_the_switch_is_never_clicked(run_flow: Any, site: StepSite) -> None:
+    # A "dialog" holding a second copy of the switch: clicking it would switch sharing back on.
+    # (here the switch's click opens it at once, as a sheet would).
+    site.pages["/settings"] = TWO_COPIES.replace("<nav id=menu", "<nav id=menu role=dialog aria-label=Menu").replace(
+        "el.onclick = () => { on = !on;", "el.onclick = () => { menu.hidden = false; on = !on;"
+    )
+    menu = {"role": "dialog", "name": {"en": "Menu", "fr": "Menu"}}
+    confirm = {"confirm": {**SWITCH_CONTROL["target"], "within": menu}}
+    result = await run_flow(make_flow(control=SWITCH_CONTROL, commit=[confirm]))
+    assert site.writes == {"training": 1} and site.settings["training"] is False
+    assert result.outcome is Outcome.FAILED and result.reason, result
+    assert "would act on the control itself" in result.reason and "clicked once" in result.reason

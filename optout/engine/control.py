@@ -126,6 +126,22 @@ class ControlDriver:
                 controls.extend([handle for handle in named if await handle.evaluate(_TOGGLE)])
         return bool(controls) and bool(await element.evaluate(_HOLDS_ANY, controls))
 
+    async def is_found_control(self, element: Locator) -> bool:
+        """Whether acting on `element` would act on the control by identity: it is, holds or sits inside
+        (with its labels) an element this run found as the control, or a toggle bearing the control's
+        name. Another element merely bearing its name (a dialog's "Turn off") is not the control."""
+        try:
+            return await asyncio.wait_for(self._holds_found(element), self.ctx.options.timeout_s)
+        except (PlaywrightError, asyncio.TimeoutError):
+            return True  # not knowing is not a licence to act
+
+    async def _holds_found(self, element: Locator) -> bool:
+        controls = await self._found_on_page()
+        for target in self.targets:
+            named = [handle for n in await find_every(self.ctx.page, target) for handle in await n.element_handles()]
+            controls.extend([handle for handle in named if await handle.evaluate(_TOGGLE)])
+        return bool(controls) and bool(await element.evaluate(_HOLDS_ANY, controls))
+
     async def _found_on_page(self) -> list[ElementHandle]:
         """The elements found as the control that are still in the page's document."""
         alive = []
@@ -304,8 +320,9 @@ class ControlDriver:
             just_before=read_again,
             clicking=clicking,
         )
-        # The focus leaves it: no key pressed later can toggle it back.
-        with contextlib.suppress(PlaywrightError):
+        # The focus leaves it: no key pressed later can toggle it back. (A control its click renamed, "Turn
+        # off" become "Turn on", is no longer found by its name: the wait for it ends, and so does the run's.)
+        with contextlib.suppress(PlaywrightError, asyncio.TimeoutError):
             await asyncio.wait_for(control.evaluate("el => el.blur()"), self.ctx.options.timeout_s)
 
     def _unverified(self) -> Result:

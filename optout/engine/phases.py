@@ -94,9 +94,11 @@ class _SettingRun:
             )
         ctx.trusted = before
         await self.steps.run(ctx.setting.change, "change")
+        # A confirmation that may follow the click is part of the change: its answer is awaited after it.
+        await self.steps.run(ctx.setting.confirmations, "commit")
         shown, confirmed = await self.after_change()
         await ctx.shot("after-change")
-        await self.steps.run(ctx.setting.commit, "commit")
+        await self.steps.run(ctx.setting.commit_after, "commit")
         ctx.name_state = None
         await self.steps.run(ctx.setting.verify, "verify")
         if not await self.on_setting_page():

@@ -1,5 +1,6 @@
 """Running a flow's steps: go to a URL, click, fill, press a key, wait for a page signal, run steps
-only when their page is shown, dismiss an overlay, read a state from a row's name, reload, open again.
+only when their page is shown, dismiss an overlay, read a state from a row's name, reload, open again,
+confirm a dialog that may follow the control's click.
 Each step keeps the safety rules: a secret is typed only on the flow's sign-in page and origin, a
 step with an origin constraint acts only there, and nothing is clicked through an overlay."""
 
@@ -19,7 +20,16 @@ from optout.browser.errors import first_line
 from optout.engine.context import RunContext
 from optout.engine.control import ControlDriver
 from optout.engine.focus import CannotTell, seen_by_the_browser
-from optout.engine.locate import Ambiguous, GaveUp, NotFound, accessible_name, find
+from optout.engine.locate import (
+    Ambiguous,
+    GaveUp,
+    NotFound,
+    accessible_name,
+    find,
+    find_now,
+    mark_seen,
+    wait_for_change,
+)
 from optout.engine.overlays import Overlays
 from optout.engine.page_state import shows
 from optout.engine.pointer import Pointer
@@ -29,6 +39,7 @@ from optout.language import names
 from optout.language.steps import (
     SECRET_SOURCES,
     ClickStep,
+    ConfirmStep,
     DismissStep,
     FillStep,
     GotoStep,
@@ -155,6 +166,8 @@ class StepRunner:
             await self.reload()
         elif isinstance(step, ReopenStep):
             await self._reopen()
+        elif isinstance(step, ConfirmStep):
+            await self.confirm(step)
         return False
 
     # -- where the page is ----------------------------------------------------------------------
@@ -233,6 +246,42 @@ class StepRunner:
         if step.origin:
             self.require_origin(step, where(self.ctx.page.url))
         self.ctx.acted = self.ctx.acted or phase == "change"
+        await self.pointer.click(element, target.describe())
+
+    async def confirm(self, step: ConfirmStep) -> None:
+        """Click the confirmation's button if its dialog appears within `step.wait_s`; stop waiting as soon
+        as the page shows the setting off without one. Told from the control by identity: not the element
+        this run found as the control, nor a toggle bearing its name (a modal dialog may hide the page
+        behind it, and its "Turn off" then looks like the only element so named)."""
+        target, page = step.confirm, self.ctx.page
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + step.wait_s
+        while True:
+            await mark_seen(page)
+            try:
+                element = await find_now(page, target)
+            except Ambiguous as exc:
+                raise Stop(Outcome.FAILED, f"{_PHASE_WORDS['commit']}: {exc}", about_control=True) from None
+            except PlaywrightError:
+                element = None  # the page navigated while it was looked at: look again
+            if element is not None:
+                break
+            shown = await self.control.shown()
+            remaining = deadline - loop.time()
+            if (shown is not None and shown.state == State.OFF.value) or remaining <= 0:
+                return  # no confirmation was asked for
+            await wait_for_change(page, remaining)
+        if step.origin:
+            self.require_origin(step, where(page.url))
+        if await self.control.is_found_control(element):
+            raise Stop(
+                Outcome.FAILED,
+                f"the confirmation {target.describe()} would act on the control itself; it was not clicked",
+                about_control=True,
+            )
+        await self.ctx.shot("confirmation")
+        await self.idle()
+        self.ctx.acted = True
         await self.pointer.click(element, target.describe())
 
     async def press(self, step: PressStep, phase: Phase) -> None:

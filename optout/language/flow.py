@@ -21,6 +21,7 @@ from pydantic import Field, ValidationError, field_validator, model_validator
 from optout.language.steps import (
     SECRET_SOURCES,
     ClickStep,
+    ConfirmStep,
     DismissStep,
     FillStep,
     GotoStep,
@@ -214,6 +215,8 @@ class Setting(Strict):
                     raise ValueError(f"{phase}: the control is clicked only in 'change'")
                 if isinstance(step, ReopenStep) and phase != "verify":
                     raise ValueError(f"{phase}: 'reopen' belongs to 'verify'")
+                if isinstance(step, ConfirmStep) and not any(step is c for c in self.confirmations):
+                    raise ValueError(f"{phase}: 'confirm' steps come first in 'commit' (they follow the click)")
         clicks = [s for s in walk(self.change) if isinstance(s, ClickStep) and s.click == "control"]
         if len(clicks) != 1:
             raise ValueError("change: the control is clicked exactly once ('click: control')")
@@ -225,7 +228,13 @@ class Setting(Strict):
         for phase, steps in phases.items():
             for step in walk(steps):
                 acts_on = (
-                    step.on if isinstance(step, PressStep) else step.click if isinstance(step, ClickStep) else None
+                    step.on
+                    if isinstance(step, PressStep)
+                    else step.click
+                    if isinstance(step, ClickStep)
+                    else step.confirm
+                    if isinstance(step, ConfirmStep)
+                    else None
                 )
                 if acts_on in controls:
                     raise ValueError(f"{phase}: the control is acted on only by 'click: control' in 'change'")
@@ -234,6 +243,21 @@ class Setting(Strict):
                 if keyed and phase in ("change", "commit", "verify"):
                     raise ValueError(f"{phase}: a key other than Escape needs 'on' (a target) here")
         return self
+
+    @property
+    def confirmations(self) -> list[ConfirmStep]:
+        """The `confirm` steps that open `commit`: run right after `change`, before its answer is awaited."""
+        leading: list[ConfirmStep] = []
+        for step in self.commit:
+            if not isinstance(step, ConfirmStep):
+                break
+            leading.append(step)
+        return leading
+
+    @property
+    def commit_after(self) -> list[Step]:
+        """The rest of `commit`, run once the page has answered the change."""
+        return self.commit[len(self.confirmations) :]
 
 
 class EvidencePolicy(Strict):

@@ -1,5 +1,5 @@
 """The step language: each step type a flow may use (goto, click, fill, press, wait_for, when, dismiss,
-read_name_state, reload, reopen), how a YAML step becomes one, and a walk over nested steps."""
+read_name_state, reload, reopen, confirm), how a YAML step becomes one, and a walk over nested steps."""
 
 from __future__ import annotations
 
@@ -104,6 +104,23 @@ class ReloadStep(StepBase):
     reload: Literal[True] = True
 
 
+class ConfirmStep(StepBase):
+    """Click a confirmation dialog's button, only when the dialog appears within `wait_s` after the
+    control's click (and before the page shows the change made without it); else do nothing. The button
+    is never the element found as the control, nor a toggle bearing its name, whatever it is called."""
+
+    confirm: Target
+    wait_s: float = Field(default=5.0, gt=0, le=30, description="how long the dialog may take to appear")
+
+    @field_validator("confirm")
+    @classmethod
+    def _in_its_dialog(cls, value: Target) -> Target:
+        # Looked for only inside its dialog: never a button of the page behind it.
+        if value.within is None:
+            raise ValueError("a confirmation's button is looked for 'within' its dialog")
+        return value
+
+
 class ReopenStep(StepBase):
     """Open the setting again from scratch (its `open` steps): for settings shown in a dialog."""
 
@@ -121,6 +138,7 @@ STEP_KINDS: dict[type[StepBase], str] = {
     ReadNameStateStep: "read_name_state",
     ReloadStep: "reload",
     ReopenStep: "reopen",
+    ConfirmStep: "confirm",
 }
 
 
@@ -161,6 +179,7 @@ Step = Annotated[
         ReadNameStateStep,
         ReloadStep,
         ReopenStep,
+        ConfirmStep,
     ],
     BeforeValidator(_parse_step),
 ]
