@@ -173,6 +173,10 @@ class Setting(Strict):
     open_fallback: list[Step] = Field(default=[], description="tried when `open` did not show the setting's page")
     control: Control
     not_offered: list[Signal] = Field(default=[], description="a positive sign that this account has no such setting")
+    terms_pending: list[Signal] = Field(
+        default=[],
+        description="a page asking the person to accept new terms, the switch preset inside it: never answered",
+    )
     change: Annotated[list[Step], Field(min_length=1)] = Field(default_factory=_default_change)
     commit: list[Step] = []
     verify: Annotated[list[Step], Field(min_length=1)] = Field(default_factory=_default_verify)
