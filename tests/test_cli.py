@@ -83,8 +83,10 @@ def one_line_error(done: subprocess.CompletedProcess[str]) -> str:
 def test_platforms_json(cli: Cli) -> None:
     done = cli("platforms", "--json")
     assert done.returncode == 0
-    chatgpt, linkedin, x = json.loads(done.stdout)
-    assert [p["platform"] for p in (chatgpt, linkedin, x)] == ["chatgpt", "linkedin", "x"]
+    listed = {p["platform"]: p for p in json.loads(done.stdout)}
+    chatgpt, linkedin, x, claude = (listed[p] for p in ("chatgpt", "linkedin", "x", "claude"))
+    assert claude["settings"][0]["url"] == "https://claude.ai/settings/data-privacy-controls"
+    assert any("French" in note for note in claude["unverified"])
     assert linkedin["settings"][0]["url"] == "https://www.linkedin.com/mypreferences/d/settings/data-for-ai-improvement"
     assert x["settings"][0]["url"] == "https://x.com/settings/grok_settings"
     assert chatgpt["settings"][0]["url"] == "https://chatgpt.com/#settings/DataControls"
@@ -234,7 +236,7 @@ def test_demo_runs_every_sandbox_account_as_designed(cli: Cli) -> None:
     assert manifest["mask_pii"] is True and {f["kind"] for f in manifest["files"]} == {"masked-screenshot", "control"}
     verified = cli("verify", "--all", env={"OPTOUT_HOME": str(cli.home / "gallery" / "demo-home")})
     assert verified.returncode == 0 and "signature matches" in verified.stdout, verified.stdout + verified.stderr
-    # Every origin the sandbox answered for is on record (LinkedIn's two, X, ChatGPT's app and sign-in).
+    # Every origin the sandbox answered for is on record (LinkedIn's two, X, ChatGPT's app and sign-in, Claude).
     mapped = {m["origin"]: m["served_by"] for m in manifest["mappings"]}
     assert set(mapped) == {
         "https://www.linkedin.com",
@@ -242,6 +244,7 @@ def test_demo_runs_every_sandbox_account_as_designed(cli: Cli) -> None:
         "https://x.com",
         "https://chatgpt.com",
         "https://auth.openai.com",
+        "https://claude.ai",
     }
     assert all(re.fullmatch(r"http://127\.0\.0\.1:\d+/\w+", base) for base in mapped.values()), mapped
     # The demo's home was a throwaway one: nothing landed in this OPTOUT_HOME but the evidence.

@@ -6,6 +6,7 @@ from collections.abc import Iterable
 
 from .catalog import SHARED_VARIANTS, DemoAccount, match_account
 from .chatgpt import SANDBOX as CHATGPT
+from .claude import SANDBOX as CLAUDE
 from .linkedin import SANDBOX as LINKEDIN
 from .platform import PlatformSandbox
 from .x import SANDBOX as X
@@ -31,7 +32,7 @@ def check_sandboxes(sandboxes: Iterable[PlatformSandbox]) -> None:
 
 
 #: Every platform the sandbox reproduces, in the order the index page and the demo list them.
-SANDBOXES: tuple[PlatformSandbox, ...] = (LINKEDIN, X, CHATGPT)
+SANDBOXES: tuple[PlatformSandbox, ...] = (LINKEDIN, X, CHATGPT, CLAUDE)
 check_sandboxes(SANDBOXES)
 
 PLATFORMS: tuple[str, ...] = tuple(sandbox.platform for sandbox in SANDBOXES)
