@@ -5,12 +5,15 @@ organisation, the redesign and the failures. Every test reads the sandbox server
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from optout.accounts import config as accounts
+from optout.accounts import keyrings
 from optout.accounts.saved_sessions import SessionStore
 from optout.browser.traffic import OriginSpec, build_traffic_map
 from optout.engine.context import Mode, Options
@@ -21,7 +24,7 @@ from optout.paths import Home
 from optout.results import ExitCode, Outcome, Result, State, exit_code
 from optout.sandbox.claude.accounts import DEMO_CODE
 from optout.sandbox.person import person_storage_state
-from tests.conftest import FLOWS, Sandbox
+from tests.conftest import FLOWS, Cli, Sandbox
 
 FLOW = FLOWS["claude"]
 TRAINING, LOCATION = "grove_enabled", "location_metadata"
@@ -243,3 +246,33 @@ async def test_the_demo_runs_every_claude_account_as_designed(
     # No password exists for Claude: the demo stored none.
     keyring_file = report.home / "demo-keyring.cfg"
     assert "claude" not in (keyring_file.read_text() if keyring_file.exists() else "")
+
+
+def test_check_and_off_through_the_command_line(cli: Cli, sandbox: Sandbox) -> None:
+    # ada's person signed in (`optout login claude` saved her session); nora's never did.
+    home = Home(config_dir=cli.home, data_dir=cli.home, scoped=True)
+    ada, nora = "ada@example.com", "nora@example.com"
+    accounts.save_config(
+        home, accounts.Config(accounts=[accounts.Account(platform="claude", username=u) for u in (ada, nora)])
+    )
+    previous = accounts.use_file_keyring(Path(cli.env["XDG_DATA_HOME"]) / "python_keyring" / "keyring_pass.cfg")
+    try:
+        state = person_storage_state(sandbox.server.base_url, "claude", ada, FLOW.origins[0])
+        assert state is not None
+        SessionStore(home, mapped=True).save("claude", ada, state, list(FLOW.origins))
+    finally:
+        keyrings.restore(previous)
+    origin = ["--origin", f"claude={sandbox.origin('claude')}", "--json", "--timeout", "5"]
+
+    checked = cli("check", "claude", *origin)
+    assert checked.returncode == 3, checked.stderr
+    by_account = {r["account"]: r for r in json.loads(checked.stdout)}
+    assert (by_account[ada]["state"], by_account[ada]["outcome"]) == ("on", "checked")
+    assert by_account[nora]["outcome"] == "needs_attention" and "optout login claude" in by_account[nora]["reason"]
+
+    switched = cli("off", "claude", "--account", ada, *origin)
+    assert switched.returncode == 0, switched.stderr
+    (result,) = json.loads(switched.stdout)
+    assert (result["state"], result["outcome"], result["verified"]) == ("off", "switched_off", True)
+    assert writes(sandbox, ada)[TRAINING] == 1 and sum(writes(sandbox, ada).values()) == 1
+    assert sandbox.account(nora, "claude")["emails_sent"] == 0 and sandbox.account(ada, "claude")["emails_sent"] == 0

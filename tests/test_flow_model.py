@@ -242,3 +242,18 @@ def test_flows_validate_notes_what_a_signal_leans_on_and_where_it_reads_words() 
     said = " ".join(line.strip() for line in lines[1:])
     assert "note: signal reads any words inside 'p', on x.com/i/flow/login only" in said
     assert "leans on 'iframe[src*=arkoselabs]'" in said
+
+
+def test_the_terms_dialog_cannot_be_declared_an_overlay_to_dismiss(tmp_path: Path) -> None:
+    data = yaml.safe_load((REPO / "flows" / "claude.yaml").read_text())
+    dialog = data["settings"][0]["terms_pending"][0]
+    close = {
+        "role": "button",
+        "name": {"en": ["Not now"], "fr": ["Pas maintenant"]},
+        "within": {"selector": "[role=dialog]"},
+    }
+    data["overlays"] = [{"name": "the terms", "when": [dialog], "close": close}]
+    path = tmp_path / "claude.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True))
+    with pytest.raises(FlowError, match="never an overlay"):
+        load_flow(path)

@@ -1,8 +1,8 @@
 """The Claude replica's demo accounts, and what the product should report for each.
 
 Claude has no password (docs/platforms/claude.md): a person signs in by an e-mailed code, and optout
-runs on the session they opened. The passwords below exist only because every demo account has one;
-nothing ever types them, and the sign-in form has no field for them.
+runs on the session they opened. An account's "password" only says so (`optout sandbox` prints it); the
+demo stores none, and the sign-in form has no field for one.
 """
 
 from __future__ import annotations
@@ -56,8 +56,8 @@ def _claude(
     language: Language = "en",
 ) -> DemoAccount:
     NAMES[username] = name
-    # Never typed anywhere: Claude has no password (see the module's docstring).
-    password = username.split("@")[0] + "-claude-no-password"
+    # Claude has no password: what `optout sandbox` shows in that column is how a person signs in here.
+    password = f"none: e-mailed code {DEMO_CODE}"
     return demo_account(PLATFORM, username, password, variant, description, check, off, language=language)
 
 
