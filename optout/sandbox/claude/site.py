@@ -16,6 +16,7 @@ from starlette.routing import BaseRoute, Route
 from ..behaviours import LATE, LATE_RENDER_MS, page_behaviour
 from ..catalog import DemoAccount
 from ..platform import SandboxContext
+from ..state import SandboxState
 from ..web import Site, delete_cookie, form_fields, route_path, see_other, set_cookie, site_of
 from .accounts import DEMO_CODE, ENDED_SESSION, NO_PERSON_SESSION, PLATFORM, display_name, find, initials
 from .catalog import (
@@ -287,12 +288,11 @@ class ClaudeSite:
         return self._not_found(self._visit(request), request)
 
 
-def person_session_token(context_state: Any, account: DemoAccount) -> str | None:
+def person_session_token(state: SandboxState, account: DemoAccount) -> str | None:
     """The session cookie's value a browser holds after this person signed in by hand (e-mailed code): a
     live session, one Claude has since ended, or None when they never signed in."""
     if account.variant in NO_PERSON_SESSION:
         return None
     if account.variant in ENDED_SESSION:
         return SESSION_PREFIX + "ended-by-claude-" + account.username.split("@")[0]
-    token: str = context_state.open_session(PLATFORM, account.username, prefix=SESSION_PREFIX)
-    return token
+    return state.open_session(PLATFORM, account.username, prefix=SESSION_PREFIX)
