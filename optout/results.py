@@ -54,6 +54,7 @@ class Result(BaseModel):
     # What the result shows, for scripts: "silent_revert" (drift), "sign_in_rejected" (the password was refused),
     # "sign_in_code" (the password was accepted and the sign-in stopped at a verification code page).
     # "click_unverified" (the run ended after the switch was clicked, before its new state was read).
+    # "terms_pending" (the platform asks the person to accept new terms, the switch preset in that dialog).
     label: str | None = None
 
 
@@ -69,6 +70,7 @@ SILENT_REVERT = "silent_revert"
 SIGN_IN_REJECTED = "sign_in_rejected"
 SIGN_IN_CODE = "sign_in_code"
 CLICK_UNVERIFIED = "click_unverified"
+TERMS_PENDING = "terms_pending"
 
 
 def exit_code(results: Iterable[Result]) -> ExitCode:

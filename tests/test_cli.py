@@ -87,11 +87,13 @@ def test_platforms_json(cli: Cli) -> None:
     # In order of their ids; more platforms come, so each is looked up by its id.
     assert [p["platform"] for p in listed] == sorted(p["platform"] for p in listed)
     by_id = {p["platform"]: p for p in listed}
-    chatgpt, linkedin, x, copilot = (by_id[k] for k in ("chatgpt", "linkedin", "x", "copilot"))
+    chatgpt, linkedin, x, copilot, claude = (by_id[k] for k in ("chatgpt", "linkedin", "x", "copilot", "claude"))
     # Copilot: two settings, each listed with its real URL.
     assert [s["id"] for s in copilot["settings"]] == ["model-training-text", "model-training-voice"]
     assert {s["url"] for s in copilot["settings"]} == {"https://copilot.microsoft.com/"}
     assert any("French" in note for note in copilot["unverified"])
+    assert claude["settings"][0]["url"] == "https://claude.ai/settings/data-privacy-controls"
+    assert any("French" in note for note in claude["unverified"])
     assert linkedin["settings"][0]["url"] == "https://www.linkedin.com/mypreferences/d/settings/data-for-ai-improvement"
     assert x["settings"][0]["url"] == "https://x.com/settings/grok_settings"
     assert chatgpt["settings"][0]["url"] == "https://chatgpt.com/#settings/DataControls"
@@ -242,7 +244,7 @@ def test_demo_runs_every_sandbox_account_as_designed(cli: Cli) -> None:
     assert manifest["mask_pii"] is True and {f["kind"] for f in manifest["files"]} == {"masked-screenshot", "control"}
     verified = cli("verify", "--all", env={"OPTOUT_HOME": str(cli.home / "gallery" / "demo-home")})
     assert verified.returncode == 0 and "signature matches" in verified.stdout, verified.stdout + verified.stderr
-    # Every origin the sandbox answered for is on record (LinkedIn's two, X, ChatGPT's app and sign-in).
+    # Every origin the sandbox answered for is on record (LinkedIn's two, X, ChatGPT's app and sign-in, Claude).
     mapped = {m["origin"]: m["served_by"] for m in manifest["mappings"]}
     assert set(mapped) == {
         "https://www.linkedin.com",
@@ -250,6 +252,7 @@ def test_demo_runs_every_sandbox_account_as_designed(cli: Cli) -> None:
         "https://x.com",
         "https://chatgpt.com",
         "https://auth.openai.com",
+        "https://claude.ai",
     }
     assert all(re.fullmatch(r"http://127\.0\.0\.1:\d+/\w+", base) for base in mapped.values()), mapped
     # The demo's home was a throwaway one: nothing landed in this OPTOUT_HOME but the evidence.

@@ -17,7 +17,7 @@ from optout.browser.traffic import OriginSpec, build_traffic_map
 from optout.engine.context import Mode, Options
 from optout.evidence.recorder import RunEvidence
 from optout.language.flow import Flow
-from optout.results import Outcome, Result, State
+from optout.results import ExitCode, Outcome, Result, State, exit_code
 from optout.sandbox import SandboxServer
 from tests.stepsite import APP, LOGIN, PASSWORD, StepSite
 from tests.stepsite import SIGN_IN_PAGE as SIGN_IN
@@ -384,6 +384,39 @@ async def test_a_signal_url_list_matches_on_any_of_its_urls(run_flow: Any, site:
     )
     missed = await run_flow(elsewhere)
     assert missed.outcome is Outcome.FAILED and site.writes == {"training": 1}
+
+
+# New terms to accept, the training switch preset On inside the dialog (Claude's Aug 2025 pop-up), over
+# the settings page: either at once, or drawn once a request answered (after the page looked settled).
+TERMS_DIALOG = (
+    "<div role=dialog aria-modal=true aria-labelledby=terms><h2 id=terms>Updates to our terms</h2>"
+    "<label><input type=checkbox checked onchange=\"save('terms-training', this.checked)\"> Use my data for training"
+    "</label><button onclick=\"save('terms-accepted', true)\">Accept</button></div>"
+)
+TERMS_SIGNAL = {"selector": "[role=dialog] h2", "text": {"en": "Updates to our terms", "fr": "Mise à jour"}}
+
+
+@pytest.mark.parametrize("late", [False, True], ids=["at-once", "drawn-late"])
+async def test_terms_pending_stops_without_clicking_anything_in_the_dialog(
+    run_flow: Any, site: StepSite, late: bool
+) -> None:
+    drawn = f"<div id=later></div><script>fetch('/consent').then(() => later.outerHTML = `{TERMS_DIALOG}`);</script>"
+    site.pages["/consent"] = "{}"
+    site.pages["/settings"] = SETTINGS + (drawn if late else TERMS_DIALOG)
+    flow = make_flow(terms_pending=[TERMS_SIGNAL])
+    for mode in (Mode.CHECK, Mode.OFF):
+        result = await run_flow(flow, mode)
+        assert (result.outcome, result.state, result.label) == (
+            Outcome.NEEDS_ATTENTION,
+            State.UNKNOWN,
+            "terms_pending",
+        ), result.reason
+        assert result.reason and "never accepts terms" in result.reason and f"{APP}/settings" in result.reason
+        assert result.evidence and Path(result.evidence[-1].path).name.endswith("terms-pending.png")
+        assert exit_code([result]) is ExitCode.PROBLEM
+    # Neither the preset switch in the dialog, nor its Accept button, nor the page's own switch.
+    assert site.writes == {}
+    assert site.settings == {"training": True}
 
 
 ACTIVITY = (

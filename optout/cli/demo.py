@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import os
+import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -24,6 +25,7 @@ from rich.console import Console
 
 from optout.accounts import config as accounts
 from optout.accounts import keyrings
+from optout.accounts.saved_sessions import SessionStore
 from optout.browser.traffic import OriginSpec, build_traffic_map
 from optout.cli.output import shown
 from optout.engine.context import Mode, Options
@@ -37,6 +39,7 @@ from optout.language.flow import Flow
 from optout.paths import home
 from optout.results import Result
 from optout.sandbox import DEMO_ACCOUNTS, DemoAccount, SandboxServer
+from optout.sandbox.person import person_storage_state
 
 #: How many demo accounts run at once when nobody watches: the sandbox's pages mostly wait (late
 #: values, quiet periods), so three contexts keep two cores busy without slowing any page past its timeout.
@@ -107,7 +110,8 @@ def register_demo_accounts(flows: dict[str, Flow]) -> list[AccountTarget]:
         locale = "fr-FR" if demo.language == "fr" else "en-US"
         account = accounts.Account(platform=demo.platform, username=demo.username, locale=locale)
         config.accounts.append(account)
-        accounts.store_password(demo.platform, demo.username, demo.demo_password, mapped=True)
+        if flows[demo.platform].login.method != "saved_session":  # a platform without passwords gets none
+            accounts.store_password(demo.platform, demo.username, demo.demo_password, mapped=True)
         if demo.totp_secret is not None:
             accounts.store_totp_secret(demo.platform, demo.username, demo.totp_secret, mapped=True)
         targets.append(
@@ -123,6 +127,23 @@ def register_demo_accounts(flows: dict[str, Flow]) -> list[AccountTarget]:
     return targets
 
 
+def person_sessions(sandbox_url: str, targets: list[AccountTarget]) -> SessionStore:
+    """The demo home's saved sessions for mapped runs. Those of an earlier demo's sandbox are gone with it;
+    on a platform that only a person signs in to (an e-mailed code), the sandbox opens each account's
+    session as its person would have, and it is saved as `optout login` saves it (none for an account
+    whose person never signed in)."""
+    store = SessionStore(home(), mapped=True)
+    shutil.rmtree(store.folder, ignore_errors=True)
+    for target in targets:
+        flow = target.flow
+        if flow.login.method != "saved_session":
+            continue
+        state = person_storage_state(sandbox_url, flow.platform, target.username, flow.login.url)
+        if state is not None:
+            store.save(flow.platform, target.username, state, list(flow.origins))
+    return store
+
+
 async def run_demo(
     flows: dict[str, Flow], out_dir: Path, *, reporter: Reporter, headed: bool = False, slow_mo_ms: float = 0
 ) -> DemoReport:
@@ -131,6 +152,7 @@ async def run_demo(
         specs = [OriginSpec(platform=p, base_url=server.origin_url(p)) for p in platforms]
         traffic = build_traffic_map(specs, {p: flows[p].origins for p in platforms})
         targets = register_demo_accounts(flows)
+        sessions = person_sessions(server.base_url, targets)
         history = History.open(home().history_file)
         unsigned: str | None = None
         try:
@@ -155,7 +177,12 @@ async def run_demo(
         parallel = 1 if headed else DEMO_PARALLEL
         try:
             async with Runner(
-                traffic=traffic, options=options, headed=headed, slow_mo_ms=slow_mo_ms, reporter=reporter
+                traffic=traffic,
+                options=options,
+                headed=headed,
+                slow_mo_ms=slow_mo_ms,
+                reporter=reporter,
+                sessions=sessions,
             ) as runner:
                 checks = await runner.run(Mode.CHECK, targets, evidence, parallel=parallel)
                 offs = await runner.run(Mode.OFF, targets, evidence, parallel=parallel)

@@ -16,6 +16,7 @@ from optout.engine.locate import Ambiguous, GaveUp, NotFound, accessible_role_an
 from optout.engine.page_state import shows
 from optout.engine.pointer import Pointer
 from optout.engine.stop import NotOffered, Stop
+from optout.engine.terms import stop_if_terms_pending
 from optout.language.targets import Target
 from optout.results import CLICK_UNVERIFIED, Outcome, Result, State, utc_now, where
 
@@ -158,6 +159,7 @@ class ControlDriver:
         async def gone_for_good() -> bool:
             return offered_check and await shows(self.ctx.page, not_offered)
 
+        await stop_if_terms_pending(self.ctx)
         await self.overlays.clear()
         try:
             _, found = await find_any(
@@ -261,6 +263,8 @@ class ControlDriver:
         if settled is None:
             raise Stop(Outcome.FAILED, "the page kept loading the setting", shot="unsettled", about_control=True)
         control = settled
+        # A terms dialog drawn late, over the page, once its request answered.
+        await stop_if_terms_pending(self.ctx)
         first = await self.read(control)
         await self.ctx.shot(shot)
         again = await self.read(control)
@@ -291,6 +295,7 @@ class ControlDriver:
         control = await self.find(offered_check=False)
 
         async def read_again() -> None:
+            await stop_if_terms_pending(self.ctx)
             now = await self.read(control)
             if now is not trusted:
                 raise Stop(

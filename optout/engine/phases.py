@@ -22,6 +22,7 @@ from optout.engine.page_state import wait_for_state
 from optout.engine.signin import SignIn
 from optout.engine.step_runner import StepRunner
 from optout.engine.stop import NotOffered, Stop
+from optout.engine.terms import terms_rule, terms_stop
 from optout.evidence.recorder import RunEvidence
 from optout.language.flow import Flow, Setting
 from optout.language.targets import PageState, Recognition
@@ -52,10 +53,14 @@ class _SettingRun:
             return False
         # "Not offered" answers only while reaching the setting, before anything was read or clicked.
         offered = [self.not_offered_rule] if self.not_offered_rule and self.ctx.trusted is None else []
-        rules = [*self.signin.blockers, *offered, self.signin.own_page]
+        # The terms dialog comes before the page's own answers: the page behind it is not the person's choice.
+        terms = terms_rule(self.ctx)
+        rules = [*self.signin.blockers, *([terms] if terms else []), *offered, self.signin.own_page]
         found = await wait_for_state(self.ctx.page, rules, self.ctx.options.timeout_s)
         if found is None:
             return False
+        if terms is not None and found is terms:
+            raise terms_stop(self.ctx)
         if found is self.not_offered_rule:
             raise NotOffered()
         if found is self.signin.own_page:

@@ -35,6 +35,7 @@ from optout.engine.page_state import shows
 from optout.engine.pointer import Pointer
 from optout.engine.signin import SignIn
 from optout.engine.stop import NothingToType, NotOffered, Stop
+from optout.engine.terms import stop_if_terms_pending
 from optout.language import names
 from optout.language.steps import (
     SECRET_SOURCES,
@@ -140,6 +141,8 @@ class StepRunner:
 
     async def step(self, step: StepBase, phase: Phase) -> bool:
         """Run one step; True as for `run`."""
+        if phase != "login":
+            await stop_if_terms_pending(self.ctx)
         if step.origin and not isinstance(step, (FillStep, ClickStep, PressStep)):
             self.require_origin(step, where(self.ctx.page.url))
         if isinstance(step, GotoStep):

@@ -174,6 +174,10 @@ class Setting(Strict):
     open_fallback: list[Step] = Field(default=[], description="tried when `open` did not show the setting's page")
     control: Control
     not_offered: list[Signal] = Field(default=[], description="a positive sign that this account has no such setting")
+    terms_pending: list[Signal] = Field(
+        default=[],
+        description="a page asking the person to accept new terms, the switch preset inside it: never answered",
+    )
     change: Annotated[list[Step], Field(min_length=1)] = Field(default_factory=_default_change)
     commit: list[Step] = []
     verify: Annotated[list[Step], Field(min_length=1)] = Field(default_factory=_default_verify)
@@ -331,6 +335,10 @@ class Flow(Strict):
         for step in every_step:
             if isinstance(step, DismissStep) and step.dismiss not in overlays:
                 raise ValueError(f"dismiss: no overlay named {step.dismiss!r} is declared")
+        terms = [signal for s in self.settings for signal in s.terms_pending]
+        if any(signal in terms for overlay in self.overlays for signal in overlay.when):
+            # Dismissing it would answer the terms (a close button is "Not now"): optout never does.
+            raise ValueError("the terms dialog (terms_pending) is never an overlay: optout does not answer it")
         states = {r.state for r in self.recognise}
         for needed in (PageState.SIGNED_IN, PageState.SIGNED_OUT, PageState.REJECTED):
             if needed not in states:

@@ -78,6 +78,20 @@ def create_app(sandboxes: Sequence[PlatformSandbox] = SANDBOXES) -> Starlette:
             return JSONResponse({"error": f"no {platform!r} account {username!r}"}, status_code=404)
         return JSONResponse({"expired": ended})
 
+    async def person_signs_in(request: Request) -> Response:
+        """A session a person opened by hand (an e-mailed code, SSO) on a platform optout never signs in to:
+        `?platform=P&username=U` gives the cookie their browser then holds, `{"name", "value"}`; 404 when
+        the platform has no such sessions or this person never signed in."""
+        platform = request.query_params.get("platform", "")
+        username = request.query_params.get("username", "")
+        sandbox = next((s for s in sandboxes if s.platform == platform), None)
+        opener = getattr(sandbox, "person_session", None)
+        account = next((a for a in sandbox.accounts if a.username == username), None) if sandbox else None
+        cookie = opener(state, account) if opener is not None and account is not None else None
+        if cookie is None:
+            return JSONResponse({"error": f"no {platform!r} session for {username!r}"}, status_code=404)
+        return JSONResponse({"name": cookie[0], "value": cookie[1]})
+
     mounts = [
         Mount(f"/{sandbox.platform}", routes=sandbox.routes(SandboxContext.for_platform(sandbox.platform, state)))
         for sandbox in sandboxes
@@ -90,6 +104,7 @@ def create_app(sandboxes: Sequence[PlatformSandbox] = SANDBOXES) -> Starlette:
             Route("/__sandbox__/platform-sets", platform_sets, methods=["POST"]),
             Route("/__sandbox__/expire-sessions", expire_sessions, methods=["POST"]),
             Route("/__sandbox__/hold-writes", hold_writes, methods=["POST"]),
+            Route("/__sandbox__/person-signs-in", person_signs_in, methods=["POST"]),
             *mounts,
         ]
     )

@@ -6,6 +6,7 @@ from collections.abc import Iterable
 
 from .catalog import SHARED_VARIANTS, DemoAccount, match_account
 from .chatgpt import SANDBOX as CHATGPT
+from .claude import SANDBOX as CLAUDE
 from .copilot import SANDBOX as COPILOT
 from .gemini import SANDBOX as GEMINI
 from .linkedin import SANDBOX as LINKEDIN
@@ -33,7 +34,7 @@ def check_sandboxes(sandboxes: Iterable[PlatformSandbox]) -> None:
 
 
 #: Every platform the sandbox reproduces, in the order the index page and the demo list them.
-SANDBOXES: tuple[PlatformSandbox, ...] = (LINKEDIN, X, CHATGPT, GEMINI, COPILOT)
+SANDBOXES: tuple[PlatformSandbox, ...] = (LINKEDIN, X, CHATGPT, GEMINI, COPILOT, CLAUDE)
 check_sandboxes(SANDBOXES)
 
 PLATFORMS: tuple[str, ...] = tuple(sandbox.platform for sandbox in SANDBOXES)

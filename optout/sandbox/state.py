@@ -37,6 +37,8 @@ class AccountState:
     signins: int = 0
     #: Verification codes submitted at a checkpoint (e-mail PIN, SMS or authenticator code).
     code_submissions: int = 0
+    #: Sign-in e-mails (a link or a code) the platform was asked to send.
+    emails_sent: int = 0
 
     def as_json(self) -> dict[str, Any]:
         # Every setting appears in writes_by_key, so "never written" reads as an explicit 0.
@@ -50,6 +52,7 @@ class AccountState:
             "password_submissions": self.password_submissions,
             "signins": self.signins,
             "code_submissions": self.code_submissions,
+            "emails_sent": self.emails_sent,
         }
 
 
@@ -117,6 +120,10 @@ class SandboxState:
     def count_code(self, platform: str, username: str) -> None:
         with self._lock:
             self._accounts[platform][username].code_submissions += 1
+
+    def count_email(self, platform: str, username: str) -> None:
+        with self._lock:
+            self._accounts[platform][username].emails_sent += 1
 
     def setting(self, platform: str, username: str, key: str) -> bool:
         with self._lock:
