@@ -244,7 +244,8 @@ def test_demo_runs_every_sandbox_account_as_designed(cli: Cli) -> None:
     assert manifest["mask_pii"] is True and {f["kind"] for f in manifest["files"]} == {"masked-screenshot", "control"}
     verified = cli("verify", "--all", env={"OPTOUT_HOME": str(cli.home / "gallery" / "demo-home")})
     assert verified.returncode == 0 and "signature matches" in verified.stdout, verified.stdout + verified.stderr
-    # Every origin the sandbox answered for is on record (LinkedIn's two, X, ChatGPT's app and sign-in, Claude).
+    # Every origin the sandbox answered for is on record (LinkedIn's two, X, ChatGPT's app and sign-in,
+    # Google's sign-in and My Activity, Copilot and Microsoft's two sign-ins, Claude).
     mapped = {m["origin"]: m["served_by"] for m in manifest["mappings"]}
     assert set(mapped) == {
         "https://www.linkedin.com",
@@ -252,6 +253,11 @@ def test_demo_runs_every_sandbox_account_as_designed(cli: Cli) -> None:
         "https://x.com",
         "https://chatgpt.com",
         "https://auth.openai.com",
+        "https://accounts.google.com",
+        "https://myactivity.google.com",
+        "https://copilot.microsoft.com",
+        "https://login.live.com",
+        "https://login.microsoftonline.com",
         "https://claude.ai",
     }
     assert all(re.fullmatch(r"http://127\.0\.0\.1:\d+/\w+", base) for base in mapped.values()), mapped

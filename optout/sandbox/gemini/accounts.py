@@ -9,6 +9,8 @@ from ..catalog import (
     ALREADY_OFF,
     DID_NOT_STICK,
     NO_SWITCH,
+    NOT_OFFERED,
+    NOT_OFFERED_OFF,
     OFF,
     ON,
     REFUSED,
@@ -19,7 +21,6 @@ from ..catalog import (
     Language,
     attention,
     demo_account,
-    expect,
     match_account,
 )
 from .catalog import AUDIO_KEY, DELETE_ACTIVITY_KEY, KEEP_ACTIVITY_KEY
@@ -28,10 +29,6 @@ PLATFORM = "gemini"
 
 #: Gemini's own situations, on top of the shared variants.
 EXTRA_VARIANTS = frozenset({"no_confirm", "old_wording", "workspace", "two_step", "insecure_browser"})
-
-#: A managed Workspace account: not offered, nothing to do (exit 0).
-NOT_OFFERED_CHECK = expect("checked", "not_offered")
-NOT_OFFERED_OFF = expect("already_off", "not_offered")
 
 
 def _g(
@@ -80,7 +77,7 @@ ACCOUNTS: tuple[DemoAccount, ...] = (
         "walt",
         "workspace",
         "a Workspace account whose administrator manages the setting",
-        NOT_OFFERED_CHECK,
+        NOT_OFFERED,
         NOT_OFFERED_OFF,
         domain="corp.example.com",
     ),
