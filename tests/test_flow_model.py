@@ -12,6 +12,7 @@ import yaml
 
 from optout.language.flow import FlowError, load_flow
 from optout.language.registry import flow_files
+from optout.language.steps import FillStep, walk
 from optout.language.targets import Signal
 from tests.conftest import REPO
 
@@ -59,11 +60,7 @@ def _set(path: tuple[object, ...], value: object) -> object:
             _set(("login", "steps"), [{"click": {"role": "button", "name": {"en": "Go", "fr": "Aller"}}}]),
             "must fill the password",
         ),
-        # A secret typed without an origin constraint, or on an origin that is not a sign-in origin.
-        (
-            _set(("login", "steps", 1, "origin"), None),
-            "login: 'fill: password' types a secret: give it an 'origin'",
-        ),
+        # A secret typed on an origin that is not a sign-in origin.
         (_set(("login", "steps", 1, "origin"), "https://linkedin.com"), "only be typed on a sign-in origin"),
         (
             _set(("settings", 0, "open_fallback", 1), {"fill": "password", "into": {"selector": "#p"}}),
@@ -105,7 +102,6 @@ def _set(path: tuple[object, ...], value: object) -> object:
             ),
             "typed once",
         ),
-        (_set(("login", "steps", 0, "origin"), None), "'fill: username' types personal data"),
         (_set(("settings", 0, "commit"), [{"press": "Space"}]), "a key other than Escape needs 'on'"),
         (
             _set(
@@ -277,3 +273,19 @@ def test_the_terms_dialog_cannot_be_declared_an_overlay_to_dismiss(tmp_path: Pat
     path.write_text(yaml.safe_dump(data, allow_unicode=True))
     with pytest.raises(FlowError, match="never an overlay"):
         load_flow(path)
+
+
+def test_a_login_fill_that_names_no_origin_types_only_on_the_sign_in_origins(tmp_path: Path) -> None:
+    """Less repetition, same rule: a `fill` in `login` without `origin` gets `login.origins`, nested
+    `when` steps included; one that names its own keeps it (and a secret's must still be a sign-in one)."""
+    data = yaml.safe_load((REPO / "flows" / "x.yaml").read_text())
+    for step in data["login"]["steps"]:
+        step.pop("origin", None)
+        for inner in step.get("steps", []):
+            inner.pop("origin", None)
+    path = tmp_path / "x.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True))
+    flow = load_flow(path)
+    fills = [s for s in walk(flow.login.steps) if isinstance(s, FillStep)]
+    assert {s.fill for s in fills} == {"username", "password", "totp"}
+    assert all(s.origin == flow.login.origins for s in fills), [(s.fill, s.origin) for s in fills]

@@ -115,6 +115,11 @@ _FOCUSED = """() => {
 
 _MOVED = "the page moved the focus since optout looked at it; {key} was not pressed"
 
+# How long a page must stand still before an optional page (`when`) is taken as not shown, and how long
+# at most a page that keeps changing is given.
+_STILL_S = 0.5
+_STILL_MAX_S = 3.0
+
 # Typing a value into a field that is there and enabled takes milliseconds; no long retries.
 _TYPING_MS = 2000
 
@@ -210,10 +215,21 @@ class StepRunner:
         self.last_status = response.status if response is not None else None
 
     async def settled_and_shows(self, step: WhenStep) -> bool:
-        """Whether an optional page is shown, looked at once the platform's requests have gone quiet."""
+        """Whether an optional page is shown, looked at once the platform's requests have gone quiet and
+        the page stood still for a moment: a click's navigation may not have started yet when its
+        requests look quiet (a loaded machine), and the page before it is not the answer."""
         loop = asyncio.get_running_loop()
-        await self.ctx.session.quiet(self.ctx.setting.quiet_ms / 1000, loop.time() + self.ctx.options.timeout_s)
-        return await shows(self.ctx.page, step.when)
+        deadline = loop.time() + self.ctx.options.timeout_s
+        await self.ctx.session.quiet(self.ctx.setting.quiet_ms / 1000, deadline)
+        # Bounded: a page that never stands still (a live feed) is answered as it is after a while.
+        patience = min(deadline, loop.time() + _STILL_MAX_S)
+        while True:
+            await mark_seen(self.ctx.page)
+            if await shows(self.ctx.page, step.when):
+                return True
+            if not await wait_for_change(self.ctx.page, min(_STILL_S, patience - loop.time())):
+                return False
+            await self.ctx.session.quiet(self.ctx.setting.quiet_ms / 1000, deadline)
 
     # -- acting on elements -----------------------------------------------------------------------
 

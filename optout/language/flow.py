@@ -68,6 +68,14 @@ class Login(Strict):
     page: Signals = Field(description="how the sign-in page is recognised, checked before any secret is typed")
     steps: list[Step] = []
 
+    @model_validator(mode="before")
+    @classmethod
+    def _fill_on_the_sign_in_origins(cls, data: object) -> object:
+        """A `fill` step that names no origin types only on `origins`, the sign-in pages' own."""
+        if isinstance(data, dict) and isinstance(data.get("origins"), list) and "steps" in data:
+            data = {**data, "steps": _with_origins(data.get("steps"), data["origins"])}
+        return data
+
     @model_validator(mode="after")
     def _check(self) -> Login:
         fills = [s for s in walk(self.steps) if isinstance(s, FillStep)]
@@ -88,6 +96,21 @@ class Login(Strict):
             if step.fill in SECRET_SOURCES and outside:
                 raise ValueError(f"'fill: {step.fill}' may only be typed on a sign-in origin, not {outside[0]}")
         return self
+
+
+def _with_origins(steps: object, origins: list[object]) -> object:
+    """`steps` (as read from the file) with `origin: origins` on each `fill` step that gives none, nested
+    `when` steps included."""
+    if not isinstance(steps, list):
+        return steps
+    done: list[object] = []
+    for step in steps:
+        if isinstance(step, dict) and "fill" in step and step.get("origin") is None:
+            step = {**step, "origin": origins}
+        if isinstance(step, dict) and "when" in step and isinstance(step.get("steps"), list):
+            step = {**step, "steps": _with_origins(step["steps"], origins)}
+        done.append(step)
+    return done
 
 
 class Overlay(Strict):
