@@ -173,6 +173,8 @@ class ControlDriver:
         except GaveUp:
             raise NotOffered() from None
         except NotFound:
+            # A terms dialog drawn meanwhile (over the page, a preset switch inside) is the answer.
+            await stop_if_terms_pending(self.ctx)
             raise Stop(
                 Outcome.FAILED,
                 f"the page has no {self.described} (layout changed?)",
@@ -180,6 +182,7 @@ class ControlDriver:
                 about_control=True,
             ) from None
         except Ambiguous as exc:
+            await stop_if_terms_pending(self.ctx)
             raise Stop(Outcome.FAILED, str(exc), shot="ambiguous", about_control=True) from None
 
     async def shown(self) -> ShownControl | None:
