@@ -80,14 +80,15 @@ _GENERATED_ID = re.compile(r"ember\d|radix-|headlessui-|^:r|«|:r\d|mui-\d|react
 _ID_VALUES = re.compile(r"""#([A-Za-z][\w-]*)|\[\s*id\s*[~|^$*]?=\s*["']?([^"'\]]*)""")
 
 
-def unstable_part(selector: str) -> str | None:
-    """The first part of `selector` that is not a stable hook, or None when all of it is."""
+def unstable_part(selector: str, compound_rule: re.Pattern[str] = _COMPOUND) -> str | None:
+    """The first part of `selector` that is not a stable hook (each compound matching `compound_rule`),
+    or None when all of it is."""
     for alternative in _split_top(selector, lambda c: c == ","):
         compounds = [c for c in _split_top(alternative, str.isspace) if c]
         if not compounds:
             return "an empty alternative"
         for compound in compounds:
-            if not _COMPOUND.fullmatch(compound):
+            if not compound_rule.fullmatch(compound):
                 return compound
     for match in _ID_VALUES.finditer(selector):
         value = match.group(1) or match.group(2) or ""
@@ -113,40 +114,32 @@ _NARROW_LAST = re.compile(
 _NAMED_LAST = re.compile(r"""#|\[\s*(?:id|data-testid)\s*=""")
 
 
-def _unstable_signal_part(selector: str) -> str | None:
-    """The first part of a signal's `selector` that names no element in particular, or None."""
+def _alternatives_with_last(selector: str) -> list[tuple[str, str]]:
+    """Each alternative of `selector` with its last compound (the elements whose words would be read)."""
+    found = []
     for alternative in _split_top(selector, lambda c: c == ","):
         compounds = [c for c in _split_top(alternative, str.isspace) if c]
-        if not compounds:
-            return "an empty alternative"
-        for compound in compounds:
-            if not _SIGNAL_COMPOUND.fullmatch(compound):
-                return compound
-    for match in _ID_VALUES.finditer(selector):
-        value = match.group(1) or match.group(2) or ""
-        if _GENERATED_ID.search(value):
-            return value
-    return None
+        if compounds:
+            found.append((alternative.strip(), compounds[-1]))
+    return found
 
 
 def broad_for_text(selector: str) -> str | None:
     """The first alternative of `selector` whose elements may hold anyone's words (a bare `p`, a
     `section`, `[role=main]`, `a[href*=…]`), or None when each is a heading, label, alert or status, or
     names its element by an id or test id."""
-    for alternative in _split_top(selector, lambda c: c == ","):
-        compounds = [c for c in _split_top(alternative, str.isspace) if c]
-        if compounds and not (_NARROW_LAST.search(compounds[-1]) or _NAMED_LAST.search(compounds[-1])):
-            return alternative.strip()
+    for alternative, last in _alternatives_with_last(selector):
+        if not (_NARROW_LAST.search(last) or _NAMED_LAST.search(last)):
+            return alternative
     return None
 
 
 def named_for_text(selector: str) -> str | None:
     """The first alternative of `selector` that reads words in an element named only by its id or test
     id (allowed; `optout flows validate` notes it)."""
-    for alternative in _split_top(selector, lambda c: c == ","):
-        compounds = [c for c in _split_top(alternative, str.isspace) if c]
-        if compounds and not _NARROW_LAST.search(compounds[-1]) and _NAMED_LAST.search(compounds[-1]):
-            return alternative.strip()
+    for alternative, last in _alternatives_with_last(selector):
+        if not _NARROW_LAST.search(last) and _NAMED_LAST.search(last):
+            return alternative
     return None
 
 
@@ -246,7 +239,7 @@ class Signal(Strict):
             raise ValueError("a signal needs at least one condition")
         if self.text is not None and self.selector is None:
             raise ValueError("'text' is read only inside the elements that 'selector' names")
-        if self.selector is not None and (part := _unstable_signal_part(self.selector)) is not None:
+        if self.selector is not None and (part := unstable_part(self.selector, _SIGNAL_COMPOUND)) is not None:
             raise ValueError(
                 f"selector {self.selector!r} relies on {part!r}, which names no element in particular: a "
                 "signal's selector is element types, ids, classes and attributes, with spaces and commas"
