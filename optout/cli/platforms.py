@@ -200,11 +200,11 @@ SANDBOX_SET_HELP = (
 
 
 def sandbox_set(
-    platform: Annotated[str, typer.Argument(metavar="PLATFORM", help="linkedin, x or chatgpt.")],
+    platform: Annotated[str, typer.Argument(metavar="PLATFORM", help="A sandbox platform (see optout sandbox).")],
     username: Annotated[str, typer.Argument(metavar="USERNAME", help="A demo account (optout sandbox lists them).")],
     setting: Annotated[
         str,
-        typer.Argument(metavar="SETTING", help="The sandbox's key, as its page lists them (allowDataForGenerativeAI)."),
+        typer.Argument(metavar="SETTING", help="The sandbox's key for it, as its page lists them."),
     ],
     value: Annotated[str, typer.Argument(metavar="on|off", help="on: as the platform turning it back on; off.")],
     port: Annotated[
