@@ -113,6 +113,17 @@ def see_other(location: str) -> RedirectResponse:
     return RedirectResponse(location, status_code=303)
 
 
+def found(location: str) -> RedirectResponse:
+    return RedirectResponse(location, status_code=302)
+
+
+def same_site_path(path: str | None, default: str) -> str:
+    """Where to go after sign-in: a same-site path only (never //host, a backslash trick or a full URL)."""
+    if path and path.startswith("/") and not path.startswith("//") and "\\" not in path:
+        return path
+    return default
+
+
 class Templates:
     """A Jinja2 environment over template folders, searched in order.
 

@@ -10,14 +10,14 @@ from typing import Any
 from urllib.parse import quote
 
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from ..behaviours import LATE, LATE_RENDER_MS, page_behaviour
 from ..catalog import DemoAccount
 from ..platform import SandboxContext
 from ..state import SandboxState
-from ..web import Site, delete_cookie, form_fields, route_path, see_other, set_cookie, site_of
+from ..web import Site, delete_cookie, form_fields, found, route_path, same_site_path, see_other, set_cookie, site_of
 from .accounts import DEMO_CODE, ENDED_SESSION, NO_PERSON_SESSION, PLATFORM, display_name, find, initials
 from .catalog import (
     CONSENT_API,
@@ -49,16 +49,6 @@ class Visit:
     site: Site
     account: DemoAccount | None
     token: str | None
-
-
-def _found(location: str) -> RedirectResponse:
-    return RedirectResponse(location, status_code=302)
-
-
-def _safe_next(path: str | None) -> str:
-    if path and path.startswith("/") and not path.startswith("//") and "\\" not in path:
-        return path
-    return "/new"
 
 
 class ClaudeSite:
@@ -118,23 +108,23 @@ class ClaudeSite:
         if visit.account is not None:
             return None
         original = route_path(request)
-        return _found(visit.site.link(f"/login?returnTo={quote(original, safe='')}"))
+        return found(visit.site.link(f"/login?returnTo={quote(original, safe='')}"))
 
     # ----- signed out ----------------------------------------------------------------------
 
     async def landing(self, request: Request) -> Response:
         visit = self._visit(request)
         if visit.account is not None:
-            return _found(visit.site.link("/new"))
+            return found(visit.site.link("/new"))
         return self._page(visit, "landing", self._language(visit, request))
 
     async def login_page(self, request: Request) -> Response:
         """The e-mail step. A POST is a person asking for a code: counted as an e-mail sent."""
         visit = self._visit(request)
         language = self._language(visit, request)
-        next_path = _safe_next(request.query_params.get("returnTo"))
+        next_path = same_site_path(request.query_params.get("returnTo"), "/new")
         if visit.account is not None:
-            return _found(visit.site.link(next_path))
+            return found(visit.site.link(next_path))
         context = {"next": next_path, "error": "", "email": ""}
         if request.method == "GET":
             return self._page(visit, "login", language, context)
@@ -146,7 +136,7 @@ class ClaudeSite:
             return self._page(visit, "login", language, context | {"error": t["err_unknown_email"], "email": email})
         self.state.count_email(PLATFORM, account.username)
         challenge = self.state.open_challenge(PLATFORM, account.username, _CHALLENGE, prefix="")
-        query = f"?c={challenge}&returnTo={quote(_safe_next(form.get('next')), safe='')}"
+        query = f"?c={challenge}&returnTo={quote(same_site_path(form.get('next'), '/new'), safe='')}"
         return see_other(visit.site.link("/login/verify" + query))
 
     async def verify(self, request: Request) -> Response:
@@ -159,7 +149,7 @@ class ClaudeSite:
         t = texts(language)
         if challenge is None:
             return self._page(visit, "login", language, {"next": "/new", "error": t["err_expired"], "email": ""})
-        next_path = _safe_next(source.get("returnTo"))
+        next_path = same_site_path(source.get("returnTo"), "/new")
         context = {"challenge": challenge_id, "next": next_path, "email": challenge.username, "error": ""}
         if request.method == "GET":
             return self._page(visit, "verify", language, context)
@@ -179,7 +169,7 @@ class ClaudeSite:
     async def logout(self, request: Request) -> Response:
         visit = self._visit(request)
         self.state.close_session(PLATFORM, visit.token)
-        response = _found(visit.site.link("/login"))
+        response = found(visit.site.link("/login"))
         delete_cookie(response, visit.site, SESSION_COOKIE)
         return response
 
@@ -194,7 +184,7 @@ class ClaudeSite:
 
     async def settings_root(self, request: Request) -> Response:
         visit = self._visit(request)
-        return self._signed_in_only(visit, request) or _found(visit.site.link("/settings/general"))
+        return self._signed_in_only(visit, request) or found(visit.site.link("/settings/general"))
 
     async def settings_tab(self, request: Request) -> Response:
         visit = self._visit(request)

@@ -13,13 +13,13 @@ from urllib.parse import quote
 
 import pyotp
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from ..behaviours import LATE, LATE_RENDER_MS, page_behaviour
 from ..catalog import DemoAccount
 from ..platform import SandboxContext
-from ..web import Site, delete_cookie, route_path, set_cookie, site_of
+from ..web import Site, delete_cookie, found, route_path, same_site_path, set_cookie, site_of
 from .accounts import (
     DEMO_CODE,
     PLATFORM,
@@ -103,17 +103,6 @@ def _api_error(status: int, code: int, message: str) -> JSONResponse:
     return JSONResponse({"errors": [{"code": code, "message": message}]}, status_code=status)
 
 
-def _found(location: str) -> RedirectResponse:
-    return RedirectResponse(location, status_code=302)
-
-
-def _safe_next(path: str | None) -> str:
-    """Where to go after sign-in: a same-site path only (never //host or a full URL)."""
-    if path and path.startswith("/") and not path.startswith("//") and "\\" not in path:
-        return path
-    return "/home"
-
-
 class XSite:
     """Handlers of the X replica, bound to one sandbox state."""
 
@@ -190,9 +179,9 @@ class XSite:
         """The redirect a signed-out (or locked) visit gets instead of a signed-in page, if any."""
         if visit.account is None:
             original = route_path(request) + (f"?{request.url.query}" if request.url.query else "")
-            return _found(visit.site.link(f"/i/flow/login?redirect_after_login={quote(original, safe='')}"))
+            return found(visit.site.link(f"/i/flow/login?redirect_after_login={quote(original, safe='')}"))
         if visit.account.variant == "locked":
-            return _found(visit.site.link("/account/access"))
+            return found(visit.site.link("/account/access"))
         return None
 
     def _csrf_ok(self, visit: Visit, request: Request) -> bool:
@@ -206,18 +195,18 @@ class XSite:
     async def landing(self, request: Request) -> Response:
         visit = self._visit(request)
         if visit.account is not None:
-            return _found(visit.site.link("/home"))
+            return found(visit.site.link("/home"))
         return self._page(visit, "landing", self._language(visit, request))
 
     async def login_redirect(self, request: Request) -> Response:
         query = f"?{request.url.query}" if request.url.query else ""
-        return _found(site_of(request).link("/i/flow/login" + query))
+        return found(site_of(request).link("/i/flow/login" + query))
 
     async def login_page(self, request: Request) -> Response:
         visit = self._visit(request)
-        next_path = _safe_next(request.query_params.get("redirect_after_login"))
+        next_path = same_site_path(request.query_params.get("redirect_after_login"), "/home")
         if visit.account is not None:
-            return _found(visit.site.link(next_path))
+            return found(visit.site.link(next_path))
         language = language_of(request.headers.get("accept-language", ""))
         config = {
             "task": visit.site.link(TASK_PATH),
@@ -351,7 +340,7 @@ class XSite:
     async def logout_page(self, request: Request) -> Response:
         visit = self._visit(request)
         if visit.account is None:
-            return _found(visit.site.link("/"))
+            return found(visit.site.link("/"))
         config = {
             "api": visit.site.link("/i/api/1.1/account/logout.json"),
             "home": visit.site.link("/"),
@@ -372,7 +361,7 @@ class XSite:
 
     async def settings_root(self, request: Request) -> Response:
         visit = self._visit(request)
-        return self._signed_in_only(visit, request) or _found(visit.site.link("/settings/account"))
+        return self._signed_in_only(visit, request) or found(visit.site.link("/settings/account"))
 
     def _settings_context(self, category: str) -> dict[str, Any]:
         return {"active": "settings", "categories": [c.slug for c in CATEGORIES], "category": category}
