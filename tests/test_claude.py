@@ -227,27 +227,6 @@ async def test_a_change_that_reverts_or_does_not_stick_fails_after_one_write(
     assert account["settings"][TRAINING] is stored
 
 
-async def test_the_demo_runs_every_claude_account_as_designed(
-    tmp_path: Path, sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    # The demo opens each person's session (none for nora, an ended one for ezra) as `optout login` saves one.
-    from optout.cli.demo import run_demo
-    from optout.engine.runner import QuietReporter
-
-    monkeypatch.chdir(tmp_path)
-    report = await run_demo({"claude": FLOW}, tmp_path / "out", reporter=QuietReporter())
-    wrong = [
-        (row.account.username, row.check.outcome.value, row.off.outcome.value, row.off.reason)
-        for row in report.rows
-        if not row.as_designed
-    ]
-    assert not wrong, wrong
-    assert len(report.rows) == 12
-    # No password exists for Claude: the demo stored none.
-    keyring_file = report.home / "demo-keyring.cfg"
-    assert "claude" not in (keyring_file.read_text() if keyring_file.exists() else "")
-
-
 def test_check_and_off_through_the_command_line(cli: Cli, sandbox: Sandbox) -> None:
     # ada's person signed in (`optout login claude` saved her session); nora's never did.
     home = Home(config_dir=cli.home, data_dir=cli.home, scoped=True)

@@ -5,7 +5,9 @@ terminal, bad backend names are one line, and two homes never share an entry."""
 
 from __future__ import annotations
 
+import base64
 import errno
+import fcntl
 import json
 import os
 import pty
@@ -16,10 +18,13 @@ import time
 from pathlib import Path
 
 import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from keyrings.alt.file import EncryptedKeyring, PlaintextKeyring
 
 from optout.accounts import config as accounts
 from optout.accounts.keyrings import NO_KEYRING
+from optout.evidence import signing
 from optout.paths import Home
 from tests.conftest import Cli, Sandbox
 from tests.test_cli import add, add_account, one_line_error
@@ -293,3 +298,43 @@ def test_two_homes_never_share_a_keyring_entry(cli: Cli, sandbox: Sandbox, tmp_p
     assert passwords == ["alice-demo-pass", "Not-Alices-Password"]
     for default in ("optout", "optout:mapped"):  # the default home's, untouched
         assert stored.get_password(default, "linkedin:alice@example.com") is None
+
+
+def test_a_run_starting_while_another_makes_the_homes_key_signs_with_that_key(cli: Cli) -> None:
+    """Two first runs of a home started together (two schedules, say): the one that came second used to
+    see the first one's public key before its private half reached the keyring, and left its run
+    unsigned. Here this test is the first run, caught between those two writes."""
+    private = Ed25519PrivateKey.generate()
+    raw = private.private_bytes(
+        serialization.Encoding.Raw, serialization.PrivateFormat.Raw, serialization.NoEncryption()
+    )
+    kid = signing.key_id(private.public_key())
+    where = Home(cli.home, cli.home, scoped=True)
+    service = accounts.service(where, create=True)
+    assert service is not None
+    (cli.home / "keys").mkdir(mode=0o700)
+    with (cli.home / "keys" / ".making").open("w") as making:
+        fcntl.flock(making.fileno(), fcntl.LOCK_EX)
+        signing._write_public(where, private.public_key())  # the first half written, the keyring not yet
+        second = subprocess.Popen(
+            [
+                sys.executable,
+                "-c",
+                "from optout.evidence import signing; from optout.paths import home; "
+                "print(signing.signer(home()).key_id)",
+            ],
+            env=cli.environ(),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        time.sleep(1.5)
+        assert second.poll() is None, second.communicate()  # it waits for the key being made
+        stored = PlaintextKeyring()
+        stored.file_path = str(Path(cli.env["XDG_DATA_HOME"]) / "python_keyring" / "keyring_pass.cfg")
+        entry = {"key_id": kid, "ed25519": base64.b64encode(raw).decode("ascii")}
+        stored.set_password(service, "signing-key", json.dumps(entry))
+    out, err = second.communicate(timeout=60)
+    assert second.returncode == 0, err
+    assert out.strip() == kid
+    assert [p.name for p in (cli.home / "keys").glob("*.pem")] == [f"{kid}.pem"]

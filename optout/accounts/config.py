@@ -151,12 +151,17 @@ def service(where: Home, *, create: bool = False, mapped: bool = False) -> str |
 def _new_scope(path: Path) -> str:
     scope = secrets.token_hex(8)
     path.parent.mkdir(parents=True, exist_ok=True)
+    # Written whole beside it, then linked into place: another optout starting at the same moment either
+    # finds no scope or a complete one, never an empty file it would take for no scope.
+    staged = path.with_name(f".{path.name}.{scope}")
+    with os.fdopen(os.open(staged, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w", encoding="ascii") as out:
+        out.write(scope + "\n")
     try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        os.link(staged, path)
     except FileExistsError:  # another optout made it meanwhile: use that one
         return path.read_text(encoding="ascii").strip()
-    with os.fdopen(fd, "w", encoding="ascii") as out:
-        out.write(scope + "\n")
+    finally:
+        staged.unlink()
     return scope
 
 

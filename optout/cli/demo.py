@@ -100,6 +100,11 @@ def demo_accounts(flows: dict[str, Flow]) -> tuple[DemoAccount, ...]:
     return tuple(demo for demo in DEMO_ACCOUNTS if demo.platform in flows)
 
 
+def demo_platforms(flows: dict[str, Flow]) -> list[str]:
+    """The platforms the demo can show: a flow and sandbox accounts for it."""
+    return sorted({demo.platform for demo in demo_accounts(flows)})
+
+
 def register_demo_accounts(flows: dict[str, Flow]) -> list[AccountTarget]:
     """Store the demo accounts the way `optout accounts add --mapped` does: config file plus keyring entries
     for mapped runs (the sandbox answers every platform), so that a demo home holds no real password and
@@ -148,7 +153,7 @@ async def run_demo(
     flows: dict[str, Flow], out_dir: Path, *, reporter: Reporter, headed: bool = False, slow_mo_ms: float = 0
 ) -> DemoReport:
     with SandboxServer() as server, demo_home(out_dir / DEMO_HOME) as folder:
-        platforms = sorted({d.platform for d in demo_accounts(flows)})
+        platforms = demo_platforms(flows)
         specs = [OriginSpec(platform=p, base_url=server.origin_url(p)) for p in platforms]
         traffic = build_traffic_map(specs, {p: flows[p].origins for p in platforms})
         targets = register_demo_accounts(flows)

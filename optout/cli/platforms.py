@@ -94,19 +94,42 @@ def flows_validate(
 
 
 DEMO_HELP = (
-    "Run check then off on every demo account of the built-in sandbox, in a demo home of its own.\n\n"
+    "Run check then off on every demo account of the built-in sandbox (or of the platforms named), in a demo "
+    "home of its own.\n\n"
     # Typer keeps the line breaks of later paragraphs: each paragraph is one line.
     "Nothing leaves this machine, and your own accounts, config and keyring are not touched. Exit status: 0 when "
     "every sandbox account behaved as it is designed to (its designed failures included), 3 otherwise."
 )
 
 
-def demo(out: OutOpt = Path("screenshots"), headed: HeadedOpt = False, slow_mo: SlowMoOpt = 0) -> None:
-    from optout.cli.demo import print_demo_end, run_demo
+DemoPlatformOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--platform",
+        metavar="PLATFORM",
+        help="Only this platform's demo accounts (repeat for several); a trainer showing one platform, say.",
+        show_default=False,
+    ),
+]
+
+
+def demo(
+    out: OutOpt = Path("screenshots"),
+    headed: HeadedOpt = False,
+    slow_mo: SlowMoOpt = 0,
+    platform: DemoPlatformOpt = None,
+) -> None:
+    from optout.cli.demo import demo_platforms, print_demo_end, run_demo
     from optout.engine.runner import RunStopped
 
     browser_options(headed, slow_mo)
     flows = all_flows()
+    shown_ones = demo_platforms(flows)
+    unknown = sorted(set(platform or []) - set(shown_ones))
+    if unknown:
+        usage_error(f"the demo has no platform {', '.join(unknown)} (it has {', '.join(shown_ones)})")
+    if platform:
+        flows = {p: f for p, f in flows.items() if p in platform}
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:

@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 import yaml
 from pydantic import Field, ValidationError, field_validator, model_validator
 
+from optout.language.examples import Example
 from optout.language.steps import (
     SECRET_SOURCES,
     ClickStep,
@@ -308,6 +309,8 @@ class Flow(Strict):
     overlays: list[Overlay] = []
     settings: Annotated[list[Setting], Field(min_length=1)]
     evidence: EvidencePolicy | None = None
+    #: Sandbox accounts and what check, then off, report for each: the tests run them (examples.py).
+    examples: list[Example] = []
 
     @model_validator(mode="before")
     @classmethod
@@ -369,6 +372,13 @@ class Flow(Strict):
         ids = [s.id for s in self.settings]
         if len(set(ids)) != len(ids):
             raise ValueError("setting ids must be unique")
+        seen: set[tuple[str, str | None]] = set()
+        for example in self.examples:
+            if example.setting is not None and example.setting not in ids:
+                raise ValueError(f"examples: {example.account}: no setting {example.setting!r} in this flow")
+            if (example.account, example.setting) in seen:
+                raise ValueError(f"examples: {example.account} is listed twice")
+            seen.add((example.account, example.setting))
         return self
 
     def origin_of(self, url: str) -> str | None:

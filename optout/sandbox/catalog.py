@@ -1,4 +1,5 @@
 """Demo accounts and what the product should report for each: the generic part of every catalogue.
+(`Expectation` is the language's: a flow's `examples:` say the same of the accounts they name.)
 
 A platform's own accounts module builds its table with `DemoAccount` and the `expect` helpers;
 the registry checks every table against its sandbox (platform id, known variants).
@@ -11,9 +12,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, field_validator
 
-OUTCOMES = frozenset({"checked", "already_off", "switched_off", "failed", "needs_attention"})
-#: "not_offered": the platform does not offer the setting to this account (e.g. a region without it).
-STATES = frozenset({"on", "off", "unknown", "not_offered"})
+from optout.language.examples import Expectation as Expectation  # the demo accounts say it too
 
 #: Variants every platform may serve: a plain account, one already off, and the shared behaviours
 #: (see behaviours.py). A platform adds its own (checkpoints, moved pages...) as `extra_variants`.
@@ -33,51 +32,6 @@ SHARED_VARIANTS = frozenset(
 )
 
 Language = Literal["en", "fr"]
-
-
-class Expectation(BaseModel):
-    """What a run of the product against one account should report.
-
-    `verified` and `reason` are only checked when set; `reason` is a case-insensitive
-    substring of the run's reason.
-    """
-
-    model_config = ConfigDict(frozen=True)
-
-    outcome: str
-    state: str
-    verified: bool | None = None
-    reason: str | None = None
-
-    @field_validator("outcome")
-    @classmethod
-    def _known_outcome(cls, value: str) -> str:
-        if value not in OUTCOMES:
-            raise ValueError(f"unknown outcome {value!r}")
-        return value
-
-    @field_validator("state")
-    @classmethod
-    def _known_state(cls, value: str) -> str:
-        if value not in STATES:
-            raise ValueError(f"unknown state {value!r}")
-        return value
-
-    @field_validator("reason")
-    @classmethod
-    def _meaningful_reason(cls, value: str | None) -> str | None:
-        # An empty substring would match every reason and so check nothing.
-        if value is not None and not value.strip():
-            raise ValueError("an expected reason must not be blank")
-        return value
-
-    def met_by(self, outcome: str, state: str, verified: bool, reason: str | None) -> bool:
-        """Whether a run that reported these values is what this account should produce."""
-        if (outcome, state) != (self.outcome, self.state):
-            return False
-        if self.verified is not None and verified != self.verified:
-            return False
-        return self.reason is None or (reason is not None and self.reason.casefold() in reason.casefold())
 
 
 class DemoAccount(BaseModel):
