@@ -26,6 +26,8 @@ class Outcome(str, Enum):
     SWITCHED_OFF = "switched_off"
     FAILED = "failed"
     NEEDS_ATTENTION = "needs_attention"
+    #: A request (an objection form) was sent in the person's name; the platform confirms by e-mail.
+    REQUESTED = "requested"
 
 
 class EvidenceRef(BaseModel):
