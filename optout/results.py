@@ -73,6 +73,9 @@ SIGN_IN_REJECTED = "sign_in_rejected"
 SIGN_IN_CODE = "sign_in_code"
 CLICK_UNVERIFIED = "click_unverified"
 TERMS_PENDING = "terms_pending"
+#: A request setting (an objection form): whether optout has a request on record for it.
+OBJECTION_SENT = "objection_sent"
+OBJECTION_NOT_SENT = "objection_not_sent"
 
 
 def exit_code(results: Iterable[Result]) -> ExitCode:

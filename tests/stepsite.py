@@ -45,6 +45,7 @@ class StepSite:
     passwords: list[str] = field(default_factory=list)
     codes: list[str] = field(default_factory=list)  # one-time codes posted with the sign-in form
     posts: list[str] = field(default_factory=list)  # "host/path" of every form post
+    forms: list[dict[str, str]] = field(default_factory=list)  # the fields of every other form post
     sessions: set[str] = field(default_factory=set)
     lock: threading.Lock = field(default_factory=threading.Lock)
     on_write: Callable[[str], None] | None = None  # called with the key as a write arrives, before it is stored
@@ -57,6 +58,7 @@ class StepSite:
             self.passwords.clear()
             self.codes.clear()
             self.posts.clear()
+            self.forms.clear()
             self.sessions.clear()
             self.on_write = None
             self.pages[f"{LOGIN.removeprefix('https://')}/sign-in"] = SIGN_IN_PAGE
@@ -83,8 +85,11 @@ class StepSite:
             if path == "/api/set" and request.method == "POST":
                 return self._write(request)
             if request.method == "POST":
+                body = (await request.body()).decode()
+                fields = {k: v[-1] for k, v in parse_qs(body, keep_blank_values=True).items()}
                 with self.lock:
                     self.posts.append(f"{host}{path}")
+                    self.forms.append(fields)
             html = self.pages.get(f"{host}{path}") or (self.pages.get(path) if host.startswith("app.") else None)
             if html is None:
                 return HTMLResponse("<!doctype html><title>Not found</title><h1>Not found</h1>", status_code=404)

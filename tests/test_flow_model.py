@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from optout.language.flow import FlowError, load_flow
+from optout.language.flow import FlowError, Setting, load_flow
 from optout.language.registry import flow_files
 from optout.language.steps import FillStep, walk
 from optout.language.targets import Signal
@@ -158,32 +158,54 @@ def test_selectors_in_attributes_may_contain_dots(tmp_path: Path) -> None:
     assert load_flow(path).settings[0].open_fallback[1].click.selector  # type: ignore[union-attr]
 
 
-SKETCHES = REPO / "tests" / "sketches"
-
-
-@pytest.mark.parametrize("name", ["facebook"])
-def test_sketch_flows_for_the_next_platforms_validate(name: str) -> None:
-    # The next platforms' shapes (a menu then a confirmation, two settings, a form sent only on request)
-    # must be expressible without another rewrite of the model.
-    flow = load_flow(SKETCHES / f"{name}.yaml")
-    assert flow.platform == name and flow.unverified
-
-
-def test_sketches_use_the_shapes_they_are_there_for() -> None:
-    facebook = load_flow(SKETCHES / "facebook.yaml")
-    copilot = load_flow(REPO / "flows" / "copilot.yaml")  # the sketch became the real flow
-    # Gemini's sketch became flows/gemini.yaml: a button that opens a menu, then a confirmation.
+def test_the_built_in_flows_use_the_shapes_they_are_there_for() -> None:
+    copilot = load_flow(REPO / "flows" / "copilot.yaml")
+    # Gemini: a button that opens a menu, then a confirmation.
     gemini = load_flow(REPO / "flows" / "gemini.yaml")
-    assert gemini.settings[0].control.shown_by is not None and len(gemini.settings[0].change) == 2
+    assert gemini.settings[0].the_control.shown_by is not None and len(gemini.settings[0].change) == 2
     assert len(gemini.settings[0].confirmations) == 1 and not gemini.settings[0].commit_after
     assert [s.id for s in copilot.settings] == ["model-training-text", "model-training-voice"]
     # Its sign-in pages live on two hosts: one signal with a list of URLs says so.
     assert copilot.login.page[0].url == ["login.live.com", "login.microsoftonline.com"]
-    assert facebook.settings[0].on_request_only and facebook.settings[0].not_offered
-    # Claude's sketch became flows/claude.yaml: a saved session only, and the terms pop-up never answered.
+    # Claude: a saved session only, and the terms pop-up never answered.
     claude = load_flow(REPO / "flows" / "claude.yaml")
     assert claude.login.method == "saved_session" and not claude.login.steps
     assert claude.settings[0].terms_pending and claude.settings[0].not_offered
+
+
+REQUEST_SETTING = {
+    "id": "ai-objection",
+    "title": {"en": "Object", "fr": "Objecter"},
+    "url": "https://www.example.com/object",
+    "page": [{"heading": {"en": "Object", "fr": "Objecter"}}],
+    "open": [{"goto": "https://www.example.com/object"}],
+    "request": {
+        "email": {"label": {"en": "Email address", "fr": "Adresse e-mail"}},
+        "submit": {"role": "button", "name": {"en": "Send", "fr": "Envoyer"}},
+        "sent": [{"heading": {"en": "Thank you", "fr": "Merci"}}],
+    },
+}
+
+
+@pytest.mark.parametrize(
+    ("change", "words"),
+    [
+        (
+            {"control": {"target": {"role": "switch", "name": {"en": "Use my data", "fr": "Utiliser mes données"}}}},
+            "either a 'control'",
+        ),
+        ({"request": None}, "either a 'control'"),
+        ({"change": [{"click": "control"}]}, "a request setting has no change"),
+        ({"verify": [{"reload": True}]}, "a request setting has no verify"),
+        ({"request": {**REQUEST_SETTING["request"], "email": {"selector": "input[name=email]"}}}, "by its label"),
+        ({"request": {**REQUEST_SETTING["request"], "submit": {"selector": "button[type=submit]"}}}, "by role"),
+        ({"request": {**REQUEST_SETTING["request"], "sent": []}}, "sent"),
+    ],
+)
+def test_a_request_setting_is_a_form_and_nothing_else(change: dict[str, object], words: str) -> None:
+    with pytest.raises(ValueError, match=words):
+        Setting.model_validate({k: v for k, v in {**REQUEST_SETTING, **change}.items() if v is not None})
+    assert Setting.model_validate(REQUEST_SETTING).request is not None
 
 
 def a_signal(**fields: object) -> Signal:

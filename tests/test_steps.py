@@ -115,11 +115,13 @@ async def run_flow(browser: Any, site_server: tuple[StepSite, SandboxServer], tm
     evidence = RunEvidence(tmp_path / "out", "test", {"steps": "1"})
     runners: list[Runner] = []
 
-    async def run(flow: Flow, mode: Mode = Mode.OFF) -> Result:
+    async def run(
+        flow: Flow, mode: Mode = Mode.OFF, *, options: dict[str, Any] | None = None, username: str = "pat@example.com"
+    ) -> Result:
         traffic = build_traffic_map([OriginSpec("steps", site_server[1].base_url)], {"steps": flow.origins})
-        runner = Runner(traffic=traffic, options=Options(timeout_s=3.0), browser=browser)
+        runner = Runner(traffic=traffic, options=Options(timeout_s=3.0, **(options or {})), browser=browser)
         runners.append(await runner.__aenter__())
-        (result,) = await runner.run(mode, [AccountTarget(flow, "pat@example.com", lambda: PASSWORD)], evidence)
+        (result,) = await runner.run(mode, [AccountTarget(flow, username, lambda: PASSWORD)], evidence)
         return result
 
     yield run
@@ -444,11 +446,126 @@ async def test_state_shown_by_which_control_is_present(run_flow: Any, site: Step
     assert site.writes == {"training": 1}
 
 
-async def test_a_form_sent_in_the_persons_name_is_never_sent_unasked(run_flow: Any, site: StepSite) -> None:
-    result = await run_flow(make_flow(on_request_only=True))
-    assert (result.outcome, result.state) == (Outcome.NEEDS_ATTENTION, State.ON)
-    assert result.reason and "nothing was sent" in result.reason
-    assert site.writes == {}
+# -- a request (an objection form) instead of a switch -----------------------------------------------
+
+REQUEST = yaml.safe_load(
+    """
+email: {label: {en: Email address, fr: Adresse e-mail}}
+reason: {label: {en: Your reason (optional), fr: Votre raison (facultatif)}}
+submit: {role: button, name: {en: Send, fr: Envoyer}}
+sent: [{selector: "#outcome", text: {en: applied from now on, fr: appliquée désormais}}]
+already_sent: [{selector: "#outcome", text: {en: already received your objection, fr: déjà reçu}}]
+code_asked: [{heading: {en: Enter the code we e-mailed, fr: Saisissez le code}}]
+refused: [{alert: {en: Something went wrong, fr: Un problème est survenu}}]
+"""
+)
+OBJECTION = (
+    f"{HEAD}<h1>Training</h1><form method=post action=/object>"
+    "<label>Email address <input name=email value='{email}'></label>"
+    "<label>Your reason (optional) <textarea name=reason></textarea></label>"
+    "<button>Send</button></form>"
+)
+SENT = f"{HEAD}<h1>Thank you</h1><p id=outcome>Your objection will be applied from now on.</p>"
+
+
+def request_flow() -> Flow:
+    return make_flow(control=None, request=REQUEST, quiet_ms=None)
+
+
+def objection_site(site: StepSite, *, email: str = "pat@example.com", answer: str = SENT) -> None:
+    site.pages["/settings"] = OBJECTION.replace("{email}", email)
+    site.pages["/object"] = answer
+
+
+async def test_a_request_is_reported_on_and_never_sent_by_check_or_an_off_not_asked_to(
+    run_flow: Any, site: StepSite
+) -> None:
+    objection_site(site)
+    checked = await run_flow(request_flow(), Mode.CHECK)
+    assert (checked.outcome, checked.state, checked.verified) == (Outcome.CHECKED, State.ON, False)
+    assert checked.label == "objection_not_sent" and checked.reason
+    assert f"{APP}/settings" in checked.reason and "--submit-objection" in checked.reason
+    unasked = await run_flow(request_flow())
+    assert (unasked.outcome, unasked.state) == (Outcome.NEEDS_ATTENTION, State.ON)
+    assert unasked.reason and "nothing was sent" in unasked.reason and "--submit-objection" in unasked.reason
+    assert exit_code([unasked]) is ExitCode.PROBLEM and exit_code([checked]) is ExitCode.SETTING_ON
+    assert site.forms == [] and site.writes == {}
+
+
+async def test_a_request_asked_for_is_sent_once_keeping_the_prefilled_e_mail_then_is_on_record(
+    browser: Any, site_server: tuple[StepSite, SandboxServer], site: StepSite, tmp_path: Path
+) -> None:
+    from optout.engine.runner import AccountTarget, Runner
+    from optout.evidence.history import History
+
+    objection_site(site, email="pat.private@example.org")
+    history = History.open(tmp_path / "history.db")
+    traffic = build_traffic_map([OriginSpec("steps", site_server[1].base_url)], {"steps": request_flow().origins})
+
+    async def run(mode: Mode, **options: Any) -> Result:
+        evidence = RunEvidence(tmp_path / "out", mode.value, {"steps": "1"}, history=history, mappings=traffic.routes)
+        async with Runner(traffic=traffic, options=Options(timeout_s=3.0, **options), browser=browser) as runner:
+            target = AccountTarget(request_flow(), "pat@example.com", lambda: PASSWORD)
+            (result,) = await runner.run(mode, [target], evidence)
+        evidence.finish()
+        return result
+
+    sent = await run(Mode.OFF, send_requests=True, request_reason="I do not want my posts used to train AI.")
+    assert (sent.outcome, sent.state, sent.verified) == (Outcome.REQUESTED, State.OFF, False), sent.reason
+    assert sent.label == "objection_sent" and exit_code([sent]) is ExitCode.OK
+    assert site.forms == [{"email": "pat.private@example.org", "reason": "I do not want my posts used to train AI."}]
+    shots = [e.path for e in sent.evidence if e.path.endswith(".png")]
+    assert shots[-2].endswith("-off-filled-form.png") and shots[-1].endswith("-off-after-sending.png"), shots
+    # The page shows the form again as if nothing was sent: the history is the record.
+    checked = await run(Mode.CHECK)
+    assert (checked.outcome, checked.state, checked.verified) == (Outcome.CHECKED, State.OFF, False)
+    assert checked.label == "objection_sent" and checked.reason and sent.started_at.date().isoformat() in checked.reason
+    again = await run(Mode.OFF, send_requests=True)
+    assert (again.outcome, again.state) == (Outcome.ALREADY_OFF, State.OFF)
+    assert len(site.forms) == 1
+    history.close()
+
+
+async def test_an_empty_e_mail_field_gets_the_username_only_when_it_is_an_e_mail(run_flow: Any, site: StepSite) -> None:
+    objection_site(site, email="")
+    sent = await run_flow(request_flow(), options={"send_requests": True})
+    assert sent.outcome is Outcome.REQUESTED, sent.reason
+    assert site.forms == [{"email": "pat@example.com", "reason": ""}]  # no reason asked for: left empty
+    site.forms.clear()
+    stopped = await run_flow(request_flow(), options={"send_requests": True}, username="+33612345678")
+    assert (stopped.outcome, stopped.state) == (Outcome.NEEDS_ATTENTION, State.ON)
+    assert stopped.reason and "not an e-mail address; nothing was sent" in stopped.reason
+    assert site.forms == []
+
+
+@pytest.mark.parametrize(
+    ("answer", "outcome", "words"),
+    [
+        (f"{HEAD}<h1>Training</h1><p role=alert>Something went wrong</p>", Outcome.FAILED, "with an error"),
+        (f"{HEAD}<h1>Enter the code we e-mailed</h1><input name=code>", Outcome.NEEDS_ATTENTION, "code it e-mailed"),
+        (f"{HEAD}<h1>Training</h1><p>Thanks</p>", Outcome.FAILED, "no confirmation came"),
+    ],
+    ids=["error", "code", "no-answer"],
+)
+async def test_a_request_that_is_not_confirmed_is_never_sent_twice(
+    run_flow: Any, site: StepSite, answer: str, outcome: Outcome, words: str
+) -> None:
+    objection_site(site, answer=answer)
+    result = await run_flow(request_flow(), options={"send_requests": True})
+    assert (result.outcome, result.state) == (outcome, State.UNKNOWN)
+    assert result.reason and words in result.reason and "sent once and not again" in result.reason
+    assert len(site.forms) == 1
+
+
+async def test_a_page_that_says_the_request_was_received_is_off_and_nothing_is_sent(
+    run_flow: Any, site: StepSite
+) -> None:
+    site.pages["/settings"] = f"{HEAD}<h1>Training</h1><p id=outcome>We already received your objection.</p>"
+    checked = await run_flow(request_flow(), Mode.CHECK)
+    assert (checked.outcome, checked.state, checked.verified) == (Outcome.CHECKED, State.OFF, True)
+    off = await run_flow(request_flow(), options={"send_requests": True})
+    assert (off.outcome, off.state, off.verified) == (Outcome.ALREADY_OFF, State.OFF, True)
+    assert off.label == "objection_sent" and site.forms == []
 
 
 async def test_a_saved_session_platform_never_types_anything(run_flow: Any, site: StepSite) -> None:

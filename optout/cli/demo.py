@@ -177,7 +177,9 @@ async def run_demo(
         )
         # Short waits: every sandbox page answers in well under a second, except the deliberately late
         # ones (2.3 s at most); the margin is for a busy machine running three accounts at once.
-        options = Options(timeout_s=10.0)
+        # The accounts are made up and the sandbox answers: `off` sends a request setting's form, as
+        # `--submit-objection` does, so that what it looks like can be shown.
+        options = Options(timeout_s=10.0, send_requests=True)
         # Accounts side by side (each in its own context) unless someone watches the window.
         parallel = 1 if headed else DEMO_PARALLEL
         try:

@@ -95,8 +95,11 @@ def _run(
     mask_pii: bool = False,
     profile: Path | None = None,
     cdp: str | None = None,
+    submit_objection: bool = False,
+    objection_reason: str | None = None,
 ) -> None:
     bounded("--timeout", timeout, TIMEOUT_RANGE, "seconds")
+    reason = _objection_reason(submit_objection, objection_reason)
     browser_options(headed, slow_mo)
     flows = all_flows()
     traffic = traffic_map(origin, flows)
@@ -112,7 +115,7 @@ def _run(
     targets = account_targets(chosen, flows, mapped=mapped, login_options=options_for_login(origin, own))
     release_holds(chosen, mapped=mapped)
     interactive = headed and sys.stdin.isatty() and sys.stderr.isatty()
-    options = Options(timeout_s=timeout, interactive=interactive)
+    options = Options(timeout_s=timeout, interactive=interactive, send_requests=submit_objection, request_reason=reason)
     platforms = sorted({a.platform for a in chosen})
     evidence = run_evidence(
         out,
@@ -169,9 +172,72 @@ check_command = _mode_command(
     "Sign in (or reuse the saved session), open each setting, read its state and save a screenshot. Changes nothing.",
 )
 
-off_command = _mode_command(
-    Mode.OFF,
-    "Switch each setting off: read it, click it once only if it is on, reload and verify it stayed off, "
-    "with before/after screenshots. Never switches anything on. Sessions are saved and reused as for check "
-    "(see optout login --help).",
-)
+SubmitObjectionOpt = Annotated[
+    bool,
+    typer.Option(
+        "--submit-objection",
+        help="For a setting that is a request rather than a switch (Meta's objection form): send it in your "
+        "name, once, keeping the e-mail the form shows. Without it such a setting is reported, nothing sent.",
+    ),
+]
+
+ObjectionReasonOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--objection-reason",
+        metavar="TEXT",
+        help="What to write in the form's optional reason field (with --submit-objection); left empty without it.",
+        show_default=False,
+    ),
+]
+
+#: The longest reason a form is given: a few paragraphs, never a file pasted by mistake.
+REASON_MAX = 2000
+
+
+def _objection_reason(submit: bool, reason: str | None) -> str | None:
+    if reason is None:
+        return None
+    if not submit:
+        usage_error("--objection-reason goes with --submit-objection (the reason is written in the form it sends)")
+    text = reason.strip()
+    if not text or len(text) > REASON_MAX or any(ord(c) < 32 and c not in "\n\t" for c in text):
+        usage_error(f"--objection-reason: give 1 to {REASON_MAX} characters of text")
+    return text
+
+
+def off_command(
+    platform: PlatformsArg = None,
+    account: AccountOpt = None,
+    origin: OriginOpt = None,
+    json_: JsonOpt = False,
+    out: OutOpt = Path("screenshots"),
+    headed: HeadedOpt = False,
+    slow_mo: SlowMoOpt = 0,
+    timeout: TimeoutOpt = 15.0,
+    mask_pii: MaskPiiOpt = False,
+    browser_profile: ProfileOpt = None,
+    cdp: CdpOpt = None,
+    submit_objection: SubmitObjectionOpt = False,
+    objection_reason: ObjectionReasonOpt = None,
+) -> None:
+    """Switch each setting off: read it, click it once only if it is on, reload and verify it stayed off,
+    with before/after screenshots. Never switches anything on. A setting that is a request (a form sent in
+    your name) is sent only with --submit-objection. Sessions are saved and reused as for check (see
+    optout login --help)."""
+    _run(
+        Mode.OFF,
+        platform,
+        account,
+        origin,
+        json_,
+        out,
+        headed,
+        slow_mo,
+        timeout,
+        mask_pii,
+        browser_profile,
+        cdp,
+        submit_objection=submit_objection,
+        objection_reason=objection_reason,
+    )

@@ -34,6 +34,9 @@ class Options:
     human_timeout_s: float = 300.0
     # Never prompt nor wait for a person (scheduled re-checks): wins over `interactive`.
     unattended: bool = False
+    # `off` may send a request setting's form in the person's name (`--submit-objection`), with this text.
+    send_requests: bool = False
+    request_reason: str | None = None
 
     @property
     def asks_person(self) -> bool:

@@ -93,11 +93,14 @@ class ControlDriver:
 
     @property
     def described(self) -> str:
-        return self.ctx.setting.control.describe()
+        request = self.ctx.setting.request
+        return f"form's {request.submit.describe()}" if request else self.ctx.setting.the_control.describe()
 
     @property
     def targets(self) -> list[Target]:
-        return self.ctx.setting.control.targets()
+        # A request's write is its send button: no other step may press it.
+        request = self.ctx.setting.request
+        return [request.submit] if request else self.ctx.setting.the_control.targets()
 
     async def is_control(self, element: Locator | ElementHandle) -> bool:
         """Whether acting on `element` would act on the setting's control, as the page shows it now: it is
@@ -208,7 +211,7 @@ class ControlDriver:
     async def read(self, control: Locator) -> State:
         """The state the control shows now. Fails closed: a control whose state cannot be read is not
         taken for "off"."""
-        if self.ctx.setting.control.shown_by is not None:
+        if self.ctx.setting.the_control.shown_by is not None:
             return await self._read_shown()
         try:
             raw = await control.evaluate(_READ_STATE)
@@ -221,7 +224,7 @@ class ControlDriver:
                 shot="unreadable",
                 about_control=True,
             )
-        shared = raw if self.ctx.setting.control.shared_when == "checked" else not raw
+        shared = raw if self.ctx.setting.the_control.shared_when == "checked" else not raw
         return State.ON if shared else State.OFF
 
     async def _read_shown(self) -> State:
@@ -324,7 +327,7 @@ class ControlDriver:
         await self.pointer.click(
             control,
             f"the {self.described}",
-            script_ok=self.ctx.setting.control.script_click,
+            script_ok=self.ctx.setting.the_control.script_click,
             just_before=read_again,
             clicking=clicking,
         )

@@ -19,6 +19,7 @@ from optout.browser.errors import first_line
 from optout.engine.account_session import AccountSession
 from optout.engine.context import Mode, Notify, Options, RunContext
 from optout.engine.page_state import wait_for_state
+from optout.engine.request import Reading, RequestSender
 from optout.engine.signin import SignIn
 from optout.engine.step_runner import StepRunner
 from optout.engine.stop import NotOffered, Stop
@@ -81,22 +82,17 @@ class _SettingRun:
         if not await self.on_setting_page():
             raise Stop(Outcome.FAILED, "neither the deep link nor the menu path led to the setting's page")
 
-    async def run(self) -> tuple[State, Outcome, bool, str | None]:
+    async def run(self) -> Reading:
         ctx = self.ctx
         await self.reach()
+        if ctx.setting.request is not None:
+            return await RequestSender(ctx, self.steps.pointer).run()
         control = await self.control.find()
         before = await self.control.read_settled(control, "setting" if ctx.mode is Mode.CHECK else "before")
         if ctx.mode is Mode.CHECK:
-            return before, Outcome.CHECKED, False, None
+            return before, Outcome.CHECKED, False, None, None
         if before is State.OFF:
-            return before, Outcome.ALREADY_OFF, False, None
-        if ctx.setting.on_request_only:
-            raise Stop(
-                Outcome.NEEDS_ATTENTION,
-                "switching it off sends a request in your name (a form), which optout does only when you "
-                "ask for it explicitly; nothing was sent",
-                state=before,
-            )
+            return before, Outcome.ALREADY_OFF, False, None, None
         ctx.trusted = before
         await self.steps.run(ctx.setting.change, "change")
         # A confirmation that may follow the click is part of the change: its answer is awaited after it.
@@ -110,14 +106,14 @@ class _SettingRun:
             raise Stop(Outcome.FAILED, "the setting's page did not come back to be verified")
         after = await self.control.read_settled(await self.control.find(offered_check=False), "after-reload")
         if after is State.OFF:
-            return after, Outcome.SWITCHED_OFF, True, None
+            return after, Outcome.SWITCHED_OFF, True, None, None
         if not confirmed:
             why = "the page did not confirm the change in time, and after a reload the setting was on"
         elif shown is State.ON:
             why = "the page refused the change (the switch snapped back on)"
         else:
             why = "the change did not stick: after a reload the setting was on again"
-        return after, Outcome.FAILED, True, why
+        return after, Outcome.FAILED, True, why, None
 
     async def after_change(self) -> tuple[State, bool]:
         """Wait for the page to confirm the click; the state it then shows and whether it confirmed."""
@@ -164,10 +160,10 @@ async def run_setting(
         # Every wait below is bounded; this bounds them all together, and a page that stops answering.
         budget_s = _budget_s(options, setting)
         try:
-            state, outcome, verified, reason = await asyncio.wait_for(_SettingRun(ctx).run(), budget_s)
+            state, outcome, verified, reason, label = await asyncio.wait_for(_SettingRun(ctx).run(), budget_s)
         except asyncio.TimeoutError:
             raise Stop(Outcome.FAILED, f"the page stopped answering (gave up after {budget_s:g} s)") from None
-        return result(state, outcome, verified=verified, reason=reason)
+        return result(state, outcome, verified=verified, reason=reason, label=label)
     except NotOffered:
         if ctx.clicked:  # a page that says so only after the click contradicts what was read
             reason = "after the click the page said this setting is not offered; the switch had been clicked once"

@@ -371,6 +371,16 @@ class History:
                 known[row.platform, row.account, row.setting] = row
         return known
 
+    def request_sent(self, platform: str, account: str, setting: str, *, mapped: bool = False) -> ResultRow | None:
+        """The last request (an objection form) optout sent for this setting, if any: nothing on the
+        platform's page tells it afterwards. Real runs' or (`mapped`) mapped runs' only."""
+        sent = [
+            row
+            for row in self.results(platform=platform, account=account)
+            if row.setting == setting and row.outcome is Outcome.REQUESTED and row.mapped == mapped
+        ]
+        return sent[-1] if sent else None
+
     def _select(self, sql: str, params: Sequence[object] = ()) -> list[sqlite3.Row]:
         try:
             cursor = self._db.execute(sql, params)

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from optout import __version__
-from optout.evidence.history import History, HistoryError
+from optout.evidence.history import History, HistoryError, ResultRow
 from optout.evidence.manifest import (
     EvidenceFile,
     FileKind,
@@ -243,6 +243,12 @@ class RunEvidence:
 
         self._to_history(add)
         return attempt
+
+    def request_on_record(self, platform: str, account: str, setting: str) -> ResultRow | None:
+        """The request optout last sent for this setting, as the history holds it (None without one)."""
+        if self.history is None:
+            return None
+        return self.history.request_sent(platform, account, setting, mapped=self.mapped)
 
     def in_flight(self, platform: str, account: str, setting: str) -> Attempt | None:
         """The click recorded for this setting that no result has replaced yet."""

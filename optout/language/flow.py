@@ -179,6 +179,29 @@ class Control(Strict):
         return [self.target]
 
 
+class RequestForm(Strict):
+    """A setting that is no switch but a request the person sends (an objection form): `check` sends
+    nothing, `off` sends it only when the person asks for it (`--submit-objection`), once. The e-mail
+    field the site prefilled is kept; an empty one gets the account's username when that is an e-mail."""
+
+    email: Target = Field(description="the e-mail field (kept when the site prefilled it)")
+    reason: Target | None = Field(None, description="the optional free-text field (`--objection-reason`)")
+    submit: Target = Field(description="the button that sends the form: clicked once")
+    sent: Annotated[list[Signal], Field(min_length=1)] = Field(description="the platform's confirmation")
+    already_sent: list[Signal] = Field(default=[], description="the page says a request was already received")
+    code_asked: list[Signal] = Field(default=[], description="the platform asks for a code it e-mailed")
+    refused: list[Signal] = Field(default=[], description="the platform answered the form with an error")
+
+    @model_validator(mode="after")
+    def _located_as_seen(self) -> RequestForm:
+        for what, target in (("email", self.email), ("reason", self.reason)):
+            if target is not None and target.label is None and target.role is None:
+                raise ValueError(f"request.{what}: a form field is located by its label (a selector as fallback)")
+        if self.submit.role is None:
+            raise ValueError("request.submit: the button is located by role and accessible name")
+        return self
+
+
 def _default_change() -> list[Step]:
     return [ClickStep(click="control")]
 
@@ -196,7 +219,8 @@ class Setting(Strict):
     )
     open: Annotated[list[Step], Field(min_length=1)]
     open_fallback: list[Step] = Field(default=[], description="tried when `open` did not show the setting's page")
-    control: Control
+    control: Control | None = Field(None, description="the switch (every setting but a `request` has one)")
+    request: RequestForm | None = Field(None, description="instead of a control: a form sent in the person's name")
     not_offered: list[Signal] = Field(default=[], description="a positive sign that this account has no such setting")
     terms_pending: list[Signal] = Field(
         default=[],
@@ -213,10 +237,6 @@ class Setting(Strict):
         "(covers values loaded after the page and saves sent after a debounce)",
     )
     settle_timeout_s: float = Field(default=15.0, gt=0, le=120, description="how long a change may take to confirm")
-    on_request_only: bool = Field(
-        default=False,
-        description="`change` sends something in the person's name (an objection form): never done unasked",
-    )
     unverified: list[str] = Field(default=[], description="facts of this setting the reference does not confirm")
 
     @field_validator("id")
@@ -228,6 +248,16 @@ class Setting(Strict):
 
     @model_validator(mode="after")
     def _check(self) -> Setting:
+        if (self.control is None) == (self.request is None):
+            raise ValueError("a setting has either a 'control' (a switch) or a 'request' (a form it sends)")
+        if self.request is not None:
+            written = {"change", "commit", "verify", "terms_pending"} & self.model_fields_set
+            if written:
+                raise ValueError(f"a request setting has no {', '.join(sorted(written))}: it sends the form, once")
+            for step in walk(self.open) + walk(self.open_fallback):
+                if isinstance(step, FillStep) and step.fill in SECRET_SOURCES:
+                    raise ValueError("open: secrets are typed only in 'login'")
+            return self
         phases: dict[str, list[Any]] = {
             "open": self.open,
             "open_fallback": self.open_fallback,
@@ -252,7 +282,7 @@ class Setting(Strict):
         before_click = walk(self.change)[: walk(self.change).index(clicks[0])]
         if any(isinstance(s, (GotoStep, ReloadStep, ReopenStep)) for s in before_click):
             raise ValueError("change: no goto or reload before 'click: control' (it acts on the reading taken)")
-        controls = self.control.targets()
+        controls = self.the_control.targets()
         for phase, steps in phases.items():
             for step in walk(steps):
                 acts_on = (
@@ -271,6 +301,13 @@ class Setting(Strict):
                 if keyed and phase in ("change", "commit", "verify"):
                     raise ValueError(f"{phase}: a key other than Escape needs 'on' (a target) here")
         return self
+
+    @property
+    def the_control(self) -> Control:
+        """The switch of a setting that has one (every kind but `request`)."""
+        if self.control is None:
+            raise ValueError(f"setting {self.id} is a request: it has no control")
+        return self.control
 
     @property
     def confirmations(self) -> list[ConfirmStep]:
