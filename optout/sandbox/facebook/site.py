@@ -1,7 +1,7 @@
 """Meta's replica, the same handlers for Facebook and Instagram (each a `MetaBrand`): the landing page,
 the sign-in form and its challenges, the cookie dialog, the home page and the objection form, at the
-real paths (docs/platforms/facebook.md, docs/platforms/instagram.md). The app mounts them under
-/<platform>; a request names its host when mapped (`site.on_host`)."""
+real paths (docs/platforms/facebook.md §6; Instagram's own facts page has the same sections). The app
+mounts them under /<platform>; a request names its host when mapped (`site.on_host`)."""
 
 from __future__ import annotations
 
