@@ -269,3 +269,40 @@ def test_the_form_lives_on_www_facebook_com_only(fresh: SandboxServer) -> None:
     other = {"X-Forwarded-Host": "m.facebook.com", "X-Forwarded-Proto": "https"}
     answer = httpx.get(f"{fresh.base_url}/facebook{FORM}", headers=other)
     assert answer.status_code == 404 and "This content isn&#39;t available right now" in answer.text
+
+
+# ----- the page side, in real Chromium (the sandbox opened directly, under its /facebook prefix) ---------
+
+
+@pytest.fixture
+async def page(browser: Any) -> Any:
+    context = await browser.new_context()
+    yield await context.new_page()
+    await context.close()
+
+
+async def test_page_side_dialog_hides_the_form_then_the_late_form_is_sent_once(page: Any, fresh: SandboxServer) -> None:
+    await page.goto(f"{fresh.base_url}/facebook{FORM}")
+    assert "/facebook/login/?next=" in page.url
+    dialog = page.get_by_role("dialog", name="Allow the use of cookies from Facebook on this browser?")
+    await dialog.wait_for()
+    # Under the dialog the page is hidden from the accessibility tree: no "Log in" to find by role.
+    assert await page.get_by_role("button", name="Log in").count() == 0
+    await dialog.get_by_role("button", name="Decline optional cookies").click()
+    await page.get_by_label("Email address or phone number").fill("lena@example.com")
+    await page.get_by_label("Password").fill("lena-demo-pass")
+    await page.get_by_role("button", name="Log in").click()
+    await page.wait_for_url(f"**/facebook{FORM}")
+    await page.get_by_role("heading", name="Object to your information being used for AI at Meta").wait_for()
+    send_button = page.get_by_role("button", name="Send")
+    # The late account's form is drawn 1.5 s after load: a reader that does not wait finds nothing.
+    assert await send_button.count() == 0
+    await send_button.wait_for(timeout=5000)
+    assert await page.get_by_label("Email address").input_value() == "lena@example.com"
+    await page.get_by_label("How does this processing impact you? (optional)").fill("No.")
+    await send_button.click()
+    await page.get_by_text("will be applied from now on to AI development at Meta").wait_for()
+    account = state_of(fresh, "lena@example.com")
+    assert [(s["fields"], s["answer"]) for s in account["submissions"]] == [
+        ({"email": "lena@example.com", "reason": "No."}, "received")
+    ]

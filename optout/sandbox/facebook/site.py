@@ -115,7 +115,9 @@ class MetaSite:
 
     def _sign_in_first(self, request: Request) -> Response:
         site = site_of(request)
-        back = quote(site.absolute(self.brand.form_path, host=self.brand.form_host), safe="")
+        # Mapped, the form's full URL, as Meta's `next`; direct, its real path (the prefix is added once, after).
+        form = site.absolute(self.brand.form_path, host=self.brand.form_host) if site.mapped else self.brand.form_path
+        back = quote(form, safe="")
         return found(site.absolute(f"{self.brand.login_path}?next={back}", host=self.brand.main_host))
 
     async def not_found(self, request: Request) -> Response:
@@ -172,8 +174,8 @@ class MetaSite:
         session = self.state.open_session(self.brand.platform, account.username)
         target = self._after_sign_in(site, follow)
         if self.brand.onetap_path:
-            # Instagram asks "Save your login info?" before anything else [unverified].
-            target = site.link(f"{self.brand.onetap_path}?next={quote(target, safe='')}")
+            # Instagram asks "Save your login info?" before anything else [unverified]; it checks `next` itself.
+            target = site.link(f"{self.brand.onetap_path}?next={quote(follow, safe='')}")
         response = see_other(target)
         self._set_cookie(response, site, self.brand.session_cookie, session, _SESSION_MAX_AGE, http_only=True)
         return response
