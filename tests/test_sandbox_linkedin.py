@@ -528,6 +528,7 @@ def test_state_lists_every_account_and_reset_restores_defaults(server: SandboxSe
         "signins": 0,
         "code_submissions": 0,
         "emails_sent": 0,
+        "submissions": [],
     }
     assert browser.get("/feed/").status_code == 303  # sessions were dropped
 

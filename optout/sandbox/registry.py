@@ -8,7 +8,9 @@ from .catalog import SHARED_VARIANTS, DemoAccount, match_account
 from .chatgpt import SANDBOX as CHATGPT
 from .claude import SANDBOX as CLAUDE
 from .copilot import SANDBOX as COPILOT
+from .facebook import SANDBOX as FACEBOOK
 from .gemini import SANDBOX as GEMINI
+from .instagram import SANDBOX as INSTAGRAM
 from .linkedin import SANDBOX as LINKEDIN
 from .platform import PlatformSandbox
 from .x import SANDBOX as X
@@ -34,7 +36,7 @@ def check_sandboxes(sandboxes: Iterable[PlatformSandbox]) -> None:
 
 
 #: Every platform the sandbox reproduces, in the order the index page and the demo list them.
-SANDBOXES: tuple[PlatformSandbox, ...] = (LINKEDIN, X, CHATGPT, GEMINI, COPILOT, CLAUDE)
+SANDBOXES: tuple[PlatformSandbox, ...] = (LINKEDIN, X, CHATGPT, GEMINI, COPILOT, CLAUDE, FACEBOOK, INSTAGRAM)
 check_sandboxes(SANDBOXES)
 
 PLATFORMS: tuple[str, ...] = tuple(sandbox.platform for sandbox in SANDBOXES)

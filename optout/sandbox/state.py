@@ -39,6 +39,9 @@ class AccountState:
     code_submissions: int = 0
     #: Sign-in e-mails (a link or a code) the platform was asked to send.
     emails_sent: int = 0
+    #: Forms sent in the person's name (an objection request): every POST, what it carried and how it
+    #: was answered, so a test can prove what arrived and that nothing was sent twice.
+    submissions: list[dict[str, Any]] = field(default_factory=list)
 
     def as_json(self) -> dict[str, Any]:
         # Every setting appears in writes_by_key, so "never written" reads as an explicit 0.
@@ -53,6 +56,7 @@ class AccountState:
             "signins": self.signins,
             "code_submissions": self.code_submissions,
             "emails_sent": self.emails_sent,
+            "submissions": copy.deepcopy(self.submissions),
         }
 
 
@@ -124,6 +128,15 @@ class SandboxState:
     def count_email(self, platform: str, username: str) -> None:
         with self._lock:
             self._accounts[platform][username].emails_sent += 1
+
+    def record_submission(
+        self, platform: str, username: str, form: str, fields: Mapping[str, str], answer: str
+    ) -> None:
+        """Record one POST of a form sent in the person's name, with the fields it carried and the answer given."""
+        with self._lock:
+            self._accounts[platform][username].submissions.append(
+                {"form": form, "fields": dict(fields), "answer": answer, "at": datetime.now(timezone.utc).isoformat()}
+            )
 
     def setting(self, platform: str, username: str, key: str) -> bool:
         with self._lock:
