@@ -261,7 +261,8 @@ def test_demo_of_a_platform_it_does_not_have_is_one_line(cli: Cli) -> None:
     done = cli("demo", "--platform", "linkedin", "--platform", "myspace", "--out", "gallery")
     assert done.returncode == 2 and done.stdout == ""
     assert one_line_error(done) == (
-        "optout: error: the demo has no platform myspace (it has chatgpt, claude, copilot, gemini, linkedin, x)"
+        "optout: error: the demo has no platform myspace (it has chatgpt, claude, copilot, facebook, gemini, "
+        "instagram, linkedin, x)"
     )
     assert not (cli.home / "gallery").exists()
 

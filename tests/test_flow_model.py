@@ -19,7 +19,16 @@ from tests.conftest import REPO
 
 def test_every_bundled_flow_is_valid() -> None:
     files = flow_files()
-    assert [p.stem for p in files] == ["chatgpt", "claude", "copilot", "gemini", "linkedin", "x"]
+    assert [p.stem for p in files] == [
+        "chatgpt",
+        "claude",
+        "copilot",
+        "facebook",
+        "gemini",
+        "instagram",
+        "linkedin",
+        "x",
+    ]
     for path in files:
         flow = load_flow(path)
         assert flow.platform == path.stem

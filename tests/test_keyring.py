@@ -312,8 +312,7 @@ def test_a_run_starting_while_another_makes_the_homes_key_signs_with_that_key(cl
     where = Home(cli.home, cli.home, scoped=True)
     service = accounts.service(where, create=True)
     assert service is not None
-    (cli.home / "keys").mkdir(mode=0o700)
-    with (cli.home / "keys" / ".making").open("w") as making:
+    with (cli.home / ".making-keys.lock").open("w") as making:
         fcntl.flock(making.fileno(), fcntl.LOCK_EX)
         signing._write_public(where, private.public_key())  # the first half written, the keyring not yet
         second = subprocess.Popen(
@@ -338,3 +337,28 @@ def test_a_run_starting_while_another_makes_the_homes_key_signs_with_that_key(cl
     assert second.returncode == 0, err
     assert out.strip() == kid
     assert [p.name for p in (cli.home / "keys").glob("*.pem")] == [f"{kid}.pem"]
+
+
+def test_a_run_starting_while_another_makes_the_session_key_uses_that_key(cli: Cli) -> None:
+    """The same for the key saved sessions are encrypted with: made twice, the sessions saved with the
+    first would no longer open (and a file keyring written by two at once breaks)."""
+    key = base64.b64encode(bytes(range(32))).decode("ascii")
+    service = accounts.service(Home(cli.home, cli.home, scoped=True), create=True)
+    assert service is not None
+    script = (
+        "import base64; from optout.accounts.saved_sessions import SessionStore; from optout.paths import home; "
+        "print(base64.b64encode(SessionStore(home())._key(create=True)).decode())"
+    )
+    with (cli.home / ".making-keys.lock").open("w") as making:
+        fcntl.flock(making.fileno(), fcntl.LOCK_EX)
+        second = subprocess.Popen(
+            [sys.executable, "-c", script], env=cli.environ(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
+        time.sleep(1.5)
+        assert second.poll() is None, second.communicate()  # it waits for the key being made
+        stored = PlaintextKeyring()
+        stored.file_path = str(Path(cli.env["XDG_DATA_HOME"]) / "python_keyring" / "keyring_pass.cfg")
+        stored.set_password(service, "session-key", key)
+    out, err = second.communicate(timeout=60)
+    assert second.returncode == 0, err
+    assert out.strip() == key

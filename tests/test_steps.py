@@ -553,7 +553,7 @@ async def test_a_request_that_is_not_confirmed_is_never_sent_twice(
     objection_site(site, answer=answer)
     result = await run_flow(request_flow(), options={"send_requests": True})
     assert (result.outcome, result.state) == (outcome, State.UNKNOWN)
-    assert result.reason and words in result.reason and "sent once and not again" in result.reason
+    assert result.reason and words in result.reason and "the form was sent once, and not again" in result.reason
     assert len(site.forms) == 1
 
 

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import re
 import secrets
 import shlex
 import unicodedata
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
@@ -146,6 +149,20 @@ def service(where: Home, *, create: bool = False, mapped: bool = False) -> str |
             return None
         scope = _new_scope(path)
     return f"{KEYRING_SERVICE}:{scope}" + (MAPPED_SUFFIX if mapped else "")
+
+
+@contextmanager
+def making_keys(where: Home) -> Iterator[None]:
+    """One process (or thread) at a time decides whether the home needs a key of its own in the keyring
+    (the signing key, the session key): two runs starting together would otherwise each make one, the
+    one written last silently replacing the other, and a file keyring written by two at once breaks."""
+    where.data_dir.mkdir(parents=True, exist_ok=True)
+    fd = os.open(where.data_dir / ".making-keys.lock", os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
 
 
 def _new_scope(path: Path) -> str:

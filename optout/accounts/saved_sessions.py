@@ -11,6 +11,7 @@ Files are private to the user (0600, folders 0700) and written atomically.
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import os
 import secrets
@@ -75,9 +76,12 @@ class SessionStore:
                 return None
             stored = backend.get_password(name, KEYRING_ENTRY)
             if stored is None and create:
-                key = AESGCM.generate_key(bit_length=KEY_BYTES * 8)
-                backend.set_password(name, KEYRING_ENTRY, base64.b64encode(key).decode("ascii"))
-                return key
+                with accounts.making_keys(self.home):
+                    stored = backend.get_password(name, KEYRING_ENTRY)  # made meanwhile by another run?
+                    if stored is None:
+                        key = AESGCM.generate_key(bit_length=KEY_BYTES * 8)
+                        backend.set_password(name, KEYRING_ENTRY, base64.b64encode(key).decode("ascii"))
+                        return key
         except (KeyringUnavailable, keyring.errors.KeyringError, accounts.ConfigError, OSError, ValueError) as exc:
             raise SessionKeyUnavailable(f"the keyring cannot be used ({_first_line(exc)}): {KEYRING_FIX}") from None
         if stored is None:
@@ -113,6 +117,12 @@ class SessionStore:
         except SessionDiscarded as exc:
             # Left in place (another keyring may hold its key); the next sign-in replaces it.
             raise SessionDiscarded(f"saved session {path} not used: {exc}") from None
+
+    def ready(self) -> None:
+        """Make the home's session key now if it has none, before accounts run side by side: a file
+        keyring read by one account while another writes the new key could read half a file."""
+        with contextlib.suppress(SessionKeyUnavailable):
+            self._key(create=True)
 
     def save(self, platform: str, username: str, state: dict[str, Any], origins: list[str]) -> Path:
         """Encrypt and write `state`, keeping only what belongs to `origins`. Raises

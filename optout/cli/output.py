@@ -22,7 +22,7 @@ from rich.text import Text
 
 from optout.engine.context import Mode
 from optout.invocation import command
-from optout.results import Outcome, Result, State
+from optout.results import OBJECTION_SENT, Outcome, Result, State
 
 Cell = str | Text
 
@@ -185,7 +185,8 @@ class ResultWords:
         else:
             text.append(f" ({title})")
         if result.verified:
-            text.append(" (verified after a reload)")
+            # A request's "off" is verified by the platform's own page saying it received one; no reload.
+            text.append(" (the page says so)" if result.label == OBJECTION_SENT else " (verified after a reload)")
         if result.reason:
             text.append(f" — {result.reason}")
         return text

@@ -69,6 +69,8 @@ class RunContext:
     @property
     def untouched(self) -> str:
         """What a stop message says about the control: people need to know whether it was changed."""
+        if self.setting.request is not None:
+            return "the form was sent once, and not again" if self.clicked else "nothing was sent"
         if self.clicked:
             return "the switch had been clicked once"
         return "the switch was not clicked" if self.acted else "nothing was clicked"

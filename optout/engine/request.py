@@ -74,7 +74,15 @@ class RequestSender:
                 "the platform confirms it by e-mail, not on this page"
             )
             return State.OFF, outcome, False, reason, OBJECTION_SENT
-        send = command("off", ctx.flow.platform, "--account", ctx.session.username, "--submit-objection")
+        send = command(
+            "optout",
+            "off",
+            ctx.flow.platform,
+            "--account",
+            ctx.session.username,
+            *ctx.session.login_options,
+            "--submit-objection",
+        )
         if ctx.mode is Mode.CHECK:
             await ctx.shot("setting")
             reason = f"no request on record: the form at {ctx.setting.url} sends one in your name ({send})"
@@ -171,17 +179,17 @@ class RequestSender:
         ]
         found = await wait_for_state(ctx.page, rules, ctx.setting.settle_timeout_s)
         await ctx.shot("after-sending")
-        once = "it was sent once and not again"
+        # Each stop below says, through ctx.untouched, that the form was sent once and will not be again.
         if found is None:
-            raise Stop(Outcome.FAILED, f"no confirmation came after the form was sent; {once} (run a check later)")
+            raise Stop(Outcome.FAILED, "no confirmation came after the form was sent (a check later tells more)")
         if found.reason == "code":
             raise Stop(
                 Outcome.NEEDS_ATTENTION,
-                f"the platform asks for a code it e-mailed to finish the request; {once}: enter the code "
-                "yourself (optout never reads your e-mail)",
+                "the platform asks for a code it e-mailed to finish the request: enter it yourself "
+                "(optout never reads your e-mail)",
             )
         if found.reason == "refused":
-            raise Stop(Outcome.FAILED, f"the platform answered the form with an error; {once}")
+            raise Stop(Outcome.FAILED, "the platform answered the form with an error")
         return State.OFF, Outcome.REQUESTED, False, "sent; the platform confirms it by e-mail", OBJECTION_SENT
 
     def _in_flight(self) -> Result:

@@ -334,6 +334,8 @@ class Runner:
             evidence.note_browser(f"{self._shared.browser.browser_type.name} {self._shared.browser.version}")
         done: list[list[Result]] = [[] for _ in targets]
         slots = asyncio.Semaphore(max(1, parallel))
+        if self.sessions is not None and parallel > 1 and len(targets) > 1:
+            await asyncio.to_thread(self.sessions.ready)
 
         def stopped() -> bool:
             return self.browser_gone or evidence.write_problem is not None

@@ -9,13 +9,10 @@ and the person is told why: making a new key silently would hide that the old on
 from __future__ import annotations
 
 import base64
-import fcntl
 import hashlib
 import json
 import os
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -109,27 +106,12 @@ def signer(where: Home) -> Signer:
     if stored is not None:
         return _from_entry(where, stored)
     try:
-        with _key_making(where):
+        with accounts.making_keys(where):
             return _first_key(where, backend, name)
     except OSError as exc:
         raise SigningUnavailable(
             f"runs are not signed: the home's keys folder cannot be used ({_first_line(exc)})"
         ) from None
-
-
-@contextmanager
-def _key_making(where: Home) -> Iterator[None]:
-    """One process at a time decides whether the home needs a key: two first runs started together
-    would otherwise each make one, or one would see the other's public half before its private half
-    reached the keyring and refuse to sign."""
-    folder = keys_dir(where)
-    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-    fd = os.open(folder / ".making", os.O_RDWR | os.O_CREAT, 0o600)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
-        yield
-    finally:
-        os.close(fd)
 
 
 def _first_key(where: Home, backend: keyring.backend.KeyringBackend, name: str) -> Signer:

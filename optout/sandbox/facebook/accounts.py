@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from ..catalog import (
-    ALREADY_OFF,
     NOT_OFFERED,
     NOT_OFFERED_OFF,
     OFF,
@@ -49,6 +48,10 @@ REQUESTED = expect("requested", "off", verified=False)
 #: nothing verified. The reason is the flow's own wording, not fixed here.
 ATTENTION = expect("needs_attention", "unknown", verified=False)
 FORM_FAILED = expect("failed", "unknown", reason="error")
+#: The page itself says the objection was received: off, and verified by the platform's own words.
+RECEIVED = expect("already_off", "off", verified=True)
+#: No e-mail to give the form (a phone number as the sign-in name): nothing sent, the setting still on.
+NO_EMAIL = expect("needs_attention", "on", verified=False, reason="not an e-mail address")
 #: A redesigned form: nothing to send, nothing sent.
 NO_FORM = expect("failed", "unknown", verified=False)
 
@@ -59,9 +62,9 @@ PHONE_NUMBER = "+447700900123"
 _TABLE: tuple[tuple[str, str, str, Expectation, Expectation, Language], ...] = (
     ("nora", "normal", "English account; the form's e-mail field is prefilled", ON, REQUESTED, "en"),
     ("noemie", "normal", "French account (French labels [unverified])", ON, REQUESTED, "fr"),
-    ("olga", "already_objected", "the form page says the objection was already received", OFF, ALREADY_OFF, "en"),
+    ("olga", "already_objected", "the form page says the objection was already received", OFF, RECEIVED, "en"),
     ("emma", "email_empty", "no e-mail prefilled: the sign-in e-mail must be typed in", ON, REQUESTED, "en"),
-    ("phil", "phone_only", "signs in with a phone number; no e-mail to give the form", ON, ATTENTION, "en"),
+    ("phil", "phone_only", "signs in with a phone number; no e-mail to give the form", ON, NO_EMAIL, "en"),
     ("cody", "email_code", "after “Send” {site} asks for a code sent by e-mail", ON, ATTENTION, "en"),
     ("fern", "form_error", "the form answers “Something went wrong”: it must not be sent twice", ON, FORM_FAILED, "en"),
     ("uma", "not_offered", "a US account: the form is not available in its region", NOT_OFFERED, NOT_OFFERED_OFF, "en"),
