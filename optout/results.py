@@ -76,6 +76,8 @@ TERMS_PENDING = "terms_pending"
 #: A request setting (an objection form): whether optout has a request on record for it.
 OBJECTION_SENT = "objection_sent"
 OBJECTION_NOT_SENT = "objection_not_sent"
+#: The form was sent, or may have been, without the platform confirming it: never sent again by optout.
+OBJECTION_MAYBE_SENT = "objection_maybe_sent"
 
 
 def exit_code(results: Iterable[Result]) -> ExitCode:

@@ -255,3 +255,15 @@ def test_check_and_off_through_the_command_line(cli: Cli, sandbox: Sandbox) -> N
     assert (result["state"], result["outcome"], result["verified"]) == ("off", "switched_off", True)
     assert writes(sandbox, ada)[TRAINING] == 1 and sum(writes(sandbox, ada).values()) == 1
     assert sandbox.account(nora, "claude")["emails_sent"] == 0 and sandbox.account(ada, "claude")["emails_sent"] == 0
+
+
+def test_adding_a_claude_account_asks_for_no_password(cli: Cli) -> None:
+    added = cli("accounts", "add", "claude", "ada@example.com")  # no terminal, nothing on stdin: never asked
+    assert added.returncode == 0, added.stderr
+    assert "no password" in added.stderr and "optout login claude --account ada@example.com" in added.stderr
+    keyring_file = Path(cli.env["XDG_DATA_HOME"]) / "python_keyring" / "keyring_pass.cfg"
+    assert "claude" not in (keyring_file.read_text() if keyring_file.exists() else "")
+    listed = cli("accounts", "list")
+    assert "not used" in listed.stdout and "missing" not in listed.stdout
+    piped = cli("accounts", "add", "claude", "ada@example.com", "--password-stdin", input="secret\n")
+    assert piped.returncode == 2 and "Claude has no password" in piped.stderr

@@ -209,6 +209,11 @@ REQUEST_SETTING = {
         ({"request": {**REQUEST_SETTING["request"], "email": {"selector": "input[name=email]"}}}, "by its label"),
         ({"request": {**REQUEST_SETTING["request"], "submit": {"selector": "button[type=submit]"}}}, "by role"),
         ({"request": {**REQUEST_SETTING["request"], "sent": []}}, "sent"),
+        ({"open": [{"goto": "https://www.example.com/object"}, {"press": "Enter"}]}, "Enter would send"),
+        (
+            {"open": [{"goto": "https://www.example.com/object"}, {"click": REQUEST_SETTING["request"]["submit"]}]},
+            "sent only by optout",
+        ),
     ],
 )
 def test_a_request_setting_is_a_form_and_nothing_else(change: dict[str, object], words: str) -> None:

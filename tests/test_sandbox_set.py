@@ -87,7 +87,7 @@ def test_the_sandbox_says_how_and_the_command_turns_a_setting_back_on(cli: Cli, 
     assert said[-3:] == [
         "Turn a setting back on, as the platform might, for optout recheck to find:",
         f"  the buttons on {running.url}/, or",
-        f"  optout sandbox set linkedin alice@example.com {KEY} on --port {running.port}",
+        f"  optout sandbox set PLATFORM USERNAME KEY on --port {running.port}  (KEY: see the index page)",
     ]
 
     port = str(running.port)

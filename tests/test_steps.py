@@ -526,6 +526,70 @@ async def test_a_request_asked_for_is_sent_once_keeping_the_prefilled_e_mail_the
     history.close()
 
 
+async def test_a_send_the_platform_never_confirmed_is_never_sent_again_by_a_later_run(
+    browser: Any, site_server: tuple[StepSite, SandboxServer], site: StepSite, tmp_path: Path
+) -> None:
+    from optout.engine.runner import AccountTarget, Runner
+    from optout.evidence.history import History
+
+    objection_site(site, answer=f"{HEAD}<h1>Training</h1><p>Thanks</p>")  # no confirmation comes
+    history = History.open(tmp_path / "history.db")
+    traffic = build_traffic_map([OriginSpec("steps", site_server[1].base_url)], {"steps": request_flow().origins})
+
+    async def run(mode: Mode) -> Result:
+        evidence = RunEvidence(tmp_path / "out", mode.value, {"steps": "1"}, history=history, mappings=traffic.routes)
+        async with Runner(traffic=traffic, options=Options(timeout_s=3.0, send_requests=True), browser=browser) as r:
+            (result,) = await r.run(
+                mode, [AccountTarget(request_flow(), "pat@example.com", lambda: PASSWORD)], evidence
+            )
+        evidence.finish()
+        return result
+
+    first = await run(Mode.OFF)
+    assert (first.outcome, first.label) == (Outcome.FAILED, "objection_maybe_sent"), first.reason
+    objection_site(site)  # the platform would confirm now: optout still does not send it twice
+    checked = await run(Mode.CHECK)
+    assert (checked.outcome, checked.state, checked.label) == (
+        Outcome.NEEDS_ATTENTION,
+        State.UNKNOWN,
+        "objection_maybe_sent",
+    )
+    assert checked.reason and "may have been sent" in checked.reason and f"{APP}/settings" in checked.reason
+    again = await run(Mode.OFF)
+    assert (again.outcome, again.label) == (Outcome.NEEDS_ATTENTION, "objection_maybe_sent")
+    assert len(site.forms) == 1
+    history.close()
+
+
+@pytest.mark.parametrize(
+    ("page", "words"),
+    [
+        (OBJECTION.replace("{email}", "p***@e***.com"), "not an e-mail address"),
+        (OBJECTION.replace("{email}", "pat@example.com") + "<p id=outcome>applied from now on</p>", "already shows"),
+    ],
+    ids=["masked-e-mail", "answer-before-sending"],
+)
+async def test_a_form_that_is_not_what_it_should_be_is_not_sent(
+    run_flow: Any, site: StepSite, page: str, words: str
+) -> None:
+    site.pages["/settings"] = page
+    site.pages["/object"] = SENT
+    result = await run_flow(request_flow(), options={"send_requests": True})
+    assert result.outcome in (Outcome.NEEDS_ATTENTION, Outcome.FAILED)
+    assert result.reason and words in result.reason and "nothing was sent" in result.reason
+    assert site.forms == []
+
+
+def test_a_requests_form_fields_are_masked_like_the_username(tmp_path: Path) -> None:
+    from optout.engine.context import RunContext
+
+    flow = request_flow()
+    setting = flow.settings[0]
+    ctx = RunContext(None, flow, setting, Options(), RunEvidence(tmp_path, "t", {}), print, print, Mode.OFF)  # type: ignore[arg-type]
+    assert setting.request is not None
+    assert setting.request.email in ctx.pii and setting.request.reason in ctx.pii
+
+
 async def test_an_empty_e_mail_field_gets_the_username_only_when_it_is_an_e_mail(run_flow: Any, site: StepSite) -> None:
     objection_site(site, email="")
     sent = await run_flow(request_flow(), options={"send_requests": True})

@@ -8,6 +8,7 @@ import os
 import re
 import secrets
 import shlex
+import time
 import unicodedata
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -151,15 +152,28 @@ def service(where: Home, *, create: bool = False, mapped: bool = False) -> str |
     return f"{KEYRING_SERVICE}:{scope}" + (MAPPED_SUFFIX if mapped else "")
 
 
+MAKING_KEYS_WAIT_S = 30.0
+
+
 @contextmanager
 def making_keys(where: Home) -> Iterator[None]:
     """One process (or thread) at a time decides whether the home needs a key of its own in the keyring
     (the signing key, the session key): two runs starting together would otherwise each make one, the
     one written last silently replacing the other, and a file keyring written by two at once breaks."""
     where.data_dir.mkdir(parents=True, exist_ok=True)
-    fd = os.open(where.data_dir / ".making-keys.lock", os.O_RDWR | os.O_CREAT, 0o600)
+    path = where.data_dir / ".making-keys.lock"
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
     try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
+        # Making a key takes milliseconds: a lock held much longer belongs to a stuck process.
+        deadline = time.monotonic() + MAKING_KEYS_WAIT_S
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    raise OSError(f"another optout has held {path} for {MAKING_KEYS_WAIT_S:g} s") from None
+                time.sleep(0.05)
         yield
     finally:
         os.close(fd)

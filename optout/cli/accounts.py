@@ -26,6 +26,7 @@ from optout.cli.common import (
     usage_error,
 )
 from optout.cli.output import print_fields, print_rows, shown
+from optout.invocation import login_command
 from optout.paths import home
 from optout.results import ExitCode
 
@@ -66,12 +67,18 @@ def accounts_add(
 ) -> None:
     """Store an account: the password (and an authenticator secret, if given) in the system keyring, the
     account (no secret) in the config file. Adding an account again updates its password and language."""
-    if platform not in all_flows():
+    flows = all_flows()
+    if platform not in flows:
         usage_error(f"unknown platform {platform!r} (see: optout platforms)")
     try:
         account = accounts.Account(platform=platform, username=username, locale=locale)
     except ValidationError as exc:
         usage_error(accounts.problem(exc))
+    if flows[platform].login.method == "saved_session":
+        if password_stdin or totp_secret_stdin:
+            usage_error(f"{flows[platform].name} has no password: nothing is read from standard input for it")
+        _add_without_password(account, mapped=mapped)
+        return
     # Everything that can fail is checked before the password is asked for or stored.
     where = home()
     try:
@@ -121,6 +128,29 @@ def accounts_add(
         stored += " for runs with --origin"
     err.print(
         f"{verb} {platform} account {username}; {stored} stored in {found.describe()}.", markup=False, soft_wrap=True
+    )
+
+
+def _add_without_password(account: accounts.Account, *, mapped: bool) -> None:
+    """A platform people sign in to by e-mailed code or link only: nothing to ask, nothing in the keyring.
+    The account is stored; its session is opened once by the person (`optout login`)."""
+    where = home()
+    try:
+        config = accounts.load_config(where)
+        where.config_dir.mkdir(parents=True, exist_ok=True)
+        existing = config.find(account.platform, account.username)
+        config.accounts = [a for a in config.accounts if a is not existing] + [account]
+        accounts.save_config(where, config)
+    except accounts.ConfigError as exc:
+        usage_error(str(exc))
+    except OSError as exc:
+        usage_error(f"cannot write {where.config_file}: {exc.strerror}")
+    login = login_command(account.platform, account.username, ("--origin", "PLATFORM=URL") if mapped else ())
+    err.print(
+        f"{'Updated' if existing else 'Added'} {account.platform} account {account.username}; it has no password "
+        f"(nothing stored in a keyring). Open its session once: {login}",
+        markup=False,
+        soft_wrap=True,
     )
 
 
@@ -185,13 +215,15 @@ def accounts_list(json_: Annotated[bool, typer.Option("--json", help="Print JSON
         err.print("No accounts. Add one with: optout accounts add PLATFORM USERNAME")
         return
     words = {True: "stored", False: "missing", None: "unknown (no usable keyring)"}
+    # A platform signed in to by e-mailed code or link only: no password is missing.
+    passwordless = {p for p, f in all_flows().items() if f.login.method == "saved_session"}
     totp_words = {True: "stored", False: "none", None: "unknown"}
     rows = [
         [
             a.platform,
             a.username,
             a.locale or "",
-            words[stored[a.platform, a.username]],
+            "not used" if a.platform in passwordless else words[stored[a.platform, a.username]],
             totp_words[otp[a.platform, a.username]],
         ]
         for a in config.accounts

@@ -174,6 +174,9 @@ async def run_demo(
             # One capture per screenshot, masked: the demo's images are for showing and sharing, and a
             # second, unmasked capture of made-up accounts would only double the work.
             mask_pii=True,
+            # Each demo starts a fresh sandbox, which never received a form: the demo home's history keeps
+            # earlier demos' requests (to their own sandboxes) for verify, not for this run to read.
+            request_records=False,
         )
         # Short waits: every sandbox page answers in well under a second, except the deliberately late
         # ones (2.3 s at most); the margin is for a busy machine running three accounts at once.

@@ -22,7 +22,7 @@ from rich.text import Text
 
 from optout.engine.context import Mode
 from optout.invocation import command
-from optout.results import OBJECTION_SENT, Outcome, Result, State
+from optout.results import OBJECTION_MAYBE_SENT, OBJECTION_NOT_SENT, OBJECTION_SENT, Outcome, Result, State
 
 Cell = str | Text
 
@@ -157,6 +157,13 @@ class ResultWords:
         """The command that moves things on, when there is one."""
         if not self.next_steps:
             return None
+        if result.label in (OBJECTION_SENT, OBJECTION_MAYBE_SENT):
+            return None  # said in the reason: the platform's e-mail tells; optout never sends it twice
+        if result.label == OBJECTION_NOT_SENT:
+            if result.reason and "not an e-mail address" in result.reason:
+                return None  # the reason says where to send it by hand
+            send = ("optout", "off", result.platform, "--account", result.account, "--submit-objection")
+            return "send the objection in your name: " + self.rerun.command(*send)
         if result.outcome is Outcome.CHECKED and result.state is State.ON:
             return "switch it off: " + self.rerun.command("optout", "off", result.platform, "--account", result.account)
         if result.outcome is Outcome.NEEDS_ATTENTION and not self.headed:
@@ -175,7 +182,11 @@ class ResultWords:
         text = Text.assemble((mark, f"bold {colour}"), " ", f"{result.platform} ", result.account, ": ")
         text.append(result.outcome.value)
         title = self.title(result)
-        if result.state is State.ON:
+        said = {OBJECTION_NOT_SENT: "no objection sent", OBJECTION_SENT: "objection sent"}
+        if result.label in said:  # a form, not a switch: "Object to … is ON" would read backwards
+            text.append(f", {title}: ")
+            text.append(said[result.label], "bold yellow" if result.label == OBJECTION_NOT_SENT else "")
+        elif result.state is State.ON:
             text.append(f", {title} is ")
             text.append("ON", "bold yellow")
         elif result.state is State.OFF:

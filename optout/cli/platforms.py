@@ -27,7 +27,6 @@ from optout.cli.output import ConsoleReporter, ResultWords, print_rows
 from optout.engine.context import Mode
 from optout.evidence.history import HistoryError
 from optout.files import NO_SPACE, describe_write_error
-from optout.invocation import command
 from optout.language.flow import FlowError, load_flow
 from optout.language.notes import notes
 from optout.language.registry import flow_files
@@ -205,8 +204,12 @@ def sandbox(ctx: typer.Context, port: SandboxPortOpt = 8000) -> None:
         out.print(f"  --origin {platform}={server.origin_url(platform)}", markup=False)
     out.print("Turn a setting back on, as the platform might, for optout recheck to find:", markup=False)
     out.print(f"  the buttons on {server.base_url}/, or", markup=False, soft_wrap=True)
-    example = ("linkedin", "alice@example.com", "allowDataForGenerativeAI", "on", "--port", str(server.port))
-    out.print(f"  {command('optout', 'sandbox', 'set', *example)}", markup=False, soft_wrap=True)
+    # Placeholders, not one platform's account: each platform's keys are on the index page.
+    out.print(
+        f"  optout sandbox set PLATFORM USERNAME KEY on --port {server.port}  (KEY: see the index page)",
+        markup=False,
+        soft_wrap=True,
+    )
     try:
         threading.Event().wait()
     except KeyboardInterrupt:

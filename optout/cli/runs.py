@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import unicodedata
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
@@ -201,8 +202,11 @@ def _objection_reason(submit: bool, reason: str | None) -> str | None:
     if not submit:
         usage_error("--objection-reason goes with --submit-objection (the reason is written in the form it sends)")
     text = reason.strip()
-    if not text or len(text) > REASON_MAX or any(ord(c) < 32 and c not in "\n\t" for c in text):
+    if not text or len(text) > REASON_MAX:
         usage_error(f"--objection-reason: give 1 to {REASON_MAX} characters of text")
+    # Control, format (bidi overrides, zero-width) and unassigned characters: nothing a person meant to send.
+    if any(unicodedata.category(c).startswith("C") and c != "\n" for c in text):
+        usage_error("--objection-reason: only printable text and line breaks")
     return text
 
 

@@ -14,6 +14,7 @@ from optout.engine.capture import ShownControl
 from optout.engine.screenshots import screenshot
 from optout.evidence.recorder import RunEvidence
 from optout.language.flow import Flow, Setting
+from optout.language.targets import Target
 from optout.results import EvidenceRef, State, utc_now, where
 
 __all__ = ["Mode", "Notify", "Options", "RunContext", "where"]
@@ -75,6 +76,16 @@ class RunContext:
             return "the switch had been clicked once"
         return "the switch was not clicked" if self.acted else "nothing was clicked"
 
+    @property
+    def pii(self) -> list[Target]:
+        """What screenshots mask besides the username: the flow's own list, and a request's form fields (the
+        e-mail it shows need not contain the username; the reason is the person's own words)."""
+        listed = list(self.flow.evidence.pii) if self.flow.evidence else []
+        request = self.setting.request
+        if request is not None:
+            listed += [request.email, *([request.reason] if request.reason else [])]
+        return listed
+
     async def shot(self, step: str) -> None:
         control = await self.show_control() if self.show_control is not None else None
         self.shots.append(
@@ -86,6 +97,6 @@ class RunContext:
                 setting=self.setting.id,
                 step=f"{self.mode.value}-{step}",
                 control=control,
-                pii=self.flow.evidence.pii if self.flow.evidence else (),
+                pii=self.pii,
             )
         )

@@ -27,7 +27,7 @@ from optout.engine.terms import terms_rule, terms_stop
 from optout.evidence.recorder import RunEvidence
 from optout.language.flow import Flow, Setting
 from optout.language.targets import PageState, Recognition
-from optout.results import Outcome, Result, State, scrub_urls, utc_now, where
+from optout.results import OBJECTION_MAYBE_SENT, Outcome, Result, State, scrub_urls, utc_now, where
 
 __all__ = ["AccountSession", "Mode", "Options", "first_line", "run_setting"]
 
@@ -141,6 +141,9 @@ async def run_setting(
     def result(
         state: State, outcome: Outcome, *, verified: bool = False, reason: str | None = None, label: str | None = None
     ) -> Result:
+        if setting.request is not None and ctx.clicked and outcome is not Outcome.REQUESTED:
+            # Its send button was pressed without the platform confirming: it may have gone. Never again.
+            label = OBJECTION_MAYBE_SENT
         return Result(
             platform=flow.platform,
             account=session.username,

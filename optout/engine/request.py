@@ -22,15 +22,27 @@ from optout.engine.locate import Ambiguous, GaveUp, NotFound, find
 from optout.engine.page_state import shows, wait_for_state
 from optout.engine.pointer import Pointer
 from optout.engine.stop import Stop
+from optout.evidence.history import HistoryError, ResultRow
 from optout.invocation import command
 from optout.language.flow import RequestForm
 from optout.language.targets import PageState, Recognition, Target
-from optout.results import CLICK_UNVERIFIED, OBJECTION_NOT_SENT, OBJECTION_SENT, Outcome, Result, State, utc_now, where
+from optout.results import (
+    CLICK_UNVERIFIED,
+    OBJECTION_MAYBE_SENT,
+    OBJECTION_NOT_SENT,
+    OBJECTION_SENT,
+    Outcome,
+    Result,
+    State,
+    utc_now,
+    where,
+)
 
 #: What a setting's run reports: state, outcome, verified, reason, label.
 Reading = tuple[State, Outcome, bool, str | None, str | None]
 
-_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+# An address as a person types it; a masked one (n***@e***.com, n•••@…) is not one to send.
+_EMAIL = re.compile(r"[^@\s*•…]+@[^@\s*•…]+\.[^@\s*•…]+")
 
 # The value goes into this very field (an input or a textarea) of this origin's document, or nowhere.
 _SET_TEXT = """(el, [value, origin]) => {
@@ -65,8 +77,8 @@ class RequestSender:
             await ctx.shot("already-sent")
             outcome = Outcome.CHECKED if ctx.mode is Mode.CHECK else Outcome.ALREADY_OFF
             return State.OFF, outcome, True, "the platform's page says it already received the request", OBJECTION_SENT
-        on_record = ctx.evidence.request_on_record(ctx.flow.platform, ctx.session.username, ctx.setting.id)
-        if on_record is not None:
+        on_record = self._on_record()
+        if on_record is not None and on_record.outcome is Outcome.REQUESTED:
             await ctx.shot("setting")
             outcome = Outcome.CHECKED if ctx.mode is Mode.CHECK else Outcome.ALREADY_OFF
             reason = (
@@ -74,6 +86,14 @@ class RequestSender:
                 "the platform confirms it by e-mail, not on this page"
             )
             return State.OFF, outcome, False, reason, OBJECTION_SENT
+        if on_record is not None:
+            await ctx.shot("setting")
+            reason = (
+                f"the request may have been sent on {on_record.finished_at[:10]} (run {on_record.run_id}) without "
+                "the platform confirming it, and optout never sends it twice: the platform's e-mail tells; if none "
+                f"comes, send the form yourself at {ctx.setting.url}"
+            )
+            return State.UNKNOWN, Outcome.NEEDS_ATTENTION, False, reason, OBJECTION_MAYBE_SENT
         send = command(
             "optout",
             "off",
@@ -95,6 +115,18 @@ class RequestSender:
             )
             return State.ON, Outcome.NEEDS_ATTENTION, False, reason, OBJECTION_NOT_SENT
         return await self._send(submit)
+
+    def _on_record(self, *, other_runs: bool = False) -> ResultRow | None:
+        ctx = self.ctx
+        try:
+            return ctx.evidence.request_on_record(
+                ctx.flow.platform, ctx.session.username, ctx.setting.id, other_runs=other_runs
+            )
+        except HistoryError as exc:
+            raise Stop(
+                Outcome.FAILED,
+                f"the history cannot be read, so whether a request was sent is not known; nothing was sent ({exc})",
+            ) from None
 
     async def _submit_or_already_sent(self) -> Locator | None:
         """The form's send button, or None when the page says instead that the request was received."""
@@ -137,12 +169,21 @@ class RequestSender:
             prefilled = await asyncio.wait_for(email.input_value(), ctx.options.timeout_s)
         except (PlaywrightError, asyncio.TimeoutError) as exc:
             raise Stop(Outcome.FAILED, f"could not read {form.email.describe()}: {first_line(exc)}") from None
+        if prefilled.strip() and not _EMAIL.fullmatch(prefilled.strip()):
+            # A masked or partial address (n***@e***.com), a phone number: not one to send in the person's name.
+            raise Stop(
+                Outcome.NEEDS_ATTENTION,
+                "the form's e-mail field holds something that is not an e-mail address; nothing was sent: send "
+                f"the form yourself at {ctx.setting.url}",
+                state=State.ON,
+                label=OBJECTION_NOT_SENT,
+            )
         if not prefilled.strip():
             if not _EMAIL.fullmatch(ctx.session.username):
                 raise Stop(
                     Outcome.NEEDS_ATTENTION,
                     f"the form's e-mail field is empty and the account's username ({ctx.session.username}) is "
-                    "not an e-mail address; nothing was sent: send the form yourself, or run with --headed",
+                    f"not an e-mail address; nothing was sent: send the form yourself at {ctx.setting.url}",
                     state=State.ON,
                     label=OBJECTION_NOT_SENT,
                 )
@@ -155,6 +196,10 @@ class RequestSender:
 
     async def _send(self, submit: Locator) -> Reading:
         ctx, form = self.ctx, self.form
+        answers = [*form.sent, *form.code_asked, *form.refused]
+        if await shows(ctx.page, answers):
+            # An answer already on the page would be taken for the answer to a send that did nothing.
+            raise Stop(Outcome.FAILED, "the form's page already shows an answer before sending; nothing was sent")
         await self._fill()
         await ctx.shot("filled-form")
         what = f"the form's {form.submit.describe()}"
@@ -166,6 +211,9 @@ class RequestSender:
                 f"the request could not be recorded before it was sent, so it was not sent: "
                 f"{ctx.evidence.write_problem}",
             )
+        # Another run for this account (started at the same time) may have recorded its own send meanwhile.
+        if self._on_record(other_runs=True) is not None:
+            raise Stop(Outcome.NEEDS_ATTENTION, "another optout run sent this request meanwhile; nothing was sent")
 
         def clicking(sent: bool) -> None:
             ctx.clicked = attempt.sent = sent

@@ -24,7 +24,7 @@ from urllib.parse import quote
 
 from optout.evidence.manifest import EvidenceFile
 from optout.evidence.migrations import MIGRATIONS, TABLE
-from optout.results import Outcome, Result, State, utc_now
+from optout.results import CLICK_UNVERIFIED, OBJECTION_MAYBE_SENT, Outcome, Result, State, utc_now
 
 # How long a write waits for another process's transaction before giving up: far above any of ours.
 BUSY_TIMEOUT_S = 20.0
@@ -371,13 +371,19 @@ class History:
                 known[row.platform, row.account, row.setting] = row
         return known
 
-    def request_sent(self, platform: str, account: str, setting: str, *, mapped: bool = False) -> ResultRow | None:
-        """The last request (an objection form) optout sent for this setting, if any: nothing on the
-        platform's page tells it afterwards. Real runs' or (`mapped`) mapped runs' only."""
+    def request_sent(
+        self, platform: str, account: str, setting: str, *, mapped: bool = False, besides: str | None = None
+    ) -> ResultRow | None:
+        """The last request (an objection form) optout sent for this setting, or may have sent (a run that
+        ended after pressing its send button, unconfirmed), if any: nothing on the platform's page tells it
+        afterwards. Real runs' or (`mapped`) mapped runs' only; `besides`: not this run's."""
         sent = [
             row
             for row in self.results(platform=platform, account=account)
-            if row.setting == setting and row.outcome is Outcome.REQUESTED and row.mapped == mapped
+            if row.setting == setting
+            and row.mapped == mapped
+            and row.run_id != besides
+            and (row.outcome is Outcome.REQUESTED or row.label in (CLICK_UNVERIFIED, OBJECTION_MAYBE_SENT))
         ]
         return sent[-1] if sent else None
 

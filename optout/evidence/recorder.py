@@ -67,6 +67,7 @@ class RunEvidence:
         *,
         mappings: Mapping[str, str] | None = None,
         mask_pii: bool = False,
+        request_records: bool = True,
         history: History | None = None,
         signer: Signer | None = None,
         warn: Callable[[str], None] | None = None,
@@ -87,6 +88,9 @@ class RunEvidence:
         self.sealed_sha256: str | None = None
         self.mappings = dict(mappings or {})
         self.mask_pii = mask_pii
+        # Whether a request setting reads what was sent from the history (False: the demo, whose fresh
+        # sandbox never received the forms earlier demos sent to theirs).
+        self.request_records = request_records
         self._captures: dict[tuple[str, str], int] = {}
         self._attempts: dict[tuple[str, str, str], Attempt] = {}
         self.manifest = Manifest(
@@ -244,11 +248,15 @@ class RunEvidence:
         self._to_history(add)
         return attempt
 
-    def request_on_record(self, platform: str, account: str, setting: str) -> ResultRow | None:
-        """The request optout last sent for this setting, as the history holds it (None without one)."""
-        if self.history is None:
+    def request_on_record(
+        self, platform: str, account: str, setting: str, *, other_runs: bool = False
+    ) -> ResultRow | None:
+        """The request optout last sent (or may have sent) for this setting, as the history holds it (None
+        without one); `other_runs`: not counting this run's own rows. Raises HistoryError."""
+        if self.history is None or not self.request_records:
             return None
-        return self.history.request_sent(platform, account, setting, mapped=self.mapped)
+        besides = self.run_id if other_runs else None
+        return self.history.request_sent(platform, account, setting, mapped=self.mapped, besides=besides)
 
     def in_flight(self, platform: str, account: str, setting: str) -> Attempt | None:
         """The click recorded for this setting that no result has replaced yet."""

@@ -254,9 +254,18 @@ class Setting(Strict):
             written = {"change", "commit", "verify", "terms_pending"} & self.model_fields_set
             if written:
                 raise ValueError(f"a request setting has no {', '.join(sorted(written))}: it sends the form, once")
+            form = [self.request.email, self.request.submit, *([self.request.reason] if self.request.reason else [])]
             for step in walk(self.open) + walk(self.open_fallback):
                 if isinstance(step, FillStep) and step.fill in SECRET_SOURCES:
                     raise ValueError("open: secrets are typed only in 'login'")
+                # Enter in a form field sends the form: reaching it never presses anything but Escape.
+                if isinstance(step, PressStep) and step.press != "Escape":
+                    raise ValueError("open: a request's page is reached without keys (Enter would send its form)")
+                if (
+                    isinstance(step, (ClickStep, FillStep))
+                    and (step.click if isinstance(step, ClickStep) else step.into) in form
+                ):
+                    raise ValueError("open: the request's form is filled and sent only by optout's own send step")
             return self
         phases: dict[str, list[Any]] = {
             "open": self.open,

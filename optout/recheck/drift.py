@@ -19,6 +19,7 @@ from optout.paths import Home
 if TYPE_CHECKING:
     from optout.engine.runner import AccountTarget
 from optout.results import (
+    OBJECTION_MAYBE_SENT,
     OBJECTION_NOT_SENT,
     OBJECTION_SENT,
     SIGN_IN_CODE,
@@ -79,7 +80,7 @@ def marker(last_known: dict[tuple[str, str, str], ResultRow]) -> Callable[[Resul
     """Marks a result that reads on where the last known state was off."""
 
     def mark(result: Result) -> Result:
-        if result.label in (OBJECTION_SENT, OBJECTION_NOT_SENT):
+        if result.label in (OBJECTION_SENT, OBJECTION_NOT_SENT, OBJECTION_MAYBE_SENT):
             # A request (an objection form) is read from optout's own record, not from the platform: it
             # cannot come back on by itself, and a re-check never sends one.
             return result
