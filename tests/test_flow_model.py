@@ -171,8 +171,14 @@ def test_the_built_in_flows_use_the_shapes_they_are_there_for() -> None:
     copilot = load_flow(REPO / "flows" / "copilot.yaml")
     # Gemini: a button that opens a menu, then a confirmation.
     gemini = load_flow(REPO / "flows" / "gemini.yaml")
-    assert gemini.settings[0].the_control.shown_by is not None and len(gemini.settings[0].change) == 2
-    assert len(gemini.settings[0].confirmations) == 1 and not gemini.settings[0].commit_after
+    assert gemini.settings[0].the_control.shown_by is not None and len(gemini.settings[0].change) == 3
+    assert len(gemini.settings[0].confirmations) == 2 and not gemini.settings[0].commit_after
+    # Deleting the activity too only when chosen: one menu item or the other, one dialog button or the other.
+    assert list(gemini.choices) == ["delete-activity"]
+    assert [(s.chosen, s.unless_chosen) for s in gemini.settings[0].change[1:]] == [
+        (None, "delete-activity"),
+        ("delete-activity", None),
+    ]
     assert [s.id for s in copilot.settings] == ["model-training-text", "model-training-voice"]
     # Its sign-in pages live on two hosts: one signal with a list of URLs says so.
     assert copilot.login.page[0].url == ["login.live.com", "login.microsoftonline.com"]

@@ -5,6 +5,7 @@ and what did not."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +15,8 @@ from optout.engine.context import Mode
 from optout.evidence.recorder import RunEvidence
 from optout.results import Outcome, Result, State
 from optout.sandbox.gemini.catalog import AUDIO_KEY, DELETE_ACTIVITY_KEY, KEEP_ACTIVITY_KEY
-from tests.conftest import FLOWS, Sandbox, demo_target
+from tests.conftest import FLOWS, Cli, Sandbox, demo_target
+from tests.test_cli import add, one_line_error
 
 
 @pytest.fixture
@@ -114,3 +116,23 @@ async def test_password_is_in_no_artefact(runner: Any, sandbox: Sandbox, evidenc
     assert files and result.evidence
     for path in files:
         assert b"gemma-demo-pass" not in path.read_bytes(), path
+
+
+def test_delete_activity_only_when_chosen_through_the_command_line(cli: Cli, sandbox: Sandbox) -> None:
+    # Deleting what Gemini kept cannot be undone: `off` never does it unless the person chose it.
+    add(cli, "gemma@example.com", "gemma-demo-pass", "gemini")
+    add(cli, "gaelle@example.fr", "gaelle-demo-pass", "gemini")
+    origin = ["--origin", f"gemini={sandbox.origin('gemini')}", "--json", "--timeout", "5"]
+    chosen = cli("off", "gemini", "--account", "gemma@example.com", "--choose", "delete-activity", *origin)
+    assert chosen.returncode == 0, chosen.stderr
+    assert json.loads(chosen.stdout)[0]["outcome"] == "switched_off"
+    deleted = sandbox.account("gemma@example.com", "gemini")
+    assert deleted["writes_by_key"] == {KEEP_ACTIVITY_KEY: 1, AUDIO_KEY: 0, DELETE_ACTIVITY_KEY: 1}
+    assert deleted["settings"][DELETE_ACTIVITY_KEY] is True and deleted["settings"][KEEP_ACTIVITY_KEY] is False
+    plain = cli("off", "gemini", "--account", "gaelle@example.fr", *origin)
+    assert plain.returncode == 0, plain.stderr
+    assert sandbox.account("gaelle@example.fr", "gemini")["writes_by_key"][DELETE_ACTIVITY_KEY] == 0
+    unknown = cli("off", "gemini", "--choose", "delete-everything", *origin)
+    assert one_line_error(unknown) == (
+        "optout: error: --choose delete-everything: no platform of this run offers it (offered: gemini delete-activity)"
+    )

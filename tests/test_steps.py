@@ -446,6 +446,34 @@ async def test_state_shown_by_which_control_is_present(run_flow: Any, site: Step
     assert site.writes == {"training": 1}
 
 
+@pytest.mark.parametrize("choices", [frozenset(), frozenset({"extra"})], ids=["not-chosen", "chosen"])
+async def test_a_step_marked_chosen_runs_only_when_the_person_chose_it(
+    run_flow: Any, site: StepSite, choices: frozenset[str]
+) -> None:
+    extra = (
+        "<button onclick=\"save('extra', true)\">Extra</button><button onclick=\"save('plain', true)\">Plain</button>"
+    )
+    site.pages["/settings"] = f"{HEAD}<h1>Training</h1>{CHECKBOX}{extra}{SAVE}"
+    flow = make_flow(
+        flow_choices={"extra": "do the extra thing"},
+        change=[
+            {"click": "control"},
+            {"click": {"role": "button", "name": {"en": "Extra", "fr": "Extra"}}, "chosen": "extra"},
+            {"click": {"role": "button", "name": {"en": "Plain", "fr": "Simple"}}, "unless_chosen": "extra"},
+        ],
+    )
+    result = await run_flow(flow, options={"choices": choices})
+    assert result.outcome is Outcome.SWITCHED_OFF, result.reason
+    assert site.writes == {"training": 1, **({"extra": 1} if choices else {"plain": 1})}
+
+
+def test_a_choice_is_declared_and_never_makes_the_control_conditional() -> None:
+    with pytest.raises(ValueError, match="not one of the flow's choices"):
+        make_flow(change=[{"click": "control"}, {"reload": True, "chosen": "nope"}])
+    with pytest.raises(ValueError, match="never conditional"):
+        make_flow(flow_choices={"x": "y"}, change=[{"click": "control", "chosen": "x"}])
+
+
 # -- a request (an objection form) instead of a switch -----------------------------------------------
 
 REQUEST = yaml.safe_load(

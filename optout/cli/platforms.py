@@ -44,6 +44,7 @@ def platforms(json_: Annotated[bool, typer.Option("--json", help="Print JSON onl
                     "name": f.name,
                     "flow_version": f.version,
                     "unverified": f.unverified,
+                    "choices": f.choices,
                     "settings": [
                         {"id": s.id, "title": s.title.by_locale["en"][0], "url": s.url, "unverified": s.unverified}
                         for s in f.settings
@@ -56,6 +57,11 @@ def platforms(json_: Annotated[bool, typer.Option("--json", help="Print JSON onl
     out = stdout_console()
     rows = [[f.platform, f.name, s.title.by_locale["en"][0], s.url] for f in flows.values() for s in f.settings]
     print_rows(out, ["Platform", "Name", "Setting", "URL"], rows, heading=2)
+    # What `off --choose NAME` may add on a platform (never done unasked).
+    for f in flows.values():
+        for name, what in f.choices.items():
+            line = f"{f.name}: off --choose {name}: {what}"
+            out.print(Text(textwrap.fill(line, out.width, subsequent_indent="    ")))
     # What the flows rest on but no public source confirms: people should know before trusting a run.
     for f in flows.values():
         notes = list(dict.fromkeys([*f.unverified, *(n for s in f.settings for n in s.unverified)]))

@@ -42,6 +42,7 @@ from optout.cli.common import (
 )
 from optout.cli.output import ResultWords
 from optout.engine.context import Mode, Options
+from optout.language.flow import Flow
 from optout.paths import home
 from optout.results import ExitCode, exit_code
 
@@ -98,6 +99,7 @@ def _run(
     cdp: str | None = None,
     submit_objection: bool = False,
     objection_reason: str | None = None,
+    choose: list[str] | None = None,
 ) -> None:
     bounded("--timeout", timeout, TIMEOUT_RANGE, "seconds")
     reason = _objection_reason(submit_objection, objection_reason)
@@ -116,7 +118,13 @@ def _run(
     targets = account_targets(chosen, flows, mapped=mapped, login_options=options_for_login(origin, own))
     release_holds(chosen, mapped=mapped)
     interactive = headed and sys.stdin.isatty() and sys.stderr.isatty()
-    options = Options(timeout_s=timeout, interactive=interactive, send_requests=submit_objection, request_reason=reason)
+    options = Options(
+        timeout_s=timeout,
+        interactive=interactive,
+        send_requests=submit_objection,
+        request_reason=reason,
+        choices=_choices(choose or [], [flows[p] for p in sorted({a.platform for a in chosen})]),
+    )
     platforms = sorted({a.platform for a in chosen})
     evidence = run_evidence(
         out,
@@ -210,6 +218,27 @@ def _objection_reason(submit: bool, reason: str | None) -> str | None:
     return text
 
 
+ChooseOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--choose",
+        metavar="NAME",
+        help="Also do what a platform offers beyond switching off, named as optout platforms lists it (Gemini: "
+        "delete-activity, which also deletes the activity kept so far and cannot be undone). Repeatable.",
+        show_default=False,
+    ),
+]
+
+
+def _choices(names: list[str], flows: list[Flow]) -> frozenset[str]:
+    offered = {name: flow.platform for flow in flows for name in flow.choices}
+    unknown = sorted(set(names) - set(offered))
+    if unknown:
+        have = ", ".join(f"{p} {n}" for n, p in sorted(offered.items())) or "none"
+        usage_error(f"--choose {unknown[0]}: no platform of this run offers it (offered: {have})")
+    return frozenset(names)
+
+
 def off_command(
     platform: PlatformsArg = None,
     account: AccountOpt = None,
@@ -224,6 +253,7 @@ def off_command(
     cdp: CdpOpt = None,
     submit_objection: SubmitObjectionOpt = False,
     objection_reason: ObjectionReasonOpt = None,
+    choose: ChooseOpt = None,
 ) -> None:
     """Switch each setting off: read it, click it once only if it is on, reload and verify it stayed off,
     with before/after screenshots. Never switches anything on. A setting that is a request (a form sent in
@@ -244,4 +274,5 @@ def off_command(
         cdp,
         submit_objection=submit_objection,
         objection_reason=objection_reason,
+        choose=choose,
     )

@@ -38,6 +38,8 @@ class Options:
     # `off` may send a request setting's form in the person's name (`--submit-objection`), with this text.
     send_requests: bool = False
     request_reason: str | None = None
+    # What the person chose beyond the default (`off --choose NAME`, a flow's `choices`).
+    choices: frozenset[str] = frozenset()
 
     @property
     def asks_person(self) -> bool:

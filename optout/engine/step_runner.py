@@ -146,6 +146,8 @@ class StepRunner:
 
     async def step(self, step: StepBase, phase: Phase) -> bool:
         """Run one step; True as for `run`."""
+        if not step.applies(self.ctx.options.choices):
+            return False
         if phase != "login":
             await stop_if_terms_pending(self.ctx)
         if step.origin and not isinstance(step, (FillStep, ClickStep, PressStep)):

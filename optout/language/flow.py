@@ -355,6 +355,9 @@ class Flow(Strict):
     overlays: list[Overlay] = []
     settings: Annotated[list[Setting], Field(min_length=1)]
     evidence: EvidencePolicy | None = None
+    #: What a person may ask `off` to do beyond the default (`--choose NAME`), each said in a sentence: steps
+    #: marked `chosen: NAME` run only then, `unless_chosen: NAME` only otherwise.
+    choices: dict[str, str] = {}
     #: Sandbox accounts and what check, then off, report for each: the tests run them (examples.py).
     examples: list[Example] = []
 
@@ -403,6 +406,15 @@ class Flow(Strict):
             for origin in step.origin or []:
                 if origin.rstrip("/") not in self.origins:
                     raise ValueError(f"{step.kind} step: origin {origin} is not one of the flow's origins")
+        for name in self.choices:
+            if not _SLUG.match(name):
+                raise ValueError(f"choices: {name!r} is not a lowercase slug (it is typed as --choose {name})")
+        for step in every_step:
+            for wanted in (step.chosen, step.unless_chosen):
+                if wanted is not None and wanted not in self.choices:
+                    raise ValueError(f"{step.kind} step: {wanted!r} is not one of the flow's choices")
+            if isinstance(step, ClickStep) and step.click == "control" and (step.chosen or step.unless_chosen):
+                raise ValueError("'click: control' is never conditional: switching off is what off does")
         overlays = {o.name for o in self.overlays}
         for step in every_step:
             if isinstance(step, DismissStep) and step.dismiss not in overlays:

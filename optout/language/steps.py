@@ -3,7 +3,7 @@ read_name_state, reload, reopen, confirm), how a YAML step becomes one, and a wa
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import Annotated, Literal, Union
 
 from pydantic import BeforeValidator, Field, field_validator
@@ -33,6 +33,11 @@ class StepBase(Strict):
         description="the step acts only while the page is on one of these origins (checked immediately before)",
     )
 
+    chosen: str | None = Field(
+        default=None, description="the step runs only when the person chose this (off --choose NAME)"
+    )
+    unless_chosen: str | None = Field(default=None, description="the step runs only when the person did not")
+
     @field_validator("origin", mode="before")
     @classmethod
     def _origin_list(cls, value: object) -> object:
@@ -41,6 +46,12 @@ class StepBase(Strict):
     @property
     def kind(self) -> str:
         return STEP_KINDS[type(self)]
+
+    def applies(self, choices: Collection[str]) -> bool:
+        """Whether the step runs, given what the person chose."""
+        if self.chosen is not None and self.chosen not in choices:
+            return False
+        return self.unless_chosen is None or self.unless_chosen not in choices
 
 
 class GotoStep(StepBase):
