@@ -118,11 +118,18 @@ async def test_password_is_in_no_artefact(runner: Any, sandbox: Sandbox, evidenc
         assert b"gemma-demo-pass" not in path.read_bytes(), path
 
 
-def test_delete_activity_only_when_chosen_through_the_command_line(cli: Cli, sandbox: Sandbox) -> None:
+def test_check_then_off_through_the_command_line_deleting_activity_only_when_chosen(cli: Cli, sandbox: Sandbox) -> None:
     # Deleting what Gemini kept cannot be undone: `off` never does it unless the person chose it.
     add(cli, "gemma@example.com", "gemma-demo-pass", "gemini")
     add(cli, "gaelle@example.fr", "gaelle-demo-pass", "gemini")
     origin = ["--origin", f"gemini={sandbox.origin('gemini')}", "--json", "--timeout", "5"]
+    checked = cli("check", "gemini", *origin)
+    assert checked.returncode == 1, checked.stderr
+    assert [(r["account"], r["state"]) for r in json.loads(checked.stdout)] == [
+        ("gemma@example.com", "on"),
+        ("gaelle@example.fr", "on"),
+    ]
+    assert sum(sandbox.account("gemma@example.com", "gemini")["writes_by_key"].values()) == 0
     chosen = cli("off", "gemini", "--account", "gemma@example.com", "--choose", "delete-activity", *origin)
     assert chosen.returncode == 0, chosen.stderr
     assert json.loads(chosen.stdout)[0]["outcome"] == "switched_off"

@@ -169,7 +169,7 @@ async def run_setting(
         return result(state, outcome, verified=verified, reason=reason, label=label)
     except NotOffered:
         if ctx.clicked:  # a page that says so only after the click contradicts what was read
-            reason = "after the click the page said this setting is not offered; the switch had been clicked once"
+            reason = f"after the click the page said this setting is not offered; {ctx.untouched}"
             return result(State.UNKNOWN, Outcome.FAILED, reason=reason)
         await _try_shot(ctx, "not-offered")
         outcome = Outcome.CHECKED if mode is Mode.CHECK else Outcome.ALREADY_OFF
