@@ -5,11 +5,20 @@ reason given; nothing again once one is on record."""
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
+
+import pytest
 
 from tests.conftest import Cli, Sandbox
 from tests.test_cli import add, one_line_error
+from tests.test_interrupted import descendants, is_chromium
 
 NORA, PASSWORD = "nora@example.com", "nora-demo-pass"
 REASON = "I object to my posts and photos being used to train AI models."
@@ -83,3 +92,44 @@ def test_a_reason_without_sending_or_an_empty_one_is_one_line(cli: Cli) -> None:
     assert "--objection-reason goes with --submit-objection" in one_line_error(alone)
     empty = cli("off", "facebook", "--submit-objection", "--objection-reason", "  ")
     assert "--objection-reason: give 1 to 2000 characters" in one_line_error(empty)
+
+
+@pytest.mark.slow
+def test_a_browser_killed_as_the_form_is_sent_leaves_it_on_record_and_it_is_never_sent_again(
+    cli: Cli, sandbox: Sandbox
+) -> None:
+    """The sandbox holds the form's answer: the browser dies with the send in flight. The platform has the
+    objection; optout's record must say it may have gone, and no later run may send it again."""
+    add(cli, NORA, PASSWORD, "facebook")
+    origin = ["--origin", f"facebook={sandbox.origin('facebook')}", "--json", "--timeout", "5"]
+    sandbox.hold_writes(True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "optout", "off", "facebook", *origin, "--submit-objection"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=cli.environ(),
+        cwd=cli.home,
+        start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + 120
+        while not submissions(sandbox, NORA):
+            assert proc.poll() is None and time.monotonic() < deadline, "the form was not sent"
+            time.sleep(0.05)
+        for pid in [p for p in descendants(proc.pid) if is_chromium(p)]:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+        proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+        sandbox.hold_writes(False)
+    assert proc.returncode == 3
+    checked = cli("check", "facebook", *origin)
+    (result,) = json.loads(checked.stdout)
+    assert (result["outcome"], result["label"]) == ("needs_attention", "objection_maybe_sent"), result["reason"]
+    again = cli("off", "facebook", *origin, "--submit-objection")
+    assert json.loads(again.stdout)[0]["label"] == "objection_maybe_sent"
+    assert len(submissions(sandbox, NORA)) == 1

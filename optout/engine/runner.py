@@ -396,7 +396,12 @@ class Runner:
         with contextlib.suppress(asyncio.CancelledError):
             await work
         unknown = "; whether the switch had been clicked is not known: run optout check" if mode is Mode.OFF else ""
-        return _failed(target, setting, started, f"{BROWSER_GONE}{unknown}")
+        failed = _failed(target, setting, started, f"{BROWSER_GONE}{unknown}")
+        attempt = evidence.in_flight(target.flow.platform, target.username, setting.id)
+        if attempt is not None and attempt.sent:
+            # Its record says the click (a form's Send) went out: kept, so that a form is never sent twice.
+            failed = failed.model_copy(update={"label": attempt.result.label})
+        return failed
 
     async def _run_one(
         self, mode: Mode, target: AccountTarget, setting: Setting, evidence: RunEvidence, label: str

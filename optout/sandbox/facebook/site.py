@@ -262,6 +262,8 @@ class MetaSite:
         self.state.write(platform, username, AI_USE_KEY, False, store=answer == RECEIVED)
         if answer == "code_required":
             self.state.count_email(platform, username)
+        # Received and recorded; answered once a test holding writes lets it (a send still in flight).
+        await self.state.until_writes_answered()
         return self._form_page(request, account, view, email=sent[EMAIL_FIELD], error=error)
 
     def _answer(self, account: DemoAccount, email: str) -> tuple[str, str, str]:
