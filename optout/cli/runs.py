@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import sys
 import unicodedata
-from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
 
@@ -154,32 +153,23 @@ def _run(
     raise typer.Exit(ExitCode.PROBLEM if stopped else exit_code(results))
 
 
-def _mode_command(mode: Mode, doc: str) -> Callable[..., None]:
-    """check and off take the same options; one definition serves both."""
+def check_command(
+    platform: PlatformsArg = None,
+    account: AccountOpt = None,
+    origin: OriginOpt = None,
+    json_: JsonOpt = False,
+    out: OutOpt = Path("screenshots"),
+    headed: HeadedOpt = False,
+    slow_mo: SlowMoOpt = 0,
+    timeout: TimeoutOpt = 15.0,
+    mask_pii: MaskPiiOpt = False,
+    browser_profile: ProfileOpt = None,
+    cdp: CdpOpt = None,
+) -> None:
+    """Sign in (or reuse the saved session), open each setting, read its state and save a screenshot.
+    Changes nothing."""
+    _run(Mode.CHECK, platform, account, origin, json_, out, headed, slow_mo, timeout, mask_pii, browser_profile, cdp)
 
-    def command(
-        platform: PlatformsArg = None,
-        account: AccountOpt = None,
-        origin: OriginOpt = None,
-        json_: JsonOpt = False,
-        out: OutOpt = Path("screenshots"),
-        headed: HeadedOpt = False,
-        slow_mo: SlowMoOpt = 0,
-        timeout: TimeoutOpt = 15.0,
-        mask_pii: MaskPiiOpt = False,
-        browser_profile: ProfileOpt = None,
-        cdp: CdpOpt = None,
-    ) -> None:
-        _run(mode, platform, account, origin, json_, out, headed, slow_mo, timeout, mask_pii, browser_profile, cdp)
-
-    command.__doc__ = doc
-    return command
-
-
-check_command = _mode_command(
-    Mode.CHECK,
-    "Sign in (or reuse the saved session), open each setting, read its state and save a screenshot. Changes nothing.",
-)
 
 SubmitObjectionOpt = Annotated[
     bool,
