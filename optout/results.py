@@ -6,9 +6,10 @@ import re
 from collections.abc import Iterable
 from datetime import datetime, timezone
 from enum import Enum
+from typing import Literal
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 
 class State(str, Enum):
@@ -37,6 +38,52 @@ class EvidenceRef(BaseModel):
     sha256: str
 
 
+class Friction(BaseModel):
+    """What reaching and switching off the setting asked of a person, counted from the steps optout ran.
+
+    The sign-in is not counted: a saved session skips it, so the same setting would count differently from
+    one run to the next, and its keystrokes would put the password's length on record. optout's own
+    reload to verify is not counted either (a person need not do it)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    clicks: int = 0
+    #: Keys pressed and characters typed (a secret's would be counted, never its value; none is typed here).
+    keystrokes: int = 0
+    #: Documents loaded on the way: each page a person waits for.
+    page_loads: int = 0
+    #: Pages opened and clicks made from the first page to the control (a deep link: 1); None when not reached.
+    depth: int | None = None
+    seconds_to_control: float | None = None
+    #: Dialogs met after the change that asked to confirm it.
+    confirmations: int = 0
+    #: The state first read, before anything was changed: the default, on the first check of an account.
+    first_state: State | None = None
+
+
+class PatternEvidence(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    #: What was seen: a quote of the page's words, or the numbers in words.
+    text: str
+    #: The screenshot (a path in the run's folder) that shows it, when one does.
+    screenshot: str | None = None
+    numbers: dict[str, float] = Field(default_factory=dict)
+
+
+class DarkPattern(BaseModel):
+    """A deceptive-design pattern optout observed, named in the vocabulary of the taxonomies (`refs`). An
+    observation with its evidence, not a legal finding."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str
+    evidence: PatternEvidence
+    refs: list[str]
+    #: How it was told: a rule (a fact read off the page) or a heuristic (words or looks a person should confirm).
+    method: Literal["rule", "heuristic"] = "rule"
+
+
 class Result(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -58,6 +105,9 @@ class Result(BaseModel):
     # "click_unverified" (the run ended after the switch was clicked, before its new state was read).
     # "terms_pending" (the platform asks the person to accept new terms, the switch preset in that dialog).
     label: str | None = None
+    #: What reaching and changing the setting took (trainer mode's numbers); None when nothing was reached.
+    friction: Friction | None = None
+    dark_patterns: list[DarkPattern] = Field(default_factory=list)
 
 
 class ExitCode(int, Enum):
