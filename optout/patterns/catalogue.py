@@ -49,7 +49,11 @@ CATALOGUE: tuple[Pattern, ...] = (
         effect="Your data is used for training unless you find the switch: doing nothing means yes.",
         detection="The first reading, before anything is changed, finds the setting on.",
         method="rule",
-        refs=(f"{EDPB}: Skipping › Deceptive snugness", f"{BRIGNULL}: Preselection", f"{NCC}: privacy-intrusive defaults"),
+        refs=(
+            f"{EDPB}: Skipping › Deceptive snugness",
+            f"{BRIGNULL}: Preselection",
+            f"{NCC}: privacy-intrusive defaults",
+        ),
     ),
     Pattern(
         name="buried",
@@ -120,7 +124,11 @@ CATALOGUE: tuple[Pattern, ...] = (
         effect="The switch is worded as a negation, so it is hard to tell which way means no training.",
         detection="The switch's name carries a negation (don't, do not, exclude, ne pas...).",
         method="heuristic",
-        refs=(f"{EDPB}: Left in the dark › Ambiguous wording", f"{BRIGNULL}: Trick wording", f"{MATHUR}: trick questions"),
+        refs=(
+            f"{EDPB}: Left in the dark › Ambiguous wording",
+            f"{BRIGNULL}: Trick wording",
+            f"{MATHUR}: trick questions",
+        ),
     ),
     Pattern(
         name="dead_end",
@@ -183,7 +191,9 @@ def pattern(name: str) -> Pattern | None:
     return _BY_ANY_NAME.get(key) or _BY_ANY_NAME.get(key.replace("_", "-"))
 
 
-def named(name: str, text: str, *, screenshot: str | None = None, numbers: dict[str, float] | None = None) -> DarkPattern:
+def named(
+    name: str, text: str, *, screenshot: str | None = None, numbers: dict[str, float] | None = None
+) -> DarkPattern:
     """An observation of the catalogue's pattern `name` (a KeyError for a name not in it)."""
     known = _BY_NAME[name]
     return DarkPattern(

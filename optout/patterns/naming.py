@@ -97,7 +97,13 @@ def name_patterns(seen: Observations) -> list[DarkPattern]:
         found.append(named("dead_end", seen.dead_end, screenshot=seen.page_screenshot))
     nag = lexicon.sentence_with("nag", seen.after_off_text) if seen.after_off_text else None
     if nag:
-        found.append(named("nag_after_optout", f'with the setting off, the page says: "{nag}"', screenshot=seen.after_off_screenshot))
+        found.append(
+            named(
+                "nag_after_optout",
+                f'with the setting off, the page says: "{nag}"',
+                screenshot=seen.after_off_screenshot,
+            )
+        )
     caveat = lexicon.sentence_with("scope_caveat", seen.page_text) if seen.page_text else None
     if caveat:
         found.append(named("scope_caveat", f'the setting\'s page says: "{caveat}"', screenshot=seen.page_screenshot))
