@@ -36,6 +36,7 @@ class AccountSession:
     # Why the sign-in left a step for a person (no authenticator secret stored, say): added to its reason.
     sign_in_hint: str | None = None
     login_options: tuple[str, ...] = ()  # what `optout login` needs for this run (--origin ...)
+    locale: str | None = None  # the account's language, as the context was made with it
     in_flight: set[Request] = field(default_factory=set)
     activity: asyncio.Event = field(default_factory=asyncio.Event)
 

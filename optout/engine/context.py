@@ -7,20 +7,30 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import Enum
+from typing import Protocol
 
-from playwright.async_api import Page
+from playwright.async_api import Locator, Page
 
 from optout.engine.capture import ShownControl
+from optout.engine.friction import FrictionMeter
 from optout.engine.screenshots import screenshot
 from optout.evidence.recorder import RunEvidence
 from optout.language.flow import Flow, Setting
 from optout.language.targets import Target
+from optout.patterns.naming import Observations
 from optout.results import EvidenceRef, State, utc_now, where
 
-__all__ = ["Mode", "Notify", "Options", "RunContext", "where"]
+__all__ = ["Mode", "Notify", "Options", "RunContext", "Watch", "where"]
 from optout.engine.account_session import AccountSession
 
 Notify = Callable[[str], None]
+
+
+class Watch(Protocol):
+    """Someone watching the run step by step (a walkthrough): told before each action, with the element it
+    acts on, and when something is seen. A run without one behaves the same, only unwatched."""
+
+    async def step(self, ctx: RunContext, kind: str, what: str, element: Locator | None = None) -> None: ...
 
 
 class Mode(str, Enum):
@@ -40,6 +50,9 @@ class Options:
     request_reason: str | None = None
     # What the person chose beyond the default (`off --choose NAME`, a flow's `choices`).
     choices: frozenset[str] = frozenset()
+    # Reach the setting the way a person does, through the menus (a flow's `open_fallback`), not the deep link.
+    by_menus: bool = False
+    watch: Watch | None = None
 
     @property
     def asks_person(self) -> bool:
@@ -64,6 +77,17 @@ class RunContext:
     name_state: State | None = None  # what a row's accessible name said, to cross-check the control
     show_control: Callable[[], Awaitable[ShownControl | None]] | None = None  # once the control was found
     started: datetime = field(default_factory=utc_now)
+    # What reaching and changing it asks of a person, and what was seen for the dark patterns.
+    observed: Observations = field(default_factory=Observations)
+    friction: FrictionMeter = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.friction = FrictionMeter(self.session.page)
+        self.observed.account_language = self.session.locale.split("-")[0].lower() if self.session.locale else None
+
+    async def watched(self, kind: str, what: str, element: Locator | None = None) -> None:
+        if self.options.watch is not None:
+            await self.options.watch.step(self, kind, what, element)
 
     @property
     def page(self) -> Page:

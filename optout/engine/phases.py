@@ -13,11 +13,17 @@ step language), `control` (finding, reading and clicking the control), and this 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
+
+from playwright.async_api import Error as PlaywrightError
+from playwright.async_api import Locator
 
 from optout.browser.errors import first_line
 from optout.engine.account_session import AccountSession
 from optout.engine.context import Mode, Notify, Options, RunContext
+from optout.engine.locate import accessible_name
+from optout.engine.observe import page_facts, prompts
 from optout.engine.page_state import wait_for_state
 from optout.engine.request import Reading, RequestSender
 from optout.engine.signin import SignIn
@@ -27,6 +33,7 @@ from optout.engine.terms import terms_rule, terms_stop
 from optout.evidence.recorder import RunEvidence
 from optout.language.flow import Flow, Setting
 from optout.language.targets import PageState, Recognition
+from optout.patterns.naming import name_patterns
 from optout.results import OBJECTION_MAYBE_SENT, Outcome, Result, State, scrub_urls, utc_now, where
 
 __all__ = ["AccountSession", "Mode", "Options", "first_line", "run_setting"]
@@ -51,6 +58,7 @@ class _SettingRun:
         this account has no such setting."""
         status = self.steps.last_status
         if status is not None and status >= 400:
+            self.ctx.observed.dead_end = f"the path ended at {where(self.ctx.page.url)}, which answered HTTP {status}"
             return False
         # "Not offered" answers only while reaching the setting, before anything was read or clicked.
         offered = [self.not_offered_rule] if self.not_offered_rule and self.ctx.trusted is None else []
@@ -65,19 +73,26 @@ class _SettingRun:
         if found is self.not_offered_rule:
             raise NotOffered()
         if found is self.signin.own_page:
+            self.ctx.observed.dead_end = None  # another way led there after all
             return True
-        await self.signin.handle_blocker(found)  # stops, or a person cleared it: look again
+        with self.ctx.friction.paused():  # a person clearing a challenge is not the setting's friction
+            await self.signin.handle_blocker(found)  # stops, or a person cleared it: look again
         return await self.on_setting_page()
 
     async def reach(self) -> None:
         self.ctx.status("opening the setting")
         setting = self.ctx.setting
-        await self.steps.run(setting.open, "open")
-        if await self.on_setting_page():
-            return
-        if not setting.open_fallback:
-            raise Stop(Outcome.FAILED, f"{where(self.ctx.page.url)} is not the setting's page")
-        self.ctx.notify(f"{setting.url} did not show the setting; following the menus instead")
+        self.ctx.friction.start()
+        # As a person would (a walkthrough): through the menus, when the flow knows them.
+        by_menus = self.ctx.options.by_menus and bool(setting.open_fallback)
+        if not by_menus:
+            await self.steps.run(setting.open, "open")
+            if await self.on_setting_page():
+                return
+            if not setting.open_fallback:
+                raise Stop(Outcome.FAILED, f"{where(self.ctx.page.url)} is not the setting's page")
+            self.ctx.notify(f"{setting.url} did not show the setting; following the menus instead")
+            self.ctx.friction.restart_path()
         await self.steps.run(setting.open_fallback, "open")
         if not await self.on_setting_page():
             raise Stop(Outcome.FAILED, "neither the deep link nor the menu path led to the setting's page")
@@ -86,13 +101,19 @@ class _SettingRun:
         ctx = self.ctx
         await self.reach()
         if ctx.setting.request is not None:
+            await self.reached(None)
+            ctx.observed.dead_end = f"the way out is a form to send ({where(ctx.page.url)}), not a switch"
             return await RequestSender(ctx, self.steps.pointer).run()
         control = await self.control.find()
+        await self.reached(control)
         before = await self.control.read_settled(control, "setting" if ctx.mode is Mode.CHECK else "before")
-        if ctx.mode is Mode.CHECK:
-            return before, Outcome.CHECKED, False, None, None
-        if before is State.OFF:
-            return before, Outcome.ALREADY_OFF, False, None, None
+        ctx.observed.first_state = before
+        ctx.observed.page_screenshot = ctx.shots[-1].path if ctx.shots else None
+        await ctx.watched("read", f"the setting reads {before.value}")
+        if ctx.mode is Mode.CHECK or before is State.OFF:
+            if before is State.OFF:
+                await self.seen_once_off()
+            return before, Outcome.CHECKED if ctx.mode is Mode.CHECK else Outcome.ALREADY_OFF, False, None, None
         ctx.trusted = before
         await self.steps.run(ctx.setting.change, "change")
         # A confirmation that may follow the click is part of the change: its answer is awaited after it.
@@ -100,12 +121,15 @@ class _SettingRun:
         shown, confirmed = await self.after_change()
         await ctx.shot("after-change")
         await self.steps.run(ctx.setting.commit_after, "commit")
+        ctx.friction.stop()
         ctx.name_state = None
         await self.steps.run(ctx.setting.verify, "verify")
         if not await self.on_setting_page():
             raise Stop(Outcome.FAILED, "the setting's page did not come back to be verified")
         after = await self.control.read_settled(await self.control.find(offered_check=False), "after-reload")
+        await ctx.watched("verify", f"after a reload the setting reads {after.value}")
         if after is State.OFF:
+            await self.seen_once_off()
             return after, Outcome.SWITCHED_OFF, True, None, None
         if not confirmed:
             why = "the page did not confirm the change in time, and after a reload the setting was on"
@@ -114,6 +138,23 @@ class _SettingRun:
         else:
             why = "the change did not stick: after a reload the setting was on again"
         return after, Outcome.FAILED, True, why, None
+
+    async def reached(self, control: Locator | None) -> None:
+        """The control (or a request's form) is on screen: how deep and how long, and what its page says."""
+        ctx = self.ctx
+        ctx.friction.control_found()
+        ctx.observed.depth = ctx.friction.depth
+        ctx.observed.page_language, ctx.observed.page_text = await page_facts(ctx.page)
+        if control is not None:
+            with contextlib.suppress(PlaywrightError, asyncio.TimeoutError):
+                ctx.observed.control_name = await asyncio.wait_for(accessible_name(control), ctx.options.timeout_s)
+        depth = ctx.friction.depth or 0
+        await ctx.watched("found", f"the setting is {depth} step{'s' * (depth != 1)} deep", control)
+
+    async def seen_once_off(self) -> None:
+        """What the page shows once the setting reads off: a prompt to switch it back on is a nag."""
+        self.ctx.observed.after_off_text = await prompts(self.ctx.page)
+        self.ctx.observed.after_off_screenshot = self.ctx.shots[-1].path if self.ctx.shots else None
 
     async def after_change(self) -> tuple[State, bool]:
         """Wait for the page to confirm the click; the state it then shows and whether it confirmed."""
@@ -157,6 +198,8 @@ async def run_setting(
             finished_at=utc_now(),
             evidence=list(ctx.shots),
             label=label,
+            friction=ctx.friction.friction(ctx.observed.first_state),
+            dark_patterns=name_patterns(ctx.observed),
         )
 
     try:
@@ -183,6 +226,8 @@ async def run_setting(
         await _try_shot(ctx, "error")
         reason = f"unexpected error: {first_line(exc)}"
         return result(State.UNKNOWN, Outcome.FAILED, reason=f"{reason}; {ctx.untouched}" if ctx.clicked else reason)
+    finally:
+        ctx.friction.close()
 
 
 def _budget_s(options: Options, setting: Setting) -> float:

@@ -84,6 +84,7 @@ class Pointer:
         may stop the run, and then nothing is clicked); the element is aimed at again after it, and
         clicked only if it is still where it was and still what the pointer hits. `clicking(True)` is
         called as the click is sent, `clicking(False)` if it was then refused."""
+        await self.ctx.watched("click", what, element)
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self.ctx.options.timeout_s
         dismissals = 0
@@ -126,6 +127,7 @@ class Pointer:
                 raise Stop(Outcome.FAILED, f"{what} became disabled; it was not clicked")
         except (PlaywrightError, asyncio.TimeoutError) as exc:
             raise Stop(Outcome.FAILED, f"could not click {what}: {first_line(exc)}") from None
+        self.ctx.friction.click()
 
     async def _aim(self, element: Locator, what: str, deadline: float, *, frames: int) -> dict[str, Any]:
         timeout_s = max(deadline - asyncio.get_running_loop().time(), 1.0)

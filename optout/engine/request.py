@@ -152,6 +152,7 @@ class RequestSender:
             raise Stop(Outcome.FAILED, f"the form: {exc}; nothing was sent") from None
 
     async def _type(self, field: Locator, value: str, what: str) -> None:
+        await self.ctx.watched("type", f"type into {what}", field)
         origin = self.ctx.flow.origin_of(self.ctx.page.url)
         try:
             refused = await asyncio.wait_for(field.evaluate(_SET_TEXT, [value, origin]), self.ctx.options.timeout_s)
@@ -159,6 +160,7 @@ class RequestSender:
             raise Stop(Outcome.FAILED, f"could not fill {what}: {first_line(exc)}; nothing was sent") from None
         if refused:
             raise Stop(Outcome.FAILED, f"could not fill {what}: {refused}; nothing was sent")
+        self.ctx.friction.keys(len(value))
 
     async def _fill(self) -> None:
         ctx, form = self.ctx, self.form

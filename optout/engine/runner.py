@@ -139,8 +139,11 @@ class Runner:
         sessions: SessionStore | None = None,
         profile: Path | None = None,
         cdp: str | None = None,
+        video_dir: Path | None = None,
     ) -> None:
         self.traffic = traffic
+        # Each new context records a video there (a walkthrough); Playwright writes it as the context closes.
+        self.video_dir = video_dir
         # The person's own browser: a persistent profile we launch, or a running one we attach to. Either
         # way every account runs in its one context (its profile holds the session), in a tab of our own.
         self.profile = profile
@@ -273,6 +276,8 @@ class Runner:
                 viewport={"width": 1280, "height": 900},
                 # A service worker's requests bypass the page's request mapping.
                 service_workers="block" if self.traffic else "allow",
+                record_video_dir=str(self.video_dir) if self.video_dir is not None else None,
+                record_video_size={"width": 1280, "height": 900} if self.video_dir is not None else None,
             )
             # Every Playwright wait (click, fill, screenshot, locator) is bounded by the run's timeout.
             context.set_default_timeout(self.options.timeout_s * 1000)
@@ -496,6 +501,7 @@ def _account_session(
         mapped=mapped,
         totp_secret=target.totp_secret,
         login_options=target.login_options,
+        locale=target.locale,
         **more,
     )
 

@@ -30,6 +30,7 @@ from optout.engine.locate import (
     mark_seen,
     wait_for_change,
 )
+from optout.engine.observe import dialog_of
 from optout.engine.overlays import Overlays
 from optout.engine.page_state import shows
 from optout.engine.pointer import Pointer
@@ -153,11 +154,15 @@ class StepRunner:
         if step.origin and not isinstance(step, (FillStep, ClickStep, PressStep)):
             self.require_origin(step, where(self.ctx.page.url))
         if isinstance(step, GotoStep):
+            if phase == "open":
+                self.ctx.friction.moved()
             await self.goto(step.goto, signed_in=phase != "login")
         elif isinstance(step, ClickStep):
             if step.click == "control":
                 await self.control.click_once()
             else:
+                if phase == "open":
+                    self.ctx.friction.moved()
                 await self.click(step, step.click, phase)
         elif isinstance(step, FillStep):
             await self.fill(step)
@@ -201,10 +206,15 @@ class StepRunner:
         self.last_status = response.status if response is not None else None
 
     async def goto(self, url: str, *, signed_in: bool) -> None:
+        await self.ctx.watched("open", where(url))
         await self.navigate(url)
-        if signed_in and await self.signin.arrived(self):
-            await self.navigate(url)
-            await self.signin.arrived(self)
+        if not signed_in:
+            return
+        # A sign-in on the way is not the setting's friction (a saved session skips it).
+        with self.ctx.friction.paused():
+            if await self.signin.arrived(self):
+                await self.navigate(url)
+                await self.signin.arrived(self)
 
     async def reload(self) -> None:
         self.ctx.status("reloading to verify")
@@ -268,6 +278,8 @@ class StepRunner:
             self.require_origin(step, where(self.ctx.page.url))
         self.ctx.acted = self.ctx.acted or phase == "change"
         await self.pointer.click(element, target.describe())
+        if phase in ("change", "commit"):
+            self.ctx.observed.clicked_names.append(target.describe())
 
     async def confirm(self, step: ConfirmStep) -> None:
         """Click the confirmation's button if its dialog appears within `step.wait_s`; stop waiting as soon
@@ -300,7 +312,13 @@ class StepRunner:
                 f"the confirmation {target.describe()} would act on the control itself; it was not clicked",
                 about_control=True,
             )
+        self.ctx.friction.confirmation()
+        await self.ctx.watched("confirm", "a dialog asks to confirm", element)
+        dialog = await dialog_of(element)
         await self.ctx.shot("confirmation")
+        if dialog is not None:
+            dialog.screenshot = self.ctx.shots[-1].path
+            self.ctx.observed.dialogs.append(dialog)
         await self.idle()
         self.ctx.acted = True
         await self.pointer.click(element, target.describe())
@@ -322,6 +340,7 @@ class StepRunner:
                     await self.not_the_control(focused, None)
         if step.origin:
             self.require_origin(step, where(self.ctx.page.url))
+        await self.ctx.watched("press", f"press {step.press}", element)
         if checked and focused is None and await self.focused(step.press) is not None:
             # Nothing had the focus, and a key for the page goes wherever the page has put it since: looked
             # at again last thing before pressing.
@@ -336,6 +355,7 @@ class StepRunner:
                 await self.ctx.page.keyboard.press(step.press)
         except PlaywrightError as exc:
             raise Stop(Outcome.FAILED, f"could not press {step.press}: {first_line(exc)}") from None
+        self.ctx.friction.keys(1)
 
     async def focused(self, key: str) -> ElementHandle | None:
         """The element a key pressed on the page would go to, however deep in shadow roots and frames it
@@ -423,6 +443,7 @@ class StepRunner:
         except (PlaywrightError, asyncio.TimeoutError) as exc:
             raise Stop(Outcome.FAILED, f"could not reach {step.into.describe()}: {first_line(exc)}") from None
         await self.check_field(step, facts)
+        await self.ctx.watched("type", f"type into {step.into.describe()}", locator)
         # A field shown disabled until the page is ready: wait for it (on this element, in this document).
         try:
             await asyncio.wait_for(field.evaluate(_UNTIL_EDITABLE), self.ctx.options.timeout_s)
@@ -442,6 +463,8 @@ class StepRunner:
             raise Stop(Outcome.FAILED, f"could not type into {step.into.describe()}: {first_line(exc)}") from None
         if refused:
             raise Stop(Outcome.FAILED, f"nothing typed into {step.into.describe()}: {refused}")
+        # A secret's characters count like any others (outside a sign-in, which is not counted); never its value.
+        self.ctx.friction.keys(len(value))
 
     async def check_field(self, step: FillStep, facts: dict[str, str]) -> None:
         """A field may receive a value only on the step's origin; a secret only in a secret field on the

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from optout.evidence.history import Hold, ResultRow
 from optout.invocation import command
 from optout.paths import Home
+from optout.patterns.catalogue import named
 
 if TYPE_CHECKING:
     from optout.engine.runner import AccountTarget
@@ -89,9 +90,17 @@ def marker(last_known: dict[tuple[str, str, str], ResultRow]) -> Callable[[Resul
             return result
         since = _day(before.finished_at)
         reason = f"was off on {since}, reads on again" + (f"; {result.reason}" if result.reason else "")
-        return result.model_copy(update={"drift": True, "label": SILENT_REVERT, "reason": reason})
+        return reverted(result.model_copy(update={"drift": True, "label": SILENT_REVERT, "reason": reason}), since)
 
     return mark
+
+
+def reverted(result: Result, since: str) -> Result:
+    """`result` naming the silent revert it shows, as a dark pattern with its evidence."""
+    if any(p.name == SILENT_REVERT for p in result.dark_patterns):
+        return result
+    seen = named(SILENT_REVERT, f"recorded off on {since}; read on again on {_day(result.finished_at.isoformat())}")
+    return result.model_copy(update={"dark_patterns": [*result.dark_patterns, seen]})
 
 
 def fixed(result: Result) -> Result:
