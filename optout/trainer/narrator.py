@@ -37,7 +37,8 @@ _HIDE = """id => { const bar = document.getElementById(id); if (bar) bar.remove(
 _OUTLINE = """(el, on) => {
   if (on) { el.dataset.optoutOutline = el.style.outline; el.style.outline = '5px solid #ffd400';
             el.style.outlineOffset = '3px'; }
-  else { el.style.outline = el.dataset.optoutOutline || ''; el.style.outlineOffset = ''; delete el.dataset.optoutOutline; }
+  else { el.style.outline = el.dataset.optoutOutline || ''; el.style.outlineOffset = '';
+         delete el.dataset.optoutOutline; }
 }"""
 _BAR_ID = "optout-walkthrough-caption"
 
