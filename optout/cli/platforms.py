@@ -118,11 +118,34 @@ DemoPlatformOpt = Annotated[
 ]
 
 
+WalkthroughOpt = Annotated[
+    bool,
+    typer.Option(
+        "--walkthrough",
+        help="Instead: switch off one account in slow motion, each step outlined, captioned and screenshotted, "
+        "record a video, and write walkthrough.html (screenshots, friction numbers, patterns named) under "
+        "--out: for a room to follow. One platform (--platform; LinkedIn by default) or one pattern (--pattern).",
+    ),
+]
+
+PatternOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--pattern",
+        metavar="NAME",
+        help="With --walkthrough: the Pattern Lab's page showing this one dark pattern (optout patterns lists them).",
+        show_default=False,
+    ),
+]
+
+
 def demo(
     out: OutOpt = Path("screenshots"),
     headed: HeadedOpt = False,
     slow_mo: SlowMoOpt = 0,
     platform: DemoPlatformOpt = None,
+    walkthrough: WalkthroughOpt = False,
+    pattern: PatternOpt = None,
 ) -> None:
     from optout.cli.demo import demo_platforms, print_demo_end, run_demo
     from optout.engine.runner import RunStopped
@@ -133,12 +156,20 @@ def demo(
     unknown = sorted(set(platform or []) - set(shown_ones))
     if unknown:
         usage_error(f"the demo has no platform {', '.join(unknown)} (it has {', '.join(shown_ones)})")
+    if pattern is not None and not walkthrough:
+        usage_error("--pattern goes with --walkthrough (optout sandbox --pattern NAME serves the page alone)")
+    if walkthrough and headed:
+        usage_error("--walkthrough records the browser without a window; leave out --headed")
     if platform:
         flows = {p: f for p, f in flows.items() if p in platform}
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         usage_error(describe_write_error(exc, out))
+    if walkthrough:
+        from optout.cli.walkthrough import walkthrough_command
+
+        walkthrough_command(flows, platform or [], pattern, out)
     try:
         words = ResultWords(Mode.CHECK, setting_titles(flows), headed=True, next_steps=False)
         with ConsoleReporter(err, words, out=stdout_console()) as reporter:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -88,6 +89,8 @@ class Narrator:
     folder: Path | None
     total: int = 0
     pause_s: float = 1.0
+    #: Told each caption as it is shown (the command's progress).
+    said: Callable[[str], None] | None = None
     steps: list[NarratedStep] = field(default_factory=list)
 
     async def step(self, ctx: RunContext, kind: str, what: str, element: Locator | None = None) -> None:
@@ -107,6 +110,8 @@ class Narrator:
                 await asyncio.wait_for(element.evaluate(_OUTLINE, True), 2.0)
                 outlined = True
             await asyncio.wait_for(page.evaluate(_SHOW, [caption, _BAR_ID]), 2.0)
+        if self.said is not None:
+            self.said(caption)
         shot: str | None = name
         try:
             await page.screenshot(path=str(self.folder / name), timeout=5000)
