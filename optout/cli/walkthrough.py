@@ -165,14 +165,7 @@ async def run_walkthrough(
         started_at=off.started_at,
         steps=steps,
         friction=off.friction,
-        patterns=[
-            p.model_copy(
-                update={
-                    "evidence": p.evidence.model_copy(update={"screenshot": _relative(p.evidence.screenshot, folder)})
-                }
-            )
-            for p in patterns
-        ],
+        patterns=[_shown_from(p, folder) for p in patterns],
         video=video.name if video is not None else None,
         video_missing_reason=no_video or (None if video is not None else "the browser recorded no video"),
     )
