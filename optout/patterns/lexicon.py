@@ -95,8 +95,9 @@ LEXICON: dict[Kind, dict[str, tuple[str, ...]]] = {
             "already taken place",
             "does not apply to",
             "separate form",
-            "other models",
-            "other machine learning",
+            # Not "other models" alone: "…to train Grok and other AI models" says what is covered, not a caveat.
+            "other models are covered",
+            "other uses are covered",
             "does not cover",
         ),
         "fr": (
@@ -107,7 +108,7 @@ LEXICON: dict[Kind, dict[str, tuple[str, ...]]] = {
             "ne s'applique pas",
             "formulaire distinct",
             "formulaire séparé",
-            "autres modèles",
+            "autres modèles sont couverts",
             "ne couvre pas",
         ),
     },
