@@ -73,6 +73,13 @@ def test_drift_is_found_listed_first_alerted_and_fixed(cli: Cli, sandbox: Sandbo
         "alice@example.com", "on", True, "silent_revert",
     )  # fmt: skip
     assert first["reason"].startswith("was off on ") and first["evidence"]
+    # Named as the dark pattern it is, with its evidence (the JSON carries the friction too).
+    # Not "default_on": the history shows the person chose off.
+    assert [p["name"] for p in first["dark_patterns"]] == ["silent_revert"]
+    revert = first["dark_patterns"][0]
+    assert revert["evidence"]["text"].startswith("recorded off on ") and any("Sneaking" in r for r in revert["refs"])
+    assert first["friction"]["first_state"] == "on" and first["friction"]["depth"] == 1
+    assert second["dark_patterns"] == []
     assert all(Path(e["path"]).is_absolute() or (cli.home / e["path"]).exists() for e in first["evidence"])
     assert (second["account"], second["drift"], second["label"]) == ("olivia@example.com", False, None)
     assert sandbox.account("alice@example.com")["settings"][KEY] is True  # recheck changes nothing

@@ -108,6 +108,10 @@ class _SettingRun:
         await self.reached(control)
         before = await self.control.read_settled(control, "setting" if ctx.mode is Mode.CHECK else "before")
         ctx.observed.first_state = before
+        if before is State.ON:
+            ctx.observed.chosen_before = ctx.evidence.was_off_before(
+                ctx.flow.platform, ctx.session.username, ctx.setting.id
+            )
         ctx.observed.page_screenshot = ctx.shots[-1].path if ctx.shots else None
         await ctx.watched("read", f"the setting reads {before.value}")
         if ctx.mode is Mode.CHECK or before is State.OFF:

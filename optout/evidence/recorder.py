@@ -11,6 +11,7 @@ import contextlib
 import hashlib
 import json
 import secrets
+import sqlite3
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -30,7 +31,7 @@ from optout.evidence.manifest import (
 from optout.evidence.progress import PROGRESS_NAME, ProgressSigner
 from optout.files import describe_write_error, make_private_dirs, write_atomically
 from optout.paths import account_folder
-from optout.results import EvidenceRef, Result, utc_now
+from optout.results import EvidenceRef, Result, State, utc_now
 
 if TYPE_CHECKING:
     from optout.evidence.chain import RunLock
@@ -257,6 +258,20 @@ class RunEvidence:
             return None
         besides = self.run_id if other_runs else None
         return self.history.request_sent(platform, account, setting, mapped=self.mapped, besides=besides)
+
+    def was_off_before(self, platform: str, account: str, setting: str) -> bool:
+        """Whether an earlier run of the same kind (mapped or real) read this setting off: the person chose
+        it once, so reading it on now is no default. False when the history cannot tell."""
+        if self.history is None or self.history_error or not self.request_records:
+            return False
+        try:
+            rows = self.history.results(platform=platform, account=account)
+        except (HistoryError, sqlite3.Error):
+            return False
+        return any(
+            r.setting == setting and r.mapped == self.mapped and r.state is State.OFF and r.run_id != self.run_id
+            for r in rows
+        )
 
     def in_flight(self, platform: str, account: str, setting: str) -> Attempt | None:
         """The click recorded for this setting that no result has replaced yet."""

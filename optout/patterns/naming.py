@@ -43,6 +43,8 @@ class Dialog:
 @dataclass
 class Observations:
     first_state: State | None = None
+    #: The history holds an earlier off reading: the person chose off once, an on now is no default.
+    chosen_before: bool = False
     depth: int | None = None
     #: The control's accessible name, and the text of the setting's page (read once the control was found).
     control_name: str | None = None
@@ -64,7 +66,7 @@ class Observations:
 def name_patterns(seen: Observations) -> list[DarkPattern]:
     """The patterns `seen` shows, in catalogue order, each named once."""
     found: list[DarkPattern] = []
-    if seen.first_state is State.ON:
+    if seen.first_state is State.ON and not seen.chosen_before:
         found.append(named("default_on", "the first reading, before anything was changed, found the setting on"))
     if seen.depth is not None and seen.depth >= BURIED_DEPTH:
         found.append(
