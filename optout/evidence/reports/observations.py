@@ -29,7 +29,7 @@ class PatternSeen(BaseModel):
 
 def shot_anchor(path: str) -> str:
     """The id of a screenshot's figure in the HTML report (a path made safe for an id)."""
-    return "shot-" + "".join(c if c.isalnum() or c in "-_." else "-" for c in path)
+    return "shot-" + "".join(c if c.isalnum() or c in "-_" else "-" for c in path)
 
 
 def _relative(screenshot: str, folder: Path) -> str:
