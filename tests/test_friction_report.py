@@ -392,7 +392,13 @@ async def test_friction_html_has_the_table_and_one_bar_per_platform(
     try:
         assert requested == [html_path.as_uri()]
         rows = await page.evaluate(TABLE_ROWS, "#friction-table tbody tr")
-        assert [[row[0].split("optout")[0].strip(), *row[1:]] for row in rows] == EXPECTED
+        assert [row[1:] for row in rows] == [row[1:] for row in EXPECTED]
+        # Each platform's row says which run it comes from, and when; the sources below name the runs.
+        assert [row[0].split(" run, ")[0] for row in rows] == ["Claudeoff", "LinkedInoff", "Xcheck"]
+        sources = await page.locator("#sources li").all_inner_texts()
+        runs = sorted(p.name for p in (compared.home / "ev").iterdir())
+        assert len(sources) == 3 and sources[1].startswith(f"LinkedIn, {LINKEDIN}: optout off run of ")
+        assert sources[1].endswith(f"({runs[1]})") and sources[2].endswith(f"({runs[3]})")
         for chart, values in (("clicks", ["6", "4", "3"]), ("depth", ["4", "3", "2"])):
             bars = page.locator(f"svg.chart-{chart} rect.bar")
             assert await bars.count() == 3

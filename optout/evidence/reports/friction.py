@@ -197,7 +197,7 @@ class Bar(BaseModel):
     width: float
 
 
-def chart(values: list[tuple[str, int | None]], *, width: float = 560) -> tuple[list[Bar], float]:
+def chart(values: list[tuple[str, int | None]], *, width: float = 400) -> tuple[list[Bar], float]:
     """Horizontal bars, a label above each: their geometry in the SVG's own units, and its height."""
     top = max((v for _, v in values if v is not None), default=0) or 1
     bars = [
