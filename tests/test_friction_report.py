@@ -374,6 +374,8 @@ def test_friction_markdown_is_a_table_and_the_not_a_verdict_line(compared: Cli, 
     assert written.returncode == 0 and out.read_text() == done.stdout
     again = compared("report", "--friction", "--format", "md", "--out", str(out))
     assert again.returncode == 2 and "exists" in again.stderr and "Traceback" not in again.stderr
+    folder = compared("report", "--friction", "--out", str(tmp_path))  # a folder: the default name there
+    assert folder.returncode == 0 and (tmp_path / "friction.html").read_text().startswith("<!DOCTYPE html>")
 
 
 async def test_friction_html_has_the_table_and_one_bar_per_platform(

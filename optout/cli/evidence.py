@@ -313,7 +313,9 @@ def report_command(
     out: Annotated[
         Path | None,
         typer.Option(
-            "--out", metavar="FILE", help="Write the report to FILE (in a folder: report.html, .json or .md there)."
+            "--out",
+            metavar="FILE",
+            help="Write the report to FILE (in a folder: report.html, .json or .md there; friction.* with --friction).",
         ),
     ] = None,
     force: Annotated[bool, typer.Option("--force", help="Replace FILE if it exists.")] = False,
