@@ -80,15 +80,20 @@ RunArg = Annotated[
 ]
 
 REPORT_EXIT = (
-    "Exit status: 0 the report was written or printed; 2 usage error (an unknown run, no run recorded yet); 3 the "
-    "run's evidence or the history cannot be read, or the report cannot be written."
+    "Exit status: 0 the report was written or printed; 2 usage error (an unknown run, no run recorded yet, with "
+    "--friction no result that counted friction); 3 the run's evidence or the history cannot be read, or the report "
+    "cannot be written."
 )
 
 REPORT_HELP = (
     "Report on one run: a summary table, each setting's screenshots and its history over time.\n\n"
     "html (default): one self-contained file (images embedded, loads nothing), written to report.html in the run "
     "folder unless --out says where; json: the report's data, for scripts; md: Markdown to paste into a complaint "
-    "or a ticket (both on stdout unless --out)."
+    "or a ticket (both on stdout unless --out).\n\n"
+    "--friction: instead of one run, the platforms of this home's history side by side, for slides: one row per "
+    "platform and setting with its clicks, keystrokes, page loads, depth, seconds to the control, confirmations, "
+    "default and the patterns named, from the latest result that counted them (an off run's first), and a bar "
+    "chart of clicks and depth per platform. html: friction.html in optout's data folder unless --out."
 )
 
 
@@ -308,10 +313,15 @@ def report_command(
     out: Annotated[
         Path | None,
         typer.Option(
-            "--out", metavar="FILE", help="Write the report to FILE (in a folder: report.html, .json or .md there)."
+            "--out",
+            metavar="FILE",
+            help="Write the report to FILE (in a folder: report.html, .json or .md there; friction.* with --friction).",
         ),
     ] = None,
     force: Annotated[bool, typer.Option("--force", help="Replace FILE if it exists.")] = False,
+    friction: Annotated[
+        bool, typer.Option("--friction", help="Compare the platforms' friction across the history (no RUN).")
+    ] = False,
 ) -> None:
     from optout.evidence.reports.data import as_json, collect
     from optout.evidence.reports.html import render_html
@@ -322,6 +332,11 @@ def report_command(
         usage_error(f"--format must be html, json or md, not {format_!r}")
     if latest and run is not None:
         usage_error("give a RUN or --latest, not both")
+    if friction:
+        if run is not None or latest:
+            usage_error("--friction compares the whole history: give no RUN or --latest with it")
+        _friction_report(kind, out, force=force)
+        return
 
     def make(folder: Path, store: History) -> None:
         target = None if out is None else _output_target(out, f"report.{kind}", force=force)
@@ -340,6 +355,34 @@ def report_command(
             print(shown(target))
 
     _report_run(run, make)
+
+
+def _friction_report(kind: str, out: Path | None, *, force: bool) -> None:
+    from optout.evidence.reports import friction
+    from optout.evidence.reports.data import ReportError
+
+    target = None if out is None else _output_target(out, f"friction.{kind}", force=force)
+    store = open_history(read_only=True)
+    try:
+        report = friction.collect_friction(store)
+    except ReportError as exc:
+        usage_error(str(exc), ExitCode(exc.code))
+    except HistoryError as exc:
+        usage_error(str(exc), ExitCode.PROBLEM)
+    finally:
+        store.close()
+    if kind == "html":
+        # optout's own file in its data folder is replaced each time; a file the person names is not.
+        html = target or home().data_dir / "friction.html"
+        _write_output(html, friction.render_html(report), force=force or target is None)
+        print(shown(html))
+        return
+    text = friction.as_json(report) if kind == "json" else friction.render_markdown(report)
+    if target is None:
+        sys.stdout.write(text)
+    else:
+        _write_output(target, text, force=force)
+        print(shown(target))
 
 
 EXPORT_EXIT = (

@@ -16,7 +16,7 @@ import os
 import sqlite3
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -24,7 +24,17 @@ from urllib.parse import quote
 
 from optout.evidence.manifest import EvidenceFile
 from optout.evidence.migrations import MIGRATIONS, TABLE
-from optout.results import CLICK_UNVERIFIED, OBJECTION_MAYBE_SENT, Outcome, Result, State, utc_now
+from optout.evidence.observed import friction_json, patterns_json, read_friction, read_patterns
+from optout.results import (
+    CLICK_UNVERIFIED,
+    OBJECTION_MAYBE_SENT,
+    DarkPattern,
+    Friction,
+    Outcome,
+    Result,
+    State,
+    utc_now,
+)
 
 # How long a write waits for another process's transaction before giving up: far above any of ours.
 BUSY_TIMEOUT_S = 20.0
@@ -95,6 +105,8 @@ class ResultRow:
     drift: bool = False
     label: str | None = None
     mapped: bool = False  # recorded by a mapped run (`--origin`), not from the real site
+    friction: Friction | None = None  # None: nothing was counted (or recorded before schema 6)
+    dark_patterns: list[DarkPattern] = field(default_factory=list)
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -112,6 +124,8 @@ class ResultRow:
             "drift": self.drift,
             "label": self.label,
             "mapped": self.mapped,
+            "friction": None if self.friction is None else self.friction.model_dump(mode="json"),
+            "dark_patterns": [p.model_dump(mode="json") for p in self.dark_patterns],
         }
 
 
@@ -308,8 +322,8 @@ class History:
         """Adds the result; returns its row's id."""
         return self._run_write(
             "INSERT INTO results (run_id, platform, account, setting, state, outcome, verified, reason, url,"
-            " started_at, finished_at, flow_version, optout_version, browser_version, drift, label, mapped)"
-            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            " started_at, finished_at, flow_version, optout_version, browser_version, drift, label, mapped,"
+            " friction, dark_patterns) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
             (
                 run_id,
                 result.platform,
@@ -328,6 +342,8 @@ class History:
                 int(result.drift),
                 result.label,
                 int(mapped),
+                friction_json(result.friction),
+                patterns_json(result.dark_patterns),
             ),
         )
 
@@ -435,6 +451,8 @@ class History:
                 drift=bool(r["drift"]),
                 label=r["label"],
                 mapped=bool(r["mapped"]),
+                friction=read_friction(r["friction"]),
+                dark_patterns=read_patterns(r["dark_patterns"]),
             )
             for r in rows
         ]

@@ -154,6 +154,13 @@ def m005_named_migrations(db: sqlite3.Connection) -> None:
     db.executemany(f"INSERT INTO {TABLE} (name, applied_at) VALUES (?, NULL)", [(name,) for name, _ in MIGRATIONS[:4]])
 
 
+@migration
+def m006_result_friction_and_dark_patterns(db: sqlite3.Connection) -> None:
+    """What reaching and switching off a setting took (friction) and the deceptive-design patterns named
+    on the way, on each result, as JSON text; NULL on the results recorded before (nothing was counted)."""
+    _run(db, "ALTER TABLE results ADD COLUMN friction TEXT; ALTER TABLE results ADD COLUMN dark_patterns TEXT")
+
+
 def applied(db: sqlite3.Connection) -> list[str]:
     """The names of the migrations a history records, in the order they were applied."""
     try:

@@ -10,7 +10,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from optout.evidence.history import ResultRow
-from optout.results import Outcome, State
+from optout.results import DarkPattern, Friction, Outcome, State
 
 
 @dataclass(frozen=True)
@@ -22,6 +22,8 @@ class Entry:
     verified: bool
     reason: str | None
     changed: bool  # the state read differs from the last known one (unknown readings are not known states)
+    friction: Friction | None = None
+    dark_patterns: tuple[DarkPattern, ...] = ()
 
 
 @dataclass
@@ -47,6 +49,8 @@ class Timeline:
                     "verified": e.verified,
                     "reason": e.reason,
                     "changed": e.changed,
+                    "friction": None if e.friction is None else e.friction.model_dump(mode="json"),
+                    "dark_patterns": [p.model_dump(mode="json") for p in e.dark_patterns],
                 }
                 for e in self.entries
             ],
@@ -74,6 +78,16 @@ def timelines(rows: Iterable[ResultRow]) -> list[Timeline]:
         if definite:
             known[key] = row.state
         line.entries.append(
-            Entry(row.run_id, _utc(row.finished_at), row.state, row.outcome, row.verified, row.reason, changed)
+            Entry(
+                row.run_id,
+                _utc(row.finished_at),
+                row.state,
+                row.outcome,
+                row.verified,
+                row.reason,
+                changed,
+                row.friction,
+                tuple(row.dark_patterns),
+            )
         )
     return list(found.values())

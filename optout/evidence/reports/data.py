@@ -18,9 +18,11 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from optout.evidence.history import History, ResultRow, RunRow
+from optout.evidence.observed import friction_of, patterns_of
+from optout.evidence.reports.observations import NOT_A_VERDICT, PatternSeen, seen
 from optout.evidence.timeline import timelines
 from optout.paths import Home
-from optout.results import Outcome, State
+from optout.results import Friction, Outcome, State
 
 MANIFEST = "manifest.json"
 SIGNATURE = "manifest.sig"
@@ -84,6 +86,8 @@ class ManifestResult(_Lenient):
     started_at: datetime
     finished_at: datetime
     evidence: list[ManifestRef] = []
+    friction: Any = None  # read by observed.py, which drops what this optout does not know
+    dark_patterns: Any = None
 
 
 class ManifestLink(_Lenient):
@@ -202,6 +206,8 @@ class SettingReport(BaseModel):
     finished_at: datetime
     shots: list[Shot]
     history: list[HistoryEntry]
+    friction: Friction | None = None
+    dark_patterns: list[PatternSeen] = []
 
 
 class Integrity(BaseModel):
@@ -237,6 +243,12 @@ class ReportData(BaseModel):
     settings: list[SettingReport]
     other_shots: list[Shot]  # screenshots tied to no result (a sign-in that failed before any setting)
     files: list[Listed]
+    not_a_verdict: str = NOT_A_VERDICT  # said wherever patterns are shown
+
+    @property
+    def observed(self) -> bool:
+        """Some result counted friction or named a pattern: the report shows them, and says what they are."""
+        return any(s.friction is not None or s.dark_patterns for s in self.settings)
 
 
 def _mapping_text(item: Any) -> str:
@@ -375,6 +387,8 @@ def _history_rows(manifest: RunManifest, history: History | None) -> list[Result
             finished_at=r.finished_at.isoformat(),
             flow_version=manifest.flows.get(r.platform),
             mapped=mapped,
+            friction=friction_of(r.friction),
+            dark_patterns=patterns_of(r.dark_patterns),
         )
         for r in manifest.results
     ]
@@ -434,6 +448,8 @@ def collect(
         if f.file_kind == "screenshot" or (f.file_kind == "masked-screenshot" and not files.is_twin(f))
     ]
     lines = {(t.platform, t.account, t.setting): t for t in timelines(_history_rows(manifest, history))}
+    figures = {f.path: f.path for f in screenshots}
+    figures.update({twin.path: f.path for f in screenshots if (twin := files.twin_of(f)) is not None})
     used: set[str] = set()
     settings = []
     for result in manifest.results:
@@ -454,6 +470,8 @@ def collect(
                 started_at=result.started_at,
                 finished_at=result.finished_at,
                 shots=[files.shot(f, masked) for f in mine],
+                friction=friction_of(result.friction),
+                dark_patterns=seen(patterns_of(result.dark_patterns), folder, figures),
                 history=[
                     HistoryEntry(
                         run_id=e.run_id,

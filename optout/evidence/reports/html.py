@@ -15,6 +15,7 @@ import jinja2
 
 from optout import __version__
 from optout.evidence.reports.data import ReportData, read_file
+from optout.evidence.reports.observations import friction_cells, shot_anchor
 
 TEMPLATE = Path(__file__).with_name("report.html.j2")
 
@@ -40,4 +41,6 @@ def render_html(report: ReportData, folder: Path) -> str:
 
     env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
     template = env.from_string(TEMPLATE.read_text(encoding="utf-8"))
-    return template.render(r=report, when=_when, image=image, version=__version__)
+    return template.render(
+        r=report, when=_when, image=image, version=__version__, anchor=shot_anchor, friction_cells=friction_cells
+    )

@@ -11,6 +11,7 @@ import re
 from datetime import datetime, timezone
 
 from optout.evidence.reports.data import ReportData, SettingReport, Shot
+from optout.evidence.reports.observations import friction_cells
 
 _SPECIAL = re.compile(r"([\\`*_\[\]|~])")
 
@@ -51,6 +52,22 @@ def _shot_line(shot: Shot) -> str:
     return line
 
 
+def _observed(s: SettingReport) -> list[str]:
+    out: list[str] = []
+    cells = friction_cells(s.friction)
+    if cells:
+        out += ["", "- What it took: " + ", ".join(f"{label.lower()} {md(value)}" for label, value in cells)]
+    if s.dark_patterns:
+        out += ["", "- Patterns observed:"]
+    for p in s.dark_patterns:
+        out.append(f"  - **{md(p.title)}** ({_code(p.name)}, {p.method}): {md(p.text)}")
+        if p.screenshot:
+            out.append(f"    Screenshot: {_code(p.screenshot)}")
+        if p.refs:
+            out.append(f"    References: {md('; '.join(p.refs))}")
+    return out
+
+
 def render_markdown(report: ReportData) -> str:
     out: list[str] = [f"# optout report: {md(report.run_id)}", ""]
     out.append(f"- Command: optout {md(report.command)}")
@@ -63,6 +80,8 @@ def render_markdown(report: ReportData) -> str:
         out.append(f"- **Sandbox / mapped run** (not evidence from the real sites): {mapped}")
     if report.interrupted:
         out.append(f"- Stopped before its end: {md(report.interrupted)}")
+    if report.observed:
+        out.append(f"- Friction and patterns: {md(report.not_a_verdict)}")
     integrity = report.integrity
     out.append(f"- Manifest SHA-256: {_code(integrity.manifest_sha256)}")
     if integrity.signing_key:
@@ -90,6 +109,7 @@ def render_markdown(report: ReportData) -> str:
         out.append(f"{_when(s.finished_at)}: state **{s.state.value}**, outcome {s.outcome.value}{verified}{at}.")
         if s.reason:
             out.append(f"Reason: {md(s.reason)}")
+        out += _observed(s)
         if s.shots:
             out += ["", "- Screenshots:"]
             out += [_shot_line(shot) for shot in s.shots]
