@@ -126,6 +126,6 @@ def test_with_no_ffmpeg_anywhere_it_says_how_to_get_one(monkeypatch: pytest.Monk
     )
     # imageio_ffmpeg may be installed in the subprocess's interpreter; without it, the answer is 1.
     if done.returncode == 1:
-        assert done.stderr.startswith("optout: no video: no ffmpeg found")
+        assert done.stderr.startswith("optout: no ffmpeg found to record the video with")
     else:
         assert done.returncode == 0 and "imageio" in done.stdout

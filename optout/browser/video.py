@@ -28,7 +28,7 @@ HOW_TO_FIX = (
     "Debian/Ubuntu: apt-get install --no-install-recommends ffmpeg; "
     "or Playwright's own: python -m playwright install ffmpeg"
 )
-NO_FFMPEG = f"no video: no ffmpeg found to record with ({HOW_TO_FIX})"
+NO_FFMPEG = f"no ffmpeg found to record the video with ({HOW_TO_FIX})"
 
 # Playwright's executable name for its ffmpeg build, per platform (registry/index.js, EXECUTABLE_PATHS).
 _EXECUTABLE = {"linux": "ffmpeg-linux", "darwin": "ffmpeg-mac", "win32": "ffmpeg-win64.exe"}
