@@ -5,6 +5,7 @@ phone, and every text from a platform's page is escaped."""
 from __future__ import annotations
 
 import re
+import subprocess
 import threading
 from collections.abc import Iterator
 from datetime import datetime, timezone
@@ -16,6 +17,7 @@ from typing import Any
 import pytest
 from playwright.async_api import Browser
 
+from optout.browser.video import find_ffmpeg
 from optout.patterns.catalogue import NOT_A_VERDICT, named, pattern
 from optout.results import DarkPattern, Friction, PatternEvidence, State
 from optout.trainer.page import WalkStep, Walkthrough, write_walkthrough_html
@@ -123,6 +125,9 @@ def sample(folder: Path, shots: list[str], *, video: str | None = "walkthrough.w
     )
 
 
+VP9 = ("-c:v", "libvpx-vp9", "-b:v", "100k")
+
+
 class _Links(HTMLParser):
     def __init__(self) -> None:
         super().__init__()
@@ -201,6 +206,15 @@ async def test_the_page_reads_well_in_a_real_browser(
     folder = tmp_path / "walk"
     shots = await shoot_steps(browser, origin, folder)
     page_file = write_walkthrough_html(sample(folder, shots), folder)
+    ffmpeg = find_ffmpeg()
+    video = folder / "walkthrough.webm"
+    if ffmpeg is not None:  # a real (tiny) VP9 video where the page expects one
+        made = subprocess.run(
+            [str(ffmpeg), "-loglevel", "error", "-f", "lavfi", "-i", "color=c=blue:s=320x240:d=1", *VP9, str(video)],
+            capture_output=True,
+            check=False,
+        )
+        assert made.returncode == 0, made.stderr
     # No network for the page: anything it tried to fetch from elsewhere would be counted here.
     context = await browser.new_context(viewport={"width": width, "height": height}, offline=True)
     page = await context.new_page()
@@ -226,5 +240,12 @@ async def test_the_page_reads_well_in_a_real_browser(
     small = [t for t in texts if t["size"] < 16]
     assert not small, small
     assert await page.eval_on_selector("video", "v => v.getAttribute('src')") == "walkthrough.webm"
+    if ffmpeg is not None:  # it plays from the folder, under the page's CSP
+        metadata = (
+            "v => v.readyState >= 1 || new Promise(r => {"
+            " v.onloadedmetadata = () => r(1); v.onerror = () => r(0); setTimeout(() => r(0), 5000); })"
+        )
+        assert await page.eval_on_selector("video", metadata)
+        assert await page.eval_on_selector("video", "v => v.videoWidth") == 320
     await page.screenshot(path=str(tmp_path / f"page-{width}.png"), full_page=True)
     await context.close()
