@@ -249,3 +249,25 @@ async def test_the_page_reads_well_in_a_real_browser(
         assert await page.eval_on_selector("video", "v => v.videoWidth") == 320
     await page.screenshot(path=str(tmp_path / f"page-{width}.png"), full_page=True)
     await context.close()
+
+
+def test_a_walkthrough_that_stopped_early_still_reads(tmp_path: Path) -> None:
+    empty = Walkthrough(
+        title="Sample network: switching off AI training",
+        platform="Sample network",
+        account="bob@example.com",
+        setting="AI training",
+        outcome="needs_attention",
+        state="unknown",
+        started_at=datetime(2026, 12, 7, 5, 30),
+        steps=[],
+        friction=None,
+        patterns=[],
+        video=None,
+    )
+    html = write_walkthrough_html(empty, tmp_path).read_text(encoding="utf-8")
+    assert "No step was recorded." in html
+    assert 'id="friction"' not in html
+    assert "No pattern was named on this run." in html and NOT_A_VERDICT in html
+    assert "No video: none was recorded." in html
+    assert "needs attention" in html and "2026-12-07 05:30 UTC" in html
