@@ -40,6 +40,7 @@ ensure_venv() {
 
 ensure_browser() {
     if "$venv/bin/python" -m optout.browser >/dev/null 2>&1; then
+        ensure_ffmpeg
         return 0
     fi
     say "no Chromium found; installing one"
@@ -54,6 +55,26 @@ ensure_browser() {
         "$venv/bin/python" -m playwright install chromium || true
     fi
     "$venv/bin/python" -m optout.browser >&2 || exit 2
+    ensure_ffmpeg
+}
+
+# Walkthroughs record video with Playwright's recorder, which needs an ffmpeg (optout.browser.video
+# lends it Debian's when Playwright's own build was never downloaded). Without one only the video is
+# missing, so this never stops the script.
+ensure_ffmpeg() {
+    if "$venv/bin/python" -m optout.browser.video >/dev/null 2>&1; then
+        return 0
+    fi
+    say "no ffmpeg found (walkthrough videos need one); installing Debian's"
+    sudo=""
+    [ "$(id -u)" -eq 0 ] || sudo="sudo"
+    if command -v apt-get >/dev/null 2>&1 && { [ -z "$sudo" ] || command -v sudo >/dev/null 2>&1; }; then
+        $sudo apt-get update -qq >/dev/null 2>&1 &&
+            $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends ffmpeg >/dev/null 2>&1 || true
+    fi
+    "$venv/bin/python" -m optout.browser.video >/dev/null 2>&1 ||
+        say "still no ffmpeg: walkthroughs will have no video (apt-get install --no-install-recommends ffmpeg)"
+    return 0
 }
 
 # Commands optout prints for the person to run next start the way this script was called (no `optout`
