@@ -39,6 +39,10 @@ from optout.results import OBJECTION_MAYBE_SENT, Outcome, Result, State, scrub_u
 __all__ = ["AccountSession", "Mode", "Options", "first_line", "run_setting"]
 
 
+# What a reading means, for a room watching a walkthrough.
+_MEANS = {State.ON: ": the data is used for training", State.OFF: ": the data is not used for training"}
+
+
 class _SettingRun:
     """The phases of one setting's run, over the parts that do the work."""
 
@@ -113,7 +117,7 @@ class _SettingRun:
                 ctx.flow.platform, ctx.session.username, ctx.setting.id
             )
         ctx.observed.page_screenshot = ctx.shots[-1].path if ctx.shots else None
-        await ctx.watched("read", f"the setting reads {before.value}")
+        await ctx.watched("read", f"the setting reads {before.value}{_MEANS.get(before, '')}")
         if ctx.mode is Mode.CHECK or before is State.OFF:
             if before is State.OFF:
                 await self.seen_once_off()
@@ -131,7 +135,7 @@ class _SettingRun:
         if not await self.on_setting_page():
             raise Stop(Outcome.FAILED, "the setting's page did not come back to be verified")
         after = await self.control.read_settled(await self.control.find(offered_check=False), "after-reload")
-        await ctx.watched("verify", f"after a reload the setting reads {after.value}")
+        await ctx.watched("verify", f"after a reload the setting reads {after.value}{_MEANS.get(after, '')}")
         if after is State.OFF:
             await self.seen_once_off()
             return after, Outcome.SWITCHED_OFF, True, None, None
