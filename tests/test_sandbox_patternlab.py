@@ -6,6 +6,11 @@ the Lab's own flow runs check then off on every account through the real engine,
 from __future__ import annotations
 
 import functools
+import json
+import re
+import subprocess
+import sys
+import urllib.request
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -16,12 +21,12 @@ import pytest
 from optout.accounts import config as accounts
 from optout.engine.context import Mode, Options
 from optout.evidence.recorder import RunEvidence
-from optout.patterns.catalogue import CATALOGUE
+from optout.patterns.catalogue import CATALOGUE, NOT_A_VERDICT
 from optout.sandbox import accounts_for
 from optout.sandbox.patternlab import ORIGIN, PASSWORD, flow
 from optout.sandbox.patternlab.site import TRAINING_KEY
 from optout.sandbox.patternlab.text import EN, FR
-from tests.conftest import Sandbox
+from tests.conftest import Cli, Sandbox
 
 PLATFORM = "patternlab"
 SWITCH = "Use my data to train AI"
@@ -325,3 +330,55 @@ async def test_silent_revert_is_found_on_by_a_later_check_after_a_new_sign_in(
             results.append((result.outcome.value, result.state.value, result.verified))
     assert results == [("switched_off", "off", True), ("checked", "on", False)]
     assert sandbox.account(user("silent_revert"), PLATFORM)["signins"] == 2
+
+
+# -- the command line -------------------------------------------------------------------------------
+
+
+def test_patterns_lists_the_catalogue_readably_and_as_json(cli: Cli) -> None:
+    done = cli("patterns", env={"COLUMNS": "80"})
+    assert done.returncode == 0, done.stderr
+    assert max(len(line) for line in done.stdout.splitlines()) <= 80
+    shown = " ".join(done.stdout.split())
+    for known in CATALOGUE:
+        assert f"{known.name} {known.title}" in shown and " ".join(known.effect.split()) in shown
+        assert all(" ".join(ref.split()) in shown for ref in known.refs)
+    assert done.stdout.rstrip().endswith(NOT_A_VERDICT.split()[-1]) and " ".join(NOT_A_VERDICT.split()) in shown
+    as_json = cli("patterns", "--json")
+    assert as_json.returncode == 0
+    listed = json.loads(as_json.stdout)
+    assert len(listed) >= 10 and all(item["refs"] and item["effect"] for item in listed)
+    assert [item["name"] for item in listed] == [p.name for p in CATALOGUE]
+
+
+def test_sandbox_pattern_prints_a_page_to_open_that_shows_it(cli: Cli) -> None:
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "optout", "sandbox", "--port", "0", "--pattern", "nag"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**cli.env, "COLUMNS": "80"},
+    )
+    try:
+        assert proc.stdout is not None
+        said = "".join(proc.stdout.readline() for _ in range(7))
+        match = re.search(r"Open: (http://127\.0\.0\.1:\d+/patternlab/show/nag_after_optout)\n", said)
+        assert match, said
+        assert "Nagging" in said and "nag_after_optout@lab.example" in said and PASSWORD in said
+        assert "alice@example.com" not in said  # the one pattern, not every account
+        opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor())
+        with opener.open(match[1], timeout=10) as answer:  # signed in, then home
+            assert answer.url.endswith("/patternlab/home") and "nag_after_optout@lab.example" in answer.read().decode()
+        with opener.open(match[1].replace("/show/nag_after_optout", "/settings/privacy"), timeout=10) as answer:
+            page = answer.read().decode()
+        assert 'role="switch"' in page and 'aria-checked="true"' in page and EN["nag_text"] in page
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+def test_sandbox_pattern_unknown_is_one_line_exit_2(cli: Cli) -> None:
+    done = cli("sandbox", "--port", "0", "--pattern", "nosuch")
+    assert done.returncode == 2 and done.stdout == ""
+    (line,) = done.stderr.splitlines()
+    assert "nosuch" in line and all(p.name in line for p in CATALOGUE) and "clean" in line
