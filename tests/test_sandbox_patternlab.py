@@ -296,9 +296,9 @@ async def test_check_then_off_on_every_account_meets_the_flows_examples(
 ) -> None:
     evidence = RunEvidence(tmp_path / "out", "test", {PLATFORM: flow().version})
     names = [e.account for e in flow().examples]
-    checks = await lab_runner.run(Mode.CHECK, [lab_target(n) for n in names], evidence)
+    checks = await lab_runner.run(Mode.CHECK, [lab_target(n) for n in names], evidence, parallel=2)
     assert all(writes(sandbox, n.split("@")[0]) == [] for n in names)  # a check writes nothing
-    offs = await lab_runner.run(Mode.OFF, [lab_target(n) for n in names], evidence)
+    offs = await lab_runner.run(Mode.OFF, [lab_target(n) for n in names], evidence, parallel=2)
     wrong = []
     for example, check, off in zip(flow().examples, checks, offs, strict=True):
         assert check.account == off.account == example.account
