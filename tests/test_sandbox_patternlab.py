@@ -351,7 +351,9 @@ def test_patterns_lists_the_catalogue_readably_and_as_json(cli: Cli) -> None:
     assert [item["name"] for item in listed] == [p.name for p in CATALOGUE]
 
 
-def test_sandbox_pattern_prints_a_page_to_open_that_shows_it(cli: Cli) -> None:
+def test_sandbox_pattern_prints_a_page_to_open_and_commands_that_run_optout_on_it(
+    cli: Cli, tmp_path: Path, keyring_file: Path
+) -> None:
     proc = subprocess.Popen(
         [sys.executable, "-m", "optout", "sandbox", "--port", "0", "--pattern", "nag"],
         stdout=subprocess.PIPE,
@@ -361,17 +363,33 @@ def test_sandbox_pattern_prints_a_page_to_open_that_shows_it(cli: Cli) -> None:
     )
     try:
         assert proc.stdout is not None
-        said = "".join(proc.stdout.readline() for _ in range(7))
-        match = re.search(r"Open: (http://127\.0\.0\.1:\d+/patternlab/show/nag_after_optout)\n", said)
+        lines: list[str] = []
+        while len(lines) < 30 and not (lines and "patternlab=http" in lines[-1]):
+            lines.append(proc.stdout.readline())
+        said = "".join(lines)
+        match = re.search(r"Open: (http://127\.0\.0\.1:\d+/patternlab)/show/nag_after_optout\n", said)
         assert match, said
+        lab = match[1]
+        assert max(len(line.rstrip("\n")) for line in lines[1:8]) <= 80
         assert "Nagging" in said and "nag_after_optout@lab.example" in said and PASSWORD in said
         assert "alice@example.com" not in said  # the one pattern, not every account
         opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor())
-        with opener.open(match[1], timeout=10) as answer:  # signed in, then home
+        with opener.open(f"{lab}/show/nag", timeout=10) as answer:  # signed in, then home
             assert answer.url.endswith("/patternlab/home") and "nag_after_optout@lab.example" in answer.read().decode()
-        with opener.open(match[1].replace("/show/nag_after_optout", "/settings/privacy"), timeout=10) as answer:
+        with opener.open(f"{lab}/settings/privacy", timeout=10) as answer:
             page = answer.read().decode()
-        assert 'role="switch"' in page and 'aria-checked="true"' in page and EN["nag_text"] in page
+        assert 'aria-checked="true"' in page and '<div role="alert" id="nag" hidden>' in page
+        # The commands it prints run optout's real flow on that account, in a home of their own.
+        commands = said.split("in a home of its own:\n", 1)[1]
+        env = {**cli.environ(), "TMPDIR": str(tmp_path)}
+        done = subprocess.run(["sh", "-c", commands], capture_output=True, text=True, env=env, cwd=cli.home)
+        assert done.returncode == 0, done.stderr
+        assert "switched_off" in done.stdout
+        state = json.loads(urllib.request.urlopen(lab.replace("/patternlab", "/__sandbox__/state")).read())
+        assert state["patternlab"]["nag_after_optout@lab.example"]["settings"] == {TRAINING_KEY: False}
+        with opener.open(f"{lab}/settings/privacy", timeout=10) as answer:
+            page = answer.read().decode()
+        assert 'aria-checked="false"' in page and '<div role="alert" id="nag">' in page and EN["nag_text"] in page
     finally:
         proc.terminate()
         proc.wait(timeout=10)

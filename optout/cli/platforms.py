@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import shlex
 import textwrap
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -27,6 +28,7 @@ from optout.cli.output import ConsoleReporter, ResultWords, print_rows
 from optout.engine.context import Mode
 from optout.evidence.history import HistoryError
 from optout.files import NO_SPACE, describe_write_error
+from optout.invocation import optout_command, shell_lines
 from optout.language.flow import FlowError, load_flow
 from optout.language.notes import notes
 from optout.language.registry import flow_files
@@ -199,7 +201,8 @@ PatternOpt = Annotated[
         "--pattern",
         metavar="NAME",
         help="Show one deceptive-design pattern alone (optout patterns lists them; clean: none): print the "
-        "address of a Pattern Lab page showing it, signed in, instead of the accounts.",
+        "address of a Pattern Lab page showing it, signed in, and the commands that run optout on it, instead "
+        "of the accounts.",
     ),
 ]
 
@@ -274,6 +277,8 @@ def _lab_account(name: str) -> tuple[str, str, str, DemoAccount]:
 
 
 def _print_pattern(out: Console, origin: str, name: str, title: str, effect: str, account: DemoAccount) -> None:
+    from optout.sandbox.patternlab import FLOW_FILE
+
     def line(text: str) -> None:
         out.print(Text(textwrap.fill(text, min(out.width, 80), subsequent_indent="    ")))
 
@@ -282,6 +287,16 @@ def _print_pattern(out: Console, origin: str, name: str, title: str, effect: str
     line(f"  This page: {account.description}")
     out.print(f"  Open: {origin}/show/{name}", markup=False, soft_wrap=True)
     out.print(f"  Account: {account.username}  Password: {account.password}", markup=False, soft_wrap=True)
+    # The Lab's flow is not among the platforms: OPTOUT_FLOWS_DIR points optout at it, in a home of its
+    # own (the mapped password is the Lab's public one).
+    line("  Run optout on it from another terminal, in a home of its own:")
+    folder = shlex.quote(str(FLOW_FILE.parent))
+    out.print(f'    export OPTOUT_HOME="$(mktemp -d)" OPTOUT_FLOWS_DIR={folder}', markup=False, soft_wrap=True)
+    add = optout_command("accounts", "add", "patternlab", account.username, "--password-stdin", "--mapped")
+    off = optout_command("off", "patternlab", "--origin", f"patternlab={origin}")
+    for words in (["printf", "%s", shlex.quote(account.password), "|", *add], off):
+        for text in shell_lines(words, min(out.width, 80), indent=4):
+            out.print(text, markup=False, soft_wrap=True)
 
 
 SANDBOX_SET_HELP = (

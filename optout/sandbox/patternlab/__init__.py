@@ -69,4 +69,4 @@ def flow() -> Flow:
     return load_flow(FLOW_FILE)
 
 
-__all__ = ["CLEAN", "ORIGIN", "PASSWORD", "SANDBOX", "PatternLabSandbox", "flow", "for_variant"]
+__all__ = ["CLEAN", "FLOW_FILE", "ORIGIN", "PASSWORD", "SANDBOX", "PatternLabSandbox", "flow", "for_variant"]
