@@ -190,12 +190,16 @@ async def test_dead_end_leads_to_a_page_that_is_not_available(page: Any, sandbox
     assert await page.get_by_role("switch").count() == 0
 
 
-async def test_silent_revert_holds_off_until_the_next_sign_in(page: Any, browser: Any, sandbox: Sandbox) -> None:
+async def test_silent_revert_holds_off_until_the_next_visit(page: Any, browser: Any, sandbox: Sandbox) -> None:
     await show(page, sandbox, "silent_revert")
     await checked(page).click()
     await page.wait_for_function("document.querySelector('[role=switch]').getAttribute('aria-checked') === 'false'")
     await page.reload()
     assert await checked(page).get_attribute("aria-checked") == "false" and stored(sandbox, "silent_revert") is False
+    await show(page, sandbox, "silent_revert")  # through home: a new visit
+    assert await checked(page).get_attribute("aria-checked") == "true"
+    await checked(page).click()
+    await page.wait_for_function("document.querySelector('[role=switch]').getAttribute('aria-checked') === 'false'")
     other = await browser.new_context()
     try:
         later = await other.new_page()
@@ -203,9 +207,9 @@ async def test_silent_revert_holds_off_until_the_next_sign_in(page: Any, browser
         assert await checked(later).get_attribute("aria-checked") == "true"
     finally:
         await other.close()
-    # The platform's doing: the log holds the person's one write, off.
+    # The platform's doing: the log holds the person's writes, both off.
     assert stored(sandbox, "silent_revert") is True
-    assert [w["requested"] for w in writes(sandbox, "silent_revert")] == [False]
+    assert [w["requested"] for w in writes(sandbox, "silent_revert")] == [False, False]
 
 
 async def test_nag_shows_once_off_on_every_privacy_page(page: Any, sandbox: Sandbox) -> None:
@@ -315,7 +319,7 @@ async def test_check_then_off_on_every_account_meets_the_flows_examples(
 
 
 @pytest.mark.slow
-async def test_silent_revert_is_found_on_by_a_later_check_after_a_new_sign_in(
+async def test_silent_revert_is_found_on_by_a_later_check_with_the_same_session_or_a_new_one(
     browser: Any, sandbox: Sandbox, tmp_path: Path, keyring_file: Path
 ) -> None:
     from optout.browser.traffic import OriginSpec, build_traffic_map
@@ -323,12 +327,18 @@ async def test_silent_revert_is_found_on_by_a_later_check_after_a_new_sign_in(
 
     traffic = build_traffic_map([OriginSpec(PLATFORM, sandbox.origin(PLATFORM))], {PLATFORM: flow().origins})
     evidence = RunEvidence(tmp_path / "out", "test", {PLATFORM: flow().version})
+    target = lab_target(user("silent_revert"))
     results = []
-    for mode in (Mode.OFF, Mode.CHECK):  # two runs, two browser sessions: the check signs in anew
-        async with Runner(traffic=traffic, options=Options(timeout_s=5.0), browser=browser) as runner:
-            (result,) = await runner.run(mode, [lab_target(user("silent_revert"))], evidence)
+    async with Runner(traffic=traffic, options=Options(timeout_s=5.0), browser=browser) as runner:
+        for mode in (Mode.OFF, Mode.CHECK, Mode.OFF):  # the session kept, as a saved one is
+            (result,) = await runner.run(mode, [target], evidence)
             results.append((result.outcome.value, result.state.value, result.verified))
-    assert results == [("switched_off", "off", True), ("checked", "on", False)]
+    assert sandbox.account(user("silent_revert"), PLATFORM)["signins"] == 1
+    async with Runner(traffic=traffic, options=Options(timeout_s=5.0), browser=browser) as runner:
+        (result,) = await runner.run(Mode.CHECK, [target], evidence)  # a new sign-in
+        results.append((result.outcome.value, result.state.value, result.verified))
+    switched = ("switched_off", "off", True)
+    assert results == [switched, ("checked", "on", False), switched, ("checked", "on", False)]
     assert sandbox.account(user("silent_revert"), PLATFORM)["signins"] == 2
 
 

@@ -17,6 +17,8 @@ URLs (all on https://lab.optout.invalid)
   saved on click by POST /api/settings/ai-training `{"value": bool}` and shown as the server answers;
   the buried account's two pages below it (`/settings/privacy/data`, `/settings/privacy/data/ai`).
 - `/help/ai-training`: 404 "This page isn't available" (the dead end's link leads there).
+- The silent-revert account's switch is on again whenever a visit starts: at a new sign-in, and at
+  /home (where a browser that kept its session comes back in; a reload after the change is not one).
 - `/show/{pattern}`: signs that pattern's account in (a name or an alias; `clean` too) and opens /home;
   an unknown name: a 404 page listing the names.
 

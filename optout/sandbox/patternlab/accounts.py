@@ -30,7 +30,7 @@ _SHOWS = {
     "asymmetric_choice": "the dialog's “Keep AI training on” is big and bright, “Turn off” tiny and faint",
     "double_negative": "the switch reads “Do not exclude my data from AI training”",
     "dead_end": "the privacy page's “AI training” link ends at a page that isn't available (404)",
-    "silent_revert": "switched off, it is on again at the next sign-in",
+    "silent_revert": "switched off, it is on again at the next visit (a sign-in, or back home)",
     "nag_after_optout": "once off, every privacy page asks to turn it back on",
     "scope_caveat": "under the switch: past training and other models are not covered",
     "language_discontinuity": "French account: every page is French but the privacy page, in English",

@@ -96,11 +96,16 @@ class PatternLabSite:
             return None
         return found(visit.site.link(f"/login?next={quote(route_path(request), safe='')}"))
 
-    def _open_session(self, account: DemoAccount) -> str:
-        """A new session; the silent-revert account finds its switch on again at every new sign-in."""
+    def _revert(self, account: DemoAccount) -> None:
+        """The silent-revert account's switch is on again whenever a visit starts: at every new sign-in, and
+        at home (a browser that kept its session comes back through it, as optout's saved sessions do, and
+        the verifying reload after a change never does)."""
         if account.variant == "silent_revert" and not self.state.setting(PLATFORM, account.username, TRAINING_KEY):
             # The platform's doing, not a write the person made: not in the write log.
             self.state.platform_sets(PLATFORM, account.username, TRAINING_KEY, True)
+
+    def _open_session(self, account: DemoAccount) -> str:
+        self._revert(account)
         return self.state.open_session(PLATFORM, account.username, prefix="lab-")
 
     def _signed_in(self, visit: Visit, account: DemoAccount, next_path: str) -> Response:
@@ -162,6 +167,7 @@ class PatternLabSite:
         redirect = self._signed_in_only(visit, request)
         if redirect is not None or visit.account is None:
             return redirect or self._not_found(visit, request)
+        self._revert(visit.account)
         return self._page(visit, "home", visit.account.language)
 
     async def settings_page(self, request: Request) -> Response:
