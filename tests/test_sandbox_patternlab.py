@@ -10,6 +10,7 @@ import json
 import re
 import subprocess
 import sys
+import tempfile
 import urllib.request
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -361,9 +362,7 @@ def test_patterns_lists_the_catalogue_readably_and_as_json(cli: Cli) -> None:
     assert [item["name"] for item in listed] == [p.name for p in CATALOGUE]
 
 
-def test_sandbox_pattern_prints_a_page_to_open_and_commands_that_run_optout_on_it(
-    cli: Cli, tmp_path: Path, keyring_file: Path
-) -> None:
+def test_sandbox_pattern_prints_a_page_to_open_and_commands_that_run_optout_on_it(cli: Cli, keyring_file: Path) -> None:
     proc = subprocess.Popen(
         [sys.executable, "-m", "optout", "sandbox", "--port", "0", "--pattern", "nag"],
         stdout=subprocess.PIPE,
@@ -391,8 +390,10 @@ def test_sandbox_pattern_prints_a_page_to_open_and_commands_that_run_optout_on_i
         assert 'aria-checked="true"' in page and '<div role="alert" id="nag" hidden>' in page
         # The commands it prints run optout's real flow on that account, in a home of their own.
         commands = said.split("in a home of its own:\n", 1)[1]
-        env = {**cli.environ(), "TMPDIR": str(tmp_path)}
-        done = subprocess.run(["sh", "-c", commands], capture_output=True, text=True, env=env, cwd=cli.home)
+        # mktemp's folder, kept short: Chromium's sockets under TMPDIR must fit in a socket path.
+        with tempfile.TemporaryDirectory(prefix="lab") as short:
+            env = {**cli.environ(), "TMPDIR": short}
+            done = subprocess.run(["sh", "-c", commands], capture_output=True, text=True, env=env, cwd=cli.home)
         assert done.returncode == 0, done.stderr
         assert "switched_off" in done.stdout
         state = json.loads(urllib.request.urlopen(lab.replace("/patternlab", "/__sandbox__/state")).read())
