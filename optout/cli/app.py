@@ -10,6 +10,7 @@ import typer
 from optout import __version__
 from optout.cli import accounts as accounts_commands
 from optout.cli import evidence as evidence_commands
+from optout.cli import patterns as patterns_commands
 from optout.cli import platforms as platforms_commands
 from optout.cli import recheck as recheck_commands
 from optout.cli import runs as runs_commands
@@ -27,6 +28,7 @@ from optout.cli.evidence import (
     VERIFY_HELP,
 )
 from optout.cli.help import ClickException, is_no_args_help, one_line, plain_parameter_help
+from optout.cli.patterns import PATTERNS_HELP
 from optout.cli.platforms import DEMO_HELP, SANDBOX_HELP, SANDBOX_SET_HELP
 from optout.cli.recheck import RECHECK_EXIT, RECHECK_HELP
 from optout.cli.sessions import SESSIONS_HELP
@@ -173,7 +175,9 @@ app.command("report", help=REPORT_HELP, epilog=REPORT_EXIT)(evidence_commands.re
 app.command("export", help=EXPORT_HELP, epilog=EXPORT_EXIT)(evidence_commands.export_command)
 app.command(help=DOCTOR_HELP)(accounts_commands.doctor)
 app.command(help=DEMO_HELP)(platforms_commands.demo)
-sandbox_app.callback(help=SANDBOX_HELP, epilog="Exit status: 0 stopped with Ctrl-C; 2 the port cannot be listened on.")(
-    platforms_commands.sandbox
-)
+app.command("patterns", help=PATTERNS_HELP, epilog="Exit status: 0 listed.")(patterns_commands.patterns_command)
+sandbox_app.callback(
+    help=SANDBOX_HELP,
+    epilog="Exit status: 0 stopped with Ctrl-C; 2 the port cannot be listened on, or no such pattern.",
+)(platforms_commands.sandbox)
 sandbox_app.command("set", help=SANDBOX_SET_HELP)(platforms_commands.sandbox_set)

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import shlex
 import textwrap
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.text import Text
@@ -27,10 +28,16 @@ from optout.cli.output import ConsoleReporter, ResultWords, print_rows
 from optout.engine.context import Mode
 from optout.evidence.history import HistoryError
 from optout.files import NO_SPACE, describe_write_error
+from optout.invocation import optout_command, shell_lines
 from optout.language.flow import FlowError, load_flow
 from optout.language.notes import notes
 from optout.language.registry import flow_files
 from optout.results import ExitCode
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from optout.sandbox import DemoAccount, SandboxServer
 
 
 def platforms(json_: Annotated[bool, typer.Option("--json", help="Print JSON only.")] = False) -> None:
@@ -219,19 +226,34 @@ SANDBOX_HELP = (
 )
 
 
-def sandbox(ctx: typer.Context, port: SandboxPortOpt = 8000) -> None:
+PatternOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--pattern",
+        metavar="NAME",
+        help="Show one deceptive-design pattern alone (optout patterns lists them; clean: none): print the "
+        "address of a Pattern Lab page showing it, signed in, and the commands that run optout on it, instead "
+        "of the accounts.",
+    ),
+]
+
+
+def sandbox(ctx: typer.Context, port: SandboxPortOpt = 8000, pattern: PatternOpt = None) -> None:
     if ctx.invoked_subcommand is not None:
         return
-    import threading
-
     from optout.sandbox import DEMO_ACCOUNTS, SandboxServer
 
+    shown = None if pattern is None else _lab_account(pattern)
     try:
         server = SandboxServer(port=port).start()
     except OSError as exc:
         usage_error(f"cannot listen on 127.0.0.1:{port}: {exc.strerror}")
     out = stdout_console()
     out.print(f"Sandbox serving on {server.base_url}  (Ctrl-C to stop)", markup=False)
+    if shown is not None:
+        _print_pattern(out, server.origin_url("patternlab"), *shown)
+        _serve_until_interrupted(server)
+        return
     rows = []
     for d in DEMO_ACCOUNTS:
         note = d.description + ("" if d.demo_password == d.password else f" (the demo stores {d.demo_password})")
@@ -247,12 +269,65 @@ def sandbox(ctx: typer.Context, port: SandboxPortOpt = 8000) -> None:
         markup=False,
         soft_wrap=True,
     )
+    _serve_until_interrupted(server)
+
+
+def _serve_until_interrupted(server: SandboxServer) -> None:
+    import threading
+
     try:
         threading.Event().wait()
     except KeyboardInterrupt:
         pass
     finally:
         server.stop()
+
+
+def _lab_account(name: str) -> tuple[str, str, str, DemoAccount]:
+    """The Pattern Lab account showing this pattern (a name or an alias; `clean`): its name, title and
+    effect; an unknown name stops with one line listing the names."""
+    from optout.patterns.catalogue import CATALOGUE
+    from optout.patterns.catalogue import pattern as find_pattern
+    from optout.sandbox.patternlab import CLEAN, for_variant
+
+    if name.strip().lower() == CLEAN:
+        account = for_variant(CLEAN)
+        assert account is not None
+        return (
+            CLEAN,
+            "No pattern",
+            "The switch starts off and turns off in one click: the page to compare with.",
+            account,
+        )
+    known = find_pattern(name)
+    account = for_variant(known.name) if known else None
+    if known is None or account is None:
+        names = ", ".join([*(p.name for p in CATALOGUE), CLEAN])
+        usage_error(f"no pattern {name!r}; the Pattern Lab shows: {names}")
+    return known.name, known.title, known.effect, account
+
+
+def _print_pattern(out: Console, origin: str, name: str, title: str, effect: str, account: DemoAccount) -> None:
+    from optout.sandbox.patternlab import FLOW_FILE
+
+    def line(text: str) -> None:
+        out.print(Text(textwrap.fill(text, min(out.width, 80), subsequent_indent="    ")))
+
+    line(f"Pattern Lab: {title} ({name})")
+    line(f"  What it does: {effect}")
+    line(f"  This page: {account.description}")
+    out.print(f"  Open: {origin}/show/{name}", markup=False, soft_wrap=True)
+    out.print(f"  Account: {account.username}  Password: {account.password}", markup=False, soft_wrap=True)
+    # The Lab's flow is not among the platforms: OPTOUT_FLOWS_DIR points optout at it, in a home of its
+    # own (the mapped password is the Lab's public one).
+    line("  Run optout on it from another terminal, in a home of its own:")
+    folder = shlex.quote(str(FLOW_FILE.parent))
+    out.print(f'    export OPTOUT_HOME="$(mktemp -d)" OPTOUT_FLOWS_DIR={folder}', markup=False, soft_wrap=True)
+    add = optout_command("accounts", "add", "patternlab", account.username, "--password-stdin", "--mapped")
+    off = optout_command("off", "patternlab", "--origin", f"patternlab={origin}")
+    for words in (["printf", "%s", shlex.quote(account.password), "|", *add], off):
+        for text in shell_lines(words, min(out.width, 80), indent=4):
+            out.print(text, markup=False, soft_wrap=True)
 
 
 SANDBOX_SET_HELP = (

@@ -12,6 +12,7 @@ from .facebook import SANDBOX as FACEBOOK
 from .gemini import SANDBOX as GEMINI
 from .instagram import SANDBOX as INSTAGRAM
 from .linkedin import SANDBOX as LINKEDIN
+from .patternlab import SANDBOX as PATTERNLAB
 from .platform import PlatformSandbox
 from .x import SANDBOX as X
 
@@ -36,7 +37,10 @@ def check_sandboxes(sandboxes: Iterable[PlatformSandbox]) -> None:
 
 
 #: Every platform the sandbox reproduces, in the order the index page and the demo list them.
-SANDBOXES: tuple[PlatformSandbox, ...] = (LINKEDIN, X, CHATGPT, GEMINI, COPILOT, CLAUDE, FACEBOOK, INSTAGRAM)
+SANDBOXES: tuple[PlatformSandbox, ...] = (
+    *(LINKEDIN, X, CHATGPT, GEMINI, COPILOT, CLAUDE, FACEBOOK, INSTAGRAM),
+    PATTERNLAB,  # a made-up platform: one deceptive pattern per account
+)
 check_sandboxes(SANDBOXES)
 
 PLATFORMS: tuple[str, ...] = tuple(sandbox.platform for sandbox in SANDBOXES)
