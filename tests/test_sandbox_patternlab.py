@@ -311,6 +311,30 @@ async def test_check_then_off_on_every_account_meets_the_flows_examples(
         if not (example.check.met_by(*got[0]) and example.off.met_by(*got[1])):
             wrong.append((example.account, got))
     assert not wrong, wrong
+    # Each page's pattern named by the engine from what it saw, and nothing on the clean page.
+    named = {c.account.split("@")[0]: ([p.name for p in c.dark_patterns], [p.name for p in o.dark_patterns])
+             for c, o in zip(checks, offs, strict=True)}  # fmt: skip
+    on, confirm = ["default_on"], ["default_on", "extra_confirmation"]
+    assert named == {
+        "clean": ([], []),
+        "default_on": (on, on),
+        "buried": ([*on, "buried"], [*on, "buried"]),
+        "extra_confirmation": (on, confirm),
+        "confirmshaming": (on, [*confirm, "confirmshaming"]),
+        "feature_threat": (on, [*confirm, "feature_threat"]),
+        "asymmetric_choice": (on, [*confirm, "asymmetric_choice"]),
+        "double_negative": ([*on, "double_negative"], [*on, "double_negative"]),
+        "dead_end": (["dead_end"], ["dead_end"]),
+        "silent_revert": (on, on),  # named by a re-check, below
+        "nag_after_optout": (on, [*on, "nag_after_optout"]),
+        "scope_caveat": ([*on, "scope_caveat"], [*on, "scope_caveat"]),
+        "language_discontinuity": ([*on, "language_discontinuity"], [*on, "language_discontinuity"]),
+    }
+    depth = {c.account.split("@")[0]: c.friction.depth if c.friction else None for c in checks}
+    assert (depth["clean"], depth["buried"], depth["dead_end"]) == (2, 4, None)
+    (shaming,) = [p for o in offs if o.account.startswith("confirmshaming@") for p in o.dark_patterns
+                  if p.name == "confirmshaming"]  # fmt: skip
+    assert "I don't care about better answers" in shaming.evidence.text and shaming.evidence.screenshot
     # What the server holds: every account off but the dead end's (never reached), and no "Turn back on".
     for account in accounts_for(PLATFORM):
         variant = account.variant

@@ -135,7 +135,7 @@ WalkthroughOpt = Annotated[
     ),
 ]
 
-PatternOpt = Annotated[
+WalkPatternOpt = Annotated[
     str | None,
     typer.Option(
         "--pattern",
@@ -152,7 +152,7 @@ def demo(
     slow_mo: SlowMoOpt = 0,
     platform: DemoPlatformOpt = None,
     walkthrough: WalkthroughOpt = False,
-    pattern: PatternOpt = None,
+    pattern: WalkPatternOpt = None,
 ) -> None:
     from optout.cli.demo import demo_platforms, print_demo_end, run_demo
     from optout.engine.runner import RunStopped

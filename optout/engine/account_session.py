@@ -6,7 +6,7 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
-from playwright.async_api import BrowserContext, Page, Request
+from playwright.async_api import BrowserContext, Page, Request, Response
 
 from optout.browser.traffic import MappedPage
 from optout.language.targets import Recognition
@@ -37,14 +37,21 @@ class AccountSession:
     sign_in_hint: str | None = None
     login_options: tuple[str, ...] = ()  # what `optout login` needs for this run (--origin ...)
     locale: str | None = None  # the account's language, as the context was made with it
+    # The HTTP status of the last document the page's main frame received, however it was reached.
+    document_status: int | None = None
     in_flight: set[Request] = field(default_factory=set)
     activity: asyncio.Event = field(default_factory=asyncio.Event)
 
     def __post_init__(self) -> None:
         self.page.on("request", self._started)
-        self.page.on("response", lambda response: self._answered(response.request))
+        self.page.on("response", self._response)
         self.page.on("requestfinished", self._answered)
         self.page.on("requestfailed", self._answered)
+
+    def _response(self, response: Response) -> None:
+        self._answered(response.request)
+        if response.request.resource_type == "document" and response.frame == self.page.main_frame:
+            self.document_status = response.status
 
     def _tracked(self, request: Request) -> bool:
         # Only the platform's own data requests (loading a value, saving a change) say whether the page

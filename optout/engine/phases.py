@@ -33,7 +33,7 @@ from optout.engine.terms import terms_rule, terms_stop
 from optout.evidence.recorder import RunEvidence
 from optout.language.flow import Flow, Setting
 from optout.language.targets import PageState, Recognition
-from optout.patterns.naming import name_patterns
+from optout.patterns.naming import Observations, name_patterns
 from optout.results import OBJECTION_MAYBE_SENT, Outcome, Result, State, scrub_urls, utc_now, where
 
 __all__ = ["AccountSession", "Mode", "Options", "first_line", "run_setting"]
@@ -60,9 +60,7 @@ class _SettingRun:
     async def on_setting_page(self) -> bool:
         """Whether the page shown is the setting's own. Raises NotOffered when the page says instead that
         this account has no such setting."""
-        status = self.steps.last_status
-        if status is not None and status >= 400:
-            self.ctx.observed.dead_end = f"the path ended at {where(self.ctx.page.url)}, which answered HTTP {status}"
+        if self.error_page():
             return False
         # "Not offered" answers only while reaching the setting, before anything was read or clicked.
         offered = [self.not_offered_rule] if self.not_offered_rule and self.ctx.trusted is None else []
@@ -71,6 +69,7 @@ class _SettingRun:
         rules = [*self.signin.blockers, *([terms] if terms else []), *offered, self.signin.own_page]
         found = await wait_for_state(self.ctx.page, rules, self.ctx.options.timeout_s)
         if found is None:
+            self.error_page()  # a click's page may have arrived meanwhile
             return False
         if terms is not None and found is terms:
             raise terms_stop(self.ctx)
@@ -82,6 +81,15 @@ class _SettingRun:
         with self.ctx.friction.paused():  # a person clearing a challenge is not the setting's friction
             await self.signin.handle_blocker(found)  # stops, or a person cleared it: look again
         return await self.on_setting_page()
+
+    def error_page(self) -> bool:
+        """Whether the page shown answered with an error, however it was reached (a click that led to a
+        missing page, not only a navigation optout made): where the path ends then is a dead end."""
+        status = self.ctx.session.document_status or self.steps.last_status
+        if status is None or status < 400:
+            return False
+        self.ctx.observed.dead_end = f"the path ended at {where(self.ctx.page.url)}, which answered HTTP {status}"
+        return True
 
     async def reach(self) -> None:
         self.ctx.status("opening the setting")
@@ -207,7 +215,7 @@ async def run_setting(
             evidence=list(ctx.shots),
             label=label,
             friction=ctx.friction.friction(ctx.observed.first_state),
-            dark_patterns=name_patterns(ctx.observed),
+            dark_patterns=name_patterns(_with_a_page_shot(ctx)),
         )
 
     try:
@@ -236,6 +244,14 @@ async def run_setting(
         return result(State.UNKNOWN, Outcome.FAILED, reason=f"{reason}; {ctx.untouched}" if ctx.clicked else reason)
     finally:
         ctx.friction.close()
+
+
+def _with_a_page_shot(ctx: RunContext) -> Observations:
+    """The observations, their page shown by the run's last screenshot when none was taken on the setting's
+    page (a path that ended elsewhere: the page it ended on)."""
+    if ctx.observed.page_screenshot is None and ctx.shots:
+        ctx.observed.page_screenshot = ctx.shots[-1].path
+    return ctx.observed
 
 
 def _budget_s(options: Options, setting: Setting) -> float:

@@ -32,6 +32,7 @@ LEXICON: dict[Kind, dict[str, tuple[str, ...]]] = {
         ),
         "fr": (
             "je m'en fiche",
+            "je me moque",
             "ça m'est égal",
             "je ne veux pas de meilleur",
             "je ne veux pas aider",

@@ -98,8 +98,8 @@ class PatternLabSite:
 
     def _revert(self, account: DemoAccount) -> None:
         """The silent-revert account's switch is on again whenever a visit starts: at every new sign-in, and
-        at home (a browser that kept its session comes back through it, as optout's saved sessions do, and
-        the verifying reload after a change never does)."""
+        at home or the settings home (a browser that kept its session comes back through them, as optout's
+        saved sessions do, and the verifying reload after a change never does)."""
         if account.variant == "silent_revert" and not self.state.setting(PLATFORM, account.username, TRAINING_KEY):
             # The platform's doing, not a write the person made: not in the write log.
             self.state.platform_sets(PLATFORM, account.username, TRAINING_KEY, True)
@@ -175,6 +175,7 @@ class PatternLabSite:
         redirect = self._signed_in_only(visit, request)
         if redirect is not None or visit.account is None:
             return redirect or self._not_found(visit, request)
+        self._revert(visit.account)
         return self._page(visit, "settings", visit.account.language)
 
     async def privacy(self, request: Request) -> Response:
