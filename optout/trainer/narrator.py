@@ -18,6 +18,7 @@ from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import Locator
 
 from optout.engine.context import RunContext
+from optout.engine.locate import accessible_name
 
 _NUMBERS = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
 
@@ -42,14 +43,23 @@ _OUTLINE = """(el, on) => {
          delete el.dataset.optoutOutline; }
 }"""
 _BAR_ID = "optout-walkthrough-caption"
+_DIALOG_TITLE = """el => {
+  const box = el.closest('[role=dialog],[role=alertdialog],dialog');
+  const title = box && box.querySelector('h1,h2,h3,[role=heading]');
+  return title ? title.innerText : '';
+}"""
 
 
 def number_words(n: int) -> str:
     return _NUMBERS[n] if 0 <= n < len(_NUMBERS) else str(n)
 
 
-def describe(ctx: RunContext, kind: str, what: str) -> str:
-    """What a step does, in the words a room reads."""
+def describe(ctx: RunContext, kind: str, what: str, name: str | None = None) -> str:
+    """What a step does, in the words a room reads; `name` is what the page calls the element acted on."""
+    if name and kind == "click":
+        what = f"\u201c{name}\u201d"
+    if name and kind == "confirm":
+        return f"A dialog asks to confirm: \u201c{name}\u201d"
     signing_in = not ctx.friction.active and ctx.friction.depth is None and kind in ("type", "click", "press")
     prefix = "Sign in: " if signing_in else ""
     if kind == "open":
@@ -75,6 +85,19 @@ def describe(ctx: RunContext, kind: str, what: str) -> str:
     return what
 
 
+async def _name_of(element: Locator | None, kind: str) -> str | None:
+    """The accessible name of a clicked element, or a confirmation dialog's title (its first line)."""
+    if element is None or kind not in ("click", "confirm"):
+        return None
+    with contextlib.suppress(PlaywrightError, asyncio.TimeoutError):
+        if kind == "confirm":
+            title = await asyncio.wait_for(element.evaluate(_DIALOG_TITLE), 2.0)
+            return str(title).strip() or None
+        name = " ".join((await asyncio.wait_for(accessible_name(element), 2.0)).split())
+        return name if 0 < len(name) <= 80 else None
+    return None
+
+
 @dataclass
 class NarratedStep:
     kind: str
@@ -96,7 +119,7 @@ class Narrator:
     async def step(self, ctx: RunContext, kind: str, what: str, element: Locator | None = None) -> None:
         number = len(self.steps) + 1
         total = max(self.total, number)
-        text = describe(ctx, kind, what)
+        text = describe(ctx, kind, what, await _name_of(element, kind))
         caption = f"Step {number} of {total}: {text}" if self.total else f"Step {number}: {text}"
         if self.folder is None:
             self.steps.append(NarratedStep(kind, caption, None))
