@@ -31,7 +31,7 @@ async def test_a_linkedin_walkthrough_follows_the_menus_and_writes_its_page_vide
     assert all(c.startswith(f"Step {i} of {total}: ") for i, c in enumerate(captions, 1))
     # Through the menus, as a person goes: three deep, said when it is reached.
     assert any("The setting is three pages and menus deep" in c for c in captions)
-    assert any('Click \u201cData privacy\u201d' in c for c in captions)
+    assert any("Click \u201cData privacy\u201d" in c for c in captions)
     assert off.friction is not None and (off.friction.depth, off.friction.clicks) == (3, 3)
     assert [p.name for p in run.walk.patterns] == ["default_on", "buried"]
     # The files: one screenshot per step, the video, the page that shows them all.
