@@ -65,6 +65,10 @@ ensure_ffmpeg() {
     if "$venv/bin/python" -m optout.browser.video >/dev/null 2>&1; then
         return 0
     fi
+    # Tried once per .venv: an optional feature never asks for sudo on every run.
+    tried="$venv/.ffmpeg-install-tried"
+    [ ! -f "$tried" ] || return 0
+    : >"$tried"
     say "no ffmpeg found (walkthrough videos need one); installing Debian's"
     sudo=""
     [ "$(id -u)" -eq 0 ] || sudo="sudo"

@@ -3,7 +3,6 @@ sandbox's pages, and the dark patterns the engine names from what it saw on the 
 
 from __future__ import annotations
 
-import json
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -50,16 +49,44 @@ def counts(friction: Friction | None) -> tuple[int, int, int, int | None, int, S
     )
 
 
-async def test_linkedin_off_by_the_deep_link_matches_the_hand_count(runner: Any, evidence: RunEvidence) -> None:
+async def test_linkedin_off_by_the_deep_link_matches_the_hand_count(
+    runner: Any, sandbox: Sandbox, evidence: RunEvidence
+) -> None:
     """By hand, on the sandbox: open the deep link (one page), click the switch. The sign-in before it (an
     e-mail, a password, a button, a page or two) is not counted, nor the reload that verifies."""
     result = await one(runner, Mode.OFF, "linkedin", "alice@example.com", evidence)
     assert result.state is State.OFF and result.verified
+    # This run signed in (the sandbox counted it), typing an e-mail and a password: none of it counted.
+    assert sandbox.account("alice@example.com")["signins"] == 1
     assert counts(result.friction) == (1, 0, 1, 1, 0, State.ON)
     assert result.friction is not None and 0 < (result.friction.seconds_to_control or 0) < 30
     assert [p.name for p in result.dark_patterns] == ["default_on"]
-    # The password never reaches the result, counted or not.
-    assert "alice" not in json.dumps(result.friction.model_dump(mode="json"))
+
+
+class Breaks:
+    """A watcher that fails at every step (a full disk under a walkthrough, a closed pipe)."""
+
+    def __init__(self) -> None:
+        self.told = 0
+
+    async def step(self, ctx: Any, kind: str, what: str, element: Any = None) -> None:
+        self.told += 1
+        raise OSError(28, "No space left on device")
+
+
+async def test_a_watcher_that_fails_never_changes_the_outcome(
+    browser: Any, sandbox: Sandbox, evidence: RunEvidence
+) -> None:
+    from optout.browser.traffic import OriginSpec, build_traffic_map
+    from optout.engine.runner import Runner
+
+    watch = Breaks()
+    traffic = build_traffic_map([OriginSpec("linkedin", sandbox.origin())], {"linkedin": FLOWS["linkedin"].origins})
+    async with Runner(traffic=traffic, options=Options(timeout_s=5.0, watch=watch), browser=browser) as runner:
+        result = await one(runner, Mode.OFF, "linkedin", "alice@example.com", evidence)
+    assert (result.outcome.value, result.state, result.verified) == ("switched_off", State.OFF, True)
+    assert watch.told == 1  # told once, then left alone
+    assert sandbox.account("alice@example.com")["settings"]["allowDataForGenerativeAI"] is False
 
 
 async def test_linkedin_off_through_the_menus_matches_the_hand_count(by_menus: Any, evidence: RunEvidence) -> None:

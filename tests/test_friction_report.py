@@ -311,14 +311,19 @@ async def test_the_runs_report_shows_friction_and_patterns(home: Home, browser: 
 
 @pytest.fixture(scope="module")
 def compared(tmp_path_factory: pytest.TempPathFactory) -> Cli:
-    """Three platforms with friction (LinkedIn's check, its off run, then a later check; X's check only;
-    Claude's off), one without (ChatGPT)."""
+    """Three platforms with friction (LinkedIn's check, its off run, then a later check and two later off
+    runs that changed nothing; X's check only; Claude's off), one without (ChatGPT)."""
     cli = cli_under(tmp_path_factory.mktemp("compared"))
     check = Friction(clicks=2, page_loads=3, depth=3, seconds_to_control=5.0, first_state=State.ON)
     record(cli.home, "check", [a_result("linkedin", SETTING, state=State.ON, outcome=Outcome.CHECKED, friction=check)])
     record(cli.home, "off", [linkedin_off()])
     later = Friction(clicks=1, page_loads=1, depth=1, seconds_to_control=1.0, first_state=State.OFF)
     record(cli.home, "check", [a_result("linkedin", SETTING, outcome=Outcome.ALREADY_OFF, friction=later)])
+    # Later off runs that changed nothing: one found it off, one stopped at a PIN page before the setting.
+    record(cli.home, "off", [a_result("linkedin", SETTING, outcome=Outcome.ALREADY_OFF, friction=later)])
+    short = Friction(page_loads=1)
+    stopped = a_result("linkedin", SETTING, state=State.UNKNOWN, outcome=Outcome.NEEDS_ATTENTION, friction=short)
+    record(cli.home, "off", [stopped])
     x = Friction(clicks=3, keystrokes=7, page_loads=2, depth=2, seconds_to_control=4.25, first_state=State.ON)
     record(cli.home, "check", [a_result("x", SETTING, state=State.ON, outcome=Outcome.CHECKED, friction=x)])
     claude = Friction(clicks=6, page_loads=2, depth=4, seconds_to_control=9.5, confirmations=2, first_state=State.ON)
@@ -349,7 +354,8 @@ def test_friction_json_takes_each_settings_off_result_first(compared: Cli) -> No
     rows = {r["platform"]: r for r in data["rows"]}
     assert [r["platform"] for r in data["rows"]] == ["claude", "linkedin", "x"]  # ChatGPT counted nothing
     linkedin = rows["linkedin"]
-    # The off run's counts, not the later check's, nor the earlier check's.
+    # The off run's counts, not the later check's, nor the earlier check's, nor later off runs' that found it
+    # off or stopped before reaching it.
     assert (linkedin["clicks"], linkedin["depth"], linkedin["command"]) == (4, 3, "off")
     assert linkedin["patterns"] == ["default_on", "buried"] and linkedin["first_state"] == "on"
     assert rows["x"]["command"] == "check" and rows["x"]["seconds_to_control"] == 4.25
@@ -400,7 +406,7 @@ async def test_friction_html_has_the_table_and_one_bar_per_platform(
         sources = await page.locator("#sources li").all_inner_texts()
         runs = sorted(p.name for p in (compared.home / "ev").iterdir())
         assert len(sources) == 3 and sources[1].startswith(f"LinkedIn, {LINKEDIN}: optout off run of ")
-        assert sources[1].endswith(f"({runs[1]})") and sources[2].endswith(f"({runs[3]})")
+        assert sources[1].endswith(f"({runs[1]})") and sources[2].endswith(f"({runs[5]})")
         for chart, values in (("clicks", ["6", "4", "3"]), ("depth", ["4", "3", "2"])):
             bars = page.locator(f"svg.chart-{chart} rect.bar")
             assert await bars.count() == 3

@@ -86,6 +86,10 @@ def test_asymmetric_choices_by_area_or_contrast_and_not_when_alike() -> None:
 def test_negations_nags_caveats_languages_and_dead_ends() -> None:
     assert names(control_name="Do not exclude my data from AI training") == ["double_negative"]
     assert names(control_name="Ne pas exclure mes données de l'entraînement") == ["double_negative"]
+    # One negation is an inverted switch, plainly worded; a negative verb alone too.
+    assert names(control_name="Never use my posts for AI training") == []
+    assert names(control_name="Block AI crawlers from my profile") == []
+    assert names(after_off_text="You can change your mind at any time in Settings.") == []
     assert names(after_off_text="You turned off AI training. Turn it back on for better answers?") == [
         "nag_after_optout"
     ]
@@ -98,6 +102,15 @@ def test_negations_nags_caveats_languages_and_dead_ends() -> None:
     assert names(page_language="en", account_language="fr") == ["language_discontinuity"]
     assert names(page_language=None, account_language="fr") == []
     assert names(dead_end="the path ended at https://x.invalid/help, which answered HTTP 404") == ["dead_end"]
+
+
+def test_quotes_hide_what_masked_screenshots_hide() -> None:
+    (nag,) = name_patterns(
+        Observations(
+            **{**CLEAN, "after_off_text": "Jane Doe, turn it back on for better answers?", "private": ["jane doe"]}
+        )  # type: ignore[arg-type]
+    )
+    assert nag.evidence.text == 'with the setting off, the page says: "[hidden], turn it back on for better answers?"'
 
 
 def test_phrases_match_whole_words_and_curly_apostrophes() -> None:

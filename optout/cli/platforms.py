@@ -176,7 +176,7 @@ def demo(
     if walkthrough:
         from optout.cli.walkthrough import walkthrough_command
 
-        walkthrough_command(flows, platform or [], pattern, out)
+        walkthrough_command(flows, platform or [], pattern, out, slow_mo)
     try:
         words = ResultWords(Mode.CHECK, setting_titles(flows), headed=True, next_steps=False)
         with ConsoleReporter(err, words, out=stdout_console()) as reporter:

@@ -48,6 +48,17 @@ class WalkthroughRun:
     results: list[Result]
 
 
+#: The Pattern Lab's page with no pattern, to compare with: `--pattern clean`.
+CLEAN = Pattern(
+    name="clean",
+    title="A clean control",
+    effect="No pattern: off by default, two pages from the settings home, no dialog.",
+    detection="",
+    method="rule",
+    refs=(),
+)
+
+
 def walkthrough_account(flow: Flow, pattern: Pattern | None) -> DemoAccount:
     """The account shown: the pattern's own in the Pattern Lab, else the platform's plain English one."""
     accounts = [d for d in DEMO_ACCOUNTS if d.platform == flow.platform]
@@ -173,10 +184,10 @@ async def run_walkthrough(
 
 
 def _keep_video(raw: Path, target: Path) -> Path | None:
-    videos = sorted(raw.glob("*.webm")) if raw.is_dir() else []
+    videos = sorted(raw.glob("*.webm"), key=lambda p: p.stat().st_mtime) if raw.is_dir() else []
     if not videos:
         return None
-    videos[0].replace(target)
+    videos[0].replace(target)  # the first context's: the run being walked through
     shutil.rmtree(raw, ignore_errors=True)
     return target
 
@@ -214,7 +225,9 @@ def _count(n: int, word: str) -> str:
     return f"{n} {word}{'' if n == 1 else 's'}"
 
 
-def walkthrough_command(flows: dict[str, Flow], platforms: list[str], pattern_name: str | None, out: Path) -> None:
+def walkthrough_command(
+    flows: dict[str, Flow], platforms: list[str], pattern_name: str | None, out: Path, slow_mo_ms: float = 0
+) -> None:
     """The CLI side of `optout demo --walkthrough`: picks the flow, runs, prints where it all is."""
     import asyncio
 
@@ -230,7 +243,7 @@ def walkthrough_command(flows: dict[str, Flow], platforms: list[str], pattern_na
 
     chosen: Pattern | None = None
     if pattern_name is not None:
-        chosen = pattern(pattern_name)
+        chosen = CLEAN if pattern_name.strip().lower() == "clean" else pattern(pattern_name)
         if chosen is None:
             usage_error(
                 f"no pattern {pattern_name!r} (optout patterns lists them: {', '.join(p.name for p in CATALOGUE)})"
@@ -251,7 +264,8 @@ def walkthrough_command(flows: dict[str, Flow], platforms: list[str], pattern_na
         say(f"  {caption}", markup=False, soft_wrap=True, highlight=False)
 
     try:
-        run = asyncio.run(run_walkthrough(flow, chosen, out, progress=progress))
+        slow = slow_mo_ms or SLOW_MO_MS
+        run = asyncio.run(run_walkthrough(flow, chosen, out, slow_mo_ms=slow, progress=progress))
     except BrowserNotFound as exc:
         usage_error(str(exc))
     except RunStopped as exc:

@@ -80,14 +80,26 @@ class RunContext:
     # What reaching and changing it asks of a person, and what was seen for the dark patterns.
     observed: Observations = field(default_factory=Observations)
     friction: FrictionMeter = field(init=False)
+    _watch_failed: bool = field(default=False, init=False)
 
     def __post_init__(self) -> None:
         self.friction = FrictionMeter(self.session.page)
         self.observed.account_language = self.session.locale.split("-")[0].lower() if self.session.locale else None
+        username = self.session.username.strip()
+        self.observed.private = [username, *([username.split("@")[0]] if "@" in username else [])]
 
     async def watched(self, kind: str, what: str, element: Locator | None = None) -> None:
-        if self.options.watch is not None:
-            await self.options.watch.step(self, kind, what, element)
+        """Tell the watcher, if any. Its time is not the setting's friction, and nothing it does (a full
+        disk, a closed pipe) may change the run's outcome: a watcher that fails is not told again."""
+        watch = self.options.watch
+        if watch is None or self._watch_failed:
+            return
+        with self.friction.paused():
+            try:
+                await watch.step(self, kind, what, element)
+            except Exception as exc:  # noqa: BLE001 - whatever it raised, the run goes on unwatched
+                self._watch_failed = True
+                self.notify(f"the walkthrough stopped following this run: {exc}")
 
     @property
     def page(self) -> Page:

@@ -33,10 +33,10 @@ class FrictionMeter:
         self._depth = 0
         self.depth: int | None = None
         self.seconds_to_control: float | None = None
-        page.on("domcontentloaded", self._loaded)
 
     def close(self) -> None:
-        self._page.remove_listener("domcontentloaded", self._loaded)
+        if self._started is not None:
+            self._page.remove_listener("domcontentloaded", self._loaded)
 
     @property
     def active(self) -> bool:
@@ -51,6 +51,8 @@ class FrictionMeter:
         if self._started is None:
             self._started = self._clock()
             self.counting = True
+            # Listened to only from here (a sign-in's own context never starts, so never listens).
+            self._page.on("domcontentloaded", self._loaded)
 
     def restart_path(self) -> None:
         """The deep link did not lead there and the menus are followed: depth counts the path that did."""

@@ -23,7 +23,10 @@ _PAGE_FACTS = f"""() => ({{
 # The dialog around a confirmation's button, and each choice it offers as drawn: area, text contrast
 # (WCAG, against the first opaque background behind it), weight. Nothing is changed on the page.
 _DIALOG = """el => {
-  const box = el.closest('[role=dialog],[role=alertdialog],dialog') || el.parentElement || el;
+  const dialog = el.closest('[role=dialog],[role=alertdialog],dialog');
+  // Without a dialog, the button's surroundings are no choice: only its own words are kept.
+  if (!dialog) return {text: (el.innerText || '').slice(0, 4000), choices: []};
+  const box = dialog;
   const rgb = c => { const m = c.match(/[\\d.]+/g) || []; return m.map(Number); };
   const f = v => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; };
   const lum = ([r, g, b]) => 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b);
@@ -82,6 +85,13 @@ async def dialog_of(element: Locator) -> Dialog | None:
         ]
         return Dialog(text=str(seen.get("text") or ""), choices=choices)
     return None
+
+
+async def texts_of(locator: Locator) -> list[str]:
+    """The visible texts of what `locator` finds (bounded): a flow's PII regions, for quotes to hide."""
+    with contextlib.suppress(PlaywrightError, asyncio.TimeoutError):
+        return [t.strip() for t in await asyncio.wait_for(locator.all_inner_texts(), _READ_S) if t.strip()]
+    return []
 
 
 async def prompts(page: Page) -> str:

@@ -23,7 +23,8 @@ from optout.browser.errors import first_line
 from optout.engine.account_session import AccountSession
 from optout.engine.context import Mode, Notify, Options, RunContext
 from optout.engine.locate import accessible_name
-from optout.engine.observe import page_facts, prompts
+from optout.engine.masking import target_locator
+from optout.engine.observe import page_facts, prompts, texts_of
 from optout.engine.page_state import wait_for_state
 from optout.engine.request import Reading, RequestSender
 from optout.engine.signin import SignIn
@@ -88,7 +89,10 @@ class _SettingRun:
         status = self.ctx.session.document_status or self.steps.last_status
         if status is None or status < 400:
             return False
-        self.ctx.observed.dead_end = f"the path ended at {where(self.ctx.page.url)}, which answered HTTP {status}"
+        # A missing page where the path leads is a dead end; a busy or refusing server (429, 5xx, a 403
+        # from a bot wall) is not the platform's design, nor is any error once the setting was read.
+        if status in (404, 410) and self.ctx.trusted is None and not self.ctx.clicked:
+            self.ctx.observed.dead_end = f"the path ended at {where(self.ctx.page.url)}, which answered HTTP {status}"
         return True
 
     async def reach(self) -> None:
@@ -114,7 +118,6 @@ class _SettingRun:
         await self.reach()
         if ctx.setting.request is not None:
             await self.reached(None)
-            ctx.observed.dead_end = f"the way out is a form to send ({where(ctx.page.url)}), not a switch"
             return await RequestSender(ctx, self.steps.pointer).run()
         control = await self.control.find()
         await self.reached(control)
@@ -136,6 +139,8 @@ class _SettingRun:
         await self.steps.run(ctx.setting.confirmations, "commit")
         shown, confirmed = await self.after_change()
         await ctx.shot("after-change")
+        if shown is State.OFF:  # a toast asking to switch it back on may go before the reload
+            await self.seen_once_off()
         await self.steps.run(ctx.setting.commit_after, "commit")
         ctx.friction.stop()
         ctx.name_state = None
@@ -161,6 +166,9 @@ class _SettingRun:
         ctx.friction.control_found()
         ctx.observed.depth = ctx.friction.depth
         ctx.observed.page_language, ctx.observed.page_text = await page_facts(ctx.page)
+        # What a masked screenshot hides is never quoted either: the flow's PII regions as the page shows them.
+        for target in ctx.pii:
+            ctx.observed.private += await texts_of(target_locator(ctx.page, target))
         if control is not None:
             with contextlib.suppress(PlaywrightError, asyncio.TimeoutError):
                 ctx.observed.control_name = await asyncio.wait_for(accessible_name(control), ctx.options.timeout_s)
@@ -169,8 +177,13 @@ class _SettingRun:
 
     async def seen_once_off(self) -> None:
         """What the page shows once the setting reads off: a prompt to switch it back on is a nag."""
-        self.ctx.observed.after_off_text = await prompts(self.ctx.page)
-        self.ctx.observed.after_off_screenshot = self.ctx.shots[-1].path if self.ctx.shots else None
+        shown = await prompts(self.ctx.page)
+        if shown:
+            seen = self.ctx.observed
+            seen.after_off_text = f"{seen.after_off_text}\n{shown}".strip()
+            seen.after_off_screenshot = seen.after_off_screenshot or (
+                self.ctx.shots[-1].path if self.ctx.shots else None
+            )
 
     async def after_change(self) -> tuple[State, bool]:
         """Wait for the page to confirm the click; the state it then shows and whether it confirmed."""

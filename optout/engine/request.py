@@ -77,6 +77,8 @@ class RequestSender:
             await ctx.shot("already-sent")
             outcome = Outcome.CHECKED if ctx.mode is Mode.CHECK else Outcome.ALREADY_OFF
             return State.OFF, outcome, True, "the platform's page says it already received the request", OBJECTION_SENT
+        # The way out, shown: a form to send in the person's name where a switch could be.
+        ctx.observed.dead_end = f"the way out is a form to send in your name ({where(ctx.page.url)}), not a switch"
         on_record = self._on_record()
         if on_record is not None and on_record.outcome is Outcome.REQUESTED:
             await ctx.shot("setting")

@@ -304,6 +304,9 @@ class StepRunner:
             if (shown is not None and shown.state == State.OFF.value) or remaining <= 0:
                 return  # no confirmation was asked for
             await wait_for_change(page, remaining)
+        self.ctx.friction.confirmation()
+        # Shown to a watching room before the checks below, which then come last before the click.
+        await self.ctx.watched("confirm", "a dialog asks to confirm", element)
         if step.origin:
             self.require_origin(step, where(page.url))
         if await self.control.is_found_control(element):
@@ -312,8 +315,6 @@ class StepRunner:
                 f"the confirmation {target.describe()} would act on the control itself; it was not clicked",
                 about_control=True,
             )
-        self.ctx.friction.confirmation()
-        await self.ctx.watched("confirm", "a dialog asks to confirm", element)
         dialog = await dialog_of(element)
         await self.ctx.shot("confirmation")
         if dialog is not None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from typing import Literal
 
-Kind = Literal["confirmshaming", "feature_threat", "nag", "scope_caveat", "negation"]
+Kind = Literal["confirmshaming", "feature_threat", "nag", "scope_caveat", "negation", "negative_verb"]
 
 LEXICON: dict[Kind, dict[str, tuple[str, ...]]] = {
     "confirmshaming": {
@@ -79,13 +79,11 @@ LEXICON: dict[Kind, dict[str, tuple[str, ...]]] = {
             "turn ai training back on",
             "switch it back on",
             "back on for better",
-            "re-enable",
-            "reenable",
             "turn on again",
-            "change your mind",
             "help us improve again",
         ),
-        "fr": ("réactiver", "réactivez", "rallumer", "changé d'avis", "de nouveau activer"),
+        # Not "change your mind" nor a bare "re-enable": help text says "you can change your mind at any time".
+        "fr": ("réactivez-le", "réactiver pour de meilleures", "rallumer", "de nouveau activer"),
     },
     "scope_caveat": {
         "en": (
@@ -113,9 +111,15 @@ LEXICON: dict[Kind, dict[str, tuple[str, ...]]] = {
             "ne couvre pas",
         ),
     },
+    # A double negative is a negation of a negative verb ("Do not exclude…", « Ne pas exclure… »): one
+    # alone ("Never use my posts…") is an inverted switch, plainly worded.
     "negation": {
-        "en": ("don't", "do not", "never", "exclude", "prevent", "block", "opt out of", "stop", "disallow", "not "),
-        "fr": ("ne pas", "n'", "jamais", "exclure", "empêcher", "bloquer", "refuser"),
+        "en": ("don't", "do not", "never", "not "),
+        "fr": ("ne pas", "n'", "jamais"),
+    },
+    "negative_verb": {
+        "en": ("exclude", "prevent", "block", "opt out", "stop", "disallow", "refuse", "withhold"),
+        "fr": ("exclure", "empêcher", "bloquer", "refuser", "retirer", "désactiver"),
     },
 }
 

@@ -4,6 +4,7 @@ its evidence. Pure: tested on observations alone, and by the pattern catalogue's
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from optout.patterns import lexicon
@@ -61,10 +62,34 @@ class Observations:
     after_off_screenshot: str | None = None
     #: Why the path ended where no control can be: a page's error status, a form instead of a switch.
     dead_end: str | None = None
+    #: What evidence texts must never quote (the account's username, its name and e-mail as the page shows
+    #: them): replaced by [hidden], as masked screenshots hide them.
+    private: list[str] = field(default_factory=list)
 
 
 def name_patterns(seen: Observations) -> list[DarkPattern]:
-    """The patterns `seen` shows, in catalogue order, each named once."""
+    """The patterns `seen` shows, in catalogue order, each named once; their quotes hide `seen.private`."""
+    return [_hidden(p, seen.private) for p in _named(seen)]
+
+
+HIDDEN = "[hidden]"
+
+
+def hide(text: str, private: list[str]) -> str:
+    """`text` with every occurrence of the private strings (case ignored) replaced by [hidden]."""
+    for secret in sorted({p.strip() for p in private if len(p.strip()) >= 3}, key=len, reverse=True):
+        text = re.sub(re.escape(secret), HIDDEN, text, flags=re.IGNORECASE)
+    return text
+
+
+def _hidden(found: DarkPattern, private: list[str]) -> DarkPattern:
+    text = hide(found.evidence.text, private)
+    if text == found.evidence.text:
+        return found
+    return found.model_copy(update={"evidence": found.evidence.model_copy(update={"text": text})})
+
+
+def _named(seen: Observations) -> list[DarkPattern]:
     found: list[DarkPattern] = []
     if seen.first_state is State.ON and not seen.chosen_before:
         found.append(named("default_on", "the first reading, before anything was changed, found the setting on"))
@@ -91,7 +116,11 @@ def name_patterns(seen: Observations) -> list[DarkPattern]:
     asymmetric = _asymmetric(seen.dialogs)
     if asymmetric is not None:
         found.append(asymmetric)
-    if seen.control_name and lexicon.find("negation", seen.control_name):
+    if (
+        seen.control_name
+        and lexicon.find("negation", seen.control_name)
+        and lexicon.find("negative_verb", seen.control_name)
+    ):
         found.append(
             named("double_negative", f'the switch is named "{seen.control_name}"', screenshot=seen.page_screenshot)
         )

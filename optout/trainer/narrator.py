@@ -4,7 +4,8 @@ room (and the video) can follow. A first, counting pass (`Narrator(folder=None)`
 the run takes, so the recorded pass can say "of 7".
 
 What it adds to the page is drawn over it and takes no pointer events, and is taken away before the
-action itself: the engine aims and clicks exactly as in any run."""
+action itself: the engine aims and clicks exactly as in any run. Its screenshots are not masked: a
+walkthrough runs on sandbox accounts only (public demo passwords; a password field shows its dots)."""
 
 from __future__ import annotations
 
@@ -22,7 +23,7 @@ from optout.engine.locate import accessible_name
 
 _NUMBERS = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
 
-_SHOW = """([caption, id]) => {
+_SHOW = """([caption, id, top]) => {
   let bar = document.getElementById(id);
   if (!bar) {
     bar = document.createElement('div');
@@ -34,7 +35,11 @@ _SHOW = """([caption, id]) => {
     document.documentElement.appendChild(bar);
   }
   bar.textContent = caption;
+  // Never over the element acted on: at the top when that element sits low on the screen.
+  bar.style.top = top ? '0' : 'auto';
+  bar.style.bottom = top ? 'auto' : '0';
 }"""
+_LOW = """el => el.getBoundingClientRect().bottom > window.innerHeight - 160"""
 _HIDE = """id => { const bar = document.getElementById(id); if (bar) bar.remove(); }"""
 _OUTLINE = """(el, on) => {
   if (on) { el.dataset.optoutOutline = el.style.outline; el.style.outline = '5px solid #ffd400';
@@ -129,10 +134,12 @@ class Narrator:
         page = ctx.page
         outlined = False
         with contextlib.suppress(PlaywrightError, asyncio.TimeoutError):
+            low = False
             if element is not None:
                 await asyncio.wait_for(element.evaluate(_OUTLINE, True), 2.0)
                 outlined = True
-            await asyncio.wait_for(page.evaluate(_SHOW, [caption, _BAR_ID]), 2.0)
+                low = bool(await asyncio.wait_for(element.evaluate(_LOW), 2.0))
+            await asyncio.wait_for(page.evaluate(_SHOW, [caption, _BAR_ID, low]), 2.0)
         if self.said is not None:
             self.said(caption)
         shot: str | None = name

@@ -88,9 +88,13 @@ def _title(name: str) -> str:
     return known.title if known else name
 
 
-def _rank(row: ResultRow, commands: dict[str, str]) -> tuple[bool, bool, str]:
-    changed = commands.get(row.run_id) == "off" or row.outcome is Outcome.SWITCHED_OFF
-    return (not row.mapped, changed, row.finished_at)
+def _rank(row: ResultRow, commands: dict[str, str]) -> tuple[bool, bool, bool, str]:
+    """What stands best for a setting: a real account's before the sandbox's, one that reached the control
+    before one that stopped short (a sign-in page, a failure), one whose counts include the change (it was
+    switched off, or its form sent) before a reading, then the latest."""
+    reached = row.friction is not None and row.friction.depth is not None
+    changed = row.outcome in (Outcome.SWITCHED_OFF, Outcome.REQUESTED)
+    return (not row.mapped, reached, changed, row.finished_at)
 
 
 def collect_friction(
