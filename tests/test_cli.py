@@ -40,6 +40,8 @@ RESULT_KEYS = [
     "evidence",
     "drift",
     "label",
+    "friction",
+    "dark_patterns",
 ]
 
 

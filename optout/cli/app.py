@@ -175,7 +175,9 @@ app.command("report", help=REPORT_HELP, epilog=REPORT_EXIT)(evidence_commands.re
 app.command("export", help=EXPORT_HELP, epilog=EXPORT_EXIT)(evidence_commands.export_command)
 app.command(help=DOCTOR_HELP)(accounts_commands.doctor)
 app.command(help=DEMO_HELP)(platforms_commands.demo)
-app.command("patterns", help=PATTERNS_HELP, epilog="Exit status: 0 listed.")(patterns_commands.patterns_command)
+app.command("patterns", help=PATTERNS_HELP, epilog="Exit status: 0 listed; 2 an unknown option (one line).")(
+    patterns_commands.patterns_command
+)
 sandbox_app.callback(
     help=SANDBOX_HELP,
     epilog="Exit status: 0 stopped with Ctrl-C; 2 the port cannot be listened on, or no such pattern.",

@@ -83,10 +83,7 @@ class RunContext:
     _watch_failed: bool = field(default=False, init=False)
 
     def __post_init__(self) -> None:
-        self.friction = FrictionMeter(self.session.page)
-        self.observed.account_language = self.session.locale.split("-")[0].lower() if self.session.locale else None
-        username = self.session.username.strip()
-        self.observed.private = [username, *([username.split("@")[0]] if "@" in username else [])]
+        self.friction = FrictionMeter(lambda: self.session.page)
 
     async def watched(self, kind: str, what: str, element: Locator | None = None) -> None:
         """Tell the watcher, if any. Its time is not the setting's friction, and nothing it does (a full
@@ -94,7 +91,7 @@ class RunContext:
         watch = self.options.watch
         if watch is None or self._watch_failed:
             return
-        with self.friction.paused():
+        with self.friction.not_timed():
             try:
                 await watch.step(self, kind, what, element)
             except Exception as exc:  # noqa: BLE001 - whatever it raised, the run goes on unwatched

@@ -18,7 +18,7 @@ from optout.results import Friction, State
 
 
 class FrictionMeter:
-    def __init__(self, page: Page, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(self, page: Callable[[], Page], clock: Callable[[], float] = time.monotonic) -> None:
         self._page = page
         self._clock = clock
         self.counting = False
@@ -36,7 +36,7 @@ class FrictionMeter:
 
     def close(self) -> None:
         if self._started is not None:
-            self._page.remove_listener("domcontentloaded", self._loaded)
+            self._page().remove_listener("domcontentloaded", self._loaded)
 
     @property
     def active(self) -> bool:
@@ -52,7 +52,7 @@ class FrictionMeter:
             self._started = self._clock()
             self.counting = True
             # Listened to only from here (a sign-in's own context never starts, so never listens).
-            self._page.on("domcontentloaded", self._loaded)
+            self._page().on("domcontentloaded", self._loaded)
 
     def restart_path(self) -> None:
         """The deep link did not lead there and the menus are followed: depth counts the path that did."""
@@ -103,6 +103,16 @@ class FrictionMeter:
             if self._paused == 0 and self._paused_since is not None:
                 self._paused_s += self._clock() - self._paused_since
                 self._paused_since = None
+
+    @contextmanager
+    def not_timed(self) -> Iterator[None]:
+        """Around someone watching (a walkthrough's pause): not the page's time, though counting goes on."""
+        started = self._clock()
+        try:
+            yield
+        finally:
+            if not self._paused:  # a pause already leaves it out
+                self._paused_s += self._clock() - started
 
     def friction(self, first_state: State | None) -> Friction | None:
         """What was counted; None when reaching the setting never started."""

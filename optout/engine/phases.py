@@ -260,11 +260,16 @@ async def run_setting(
 
 
 def _with_a_page_shot(ctx: RunContext) -> Observations:
-    """The observations, their page shown by the run's last screenshot when none was taken on the setting's
-    page (a path that ended elsewhere: the page it ended on)."""
-    if ctx.observed.page_screenshot is None and ctx.shots:
-        ctx.observed.page_screenshot = ctx.shots[-1].path
-    return ctx.observed
+    """The observations, completed for naming: the account's language and what quotes must hide (the
+    username, an e-mail's local part), and their page shown by the run's last screenshot when none was
+    taken on the setting's page (a path that ended elsewhere: the page it ended on)."""
+    seen, session = ctx.observed, ctx.session
+    seen.account_language = session.locale.split("-")[0].lower() if session.locale else None
+    username = session.username.strip()
+    seen.private += [username, *([username.split("@")[0]] if "@" in username else [])]
+    if seen.page_screenshot is None and ctx.shots:
+        seen.page_screenshot = ctx.shots[-1].path
+    return seen
 
 
 def _budget_s(options: Options, setting: Setting) -> float:
