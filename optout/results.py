@@ -84,6 +84,24 @@ class DarkPattern(BaseModel):
     method: Literal["rule", "heuristic"] = "rule"
 
 
+class Candidate(BaseModel):
+    """A control on a page that looks like an AI-training setting (`optout scan`, or a failed run whose
+    flow's control was gone). Listed for a person to look at; optout never clicks one."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    role: str
+    name: str
+    state: str
+    #: The heading above it, when there is one.
+    where: str | None = None
+    confidence: float
+    why: list[str]
+    language: str | None = None
+    #: Words of training (not only personalisation, ads or memory).
+    training: bool = False
+
+
 class Result(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -108,6 +126,8 @@ class Result(BaseModel):
     #: What reaching and changing the setting took (trainer mode's numbers); None when nothing was reached.
     friction: Friction | None = None
     dark_patterns: list[DarkPattern] = Field(default_factory=list)
+    #: When the flow's control was not on the page: what there looks like it, best first (never clicked).
+    candidates: list[Candidate] = Field(default_factory=list)
 
 
 class ExitCode(int, Enum):

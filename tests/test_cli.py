@@ -42,6 +42,7 @@ RESULT_KEYS = [
     "label",
     "friction",
     "dark_patterns",
+    "candidates",
 ]
 
 

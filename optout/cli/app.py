@@ -14,6 +14,7 @@ from optout.cli import patterns as patterns_commands
 from optout.cli import platforms as platforms_commands
 from optout.cli import recheck as recheck_commands
 from optout.cli import runs as runs_commands
+from optout.cli import scan as scan_commands
 from optout.cli import schedule as schedule_commands
 from optout.cli import sessions as sessions_commands
 from optout.cli.accounts import DOCTOR_HELP
@@ -175,6 +176,7 @@ app.command("report", help=REPORT_HELP, epilog=REPORT_EXIT)(evidence_commands.re
 app.command("export", help=EXPORT_HELP, epilog=EXPORT_EXIT)(evidence_commands.export_command)
 app.command(help=DOCTOR_HELP)(accounts_commands.doctor)
 app.command(help=DEMO_HELP)(platforms_commands.demo)
+app.command("scan", help=scan_commands.SCAN_HELP, epilog=scan_commands.SCAN_EXIT)(scan_commands.scan_command)
 app.command("patterns", help=PATTERNS_HELP, epilog="Exit status: 0 listed; 2 an unknown option (one line).")(
     patterns_commands.patterns_command
 )

@@ -15,6 +15,7 @@ from optout.engine.context import RunContext
 from optout.engine.locate import Ambiguous, GaveUp, NotFound, accessible_role_and_name, find_any, find_every, find_now
 from optout.engine.page_state import shows
 from optout.engine.pointer import Pointer
+from optout.engine.scan import best_named, candidates
 from optout.engine.stop import NotOffered, Stop
 from optout.engine.terms import stop_if_terms_pending
 from optout.language.targets import Target
@@ -178,11 +179,14 @@ class ControlDriver:
         except NotFound:
             # A terms dialog drawn meanwhile (over the page, a preset switch inside) is the answer.
             await stop_if_terms_pending(self.ctx)
+            # What the page has instead, for the person and the flow's maintainer: listed, never clicked.
+            instead = await candidates(self.ctx.page)
             raise Stop(
                 Outcome.FAILED,
-                f"the page has no {self.described} (layout changed?)",
+                f"the page has no {self.described} (layout changed?); {best_named(instead)}",
                 shot="no-control",
                 about_control=True,
+                candidates=instead,
             ) from None
         except Ambiguous as exc:
             await stop_if_terms_pending(self.ctx)

@@ -35,7 +35,7 @@ from optout.evidence.recorder import RunEvidence
 from optout.language.flow import Flow, Setting
 from optout.language.targets import PageState, Recognition
 from optout.patterns.naming import Observations, name_patterns
-from optout.results import OBJECTION_MAYBE_SENT, Outcome, Result, State, scrub_urls, utc_now, where
+from optout.results import OBJECTION_MAYBE_SENT, Candidate, Outcome, Result, State, scrub_urls, utc_now, where
 
 __all__ = ["AccountSession", "Mode", "Options", "first_line", "run_setting"]
 
@@ -209,7 +209,13 @@ async def run_setting(
     ctx = RunContext(session, flow, setting, options, evidence, notify, status, mode, started=started)
 
     def result(
-        state: State, outcome: Outcome, *, verified: bool = False, reason: str | None = None, label: str | None = None
+        state: State,
+        outcome: Outcome,
+        *,
+        verified: bool = False,
+        reason: str | None = None,
+        label: str | None = None,
+        candidates: list[Candidate] | None = None,
     ) -> Result:
         if setting.request is not None and ctx.clicked and outcome is not Outcome.REQUESTED:
             # Its send button was pressed without the platform confirming: it may have gone. Never again.
@@ -229,6 +235,7 @@ async def run_setting(
             label=label,
             friction=ctx.friction.friction(ctx.observed.first_state),
             dark_patterns=name_patterns(_with_a_page_shot(ctx)),
+            candidates=candidates or [],
         )
 
     try:
@@ -250,7 +257,7 @@ async def run_setting(
         await _try_shot(ctx, stop.shot)
         note = stop.about_control or ctx.clicked
         reason = f"{stop.reason}; {ctx.untouched}" if note else stop.reason
-        return result(stop.state, stop.outcome, reason=reason, label=stop.label)
+        return result(stop.state, stop.outcome, reason=reason, label=stop.label, candidates=stop.candidates)
     except Exception as exc:  # noqa: BLE001 - one account's surprise must not end the run
         await _try_shot(ctx, "error")
         reason = f"unexpected error: {first_line(exc)}"

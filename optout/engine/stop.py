@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from optout.results import Outcome, State
+from optout.results import Candidate, Outcome, State
 
 
 class Stop(Exception):
@@ -18,11 +18,13 @@ class Stop(Exception):
         *,
         about_control: bool = False,
         label: str | None = None,
+        candidates: list[Candidate] | None = None,
     ):
         super().__init__(reason)
         self.outcome, self.reason, self.state, self.shot = outcome, reason, state, shot
         self.about_control = about_control
         self.label = label  # see Result.label
+        self.candidates = candidates or []  # see Result.candidates
 
 
 class NotOffered(Exception):
