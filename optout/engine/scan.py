@@ -19,6 +19,8 @@ MOST = 10
 # aria-label, aria-labelledby, the wrapping label, its text), state, the text of its row, and the heading
 # above it. Nothing on the page is changed.
 _CONTROLS = """() => {
+  const SELECTOR = '[role=switch],[role=checkbox],[role=radio],[role=menuitemcheckbox],input[type=checkbox],'
+    + 'input[type=radio],[aria-pressed],select';
   const visible = el => { const r = el.getBoundingClientRect(); const s = getComputedStyle(el);
     return r.width > 0 && r.height > 0 && s.visibility !== 'hidden' && s.display !== 'none'; };
   const text = el => (el ? (el.innerText || el.textContent || '') : '').replace(/\\s+/g, ' ').trim();
@@ -44,10 +46,16 @@ _CONTROLS = """() => {
     for (const h of all) if (h.compareDocumentPosition(el) & Node.DOCUMENT_POSITION_FOLLOWING) found = text(h);
     return found;
   };
-  const row = el => { let n = el; for (let i = 0; i < 3 && n.parentElement; i++) n = n.parentElement;
+  // The control's own row: up to three levels out, stopping before a container that holds another control,
+  // so a dark-mode switch never borrows the training switch's words from the section around both.
+  const row = el => { let n = el;
+    for (let i = 0; i < 3 && n.parentElement && n.parentElement !== document.body; i++) {
+      const up = n.parentElement;
+      if ([...up.querySelectorAll(SELECTOR)].some(other => other !== el && !el.contains(other))) break;
+      n = up;
+    }
     return text(n).slice(0, 400); };
-  return [...document.querySelectorAll(
-    '[role=switch],[role=checkbox],[role=radio],[role=menuitemcheckbox],input[type=checkbox],input[type=radio],[aria-pressed],select')]
+  return [...document.querySelectorAll(SELECTOR)]
     .filter(el => visible(el) || (el.labels && [...el.labels].some(visible)))
     .map(el => ({role: roleOf(el), name: nameOf(el).slice(0, 200), state: stateOf(el), nearby: row(el),
                  where: heading(el).slice(0, 120)}));

@@ -95,10 +95,20 @@ def score(name: str, nearby: str) -> Score | None:
         why.append(_say("other data words in its name", secondary))
     if not why:
         return None
-    hits = own_training or near_training or ai or secondary
+    language = _language(own_training + ai + secondary, near_training)
     return Score(
-        round(min(confidence, 0.95), 2), tuple(why), hits[0][0], bool(own_training or near_training) and not secondary
+        round(min(confidence, 0.95), 2), tuple(why), language, bool(own_training or near_training) and not secondary
     )
+
+
+def _language(own: list[tuple[str, str]], nearby: list[tuple[str, str]]) -> str | None:
+    """The language whose words matched most: longer phrases weigh more (German "Trainieren" also holds the
+    English "train"), and words in the control's own name twice those around it."""
+    weight: dict[str, int] = {}
+    for hits, factor in ((own, 2), (nearby, 1)):
+        for language, phrase in hits:
+            weight[language] = weight.get(language, 0) + factor * len(phrase)
+    return max(weight, key=lambda language: weight[language]) if weight else None
 
 
 def _say(what: str, hits: list[tuple[str, str]]) -> str:
