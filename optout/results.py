@@ -92,6 +92,7 @@ class Candidate(BaseModel):
 
     role: str
     name: str
+    #: on, off, unknown; "form" for the send button of a form (an objection), which has no state.
     state: str
     #: The heading above it, when there is one.
     where: str | None = None

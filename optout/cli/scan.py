@@ -1,30 +1,69 @@
-"""`optout scan URL`: the controls of a page that look like an AI-training setting, never clicked."""
+"""`optout scan URL` and `optout scan PLATFORM --account A`: the controls of a page that look like an
+AI-training setting, never clicked."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 from urllib.parse import urlsplit
 
 import typer
 
-from optout.cli.common import TimeoutOpt, json_out, stdout_console, usage_error
+from optout.cli.common import (
+    TIMEOUT_RANGE,
+    OriginOpt,
+    TimeoutOpt,
+    account_targets,
+    all_flows,
+    bounded,
+    json_out,
+    options_for_login,
+    selected_targets,
+    stdout_console,
+    traffic_map,
+    usage_error,
+)
 from optout.cli.output import print_rows
 from optout.results import Candidate, ExitCode, where
+
+if TYPE_CHECKING:
+    from optout.browser.traffic import TrafficMap
+    from optout.engine.runner import AccountTarget
+    from optout.engine.scan_account import ScannedPage
 
 SCAN_HELP = (
     "List the controls of a page that look like an AI-training setting: role, name, state, the heading "
     "above it, a confidence and why (which words matched, in which language: English, French, German, "
-    "Spanish, Italian, Dutch, Portuguese).\n\n"
-    "The page is opened without signing in (a public settings or help page); nothing on it is clicked, "
-    "typed or changed. Personalisation, ads and memory controls are listed below training ones. When a "
-    "flow's control is gone, the failed result carries the same list (candidates) and its reason names "
+    "Spanish, Italian, Dutch, Portuguese). Personalisation, ads and memory controls are listed below "
+    "training ones; a form to object to AI use is listed by its send button.\n\n"
+    "optout scan URL opens a page without signing in (a public settings or help page).\n\n"
+    "optout scan PLATFORM --account USERNAME signs in as check does (or uses the saved session), opens "
+    "each setting's page the way the flow goes there, and lists what is on it, also when the flow no "
+    "longer finds its control (then it says where the flow stopped). --url scans another page of the "
+    "platform, signed in.\n\n"
+    "Nothing a scan lists is clicked, typed into or changed, and no evidence is recorded. When a flow's "
+    "control is gone, a check's failed result carries the same list (candidates) and its reason names "
     "the best one."
 )
 SCAN_EXIT = (
-    "Exit status: 0 candidates listed; 1 nothing on the page looks like one; 2 a bad URL or the page did not open."
+    "Exit status: 0 candidates listed; 1 nothing looks like one; 2 a bad URL or option, or the page did not "
+    "open; 3 the account could not be signed in to (its page was not scanned)."
 )
+
+UrlOpt = Annotated[
+    str | None,
+    typer.Option("--url", metavar="URL", help="Scan this page of the platform (signed in) instead of the setting's."),
+]
+ScanAccountOpt = Annotated[
+    str | None,
+    typer.Option("--account", metavar="USERNAME", help="The account to sign in as (with PLATFORM)."),
+]
+
+
+def _http(url: str) -> bool:
+    parts = urlsplit(url)
+    return parts.scheme in ("http", "https") and bool(parts.netloc)
 
 
 async def scan_url(url: str, timeout_s: float) -> list[Candidate]:
@@ -47,16 +86,44 @@ async def scan_url(url: str, timeout_s: float) -> list[Candidate]:
             await browser.close()
 
 
+async def scan_account(
+    target: AccountTarget, traffic: TrafficMap | None, timeout_s: float, url: str | None, mapped: bool
+) -> list[ScannedPage]:
+    from optout.accounts.saved_sessions import SessionStore
+    from optout.engine.context import Options
+    from optout.engine.runner import Runner
+    from optout.engine.scan_account import scan_setting
+    from optout.paths import home
+
+    options = Options(timeout_s=timeout_s)
+    sessions = SessionStore(home(), mapped=mapped)
+    async with Runner(traffic=traffic, options=options, sessions=sessions) as runner:
+        session = await runner.session(target)
+        settings = target.flow.settings[:1] if url is not None else target.flow.settings
+        return [await scan_setting(session, target.flow, s, options, url=url) for s in settings]
+
+
 def scan_command(
-    url: Annotated[str, typer.Argument(metavar="URL", help="An http(s) address to open, without signing in.")],
+    target: Annotated[
+        str,
+        typer.Argument(metavar="URL|PLATFORM", help="An http(s) address to open without signing in, or a platform."),
+    ],
+    account: ScanAccountOpt = None,
+    url: UrlOpt = None,
+    origin: OriginOpt = None,
     json_: Annotated[bool, typer.Option("--json", help="Print JSON only.")] = False,
     timeout: TimeoutOpt = 15.0,
 ) -> None:
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        usage_error(f"{url!r} is not an http(s) address")
-    if not 1 <= timeout <= 600:
-        usage_error("--timeout must be between 1 and 600 seconds")
+    bounded("--timeout", timeout, TIMEOUT_RANGE, "seconds")
+    if _http(target):
+        if account is not None or url is not None or origin:
+            usage_error("--account, --url and --origin go with a platform, not with a URL")
+        _scan_url(target, json_, timeout)
+    else:
+        _scan_platform(target, account, url, origin, json_, timeout)
+
+
+def _scan_url(url: str, json_: bool, timeout: float) -> None:
     from playwright.async_api import Error as PlaywrightError
 
     from optout.browser.errors import first_line
@@ -75,7 +142,66 @@ def scan_command(
         if not found:
             out.print(f"Nothing on {where(url)} looks like an AI-training setting.", markup=False, soft_wrap=True)
         else:
-            rows = [[f"{c.confidence:.2f}", c.role, c.name, c.state, c.where or "", "; ".join(c.why)] for c in found]
-            print_rows(out, ["Confidence", "Role", "Name", "State", "Under", "Why"], rows, heading=2)
+            _print_candidates(found)
             out.print("None of them was clicked.", markup=False)
     raise typer.Exit(ExitCode.OK if found else ExitCode.SETTING_ON)
+
+
+def _scan_platform(
+    platform: str, account: str | None, url: str | None, origin: list[str] | None, json_: bool, timeout: float
+) -> None:
+    from optout.browser.launch import BrowserNotFound
+    from optout.engine.runner import AccountUnavailable
+
+    flows = all_flows()
+    if platform not in flows:
+        usage_error(f"{platform!r} is neither an http(s) address nor a platform (known: {', '.join(sorted(flows))})")
+    flow = flows[platform]
+    if url is not None and (not _http(url) or flow.origin_of(url) is None):
+        usage_error(f"--url {where(url)} is not on {flow.name}'s own addresses ({', '.join(flow.origins)})")
+    traffic = traffic_map(origin, flows)
+    chosen = selected_targets([platform], account, flows)
+    if len(chosen) > 1:
+        usage_error(f"say which {platform} account with --account ({', '.join(a.username for a in chosen)})")
+    mapped = traffic is not None
+    (target,) = account_targets(chosen, flows, mapped=mapped, login_options=options_for_login(origin, {}))
+    try:
+        pages = asyncio.run(scan_account(target, traffic, timeout, url, mapped))
+    except BrowserNotFound as exc:
+        usage_error(str(exc))
+    except AccountUnavailable as exc:
+        usage_error(str(exc), ExitCode.PROBLEM)
+    listed = any(p.candidates for p in pages)
+    unscanned = not any(p.scanned for p in pages)
+    if json_:
+        dumped = [p.model_dump(mode="json") for p in pages]
+        json_out({"platform": platform, "account": target.username, "pages": dumped})
+    else:
+        _print_pages(flow.name, target.username, pages)
+    raise typer.Exit(ExitCode.OK if listed else ExitCode.PROBLEM if unscanned else ExitCode.SETTING_ON)
+
+
+def _print_pages(name: str, username: str, pages: list[ScannedPage]) -> None:
+    out = stdout_console()
+    for page in pages:
+        place = page.url or "no page"
+        out.print(f"{name} · {username} · {page.setting}: {place}", markup=False, soft_wrap=True)
+        if page.control_found:
+            out.print("  The flow reached the setting's page and found its control.", markup=False, soft_wrap=True)
+        elif page.reached is True and page.control_found is None:
+            out.print("  The flow reached the setting's page.", markup=False, soft_wrap=True)
+        elif page.reason:
+            out.print(f"  The flow stopped: {page.reason}", markup=False, soft_wrap=True)
+        if not page.scanned:
+            out.print("  Not scanned: the account is not signed in there.", markup=False, soft_wrap=True)
+        elif page.candidates:
+            _print_candidates(page.candidates)
+        else:
+            out.print("  Nothing there looks like an AI-training setting.", markup=False, soft_wrap=True)
+    if any(p.candidates for p in pages):
+        out.print("None of them was clicked.", markup=False)
+
+
+def _print_candidates(found: list[Candidate]) -> None:
+    rows = [[f"{c.confidence:.2f}", c.role, c.name, c.state, c.where or "", "; ".join(c.why)] for c in found]
+    print_rows(stdout_console(), ["Confidence", "Role", "Name", "State", "Under", "Why"], rows, heading=2)

@@ -37,7 +37,7 @@ from optout.language.targets import PageState, Recognition
 from optout.patterns.naming import Observations, name_patterns
 from optout.results import OBJECTION_MAYBE_SENT, Candidate, Outcome, Result, State, scrub_urls, utc_now, where
 
-__all__ = ["AccountSession", "Mode", "Options", "first_line", "run_setting"]
+__all__ = ["AccountSession", "Mode", "Options", "SettingPhases", "first_line", "run_setting"]
 
 
 # What a reading means, for a room watching a walkthrough.
@@ -292,3 +292,7 @@ async def _try_shot(ctx: RunContext, step: str) -> None:
         await ctx.shot(step)
     except Exception:  # noqa: BLE001 - a missing screenshot must not hide the real reason
         return
+
+
+#: The phases of one setting's run, for a caller that needs only some of them (a scan reaches the page).
+SettingPhases = _SettingRun

@@ -9,7 +9,7 @@ import contextlib
 from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import Page
 
-from optout.engine.scan_terms import score
+from optout.engine.scan_terms import action_state, score
 from optout.results import Candidate
 
 #: How many candidates are kept, best first.
@@ -21,6 +21,8 @@ MOST = 10
 _CONTROLS = """() => {
   const SELECTOR = '[role=switch],[role=checkbox],[role=radio],[role=menuitemcheckbox],input[type=checkbox],'
     + 'input[type=radio],[aria-pressed],select';
+  // Any other control: a row ends before a container that holds one.
+  const ANY = SELECTOR + ',button,[role=button],a[href],input:not([type=hidden]),textarea';
   const visible = el => { const r = el.getBoundingClientRect(); const s = getComputedStyle(el);
     return r.width > 0 && r.height > 0 && s.visibility !== 'hidden' && s.display !== 'none'; };
   const text = el => (el ? (el.innerText || el.textContent || '') : '').replace(/\\s+/g, ' ').trim();
@@ -51,14 +53,26 @@ _CONTROLS = """() => {
   const row = el => { let n = el;
     for (let i = 0; i < 3 && n.parentElement && n.parentElement !== document.body; i++) {
       const up = n.parentElement;
-      if ([...up.querySelectorAll(SELECTOR)].some(other => other !== el && !el.contains(other))) break;
+      if ([...up.querySelectorAll(ANY)].some(other => other !== el && !el.contains(other) && !other.contains(el)
+          && visible(other))) break;
       n = up;
     }
     return text(n).slice(0, 400); };
-  return [...document.querySelectorAll(SELECTOR)]
+  const toggles = [...document.querySelectorAll(SELECTOR)]
     .filter(el => visible(el) || (el.labels && [...el.labels].some(visible)))
     .map(el => ({role: roleOf(el), name: nameOf(el).slice(0, 200), state: stateOf(el), nearby: row(el),
-                 where: heading(el).slice(0, 120)}));
+                 where: heading(el).slice(0, 120), kind: 'toggle'}));
+  // A way out that is a form (an objection): its send button, judged by the heading above it.
+  const sends = [...document.querySelectorAll('form button, form input[type=submit], form [role=button]')]
+    .filter(el => visible(el) && !el.matches(SELECTOR) && (el.type || 'submit') === 'submit')
+    .map(el => ({role: 'button', name: (nameOf(el) || el.value || '').slice(0, 200), state: 'form',
+                 nearby: heading(el).slice(0, 200), where: heading(el).slice(0, 120), kind: 'form'}));
+  // A button that is the switch (Google's "Turn off" under "Keep Activity"): judged by its heading and row.
+  const actions = [...document.querySelectorAll('button, [role=button]')]
+    .filter(el => visible(el) && !el.matches(SELECTOR) && !el.closest('form') && nameOf(el).length <= 40)
+    .map(el => ({role: 'button', name: nameOf(el), state: 'unknown',
+                 nearby: `${heading(el)} ${row(el)}`.slice(0, 400), where: heading(el).slice(0, 120), kind: 'action'}));
+  return [...toggles, ...sends, ...actions];
 }"""
 
 
@@ -72,7 +86,8 @@ async def candidates(page: Page, timeout_s: float = 5.0) -> list[Candidate]:
     listed: list[Candidate] = []
     for control in found:
         name, nearby = str(control.get("name") or ""), str(control.get("nearby") or "")
-        seen = score(name, nearby)
+        kind = control.get("kind")
+        seen = score(name, nearby, kind=kind if kind in ("form", "action") else "toggle")
         if seen is None:
             continue
         with contextlib.suppress(ValueError):
@@ -80,7 +95,7 @@ async def candidates(page: Page, timeout_s: float = 5.0) -> list[Candidate]:
                 Candidate(
                     role=str(control.get("role") or ""),
                     name=name,
-                    state=str(control.get("state") or "unknown"),
+                    state=(kind == "action" and action_state(name)) or str(control.get("state") or "unknown"),
                     where=str(control.get("where") or "") or None,
                     confidence=seen.confidence,
                     why=list(seen.why),

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Literal
 
 #: Phrases that name training a model on the person's data (stems where a language inflects).
 TRAINING: dict[str, tuple[str, ...]] = {
@@ -17,6 +18,50 @@ TRAINING: dict[str, tuple[str, ...]] = {
     "it": ("addestra", "migliorare il modello", "migliorare i modelli", "aiuta a migliorare"),
     "nl": ("trainen", "training", "model verbeteren", "modellen te verbeteren", "help verbeteren"),
     "pt": ("treinar", "treinamento", "treino", "melhorar o modelo", "melhorar os modelos", "ajudar a melhorar"),
+}
+
+#: Controls that keep the person's chats as activity, which is what trains the model (Google's "Keep
+#: Activity", formerly "Gemini Apps Activity"): named like a place, not like training, so listed here.
+ACTIVITY: dict[str, tuple[str, ...]] = {
+    "en": ("keep activity", "apps activity"),
+    "fr": ("conserver l'activité", "activité dans les applis", "activité dans les applications"),
+    "de": ("aktivitäten speichern", "aktivität speichern", "apps-aktivitäten"),
+    "es": ("conservar actividad", "conservar la actividad", "actividad en las aplicaciones"),
+    "it": ("conserva attività", "conserva l'attività", "attività nelle app"),
+    "nl": ("activiteit bewaren", "activiteit in apps"),
+    "pt": ("manter atividade", "manter a atividade", "atividade nos apps"),
+}
+
+#: A button that is the switch itself, named by what it does ("Turn off" while the setting is on).
+TURN_OFF: dict[str, tuple[str, ...]] = {
+    "en": ("turn off", "switch off", "disable"),
+    "fr": ("désactiver",),
+    "de": ("deaktivieren", "ausschalten"),
+    "es": ("desactivar",),
+    "it": ("disattiva", "disattivare"),
+    "nl": ("uitschakelen", "uitzetten"),
+    "pt": ("desativar",),
+}
+TURN_ON: dict[str, tuple[str, ...]] = {
+    "en": ("turn on", "switch on", "enable"),
+    "fr": ("activer",),
+    "de": ("aktivieren", "einschalten"),
+    "es": ("activar",),
+    "it": ("attiva", "attivare"),
+    "nl": ("inschakelen", "aanzetten"),
+    "pt": ("ativar",),
+}
+
+#: Phrases of a right to object (Meta's way out is a form, not a switch): they count as training words
+#: for a form's send button when its heading also says AI.
+OBJECTION: dict[str, tuple[str, ...]] = {
+    "en": ("object to", "objection", "right to object"),
+    "fr": ("vous opposer", "opposition", "droit d'opposition", "s'opposer"),
+    "de": ("widerspruch", "widersprechen"),
+    "es": ("oponerse", "oposición", "derecho de oposición"),
+    "it": ("opporsi", "opposizione", "diritto di opposizione"),
+    "nl": ("bezwaar",),
+    "pt": ("opor-se", "oposição", "direito de oposição"),
 }
 
 #: Words that say AI or models: a control with these and a training word is a strong candidate.
@@ -71,13 +116,34 @@ def _found(table: dict[str, tuple[str, ...]], text: str) -> list[tuple[str, str]
     return hits
 
 
-def score(name: str, nearby: str) -> Score | None:
+Kind = Literal["toggle", "form", "action"]
+
+
+def action_state(name: str) -> str | None:
+    """The state a button named like an action ("Turn off", "Désactiver") shows: "on" for one that turns
+    it off; None for a button named otherwise."""
+    plain = _plain(name)
+    for table, state in ((TURN_OFF, "on"), (TURN_ON, "off")):
+        if any(plain == _plain(phrase) for phrases in table.values() for phrase in phrases):
+            return state
+    return None
+
+
+def score(name: str, nearby: str, *, kind: Kind = "toggle") -> Score | None:
     """How much a control named `name`, with `nearby` text around it, looks like an AI-training setting;
-    None when nothing about it does."""
+    None when nothing about it does. `kind`: a toggle (switch, checkbox, radio, pressed button); a form's
+    send button (`nearby` is its heading), where a right to object stands for the training words; or an
+    action button ("Turn off"), a candidate only by what its heading and row say."""
     why: list[str] = []
     confidence = 0.0
-    own_training = _found(TRAINING, name)
-    near_training = _found(TRAINING, nearby)
+    own_training = _found(TRAINING, name) + _found(ACTIVITY, name)
+    near_training = _found(TRAINING, nearby) + _found(ACTIVITY, nearby)
+    if kind == "form":
+        near_training += _found(OBJECTION, nearby)
+        if not (near_training and (_found(AI, nearby) or _found(AI, name))):
+            return None  # a form's button is a candidate only under a heading that says both
+    if kind == "action" and (action_state(name) is None or not near_training):
+        return None
     ai = _found(AI, name) or _found(AI, nearby)
     secondary = _found(SECONDARY, name)
     if own_training:
