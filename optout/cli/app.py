@@ -10,6 +10,7 @@ import typer
 from optout import __version__
 from optout.cli import accounts as accounts_commands
 from optout.cli import evidence as evidence_commands
+from optout.cli import flows as flows_commands
 from optout.cli import patterns as patterns_commands
 from optout.cli import platforms as platforms_commands
 from optout.cli import recheck as recheck_commands
@@ -57,7 +58,7 @@ app = typer.Typer(
 )
 
 flows_app = typer.Typer(
-    help="Inspect the flow files that describe each platform.",
+    help="Inspect the flow files that describe each platform, list where each comes from, install a newer one.",
     epilog="Exit status: 0 every file is valid; 2 a file is not (one line naming it).",
     no_args_is_help=True,
 )
@@ -124,6 +125,10 @@ app.command(epilog="Exit status: 0 listed; 2 a flow file cannot be read (one lin
 flows_app.command(
     "validate", epilog="Exit status: 0 every file is valid; 2 a file is not, or cannot be read (one line naming it)."
 )(platforms_commands.flows_validate)
+flows_app.command("install", help=flows_commands.INSTALL_HELP, epilog=flows_commands.INSTALL_EXIT)(
+    flows_commands.flows_install
+)
+flows_app.command("list", help=flows_commands.LIST_HELP, epilog=flows_commands.LIST_EXIT)(flows_commands.flows_list)
 accounts_app.command(
     "add",
     epilog="Exit status: 0 stored; 2 usage or configuration error (an unknown platform, a refused username, no "
