@@ -9,6 +9,7 @@ import typer
 
 from optout import __version__
 from optout.cli import accounts as accounts_commands
+from optout.cli import canary as canary_commands
 from optout.cli import evidence as evidence_commands
 from optout.cli import flows as flows_commands
 from optout.cli import patterns as patterns_commands
@@ -182,6 +183,9 @@ app.command("export", help=EXPORT_HELP, epilog=EXPORT_EXIT)(evidence_commands.ex
 app.command(help=DOCTOR_HELP)(accounts_commands.doctor)
 app.command(help=DEMO_HELP)(platforms_commands.demo)
 app.command("scan", help=scan_commands.SCAN_HELP, epilog=scan_commands.SCAN_EXIT)(scan_commands.scan_command)
+app.command("canary", help=canary_commands.CANARY_HELP, epilog=canary_commands.CANARY_EXIT)(
+    canary_commands.canary_command
+)
 app.command("patterns", help=PATTERNS_HELP, epilog="Exit status: 0 listed; 2 an unknown option (one line).")(
     patterns_commands.patterns_command
 )
