@@ -13,7 +13,7 @@ from typing import Any, ClassVar
 
 import pytest
 
-from tests.conftest import Cli, Sandbox
+from tests.conftest import FLOWS, Cli, Sandbox
 from tests.test_cli import one_line_error
 
 # LinkedIn's sign-in page after a redesign: the e-mail field is there, the password field and the
@@ -71,7 +71,7 @@ def test_linkedin_sign_in_page_in_the_sandbox_matches_every_signal(cli: Cli, san
     assert by_signal['password field: field "Password"'] == "found"
     assert by_signal['click: button "Sign in"'] == "found"
     assert by_signal["url linkedin.com/authwall"] == "elsewhere"  # another page's signal: not counted
-    assert set(report["requests_sent"]) == {"GET"}
+    assert set(report["requests_sent"]) == {"GET"} and report["sent_by_page_scripts"] == []
     # The sandbox saw no sign-in: no password, no session, no write, for any LinkedIn account.
     for account in sandbox.state()["linkedin"].values():
         assert (account["password_submissions"], account["signins"], account["writes"]) == (0, 0, [])
@@ -80,6 +80,21 @@ def test_linkedin_sign_in_page_in_the_sandbox_matches_every_signal(cli: Cli, san
     assert text.returncode == 0
     assert max(len(line) for line in text.stdout.splitlines()) <= 80
     assert "Every signal checked matched. Nothing was typed or clicked" in text.stdout
+
+
+@pytest.mark.parametrize("platform", sorted(FLOWS))
+def test_every_sandbox_sign_in_page_matches_its_flow(cli: Cli, sandbox: Sandbox, platform: str) -> None:
+    """Every shape of sign-in: on one page, over several (later steps not checked), by a saved session
+    only, behind a cookie dialog (looked behind, never dismissed)."""
+    done = cli("canary", platform, "--origin", f"{platform}={sandbox.origin(platform)}", "--json", "--timeout", "10")
+    assert done.returncode == 0, done.stdout + done.stderr
+    report = json.loads(done.stdout)
+    assert not [c for c in report["checks"] if c["status"] == "missing"]
+    assert any(c["status"] == "found" and c["group"] == "signed out" for c in report["checks"])
+    # What the page's own scripts send as it loads (X starts its login flow) is said, never a form.
+    assert all("/login-submit" not in sent and "password" not in sent for sent in report["sent_by_page_scripts"])
+    for account in sandbox.state().get(platform, {}).values():
+        assert (account["password_submissions"], account["signins"], account["writes"]) == (0, 0, [])
 
 
 def test_a_changed_sign_in_page_reports_what_is_missing(

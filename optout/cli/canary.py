@@ -28,7 +28,7 @@ CANARY_HELP = (
     "elsewhere, steps after the first click as later: neither is checked."
 )
 GROUP_MEANS = {
-    "sign-in page": "how the flow knows the page it types the password on",
+    "sign-in page": "how the flow knows the sign-in page, before anything is typed",
     "signed out": "how the flow knows nobody is signed in",
     "sign-in form": "the login steps' fields and buttons, found but never used",
 }
@@ -102,6 +102,7 @@ def canary_command(
                     {"group": c.group, "signal": c.what, "status": c.status, "note": c.note} for c in report.checks
                 ],
                 "requests_sent": dict(sorted(report.sent.items())),
+                "sent_by_page_scripts": report.sent_by_page,
             }
         )
         raise typer.Exit(code)
@@ -127,5 +128,7 @@ def canary_command(
     verdict = "every signal checked matched" if report.all_found else f"{missing} signal(s) missing"
     sent = ", ".join(f"{n} {method}" for method, n in sorted(report.sent.items())) or "none"
     said = f"{verdict.capitalize()}. Nothing was typed or clicked; the page's own requests: {sent}."
-    out.print(Text(textwrap.fill(said, width)))
+    if report.sent_by_page:
+        said += f" Sent by the page's own scripts as it loaded: {', '.join(report.sent_by_page)}."
+    out.print(Text(textwrap.fill(said, width, break_long_words=False, break_on_hyphens=False)))
     raise typer.Exit(code)

@@ -44,8 +44,10 @@ class CanaryReport:
     final_url: str = ""
     http_status: int | None = None
     checks: list[Check] = field(default_factory=list)
-    # Requests the page sent, by method: the proof that nothing was submitted.
+    # Requests the page sent, by method: the proof that nothing was submitted. Some sign-in pages'
+    # own scripts send some as they load (X starts its login flow): those are listed, by address.
     sent: Counter[str] = field(default_factory=Counter)
+    sent_by_page: list[str] = field(default_factory=list)
 
     @property
     def unmatched_groups(self) -> list[str]:
@@ -101,8 +103,11 @@ async def _read(page: Page, flow: Flow) -> list[Check]:
     covers = [s for o in flow.overlays for s in o.when]
     facts = await read_facts(page, [*flow.login.page, *signed_out, *covers])
     form = _form_targets(flow)
-    # `login.page` is the page the password is typed on: on a later page when a click comes first.
-    password_here = any(t is not None and now and what.startswith("password field") for what, t, now in form)
+    # `login.page` is the page the password is typed on: on a later page when a click comes first. A
+    # saved_session flow types nothing: its `login.page` is the page a person signs in on, this one.
+    password_here = flow.login.method == "saved_session" or any(
+        t is not None and now and what.startswith("password field") for what, t, now in form
+    )
     shown = [o.name for o in flow.overlays if any_holds(facts, o.when)]
     checks: list[Check] = []
     for group, group_signals in (("sign-in page", flow.login.page), ("signed out", signed_out)):
@@ -147,6 +152,8 @@ async def run_canary(page: Page, flow: Flow, timeout_s: float) -> CanaryReport:
 
     def seen(request: Request) -> None:
         report.sent[request.method] += 1
+        if request.method not in ("GET", "HEAD"):
+            report.sent_by_page.append(f"{request.method} {where(request.url)}")
 
     page.on("request", seen)
     response = await page.goto(flow.login.url, wait_until="domcontentloaded", timeout=timeout_s * 1000)
