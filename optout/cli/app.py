@@ -9,7 +9,9 @@ import typer
 
 from optout import __version__
 from optout.cli import accounts as accounts_commands
+from optout.cli import canary as canary_commands
 from optout.cli import evidence as evidence_commands
+from optout.cli import flows as flows_commands
 from optout.cli import patterns as patterns_commands
 from optout.cli import platforms as platforms_commands
 from optout.cli import recheck as recheck_commands
@@ -57,7 +59,7 @@ app = typer.Typer(
 )
 
 flows_app = typer.Typer(
-    help="Inspect the flow files that describe each platform.",
+    help="Inspect the flow files that describe each platform, list where each comes from, install a newer one.",
     epilog="Exit status: 0 every file is valid; 2 a file is not (one line naming it).",
     no_args_is_help=True,
 )
@@ -124,6 +126,10 @@ app.command(epilog="Exit status: 0 listed; 2 a flow file cannot be read (one lin
 flows_app.command(
     "validate", epilog="Exit status: 0 every file is valid; 2 a file is not, or cannot be read (one line naming it)."
 )(platforms_commands.flows_validate)
+flows_app.command("install", help=flows_commands.INSTALL_HELP, epilog=flows_commands.INSTALL_EXIT)(
+    flows_commands.flows_install
+)
+flows_app.command("list", help=flows_commands.LIST_HELP, epilog=flows_commands.LIST_EXIT)(flows_commands.flows_list)
 accounts_app.command(
     "add",
     epilog="Exit status: 0 stored; 2 usage or configuration error (an unknown platform, a refused username, no "
@@ -177,6 +183,9 @@ app.command("export", help=EXPORT_HELP, epilog=EXPORT_EXIT)(evidence_commands.ex
 app.command(help=DOCTOR_HELP)(accounts_commands.doctor)
 app.command(help=DEMO_HELP)(platforms_commands.demo)
 app.command("scan", help=scan_commands.SCAN_HELP, epilog=scan_commands.SCAN_EXIT)(scan_commands.scan_command)
+app.command("canary", help=canary_commands.CANARY_HELP, epilog=canary_commands.CANARY_EXIT)(
+    canary_commands.canary_command
+)
 app.command("patterns", help=PATTERNS_HELP, epilog="Exit status: 0 listed; 2 an unknown option (one line).")(
     patterns_commands.patterns_command
 )

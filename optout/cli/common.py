@@ -22,11 +22,12 @@ from optout.browser.traffic import OriginSpec, OriginSpecError, TrafficMap, buil
 from optout.cli.output import ConsoleReporter, Rerun, ResultWords, print_summary, print_unbroken, shown
 from optout.evidence import signing
 from optout.evidence.history import History, HistoryError
+from optout.evidence.manifest import FlowUsed
 from optout.evidence.recorder import RunEvidence
 from optout.evidence.signing import Signer
 from optout.files import NO_SPACE, describe_write_error
 from optout.language.flow import Flow, FlowError
-from optout.language.registry import load_all
+from optout.language.registry import load_all, loaded_from
 from optout.paths import home
 from optout.results import ExitCode, Result
 
@@ -231,6 +232,7 @@ def run_evidence(
             history=history,
             signer=_signer(keyring_problem),
             mappings=dict(traffic.routes) if traffic else {},
+            flow_files=_flow_files(flows),
             mask_pii=mask_pii,
             warn=lambda line: err.print(f"optout: {line}", markup=False, soft_wrap=True),
         )
@@ -238,6 +240,16 @@ def run_evidence(
         usage_error(describe_write_error(exc, out), ExitCode.PROBLEM if exc.errno in NO_SPACE else ExitCode.USAGE)
     except HistoryError as exc:
         usage_error(str(exc), ExitCode.PROBLEM)
+
+
+def _flow_files(flows: dict[str, str]) -> dict[str, FlowUsed]:
+    """Where each platform's flow was read from, for the manifest (as loaded, not as the file is now)."""
+    used: dict[str, FlowUsed] = {}
+    for platform in flows:
+        where = loaded_from(platform)
+        if where is not None:
+            used[platform] = FlowUsed(source=where.source, path=str(where.path), sha256=where.sha256)
+    return used
 
 
 def setting_titles(flows: dict[str, Flow]) -> dict[tuple[str, str], str]:

@@ -16,7 +16,7 @@ from optout.accounts import config as accounts
 from optout.accounts import keyrings
 from optout.browser.launch import BrowserNotFound, browser_version, display_advice, display_available, find_browser
 from optout.language.flow import FlowError
-from optout.language.registry import flows_dir, load_all
+from optout.language.registry import flows_dir, load_all, loaded_from
 from optout.paths import home
 
 
@@ -124,8 +124,10 @@ def _home() -> Finding:
 def _flows() -> Finding:
     try:
         directory = flows_dir()
-        flows = load_all(directory)
+        flows = load_all()
     except FlowError as exc:
         return Finding("flows", False, [str(exc)], {"dir": None, "platforms": []})
     names = ", ".join(f"{f.platform} ({f.name}, version {f.version})" for f in flows.values()) or "none"
-    return Finding("flows", True, [str(directory), names], {"dir": str(directory), "platforms": sorted(flows)})
+    mine = [p for p in flows if (where := loaded_from(p)) is not None and where.source == "installed"]
+    lines = [str(directory), names] + ([f"installed: {', '.join(mine)} (optout flows list)"] if mine else [])
+    return Finding("flows", True, lines, {"dir": str(directory), "platforms": sorted(flows), "installed": mine})

@@ -40,6 +40,16 @@ class OriginMapping(BaseModel):
     served_by: str
 
 
+class FlowUsed(BaseModel):
+    """The flow file a platform's results came from: which one, and the SHA-256 of the bytes read."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    source: Literal["shipped", "installed", "OPTOUT_FLOWS_DIR"]
+    path: str
+    sha256: str
+
+
 class ChainLink(BaseModel):
     """The manifest sealed just before this one in the same home, by run id and SHA-256 of its bytes."""
 
@@ -59,7 +69,9 @@ class Manifest(BaseModel):
     started_at: datetime
     finished_at: datetime | None = None
     interrupted: str | None = None  # why the run stopped before its end
-    flows: dict[str, str]
+    flows: dict[str, str]  # platform -> flow version
+    # platform -> the flow file used; empty in manifests from before flows could be installed.
+    flow_files: dict[str, FlowUsed] = {}
     mappings: list[OriginMapping] = []
     mask_pii: bool = False
     files: list[EvidenceFile] = []
@@ -77,6 +89,9 @@ def manifest_bytes(manifest: Manifest) -> bytes:
     if data["sealed_by"] is None:
         # Left out unless set: a run that sealed itself reads as it did before sealed_by existed.
         del data["sealed_by"]
+    if not data["flow_files"]:
+        # Likewise: a run that recorded no flow file (the demo, a test's) reads as before.
+        del data["flow_files"]
     return (json.dumps(data, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
 
 

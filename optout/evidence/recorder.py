@@ -24,6 +24,7 @@ from optout.evidence.history import History, HistoryError, ResultRow
 from optout.evidence.manifest import (
     EvidenceFile,
     FileKind,
+    FlowUsed,
     Manifest,
     OriginMapping,
     manifest_bytes,
@@ -67,6 +68,7 @@ class RunEvidence:
         flows: dict[str, str],
         *,
         mappings: Mapping[str, str] | None = None,
+        flow_files: Mapping[str, FlowUsed] | None = None,
         mask_pii: bool = False,
         request_records: bool = True,
         history: History | None = None,
@@ -100,6 +102,7 @@ class RunEvidence:
             optout_version=__version__,
             started_at=started,
             flows=flows,
+            flow_files=dict(flow_files or {}),
             mappings=[OriginMapping(origin=o, served_by=b) for o, b in sorted(self.mappings.items())],
             mask_pii=mask_pii,
         )

@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 import yaml
 from pydantic import Field, ValidationError, field_validator, model_validator
 
+from optout import __version__
 from optout.language.examples import Example
 from optout.language.steps import (
     SECRET_SOURCES,
@@ -449,7 +450,9 @@ class FlowError(Exception):
     """A flow file that cannot be used; the message is one line naming the file and the problem."""
 
 
-def load_flow(path: Path) -> Flow:
+def load_flow(path: Path, *, named: bool = True) -> Flow:
+    """The flow in `path`. `named`: its platform must be the file's name (as in a flows folder); a file
+    given to `flows install` may be called anything, it is installed under its platform's name."""
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except OSError as exc:
@@ -460,11 +463,18 @@ def load_flow(path: Path) -> Flow:
         where = getattr(exc, "problem_mark", None)
         line = f" line {where.line + 1}" if where is not None else ""
         raise FlowError(f"{path}:{line} not valid YAML: {getattr(exc, 'problem', exc)}") from None
+    needed = data.get("schema_version") if isinstance(data, dict) else None
+    # A newer optout's flow: its new words would read as mistakes, so say what is needed instead.
+    if isinstance(needed, int) and not isinstance(needed, bool) and needed > SCHEMA_VERSION:
+        raise FlowError(
+            f"{path} needs flow schema {needed}; this optout ({__version__}) reads schema {SCHEMA_VERSION}: "
+            "upgrade optout"
+        )
     try:
         flow = Flow.model_validate(data)
     except ValidationError as exc:
         raise FlowError(f"{path}: {describe_error(exc)}") from None
-    if flow.platform != path.stem:
+    if named and flow.platform != path.stem:
         raise FlowError(f"{path}: platform {flow.platform!r} does not match the file name")
     return flow
 
