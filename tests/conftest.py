@@ -21,11 +21,12 @@ from keyrings.alt.file import PlaintextKeyring
 
 from optout.accounts import keyrings
 from optout.browser.launch import LAUNCH_ARGS, find_browser
-from optout.language.registry import load_all
+from optout.language.registry import load_all, shipped_dir
 from optout.sandbox import PLATFORMS, SandboxServer, find_account
 
 REPO = Path(__file__).resolve().parent.parent
-FLOWS = load_all()
+# The shipped flows, whatever the person running the tests installed in their own home.
+FLOWS = load_all(shipped_dir())
 LINKEDIN = FLOWS["linkedin"]
 
 
