@@ -92,3 +92,4 @@ def test_scan_platform_on_a_redesigned_page_says_where_the_flow_stopped(cli: Cli
     text = cli("scan", "linkedin", "--account", "lou@example.com", "--origin", origin, env={"COLUMNS": "80"})
     assert text.returncode == 1 and "The flow stopped:" in text.stdout
     assert "Nothing there looks like an AI-training setting." in text.stdout
+    assert all(len(line) <= 80 for line in text.stdout.splitlines() if "https://" not in line), text.stdout

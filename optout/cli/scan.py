@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import textwrap
 from typing import TYPE_CHECKING, Annotated
 from urllib.parse import urlsplit
 
@@ -183,21 +184,30 @@ def _scan_platform(
 
 def _print_pages(name: str, username: str, pages: list[ScannedPage]) -> None:
     out = stdout_console()
+
+    def say(text: str, indent: str = "  ") -> None:
+        # Wrapped at the terminal's width, continuation lines indented under the first.
+        width = max(40, out.width)
+        out.print(
+            textwrap.fill(text, width, initial_indent=indent, subsequent_indent=indent + "  ", break_on_hyphens=False),
+            markup=False,
+        )
+
     for page in pages:
-        place = page.url or "no page"
-        out.print(f"{name} · {username} · {page.setting}: {place}", markup=False, soft_wrap=True)
+        say(f"{name} · {username} · {page.setting}", indent="")
+        out.print(f"  {page.url or 'no page'}", markup=False, soft_wrap=True)  # an address is never broken
         if page.control_found:
-            out.print("  The flow reached the setting's page and found its control.", markup=False, soft_wrap=True)
+            say("The flow reached the setting's page and found its control.")
         elif page.reached is True and page.control_found is None:
-            out.print("  The flow reached the setting's page.", markup=False, soft_wrap=True)
+            say("The flow reached the setting's page.")
         elif page.reason:
-            out.print(f"  The flow stopped: {page.reason}", markup=False, soft_wrap=True)
+            say(f"The flow stopped: {page.reason}")
         if not page.scanned:
-            out.print("  Not scanned: the account is not signed in there.", markup=False, soft_wrap=True)
+            say("Not scanned: the account is not signed in there.")
         elif page.candidates:
             _print_candidates(page.candidates)
         else:
-            out.print("  Nothing there looks like an AI-training setting.", markup=False, soft_wrap=True)
+            say("Nothing there looks like an AI-training setting.")
     if any(p.candidates for p in pages):
         out.print("None of them was clicked.", markup=False)
 
