@@ -63,8 +63,8 @@ _OVERLAY_HTML = (
     '<div style="background:#fff;padding:2em;font:20px sans-serif;border-radius:8px">'
     "Try Premium free for one month</div></div>"
 )
-# Each time it is shown, a little later than the first paint, as a page's own script reloads it.
-_RELOAD_HTML = "<script>setTimeout(() => location.reload(), 200);</script>"
+# Each time it is shown, as soon as it is: a page's own script reloading it.
+_RELOAD_HTML = "<script>location.reload();</script>"
 # Every switch and checkbox hidden (so out of the accessibility tree), a busy spinner in its place; kept so
 # when the page's own script renders it again.
 _SPINNER_HTML = """<style>[role=switch], [role=checkbox], input[type=checkbox] { display: none !important; }</style>
