@@ -282,3 +282,26 @@ async def test_a_page_in_another_language(runner: Any, sandbox: Sandbox, evidenc
     assert "the page is in German" in reason and "nothing was clicked" in reason, reason
     untouched(sandbox, ALICE)
     switched_off(camille, sandbox, CAMILLE)
+
+
+def test_optout_sandbox_serves_a_fault_given_on_its_command_line(cli: Any) -> None:
+    import re
+    import subprocess
+    import sys
+
+    bad = cli("sandbox", "--port", "0", "--fault", "meteor")
+    assert bad.returncode == 2 and "--fault: unknown fault 'meteor'" in bad.stderr and "Traceback" not in bad.stderr
+    command = [sys.executable, "-m", "optout", "sandbox", "--port", "0", "--fault", f"http_500:{ALICE}"]
+    server = subprocess.Popen(command, stdout=subprocess.PIPE, text=True, env=cli.environ(), cwd=cli.home)
+    try:
+        assert server.stdout is not None
+        first = server.stdout.readline()
+        base = re.search(r"http://127\.0\.0\.1:\d+", first)
+        assert base is not None, first
+        assert server.stdout.readline().strip() == f"Fault: http_500 on {ALICE}"
+        (shown,) = httpx.get(f"{base[0]}/__sandbox__/faults", timeout=10).json()
+        assert (shown["kind"], shown["account"]) == ("http_500", ALICE)
+        assert httpx.get(f"{base[0]}/linkedin/login", timeout=10).status_code == 200  # signed out: not Alice
+    finally:
+        server.terminate()
+        server.wait(10)
