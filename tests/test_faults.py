@@ -153,6 +153,20 @@ async def test_http_500_fails_saying_so(runner: Any, sandbox: Sandbox, evidence:
     switched_off(camille, sandbox, CAMILLE)
 
 
+async def test_http_500_on_the_reload_to_verify_says_the_switch_was_clicked(
+    runner: Any, sandbox: Sandbox, evidence: RunEvidence
+) -> None:
+    inject(sandbox, {"kind": "http_500", "account": ALICE, "path": SETTING_PAGE, "nth": 2})
+    alice, camille, took = await run_pair(runner, evidence, Mode.OFF, ALICE, CAMILLE)
+    assert took < BOUND_S
+    assert (alice.outcome, alice.state, alice.verified) == (Outcome.FAILED, State.UNKNOWN, False)
+    reason = one_line(alice)
+    assert "the server answered HTTP 500" in reason and "reloading to verify" in reason, reason
+    assert "clicked once" in reason, reason
+    assert [(w["key"], w["requested"]) for w in sandbox.account(ALICE)["writes"]] == [(LI_KEY, False)]
+    switched_off(camille, sandbox, CAMILLE)
+
+
 async def test_http_500_on_another_platform(runner: Any, sandbox: Sandbox, evidence: RunEvidence) -> None:
     inject(sandbox, {"kind": "http_500", "platform": "x", "account": XAVIER, "path": r"^/settings/grok_settings"})
     xavier, margaux, took = await run_pair(runner, evidence, Mode.CHECK, XAVIER, MARGAUX, "x")
