@@ -187,8 +187,11 @@ class MappedPage:
         headers["X-Forwarded-Proto"] = original.scheme
         try:
             response = await self._client.request(request["method"], target, headers=headers, content=_body(request))
-        except httpx.HTTPError:
-            await self._session.send("Fetch.failRequest", {"requestId": request_id, "errorReason": "ConnectionRefused"})
+        except httpx.HTTPError as exc:
+            # As the browser would have seen it: a server that closed the connection without answering is
+            # not one that refused it (the reason a person reads says which).
+            reason = "ConnectionClosed" if isinstance(exc, httpx.RemoteProtocolError) else "ConnectionRefused"
+            await self._session.send("Fetch.failRequest", {"requestId": request_id, "errorReason": reason})
             return
         response_headers = [
             {"name": k, "value": v} for k, v in response.headers.multi_items() if k.lower() not in _HOP_BY_HOP

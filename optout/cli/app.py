@@ -191,6 +191,6 @@ app.command("patterns", help=PATTERNS_HELP, epilog="Exit status: 0 listed; 2 an 
 )
 sandbox_app.callback(
     help=SANDBOX_HELP,
-    epilog="Exit status: 0 stopped with Ctrl-C; 2 the port cannot be listened on, or no such pattern.",
+    epilog="Exit status: 0 stopped with Ctrl-C; 2 the port cannot be listened on, no such pattern, or no such fault.",
 )(platforms_commands.sandbox)
 sandbox_app.command("set", help=SANDBOX_SET_HELP)(platforms_commands.sandbox_set)

@@ -238,18 +238,39 @@ PatternOpt = Annotated[
 ]
 
 
-def sandbox(ctx: typer.Context, port: SandboxPortOpt = 8000, pattern: PatternOpt = None) -> None:
+FaultOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--fault",
+        metavar="KIND[:ACCOUNT]",
+        help="Inject a fault into every page (of one account: its username after a colon), as a site on a bad "
+        "day: slow, http_500, drop, expire_session, overlay, reload_loop, spinner or language. Repeatable. "
+        "POST /__sandbox__/faults sets finer ones (a path, the Nth request).",
+    ),
+]
+
+
+def sandbox(
+    ctx: typer.Context, port: SandboxPortOpt = 8000, pattern: PatternOpt = None, fault: FaultOpt = None
+) -> None:
     if ctx.invoked_subcommand is not None:
         return
-    from optout.sandbox import DEMO_ACCOUNTS, SandboxServer
+    from optout.sandbox import DEMO_ACCOUNTS, SandboxServer, create_app
+    from optout.sandbox.faults import Fault
 
     shown = None if pattern is None else _lab_account(pattern)
     try:
-        server = SandboxServer(port=port).start()
+        faults = [Fault.parse(text) for text in fault or []]
+    except ValueError as exc:
+        usage_error(f"--fault: {exc}")
+    try:
+        server = SandboxServer(port=port, app=create_app(faults=faults)).start()
     except OSError as exc:
         usage_error(f"cannot listen on 127.0.0.1:{port}: {exc.strerror}")
     out = stdout_console()
     out.print(f"Sandbox serving on {server.base_url}  (Ctrl-C to stop)", markup=False)
+    for injected in faults:
+        out.print(f"  Fault: {injected.kind} on {injected.account or 'every account'}", markup=False)
     if shown is not None:
         _print_pattern(out, server.origin_url("patternlab"), *shown)
         _serve_until_interrupted(server)

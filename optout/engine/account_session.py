@@ -39,6 +39,9 @@ class AccountSession:
     locale: str | None = None  # the account's language, as the context was made with it
     # The HTTP status of the last document the page's main frame received, however it was reached.
     document_status: int | None = None
+    # When (loop time) each of the last documents of the main frame arrived, and from where: a page
+    # reloading itself (or redirecting to itself) shows.
+    document_times: list[tuple[float, str]] = field(default_factory=list)
     in_flight: set[Request] = field(default_factory=set)
     activity: asyncio.Event = field(default_factory=asyncio.Event)
 
@@ -52,6 +55,15 @@ class AccountSession:
         self._answered(response.request)
         if response.request.resource_type == "document" and response.frame == self.page.main_frame:
             self.document_status = response.status
+            loaded = (asyncio.get_running_loop().time(), response.url)
+            self.document_times = [*self.document_times[-19:], loaded]
+
+    def reloads_since(self, seconds: float) -> int:
+        """The most times one URL's document reached the main frame in the last `seconds` (a chain of
+        redirects through different pages counts each once)."""
+        since = asyncio.get_running_loop().time() - seconds
+        urls = [url for at, url in self.document_times if at >= since]
+        return max((urls.count(url) for url in urls), default=0)
 
     def _tracked(self, request: Request) -> bool:
         # Only the platform's own data requests (loading a value, saving a change) say whether the page

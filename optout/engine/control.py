@@ -84,6 +84,16 @@ _READ_STATE = """el => {
 }"""
 
 
+# Whether the page shows something busy (a spinner, a part marked aria-busy) on screen.
+_BUSY = """() => [...document.querySelectorAll('[aria-busy=true], [role=progressbar]')].some(el => {
+  const r = el.getBoundingClientRect(), style = getComputedStyle(el);
+  return r.width > 0 && r.height > 0 && style.visibility !== 'hidden' && style.display !== 'none';
+})"""
+
+# A page that loaded this many documents while optout waited on it is reloading itself, not loading.
+_RELOADS = 3
+
+
 class ControlDriver:
     def __init__(self, ctx: RunContext, pointer: Pointer) -> None:
         self.ctx = ctx
@@ -179,6 +189,15 @@ class ControlDriver:
         except NotFound:
             # A terms dialog drawn meanwhile (over the page, a preset switch inside) is the answer.
             await stop_if_terms_pending(self.ctx)
+            self.stop_if_reloading()
+            if await self._busy():
+                raise Stop(
+                    Outcome.FAILED,
+                    f"the setting never finished loading: the page still showed it busy after "
+                    f"{self.ctx.options.timeout_s:g} s",
+                    shot="unsettled",
+                    about_control=True,
+                ) from None
             # What the page has instead, for the person and the flow's maintainer: listed, never clicked.
             instead = await candidates(self.ctx.page)
             raise Stop(
@@ -191,6 +210,23 @@ class ControlDriver:
         except Ambiguous as exc:
             await stop_if_terms_pending(self.ctx)
             raise Stop(Outcome.FAILED, str(exc), shot="ambiguous", about_control=True) from None
+
+    def stop_if_reloading(self) -> None:
+        """Stops the run when the page kept loading new documents while optout waited on it."""
+        window = self.ctx.options.timeout_s
+        loads = self.ctx.session.reloads_since(window)
+        if loads >= _RELOADS:
+            raise Stop(
+                Outcome.FAILED,
+                f"the page kept reloading itself ({loads} loads in {window:g} s)",
+                shot="reloading",
+                about_control=True,
+            )
+
+    async def _busy(self) -> bool:
+        with contextlib.suppress(PlaywrightError, asyncio.TimeoutError):
+            return bool(await asyncio.wait_for(self.ctx.page.evaluate(_BUSY), self.ctx.options.timeout_s))
+        return False
 
     async def shown(self) -> ShownControl | None:
         """The control as the page shows it now, for the evidence: found without waiting, touching or
@@ -271,7 +307,13 @@ class ControlDriver:
         value that changed meanwhile (a placeholder replaced by the real one) is not trusted."""
         settled = await self.settle(control, self.ctx.options.timeout_s)
         if settled is None:
-            raise Stop(Outcome.FAILED, "the page kept loading the setting", shot="unsettled", about_control=True)
+            self.stop_if_reloading()
+            raise Stop(
+                Outcome.FAILED,
+                f"the setting never finished loading: the page kept loading it for {self.ctx.options.timeout_s:g} s",
+                shot="unsettled",
+                about_control=True,
+            )
         control = settled
         # A terms dialog drawn late, over the page, once its request answered.
         await stop_if_terms_pending(self.ctx)

@@ -67,10 +67,13 @@ class _SettingRun:
         offered = [self.not_offered_rule] if self.not_offered_rule and self.ctx.trusted is None else []
         # The terms dialog comes before the page's own answers: the page behind it is not the person's choice.
         terms = terms_rule(self.ctx)
-        rules = [*self.signin.blockers, *([terms] if terms else []), *offered, self.signin.own_page]
+        # Signed out last: the setting's own page wins over a sign-in form it may also show.
+        signed_out = [r for r in self.ctx.flow.recognise if r.state is PageState.SIGNED_OUT]
+        rules = [*self.signin.blockers, *([terms] if terms else []), *offered, self.signin.own_page, *signed_out]
         found = await wait_for_state(self.ctx.page, rules, self.ctx.options.timeout_s)
         if found is None:
             self.error_page()  # a click's page may have arrived meanwhile
+            self.control.stop_if_reloading()
             return False
         if terms is not None and found is terms:
             raise terms_stop(self.ctx)
@@ -79,6 +82,15 @@ class _SettingRun:
         if found is self.signin.own_page:
             self.ctx.observed.dead_end = None  # another way led there after all
             return True
+        if found in signed_out:
+            # The way here signed in (or found the session open): the platform ended it since. Not signed in
+            # again: the password is typed once per run, and a change already clicked is read by a check.
+            raise Stop(
+                Outcome.NEEDS_ATTENTION,
+                "signed out during the run (the session ended on the platform's side)",
+                shot="signed-out",
+                about_control=True,
+            )
         with self.ctx.friction.paused():  # a person clearing a challenge is not the setting's friction
             await self.signin.handle_blocker(found)  # stops, or a person cleared it: look again
         return await self.on_setting_page()
@@ -255,8 +267,10 @@ async def run_setting(
         return result(State.NOT_OFFERED, outcome, reason="the platform does not offer this setting to this account")
     except Stop as stop:
         await _try_shot(ctx, stop.shot)
-        note = stop.about_control or ctx.clicked
+        foreign = await _foreign_language(ctx) if stop.outcome is Outcome.FAILED and ctx.trusted is None else None
+        note = stop.about_control or ctx.clicked or foreign is not None
         reason = f"{stop.reason}; {ctx.untouched}" if note else stop.reason
+        reason = f"{foreign}; {reason}" if foreign else reason
         return result(stop.state, stop.outcome, reason=reason, label=stop.label, candidates=stop.candidates)
     except Exception as exc:  # noqa: BLE001 - one account's surprise must not end the run
         await _try_shot(ctx, "error")
@@ -264,6 +278,42 @@ async def run_setting(
         return result(State.UNKNOWN, Outcome.FAILED, reason=f"{reason}; {ctx.untouched}" if ctx.clicked else reason)
     finally:
         ctx.friction.close()
+
+
+# The languages a page may answer in that a flow has no names for, as a reason names them.
+_LANGUAGES = {
+    "ar": "Arabic",
+    "da": "Danish",
+    "de": "German",
+    "en": "English",
+    "es": "Spanish",
+    "fi": "Finnish",
+    "fr": "French",
+    "it": "Italian",
+    "ja": "Japanese",
+    "ko": "Korean",
+    "nl": "Dutch",
+    "no": "Norwegian",
+    "pl": "Polish",
+    "pt": "Portuguese",
+    "ru": "Russian",
+    "sv": "Swedish",
+    "tr": "Turkish",
+    "zh": "Chinese",
+}
+
+
+async def _foreign_language(ctx: RunContext) -> str | None:
+    """Why a flow's names did not match, when the page declares a language the flow has none in: said
+    first, as the cause (the account's language changed, or the platform answered in another one)."""
+    if ctx.page.is_closed():
+        return None
+    lang, _ = await page_facts(ctx.page)
+    known = sorted({locale.split("-")[0].lower() for locale in ctx.setting.title.by_locale})
+    if lang is None or lang in known:
+        return None
+    name = _LANGUAGES.get(lang, f"the language {lang!r}")
+    return f'the page is in {name} (lang="{lang}"), a language the flow has no names for ({", ".join(known)})'
 
 
 def _with_a_page_shot(ctx: RunContext) -> Observations:

@@ -78,7 +78,8 @@ class SignIn:
         if session.password_submitted:
             raise Stop(
                 Outcome.NEEDS_ATTENTION,
-                "signed out again after signing in; the password is not submitted twice in one run",
+                "signed out during the run, after signing in (the session ended on the platform's side); "
+                "the password is not submitted twice in one run",
             )
         login = login_command(self.ctx.flow.platform, session.username, session.login_options)
         if self.ctx.flow.login.method == "saved_session":

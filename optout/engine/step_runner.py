@@ -202,8 +202,17 @@ class StepRunner:
             if response is None and urlsplit(url).fragment:
                 response = await self.ctx.page.reload(wait_until="domcontentloaded", timeout=timeout_ms)
         except PlaywrightError as exc:
+            self.control.stop_if_reloading()  # the page kept starting again: the cause, said as such
             raise Stop(Outcome.FAILED, f"could not open {where(url)}: {first_line(exc, url_named=True)}") from None
         self.last_status = response.status if response is not None else None
+        self.stop_on_server_error()
+
+    def stop_on_server_error(self, doing: str = "") -> None:
+        """A page the server answered with an error of its own (5xx): said as such, at once, instead of a page
+        no signal recognises. (A 404 is the site's answer, and may be a dead end the menus get around.)"""
+        status = self.last_status
+        if status is not None and status >= 500:
+            raise Stop(Outcome.FAILED, f"the server answered HTTP {status} at {where(self.ctx.page.url)}{doing}")
 
     async def goto(self, url: str, *, signed_in: bool) -> None:
         await self.ctx.watched("open", where(url))
@@ -223,8 +232,10 @@ class StepRunner:
                 wait_until="domcontentloaded", timeout=self.ctx.options.timeout_s * 1000
             )
         except PlaywrightError as exc:
+            self.control.stop_if_reloading()
             raise Stop(Outcome.FAILED, f"reload failed: {first_line(exc)}") from None
         self.last_status = response.status if response is not None else None
+        self.stop_on_server_error(" (reloading to verify)")
 
     async def settled_and_shows(self, step: WhenStep) -> bool:
         """Whether an optional page is shown, looked at once the platform's requests have gone quiet and

@@ -7,10 +7,12 @@ from typing import Any
 from urllib.parse import quote
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route
 
+from .faults import Fault, FaultInjector, FaultPlan
 from .platform import PlatformSandbox, SandboxContext
 from .registry import PLATFORMS, SANDBOXES, check_sandboxes
 from .state import SandboxState
@@ -19,10 +21,11 @@ from .web import Templates, form_fields
 __all__ = ["PLATFORMS", "create_app", "sandbox_state"]
 
 
-def create_app(sandboxes: Sequence[PlatformSandbox] = SANDBOXES) -> Starlette:
+def create_app(sandboxes: Sequence[PlatformSandbox] = SANDBOXES, faults: Sequence[Fault] = ()) -> Starlette:
     """A fresh sandbox app with its own in-memory state, serving every registered platform.
 
-    `sandboxes` lets a test serve a platform of its own instead.
+    `sandboxes` lets a test serve a platform of its own instead; `faults` is the fault plan it starts with
+    (faults.py; a reset clears it).
     """
     check_sandboxes(sandboxes)
     defaults = {
@@ -31,6 +34,8 @@ def create_app(sandboxes: Sequence[PlatformSandbox] = SANDBOXES) -> Starlette:
     }
     state = SandboxState(defaults)
     templates = Templates()
+    plan = FaultPlan()
+    plan.set(faults)
 
     async def index(request: Request) -> Response:
         platforms = [(sandbox.platform, sandbox.accounts) for sandbox in sandboxes]
@@ -41,7 +46,20 @@ def create_app(sandboxes: Sequence[PlatformSandbox] = SANDBOXES) -> Starlette:
 
     async def reset(request: Request) -> Response:
         state.reset()
+        plan.clear()
         return JSONResponse({"reset": True})
+
+    async def fault_plan(request: Request) -> Response:
+        """GET: the faults in force, with how often each matched and fired; POST a JSON list: the new plan."""
+        if request.method == "POST":
+            body = await request.json()
+            try:
+                if not isinstance(body, list):
+                    raise ValueError("expected a JSON list of faults")
+                plan.set([Fault.from_json(item) for item in body])
+            except (ValueError, TypeError) as exc:
+                return JSONResponse({"error": str(exc)}, status_code=400)
+        return JSONResponse(plan.as_json())
 
     async def platform_sets(request: Request) -> Response:
         """What a re-check must notice: the platform turning a setting back on by itself. A JSON body
@@ -105,10 +123,15 @@ def create_app(sandboxes: Sequence[PlatformSandbox] = SANDBOXES) -> Starlette:
             Route("/__sandbox__/expire-sessions", expire_sessions, methods=["POST"]),
             Route("/__sandbox__/hold-writes", hold_writes, methods=["POST"]),
             Route("/__sandbox__/person-signs-in", person_signs_in, methods=["POST"]),
+            Route("/__sandbox__/faults", fault_plan, methods=["GET", "POST"]),
             *mounts,
-        ]
+        ],
+        middleware=[
+            Middleware(FaultInjector, plan=plan, state=state, platforms=[sandbox.platform for sandbox in sandboxes])
+        ],
     )
     app.state.sandbox = state
+    app.state.faults = plan
     return app
 
 

@@ -23,6 +23,10 @@ after `late_render_ms`; it includes `_shared/behaviours.js` and calls `bindSetti
 `script_options()` plus its read, write and `show`. The read and write handlers go through
 `context.settings` (`behaviours.SettingStore`), which applies the delays and the refused and sticky
 answers and records every write in the state.
+
+The faults in `faults.py` (slow answers, HTTP 500, a dropped connection, an expiring session, an
+overlay, a reload loop, a spinner, another language) need nothing from a platform: a middleware applies
+them to any platform's requests, per account (the signed-in session's username) and per request.
 """
 
 from __future__ import annotations
