@@ -13,15 +13,24 @@ import stat
 import time
 import zipfile
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote, quote_plus
 
 import pyotp
 
+from optout.browser.traffic import OriginSpec, build_traffic_map
+from optout.engine.context import Mode, Options
 from optout.engine.tracing import REMOVED, scrubbed
 from optout.evidence.private_text import hide_username
+from optout.evidence.recorder import RunEvidence
+from optout.results import Outcome
+from optout.sandbox import SandboxServer
 from optout.sandbox.x.accounts import DEMO_TOTP_SECRET
+from tests import test_steps
 from tests.conftest import Cli, Sandbox
+from tests.stepsite import PASSWORD, StepSite
 from tests.test_cli import add, one_line_error
+from tests.test_steps import HEAD
 
 TOBY, TOBY_PASSWORD = "toby@example.com", "toby-demo-pass"
 LOU, LOU_PASSWORD = "lou@example.com", "lou-demo-pass"
@@ -134,12 +143,18 @@ def test_report_broken_for_a_redesigned_page(cli: Cli, sandbox: Sandbox, tmp_pat
     (dom,) = [f for f in manifest["files"] if f["kind"] == "dom"]
     assert any(e["path"].endswith(Path(dom["path"]).name) for e in result["evidence"])
     assert cli("verify", manifest["run_id"]).returncode == 0
+    # A masked export keeps the DOM excerpt and withholds the traces, which show the pages unmasked.
+    assert cli("export", manifest["run_id"], "--out", str(tmp_path / "export.zip")).returncode == 0
+    with zipfile.ZipFile(tmp_path / "export.zip") as exported:
+        names = exported.namelist()
+        assert any(n.endswith(".dom.html") for n in names) and not any(n.endswith("trace.zip") for n in names)
+        assert "trace.zip: a trace shows the pages unmasked" in exported.read("README.txt").decode()
 
     report = cli("report-broken", manifest["run_id"], "--out", str(tmp_path / "broken.zip"), env={"COLUMNS": "80"})
     assert report.returncode == 0, report.stdout + report.stderr
     for line in (report.stdout + report.stderr).splitlines():
         assert len(line) <= 80, line
-    assert str(tmp_path / "broken.zip") in report.stdout and "File it at" in report.stdout
+    assert str(tmp_path / "broken.zip") in report.stdout and "File it as a new issue" in report.stdout
     zip_path = tmp_path / "broken.zip"
     found = members(zip_path.read_bytes())
     prefix = "1-linkedin-generative-ai-training/"
@@ -184,3 +199,52 @@ def test_report_broken_needs_a_failed_result_and_a_known_run(cli: Cli, sandbox: 
 def test_trace_is_refused_in_the_persons_own_browser(cli: Cli, tmp_path: Path) -> None:
     line = one_line_error(cli("check", "linkedin", "--trace", "--browser-profile", str(tmp_path / "profile")))
     assert "--trace" in line
+
+
+# -- the DOM excerpt, on the step site: what it keeps and what it never holds -----------------------------
+
+site_server = test_steps.site_server  # the step tests' site, one server per session
+
+REDESIGNED = (
+    f"{HEAD}<header><p>Signed in as pat@example.com</p></header><main><div class=settings>"
+    "<section><h2>Something else</h2><p>far away</p></section>"
+    "<section class=ai><h1>Training</h1><p>We moved this setting.</p>"
+    "<div id=me>Pat Smith, photo</div><img alt='Photo of pat@example.com'>"
+    "<label>Search <input id=q></label><textarea id=notes></textarea>"
+    "<div contenteditable=true>draft words</div>"
+    "<a href='mailto:pat@example.com'>write to PAT@example.com</a>"
+    "<script>document.getElementById('q').value = 'typed words';"
+    "document.getElementById('notes').value = 'noted words'</script>"
+    "<button onclick=\"alert('x')\">Help</button></section></div></main>"
+)
+
+
+async def test_the_dom_excerpt_keeps_the_section_without_values_or_personal_data(
+    browser: Any, site_server: tuple[StepSite, SandboxServer], tmp_path: Path
+) -> None:
+    from optout.engine.runner import AccountTarget, Runner
+
+    site = site_server[0]
+    site.reset()
+    site.pages["/"] = f"{HEAD}<h1>Home</h1>"
+    site.pages["/settings"] = REDESIGNED
+    site.settings["training"] = True
+    flow = test_steps.make_flow(flow_evidence={"pii": [{"selector": "#me"}]})
+    evidence = RunEvidence(tmp_path / "out", "check", {"steps": "1"})
+    traffic = build_traffic_map([OriginSpec("steps", site_server[1].base_url)], {"steps": flow.origins})
+    async with Runner(traffic=traffic, options=Options(timeout_s=3.0), browser=browser) as runner:
+        (result,) = await runner.run(Mode.CHECK, [AccountTarget(flow, "pat@example.com", lambda: PASSWORD)], evidence)
+    assert result.outcome is Outcome.FAILED and "layout changed" in (result.reason or "")
+    manifest = json.loads(evidence.manifest_path.read_text())
+    (dom,) = [f for f in manifest["files"] if f["kind"] == "dom"]
+    assert dom["path"].endswith(".dom.html") and dom["step"] == "check-no-control"
+    path = evidence.directory / dom["path"]
+    assert str(path) in [e.path for e in result.evidence]
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    html = path.read_text()
+    # The setting's section, not the page: the heading's own section only.
+    assert html.startswith("<section") and "We moved this setting." in html and "far away" not in html
+    assert "Signed in as" not in html  # the header is outside the excerpt
+    for never in ("typed words", "noted words", "draft words", "Pat Smith", "pat@example.com", "PAT@", "alert("):
+        assert never not in html, never
+    assert "[masked]" in html and "[username]" in html and "<script" not in html

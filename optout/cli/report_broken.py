@@ -49,10 +49,12 @@ def report_broken_command(
         target = _output_target(out or Path("."), f"{folder.name}-broken.zip", force=force)
         broken = write_report(folder, target, force=force)
         console = stdout_console()
-        console.print(f"Breakage report: {broken.failed} failed setting(s).", markup=False)
-        console.print(f"File it at {issue_tracker()},", markup=False)
-        console.print("attaching:", markup=False)
-        console.print(shown(target), markup=False, soft_wrap=True)
+        settings = f"{broken.failed} failed setting{'s' * (broken.failed != 1)}"
+        console.print(f"Breakage report ({settings}):", markup=False)
+        console.print(f"  {shown(target)}", markup=False, soft_wrap=True)
+        where = issue_tracker()
+        console.print(f"File it as a new issue {'at ' if '://' in where else 'in '}{where},", markup=False)
+        console.print("with the zip attached.", markup=False)
         if broken.traces:
             err.print(
                 "optout: its trace shows the pages unmasked (your name, photo):\nlook at it before you share it",

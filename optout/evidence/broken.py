@@ -36,7 +36,7 @@ from optout.results import Outcome, Result
 README = "README.txt"
 SUMMARY = "summary.md"
 # Where a report is filed when optout's metadata names no issue tracker.
-NO_TRACKER = "optout's issue tracker (see CONTRIBUTING.md)"
+NO_TRACKER = "optout's issue tracker"
 
 
 @dataclass
@@ -220,7 +220,7 @@ def _readme(manifest: Manifest, broken: Broken) -> str:
     made = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
     lines = [
         f"optout breakage report for run {manifest.run_id}, made {made}.",
-        f"File it at {issue_tracker()}, with a line on what you ran.",
+        f"File it as a new issue {'at ' if '://' in issue_tracker() else 'in '}{issue_tracker()}, with this zip.",
         "",
         "WHAT IS HERE",
         "  summary.md           each failed setting: the failing step, its reason, what the page has instead",
@@ -235,8 +235,8 @@ def _readme(manifest: Manifest, broken: Broken) -> str:
     ]
     if broken.traces:
         lines += [
-            "  A trace starts after the sign-in and has cookies removed, but its screenshots show the pages",
-            "  as they were (the account's name and photo): look at it before you share it.",
+            "  A trace records nothing while optout signs in, and its cookies are removed, but its screenshots",
+            "  show the pages as they were (the account's name and photo): look before you share it.",
         ]
     lines += ["", "WITHHELD"]
     lines += [f"  {path}: {why}" for path, why in broken.withheld.items()] or ["  none"]
