@@ -118,7 +118,9 @@ def test_scrubbed_empties_cookie_headers_only() -> None:
         entry = {"snapshot": {"request": {"headers": headers, "cookies": [{"name": "sid", "value": "s3cr3t"}]}}}
         archive.writestr("trace.network", json.dumps(entry) + "\n")
         archive.writestr("resources/page.html", "<p>sid=s3cr3t stays in a page's own text</p>")
+        archive.writestr("trace.stacks", "/home/someone/optout/engine/locate.py")
     out = members(scrubbed(buffer.getvalue()))
+    assert "trace.stacks" not in out
     assert b"s3cr3t" not in out["trace.network"] and b"text/html" in out["trace.network"]
     assert REMOVED.encode() in out["trace.network"]
     assert b"s3cr3t" in out["resources/page.html"]

@@ -105,10 +105,12 @@ REMOVED = "[removed by optout]"
 
 def scrubbed(data: bytes) -> bytes:
     """The trace zip `data` with every cookie, Set-Cookie and Authorization header (and HAR cookie list)
-    emptied, in its event and network logs (JSON lines); the rest as it was."""
+    emptied, in its event and network logs (JSON lines), and without its call stacks; the rest as it was."""
     out = io.BytesIO()
     with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
         for info in source.infolist():
+            if info.filename.endswith(".stacks"):
+                continue  # where in optout each call was made: paths of this machine, nothing about the page
             member = source.read(info)
             if info.filename.endswith((".trace", ".network")):
                 member = b"\n".join(_scrub_line(line) for line in member.split(b"\n"))
