@@ -357,10 +357,9 @@ class Runner:
 
         async def account(index: int, target: AccountTarget) -> None:
             async with slots:
-                try:
-                    await settings(index, target)
-                finally:
-                    await self._end_trace(target)
+                await settings(index, target)
+                # Not after a Ctrl-C, which ends the run at once: the trace is not waited for then.
+                await self._end_trace(target)
 
         async def settings(index: int, target: AccountTarget) -> None:
             trace = self._trace_of(target)
