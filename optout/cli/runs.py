@@ -115,13 +115,13 @@ def _run(
     bounded("--timeout", timeout, TIMEOUT_RANGE, "seconds")
     reason = _objection_reason(submit_objection, objection_reason)
     browser_options(headed, slow_mo)
+    if trace and (profile is not None or cdp is not None):
+        # The person's own browser holds their other tabs and sites: never recorded.
+        usage_error("--trace records only the browser optout starts: not with --browser-profile or --cdp")
     flows = all_flows()
     traffic = traffic_map(origin, flows)
     chosen = selected_targets(names, account, flows)
     own = own_browser(profile, cdp, chosen, traffic)
-    if trace and (profile is not None or cdp is not None):
-        # The person's own browser holds their other tabs and sites: never recorded.
-        usage_error("--trace records only the browser optout starts: not with --browser-profile or --cdp")
     # A mapped run (a local server answers) uses only what was stored for mapped runs, and counts only for
     # them: never the real password, saved session, last known state or hold.
     mapped = traffic is not None
