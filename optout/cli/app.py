@@ -15,6 +15,7 @@ from optout.cli import flows as flows_commands
 from optout.cli import patterns as patterns_commands
 from optout.cli import platforms as platforms_commands
 from optout.cli import recheck as recheck_commands
+from optout.cli import report_broken
 from optout.cli import runs as runs_commands
 from optout.cli import scan as scan_commands
 from optout.cli import schedule as schedule_commands
@@ -180,6 +181,9 @@ app.command("recheck", help=RECHECK_HELP, epilog=RECHECK_EXIT)(recheck_commands.
 app.command("verify", help=VERIFY_HELP)(evidence_commands.verify_command)
 app.command("report", help=REPORT_HELP, epilog=REPORT_EXIT)(evidence_commands.report_command)
 app.command("export", help=EXPORT_HELP, epilog=EXPORT_EXIT)(evidence_commands.export_command)
+app.command("report-broken", help=report_broken.REPORT_BROKEN_HELP, epilog=report_broken.REPORT_BROKEN_EXIT)(
+    report_broken.report_broken_command
+)
 app.command(help=DOCTOR_HELP)(accounts_commands.doctor)
 app.command(help=DEMO_HELP)(platforms_commands.demo)
 app.command("scan", help=scan_commands.SCAN_HELP, epilog=scan_commands.SCAN_EXIT)(scan_commands.scan_command)

@@ -83,6 +83,17 @@ MaskPiiOpt = Annotated[
 ]
 
 
+TraceOpt = Annotated[
+    bool,
+    typer.Option(
+        "--trace",
+        help="Also keep a Playwright trace of each account's pages (screenshots and page snapshots of every "
+        "action) in the evidence, for optout report-broken. Nothing is recorded while signing in, and "
+        "cookies are removed; it shows the pages unmasked (your name, e-mail).",
+    ),
+]
+
+
 def _run(
     mode: Mode,
     names: list[str] | None,
@@ -99,10 +110,14 @@ def _run(
     submit_objection: bool = False,
     objection_reason: str | None = None,
     choose: list[str] | None = None,
+    trace: bool = False,
 ) -> None:
     bounded("--timeout", timeout, TIMEOUT_RANGE, "seconds")
     reason = _objection_reason(submit_objection, objection_reason)
     browser_options(headed, slow_mo)
+    if trace and (profile is not None or cdp is not None):
+        # The person's own browser holds their other tabs and sites: never recorded.
+        usage_error("--trace records only the browser optout starts: not with --browser-profile or --cdp")
     flows = all_flows()
     traffic = traffic_map(origin, flows)
     chosen = selected_targets(names, account, flows)
@@ -146,6 +161,7 @@ def _run(
             "headed": headed,
             "slow_mo_ms": slow_mo,
             "sessions": sessions,
+            "trace": trace,
             **own,
         },
     )
@@ -165,10 +181,25 @@ def check_command(
     mask_pii: MaskPiiOpt = False,
     browser_profile: ProfileOpt = None,
     cdp: CdpOpt = None,
+    trace: TraceOpt = False,
 ) -> None:
     """Sign in (or reuse the saved session), open each setting, read its state and save a screenshot.
     Changes nothing."""
-    _run(Mode.CHECK, platform, account, origin, json_, out, headed, slow_mo, timeout, mask_pii, browser_profile, cdp)
+    _run(
+        Mode.CHECK,
+        platform,
+        account,
+        origin,
+        json_,
+        out,
+        headed,
+        slow_mo,
+        timeout,
+        mask_pii,
+        browser_profile,
+        cdp,
+        trace=trace,
+    )
 
 
 SubmitObjectionOpt = Annotated[
@@ -244,6 +275,7 @@ def off_command(
     submit_objection: SubmitObjectionOpt = False,
     objection_reason: ObjectionReasonOpt = None,
     choose: ChooseOpt = None,
+    trace: TraceOpt = False,
 ) -> None:
     """Switch each setting off: read it, click it once only if it is on, reload and verify it stayed off,
     with before/after screenshots. Never switches anything on. A setting that is a request (a form sent in
@@ -265,4 +297,5 @@ def off_command(
         submit_objection=submit_objection,
         objection_reason=objection_reason,
         choose=choose,
+        trace=trace,
     )

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from playwright.async_api import BrowserContext, Page, Request, Response
 
 from optout.browser.traffic import MappedPage
+from optout.engine.tracing import Trace
 from optout.language.targets import Recognition
 
 
@@ -42,6 +43,7 @@ class AccountSession:
     # When (loop time) each of the last documents of the main frame arrived, and from where: a page
     # reloading itself (or redirecting to itself) shows.
     document_times: list[tuple[float, str]] = field(default_factory=list)
+    trace: Trace | None = None  # `--trace`: recorded only while nothing secret is typed
     in_flight: set[Request] = field(default_factory=set)
     activity: asyncio.Event = field(default_factory=asyncio.Event)
 
@@ -100,6 +102,14 @@ class AccountSession:
     async def signed_in(self) -> None:
         if self.on_signed_in is not None:
             await self.on_signed_in()
+        if self.trace is not None:
+            await self.trace.release()
+
+    async def secret_next(self) -> None:
+        """A password or a code may be typed next (by optout, or a person in the window): the trace
+        keeps what it has and records nothing until the account is signed in."""
+        if self.trace is not None:
+            await self.trace.hold()
 
     async def close(self) -> None:
         if self.mapped is not None:

@@ -206,6 +206,7 @@ class ControlDriver:
                 shot="no-control",
                 about_control=True,
                 candidates=instead,
+                excerpt=True,
             ) from None
         except Ambiguous as exc:
             await stop_if_terms_pending(self.ctx)

@@ -22,6 +22,7 @@ from playwright.async_api import Locator
 from optout.browser.errors import first_line
 from optout.engine.account_session import AccountSession
 from optout.engine.context import Mode, Notify, Options, RunContext
+from optout.engine.dom_excerpt import dom_excerpt
 from optout.engine.locate import accessible_name
 from optout.engine.masking import target_locator
 from optout.engine.observe import page_facts, prompts, texts_of
@@ -35,7 +36,17 @@ from optout.evidence.recorder import RunEvidence
 from optout.language.flow import Flow, Setting
 from optout.language.targets import PageState, Recognition
 from optout.patterns.naming import Observations, name_patterns
-from optout.results import OBJECTION_MAYBE_SENT, Candidate, Outcome, Result, State, scrub_urls, utc_now, where
+from optout.results import (
+    OBJECTION_MAYBE_SENT,
+    Candidate,
+    EvidenceRef,
+    Outcome,
+    Result,
+    State,
+    scrub_urls,
+    utc_now,
+    where,
+)
 
 __all__ = ["AccountSession", "Mode", "Options", "SettingPhases", "first_line", "run_setting"]
 
@@ -219,6 +230,7 @@ async def run_setting(
     """Check or switch off one setting for one signed-in (or signable) account. Never raises."""
     started = utc_now()
     ctx = RunContext(session, flow, setting, options, evidence, notify, status, mode, started=started)
+    kept: list[EvidenceRef] = []  # files beside the screenshots (a DOM excerpt)
 
     def result(
         state: State,
@@ -243,7 +255,7 @@ async def run_setting(
             url=where(ctx.page.url) if not ctx.page.is_closed() else None,
             started_at=started,
             finished_at=utc_now(),
-            evidence=list(ctx.shots),
+            evidence=[*ctx.shots, *kept],
             label=label,
             friction=ctx.friction.friction(ctx.observed.first_state),
             dark_patterns=name_patterns(_with_a_page_shot(ctx)),
@@ -267,6 +279,8 @@ async def run_setting(
         return result(State.NOT_OFFERED, outcome, reason="the platform does not offer this setting to this account")
     except Stop as stop:
         await _try_shot(ctx, stop.shot)
+        if stop.excerpt:
+            kept += await _try_excerpt(ctx, stop.shot)
         foreign = await _foreign_language(ctx) if stop.outcome is Outcome.FAILED and ctx.trusted is None else None
         note = stop.about_control or ctx.clicked or foreign is not None
         reason = f"{stop.reason}; {ctx.untouched}" if note else stop.reason
@@ -335,6 +349,28 @@ def _budget_s(options: Options, setting: Setting) -> float:
     change's own wait and a person's."""
     person = options.human_timeout_s if options.asks_person else 0.0
     return 60 * options.timeout_s + setting.settle_timeout_s + person
+
+
+async def _try_excerpt(ctx: RunContext, step: str) -> list[EvidenceRef]:
+    """The page's HTML where the control was expected, kept beside the screenshot (engine/dom_excerpt.py)."""
+    try:
+        html = await dom_excerpt(ctx)
+        if html is None:
+            return []
+        return [
+            ctx.evidence.add_file(
+                platform=ctx.flow.platform,
+                account=ctx.session.username,
+                setting=ctx.setting.id,
+                step=f"{ctx.mode.value}-{step}",
+                url=where(ctx.page.url),
+                name=f"{ctx.mode.value}-{step}.dom.html",
+                kind="dom",
+                data=html.encode("utf-8"),
+            )
+        ]
+    except Exception:  # noqa: BLE001 - a missing excerpt must not hide the real reason
+        return []
 
 
 async def _try_shot(ctx: RunContext, step: str) -> None:

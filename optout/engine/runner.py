@@ -29,6 +29,7 @@ from optout.browser.traffic import MappedPage, TrafficMap
 from optout.engine.account_session import AccountSession
 from optout.engine.context import Mode, Options
 from optout.engine.phases import run_setting
+from optout.engine.tracing import Trace
 from optout.evidence.recorder import RunEvidence
 from optout.language.flow import Flow, Setting
 from optout.results import Outcome, Result, State, utc_now
@@ -140,8 +141,12 @@ class Runner:
         profile: Path | None = None,
         cdp: str | None = None,
         video_dir: Path | None = None,
+        trace: bool = False,
     ) -> None:
         self.traffic = traffic
+        # `--trace`: each context optout makes records a trace of its signed-in pages (engine/tracing.py).
+        self.trace = trace
+        self._evidence: RunEvidence | None = None
         # Each new context records a video there (a walkthrough); Playwright writes it as the context closes.
         self.video_dir = video_dir
         # The person's own browser: a persistent profile we launch, or a running one we attach to. Either
@@ -292,6 +297,10 @@ class Runner:
                 # Only the session's page is mapped; a page the site opens itself would not be.
                 context.on("page", _close_unless(page))
             self._sessions[key] = _account_session(target, context, page, mapped, restored=state is not None)
+            if self.trace:
+                self._sessions[key].trace = trace = Trace(context, page, target.flow.platform, target.username)
+                trace.evidence = self._evidence
+                await trace.start()
             if self.sessions is not None:
                 self._sessions[key].on_signed_in = functools.partial(self._save, self._sessions[key], target.flow)
         return self._sessions[key]
@@ -333,6 +342,7 @@ class Runner:
         `annotate` (a re-check marks drift) before it is recorded. Raises RunStopped when the run cannot
         go on: the accounts not yet started are not run."""
         total = sum(len(t.flow.settings) for t in targets)
+        self._evidence = evidence
         if self._browser is not None:
             evidence.note_browser(f"{self._browser.browser_type.name} {self._browser.version}")
         elif self._shared is not None and self._shared.browser is not None:
@@ -347,24 +357,33 @@ class Runner:
 
         async def account(index: int, target: AccountTarget) -> None:
             async with slots:
-                for setting in target.flow.settings:
-                    if stopped():
-                        return
-                    label = f"{mode.value} · {target.flow.name} · {target.username}"
-                    self.reporter.status(label)
-                    started = utc_now()
-                    try:
-                        result = await self._guarded(mode, target, setting, evidence, label)
-                    except asyncio.CancelledError:  # Ctrl-C, SIGTERM: what this setting got to is recorded
-                        interrupted = _interrupted(mode, target, setting, started, evidence)
-                        evidence.record(interrupted)
-                        self.reporter.result(interrupted)
-                        raise
-                    if annotate is not None:
-                        result = annotate(result)
-                    evidence.record(result)
-                    self.reporter.result(result)
-                    done[index].append(result)
+                await settings(index, target)
+                # Not after a Ctrl-C, which ends the run at once: the trace is not waited for then.
+                await self._end_trace(target)
+
+        async def settings(index: int, target: AccountTarget) -> None:
+            trace = self._trace_of(target)
+            if trace is not None:  # a session of an earlier pass (the demo's check, then off)
+                trace.evidence = evidence
+                await trace.start()
+            for setting in target.flow.settings:
+                if stopped():
+                    return
+                label = f"{mode.value} · {target.flow.name} · {target.username}"
+                self.reporter.status(label)
+                started = utc_now()
+                try:
+                    result = await self._guarded(mode, target, setting, evidence, label)
+                except asyncio.CancelledError:  # Ctrl-C, SIGTERM: what this setting got to is recorded
+                    interrupted = _interrupted(mode, target, setting, started, evidence)
+                    evidence.record(interrupted)
+                    self.reporter.result(interrupted)
+                    raise
+                if annotate is not None:
+                    result = annotate(result)
+                evidence.record(result)
+                self.reporter.result(result)
+                done[index].append(result)
 
         # Started in order and served first come, first served: with one slot, strictly in order.
         await asyncio.gather(*(account(i, t) for i, t in enumerate(targets)))
@@ -375,6 +394,17 @@ class Runner:
         if evidence.write_problem:
             raise RunStopped(f"{evidence.write_problem}; {left}", results)
         return results
+
+    def _trace_of(self, target: AccountTarget) -> Trace | None:
+        session = self._sessions.get((target.flow.platform, target.username))
+        return session.trace if session is not None else None
+
+    async def _end_trace(self, target: AccountTarget) -> None:
+        """The account's trace kept in this run's evidence; best effort (a Ctrl-C, a browser gone)."""
+        trace = self._trace_of(target)
+        if trace is not None and not self.browser_gone:
+            with contextlib.suppress(Exception):
+                await trace.stop()
 
     async def _guarded(
         self, mode: Mode, target: AccountTarget, setting: Setting, evidence: RunEvidence, label: str

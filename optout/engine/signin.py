@@ -98,6 +98,8 @@ class SignIn:
         already = await self.recognise()
         if already.state is PageState.SIGNED_IN:
             return
+        # From here on the password and a code may be typed: no trace records them.
+        await session.secret_next()
         try:
             await steps.run(self.ctx.flow.login.steps, "login")
         except NothingToType as nothing:
@@ -154,6 +156,7 @@ class SignIn:
             label = SIGN_IN_CODE if code else None
             raise Stop(Outcome.NEEDS_ATTENTION, f"{prefix}{reason}", shot="attention", label=label)
         minutes = self.ctx.options.human_timeout_s / 60
+        await self.ctx.session.secret_next()  # the person may type a code, a password, in the window
         self.ctx.notify(f"{reason}. Complete it in the browser window (waiting up to {minutes:g} min).")
         # A person may clear one challenge only to meet the next (CAPTCHA, then PIN): keep waiting.
         resolvable = tuple(s for s in PageState if s.person_can_resolve)
@@ -162,6 +165,8 @@ class SignIn:
             why = "nobody completed it in time" if found is None else found.reason
             raise Stop(Outcome.NEEDS_ATTENTION, f"{reason}; {why}", shot="attention")
         self.ctx.session.login_stopped = None
+        if self.ctx.session.trace is not None:
+            await self.ctx.session.trace.release()
 
 
 def _has_password(password: Callable[[], str]) -> bool:

@@ -19,12 +19,15 @@ class Stop(Exception):
         about_control: bool = False,
         label: str | None = None,
         candidates: list[Candidate] | None = None,
+        excerpt: bool = False,
     ):
         super().__init__(reason)
         self.outcome, self.reason, self.state, self.shot = outcome, reason, state, shot
         self.about_control = about_control
         self.label = label  # see Result.label
         self.candidates = candidates or []  # see Result.candidates
+        # The page is not what the flow expects: its HTML where the control was expected is kept too.
+        self.excerpt = excerpt
 
 
 class NotOffered(Exception):

@@ -54,6 +54,9 @@ def gather(folder: Path, report: ReportData, where: Home) -> Bundle:
     for listed in report.files:
         if report.masked and listed.kind == "screenshot":
             continue  # its masked copy, when there is one, is listed on its own
+        if report.masked and listed.kind == "trace":
+            bundle.withheld[listed.path] = "a trace shows the pages unmasked (names, photos, e-mail addresses)"
+            continue
         if listed.status != "intact":
             why = "missing from the run folder" if listed.status == "missing" else "changed after the run"
             bundle.withheld[listed.path] = why

@@ -13,7 +13,9 @@ from pydantic import BaseModel, ConfigDict
 
 from optout.results import Result
 
-FileKind = Literal["screenshot", "masked-screenshot", "control"]
+# dom: the page's HTML around where a missing control was expected (values removed, personal data masked);
+# trace: a Playwright trace of the account's signed-in pages (`--trace`), never of its sign-in.
+FileKind = Literal["screenshot", "masked-screenshot", "control", "dom", "trace"]
 
 
 class EvidenceFile(BaseModel):

@@ -218,6 +218,39 @@ class RunEvidence:
         self._to_history(lambda h: h.add_files(self.run_id, entries))
         return EvidenceRef(path=str(files[0][0]), sha256=entries[0].sha256)
 
+    def add_file(
+        self,
+        *,
+        platform: str,
+        account: str,
+        setting: str | None,
+        step: str,
+        url: str,
+        name: str,
+        kind: FileKind,
+        data: bytes,
+    ) -> EvidenceRef:
+        """Keep one file that is not a capture's image (a DOM excerpt, a trace) in the account's folder,
+        numbered like the captures (`NN-name`), listed in the manifest and the history like them."""
+        key = (platform, account)
+        self._captures[key] = index = self._captures.get(key, 0) + 1
+        path = self.directory / platform / account_folder(account) / f"{index:02d}-{name}"
+        entry = EvidenceFile(
+            path=str(path.relative_to(self.directory)),
+            kind=kind,
+            sha256=hashlib.sha256(data).hexdigest(),
+            url=url,
+            taken_at=utc_now(),
+            platform=platform,
+            account=account,
+            setting=setting,
+            step=step,
+            flow_version=self.manifest.flows.get(platform, ""),
+        )
+        self._write([(path, kind, data)], [entry])
+        self._to_history(lambda h: h.add_files(self.run_id, [entry]))
+        return EvidenceRef(path=str(path), sha256=entry.sha256)
+
     def _write(self, files: list[tuple[Path, FileKind, bytes]], entries: list[EvidenceFile]) -> None:
         """Every file of one capture and the manifest that lists them, or none of them."""
         try:

@@ -27,7 +27,7 @@ from optout.results import Friction, Outcome, State
 MANIFEST = "manifest.json"
 SIGNATURE = "manifest.sig"
 
-Kind = Literal["screenshot", "masked-screenshot", "control"]
+Kind = Literal["screenshot", "masked-screenshot", "control", "dom", "trace"]
 FileStatus = Literal["intact", "changed", "missing"]
 
 
@@ -60,7 +60,7 @@ class ManifestFile(_Lenient):
     @property
     def file_kind(self) -> Kind:
         """The manifest's `kind`, else told by the name (`NN-step.masked.png`, `NN-step.control.json`)."""
-        if self.kind in ("screenshot", "masked-screenshot", "control"):
+        if self.kind in ("screenshot", "masked-screenshot", "control", "dom", "trace"):
             return self.kind  # type: ignore[return-value]
         if self.path.endswith(".masked.png"):
             return "masked-screenshot"
