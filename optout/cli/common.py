@@ -152,6 +152,34 @@ SlowMoOpt = Annotated[
     typer.Option("--slow-mo", metavar="MS", help="Slow every browser action down by MS milliseconds (0 to 10000)."),
 ]
 
+JobsOpt = Annotated[
+    int | None,
+    typer.Option(
+        "-j",
+        "--jobs",
+        metavar="N",
+        help="How many accounts run at once, each in its own browser context (1 to 32; default: two per "
+        "core, as far as the memory available allows, at most 8). Results keep the accounts' order. With "
+        "--browser-profile, --cdp or a person at --headed, one at a time.",
+        show_default=False,
+    ),
+]
+
+
+def jobs_for(jobs: int | None, own: dict[str, Any], *, interactive: bool = False) -> int:
+    """The accounts run at once: `jobs`, or this machine's default. One in the person's own browser (its
+    one profile holds every account's cookies) and where a person may be asked to clear a challenge."""
+    from optout.browser.capacity import JOBS_RANGE, default_jobs
+
+    shared = own.get("profile") is not None or own.get("cdp") is not None
+    if jobs is not None:
+        bounded("--jobs", jobs, JOBS_RANGE, "accounts")
+        if jobs > 1 and shared:
+            usage_error("--jobs runs accounts in separate contexts: not with --browser-profile or --cdp")
+        return jobs
+    return 1 if shared or interactive else default_jobs()
+
+
 TimeoutOpt = Annotated[
     float,
     typer.Option("--timeout", metavar="SECONDS", help="How long to wait for any one page or control (1 to 600)."),

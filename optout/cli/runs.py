@@ -17,6 +17,7 @@ from optout.cli.common import (
     AccountOpt,
     CdpOpt,
     HeadedOpt,
+    JobsOpt,
     JsonOpt,
     OriginOpt,
     OutOpt,
@@ -28,6 +29,7 @@ from optout.cli.common import (
     bounded,
     browser_options,
     drive_run,
+    jobs_for,
     options_for_login,
     own_browser,
     print_results,
@@ -99,6 +101,7 @@ def _run(
     submit_objection: bool = False,
     objection_reason: str | None = None,
     choose: list[str] | None = None,
+    jobs: int | None = None,
 ) -> None:
     bounded("--timeout", timeout, TIMEOUT_RANGE, "seconds")
     reason = _objection_reason(submit_objection, objection_reason)
@@ -117,6 +120,7 @@ def _run(
     targets = account_targets(chosen, flows, mapped=mapped, login_options=options_for_login(origin, own))
     release_holds(chosen, mapped=mapped)
     interactive = headed and sys.stdin.isatty() and sys.stderr.isatty()
+    parallel = jobs_for(jobs, own, interactive=interactive)
     options = Options(
         timeout_s=timeout,
         interactive=interactive,
@@ -136,7 +140,8 @@ def _run(
     sessions = SessionStore(home(), keyring_problem=keyring_problem, mapped=mapped)
     words = ResultWords(mode, setting_titles(flows), headed=interactive, rerun=rerun)
     results, stopped = drive_run(
-        lambda runner: runner.run(mode, targets, evidence),
+        # Each account's context closes once its settings are done: memory stays bounded by --jobs.
+        lambda runner: runner.run(mode, targets, evidence, parallel=parallel, close_done=True),
         evidence,
         words,
         json_=json_,
@@ -165,10 +170,14 @@ def check_command(
     mask_pii: MaskPiiOpt = False,
     browser_profile: ProfileOpt = None,
     cdp: CdpOpt = None,
+    jobs: JobsOpt = None,
 ) -> None:
     """Sign in (or reuse the saved session), open each setting, read its state and save a screenshot.
     Changes nothing."""
-    _run(Mode.CHECK, platform, account, origin, json_, out, headed, slow_mo, timeout, mask_pii, browser_profile, cdp)
+    _run(
+        Mode.CHECK, platform, account, origin, json_, out, headed, slow_mo, timeout, mask_pii, browser_profile, cdp,
+        jobs=jobs,
+    )  # fmt: skip
 
 
 SubmitObjectionOpt = Annotated[
@@ -244,6 +253,7 @@ def off_command(
     submit_objection: SubmitObjectionOpt = False,
     objection_reason: ObjectionReasonOpt = None,
     choose: ChooseOpt = None,
+    jobs: JobsOpt = None,
 ) -> None:
     """Switch each setting off: read it, click it once only if it is on, reload and verify it stayed off,
     with before/after screenshots. Never switches anything on. A setting that is a request (a form sent in
@@ -265,4 +275,5 @@ def off_command(
         submit_objection=submit_objection,
         objection_reason=objection_reason,
         choose=choose,
+        jobs=jobs,
     )

@@ -31,6 +31,7 @@ from optout.engine.context import Mode, Options
 from optout.engine.phases import run_setting
 from optout.evidence.recorder import RunEvidence
 from optout.language.flow import Flow, Setting
+from optout.language.targets import Recognition
 from optout.results import Outcome, Result, State, utc_now
 
 # Once the browser is gone, how long the setting in progress may take to notice it and report. Most
@@ -158,6 +159,8 @@ class Runner:
         self._owns_browser = browser is None
         self._playwright: Playwright | None = None
         self._sessions: dict[tuple[str, str], AccountSession] = {}
+        # What a closed account's sign-in came to: a context made again for it must not sign in twice.
+        self._retired: dict[tuple[str, str], tuple[bool, Recognition | None]] = {}
         self._unavailable: dict[tuple[str, str], str] = {}
         self.saved: dict[tuple[str, str], Path] = {}  # the sessions saved in this run
         self._gone = asyncio.Event()
@@ -294,6 +297,9 @@ class Runner:
             self._sessions[key] = _account_session(target, context, page, mapped, restored=state is not None)
             if self.sessions is not None:
                 self._sessions[key].on_signed_in = functools.partial(self._save, self._sessions[key], target.flow)
+        if key in self._retired:
+            session = self._sessions[key]
+            session.password_submitted, session.login_stopped = self._retired.pop(key)
         return self._sessions[key]
 
     async def _shared_session(self, context: BrowserContext, target: AccountTarget) -> AccountSession:
@@ -327,11 +333,15 @@ class Runner:
         *,
         parallel: int = 1,
         annotate: Callable[[Result], Result] | None = None,
+        close_done: bool | Callable[[Sequence[Result]], bool] = False,
     ) -> list[Result]:
         """Every setting of every target, up to `parallel` accounts at a time (each in its own context;
         one account's settings one after another). Results come in target order, each passed through
-        `annotate` (a re-check marks drift) before it is recorded. Raises RunStopped when the run cannot
-        go on: the accounts not yet started are not run."""
+        `annotate` (a re-check marks drift) before it is recorded. `close_done`: an account's context is
+        closed as soon as its settings are done (or when it says so of its results), so that at most
+        `parallel` are open at once; leave it False for an account a later pass of this Runner uses (its
+        sign-in, done once per run, lives in that context). Raises RunStopped when the run cannot go on:
+        the accounts not yet started are not run."""
         total = sum(len(t.flow.settings) for t in targets)
         if self._browser is not None:
             evidence.note_browser(f"{self._browser.browser_type.name} {self._browser.version}")
@@ -365,6 +375,8 @@ class Runner:
                     evidence.record(result)
                     self.reporter.result(result)
                     done[index].append(result)
+                if close_done is True or (callable(close_done) and close_done(done[index])):
+                    await self._retire(target)
 
         # Started in order and served first come, first served: with one slot, strictly in order.
         await asyncio.gather(*(account(i, t) for i, t in enumerate(targets)))
@@ -375,6 +387,18 @@ class Runner:
         if evidence.write_problem:
             raise RunStopped(f"{evidence.write_problem}; {left}", results)
         return results
+
+    async def _retire(self, target: AccountTarget) -> None:
+        """Close an account's context once it is done with: memory stays bounded by the accounts at work.
+        In the person's own browser only our tab closes."""
+        key = (target.flow.platform, target.username)
+        session = self._sessions.pop(key, None)
+        if session is not None:
+            # A password is submitted at most once per account per run, also if its context is made again.
+            self._retired[key] = (session.password_submitted, session.login_stopped)
+        if session is not None and not self.browser_gone:
+            with contextlib.suppress(Exception):  # best effort: the browser closes at the end anyway
+                await asyncio.wait_for(session.close(), CLOSE_S)
 
     async def _guarded(
         self, mode: Mode, target: AccountTarget, setting: Setting, evidence: RunEvidence, label: str
