@@ -24,6 +24,7 @@ from playwright.async_api import Error as PlaywrightError
 from optout.accounts.saved_sessions import SessionDiscarded, SessionKeyUnavailable, SessionStore
 from optout.browser.errors import first_line
 from optout.browser.launch import BrowserNotFound, launch
+from optout.browser.lean import skip_unneeded
 from optout.browser.own_browser import NOT_SIGNED_IN, connect, launch_profile
 from optout.browser.traffic import MappedPage, TrafficMap
 from optout.engine.account_session import AccountSession
@@ -287,6 +288,7 @@ class Runner:
             try:
                 page = await context.new_page()
                 mapped = await self.traffic.attach(context, page) if self.traffic else None
+                await skip_unneeded(context, page)
             except BaseException:
                 if not self.browser_gone:
                     await context.close()
