@@ -131,6 +131,19 @@ CdpOpt = Annotated[
     ),
 ]
 
+BrowserWsOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--browser-ws",
+        metavar="URL",
+        envvar="OPTOUT_BROWSER_WS",
+        help="Run in a browser started by a Playwright browser server (playwright run-server, or a grid that "
+        "speaks its protocol) at this ws:// address: on this machine (ws://127.0.0.1:PORT/) or one you name. "
+        "Sign-in, --origin mapping and evidence stay here. OPTOUT_BROWSER_WS sets it for schedules.",
+        show_default=False,
+    ),
+]
+
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print only a JSON array of results on stdout.")]
 
 OutOpt = Annotated[
@@ -293,6 +306,7 @@ def rerun_words(origin: list[str] | None, own: dict[str, Any]) -> Rerun:
         words += ["--browser-profile", str(own["profile"])]
     if own.get("cdp") is not None:
         words += ["--cdp", str(own["cdp"])]
+
     where = home()
     return Rerun(tuple(words), str(where.config_dir) if where.scoped else None)
 
@@ -376,6 +390,22 @@ def own_browser(
     if busy:
         usage_error(busy)
     return {"profile": profile.expanduser().absolute(), "sessions": None}
+
+
+def grid_browser(address: str | None, own: dict[str, Any], headed: bool) -> dict[str, Any]:
+    """The Runner's option for a browser server (--browser-ws), refused with one line when it cannot work."""
+    from optout.browser.grid import GridAddressError, grid_address
+
+    if address is None or not address.strip():
+        return {}
+    if own:
+        usage_error("--browser-ws is a browser of its own: not with --browser-profile or --cdp")
+    if headed:
+        usage_error("--headed opens a window on this machine: not with --browser-ws")
+    try:
+        return {"browser_ws": grid_address(address)}
+    except GridAddressError as exc:
+        usage_error(str(exc))
 
 
 def drive_run(

@@ -16,6 +16,7 @@ from optout.cli.common import (
     EXIT_HELP,
     TIMEOUT_RANGE,
     AccountOpt,
+    BrowserWsOpt,
     CdpOpt,
     JobsOpt,
     JsonOpt,
@@ -28,6 +29,7 @@ from optout.cli.common import (
     bounded,
     drive_run,
     err,
+    grid_browser,
     jobs_for,
     open_history,
     options_for_login,
@@ -96,6 +98,7 @@ def recheck_command(
     browser_profile: ProfileOpt = None,
     cdp: CdpOpt = None,
     jobs: JobsOpt = None,
+    browser_ws: BrowserWsOpt = None,
 ) -> None:
     from optout.recheck import drift as re_check
 
@@ -110,6 +113,7 @@ def recheck_command(
         traffic = traffic_map(origin, flows)
         chosen = selected_targets(None, account, flows)
         own = own_browser(browser_profile, cdp, chosen, traffic)
+        own = {**own, **grid_browser(browser_ws, own, False)}
         with re_check.one_at_a_time(where):
             results, stopped = _recheck(
                 chosen,

@@ -15,6 +15,7 @@ from optout.accounts.saved_sessions import SessionStore
 from optout.cli.common import (
     TIMEOUT_RANGE,
     AccountOpt,
+    BrowserWsOpt,
     CdpOpt,
     HeadedOpt,
     JobsOpt,
@@ -29,6 +30,7 @@ from optout.cli.common import (
     bounded,
     browser_options,
     drive_run,
+    grid_browser,
     jobs_for,
     options_for_login,
     own_browser,
@@ -102,6 +104,7 @@ def _run(
     objection_reason: str | None = None,
     choose: list[str] | None = None,
     jobs: int | None = None,
+    browser_ws: str | None = None,
 ) -> None:
     bounded("--timeout", timeout, TIMEOUT_RANGE, "seconds")
     reason = _objection_reason(submit_objection, objection_reason)
@@ -110,6 +113,7 @@ def _run(
     traffic = traffic_map(origin, flows)
     chosen = selected_targets(names, account, flows)
     own = own_browser(profile, cdp, chosen, traffic)
+    own = {**own, **grid_browser(browser_ws, own, headed)}
     # A mapped run (a local server answers) uses only what was stored for mapped runs, and counts only for
     # them: never the real password, saved session, last known state or hold.
     mapped = traffic is not None
@@ -171,12 +175,13 @@ def check_command(
     browser_profile: ProfileOpt = None,
     cdp: CdpOpt = None,
     jobs: JobsOpt = None,
+    browser_ws: BrowserWsOpt = None,
 ) -> None:
     """Sign in (or reuse the saved session), open each setting, read its state and save a screenshot.
     Changes nothing."""
     _run(
         Mode.CHECK, platform, account, origin, json_, out, headed, slow_mo, timeout, mask_pii, browser_profile, cdp,
-        jobs=jobs,
+        jobs=jobs, browser_ws=browser_ws,
     )  # fmt: skip
 
 
@@ -254,6 +259,7 @@ def off_command(
     objection_reason: ObjectionReasonOpt = None,
     choose: ChooseOpt = None,
     jobs: JobsOpt = None,
+    browser_ws: BrowserWsOpt = None,
 ) -> None:
     """Switch each setting off: read it, click it once only if it is on, reload and verify it stayed off,
     with before/after screenshots. Never switches anything on. A setting that is a request (a form sent in
@@ -276,4 +282,5 @@ def off_command(
         objection_reason=objection_reason,
         choose=choose,
         jobs=jobs,
+        browser_ws=browser_ws,
     )

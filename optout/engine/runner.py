@@ -23,6 +23,7 @@ from playwright.async_api import Error as PlaywrightError
 
 from optout.accounts.saved_sessions import SessionDiscarded, SessionKeyUnavailable, SessionStore
 from optout.browser.errors import first_line
+from optout.browser.grid import connect_grid, shown
 from optout.browser.launch import BrowserNotFound, launch
 from optout.browser.lean import skip_unneeded
 from optout.browser.own_browser import NOT_SIGNED_IN, connect, launch_profile
@@ -142,6 +143,7 @@ class Runner:
         profile: Path | None = None,
         cdp: str | None = None,
         video_dir: Path | None = None,
+        browser_ws: str | None = None,
     ) -> None:
         self.traffic = traffic
         # Each new context records a video there (a walkthrough); Playwright writes it as the context closes.
@@ -150,6 +152,8 @@ class Runner:
         # way every account runs in its one context (its profile holds the session), in a tab of our own.
         self.profile = profile
         self.cdp = cdp
+        # A browser server elsewhere (a grid): a browser started there for this run, closed at its end.
+        self.browser_ws = browser_ws
         self._shared: BrowserContext | None = None
         self.sessions = sessions  # where accounts' sessions are saved and restored from; None: never
         self.options = options or Options()
@@ -175,6 +179,9 @@ class Runner:
             self._playwright = await async_playwright().start()
             try:
                 await self._start(self._playwright)
+            except BrowserNotFound:
+                await self._playwright.stop()
+                raise
             except PlaywrightError as exc:
                 await self._playwright.stop()
                 raise BrowserNotFound(self._launch_failure(exc)) from None
@@ -196,6 +203,8 @@ class Runner:
             # Not ours: never closed at the end (only our own tab is), the driver just disconnects.
             self._owns_browser = False
             self._browser, self._shared = await connect(playwright, self.cdp)
+        elif self.browser_ws is not None:
+            self._browser = await connect_grid(playwright, self.browser_ws)
         elif self.profile is not None:
             self._shared = await launch_profile(
                 playwright, self.profile, headed=self.headed, slow_mo_ms=self.slow_mo_ms, offline=offline
@@ -346,7 +355,8 @@ class Runner:
         the accounts not yet started are not run."""
         total = sum(len(t.flow.settings) for t in targets)
         if self._browser is not None:
-            evidence.note_browser(f"{self._browser.browser_type.name} {self._browser.version}")
+            remote = f" (from the browser server at {shown(self.browser_ws)})" if self.browser_ws else ""
+            evidence.note_browser(f"{self._browser.browser_type.name} {self._browser.version}{remote}")
         elif self._shared is not None and self._shared.browser is not None:
             evidence.note_browser(f"{self._shared.browser.browser_type.name} {self._shared.browser.version}")
         done: list[list[Result]] = [[] for _ in targets]
