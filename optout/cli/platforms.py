@@ -238,11 +238,53 @@ PatternOpt = Annotated[
 ]
 
 
-def sandbox(ctx: typer.Context, port: SandboxPortOpt = 8000, pattern: PatternOpt = None) -> None:
+LearnersOpt = Annotated[
+    int | None,
+    typer.Option(
+        "--learners",
+        metavar="N",
+        min=1,
+        max=500,
+        help="Serve a class: a whole sandbox for each of N learners (their own accounts and settings), at "
+        "/learner/K/PLATFORM, over worker processes; prints each learner's address.",
+        show_default=False,
+    ),
+]
+
+WorkersOpt = Annotated[
+    int | None,
+    typer.Option(
+        "--workers",
+        metavar="W",
+        min=1,
+        max=64,
+        help="With --learners: how many server processes share the learners (default: the CPU count); on "
+        "ports PORT, PORT+1...",
+        show_default=False,
+    ),
+]
+
+
+def sandbox(
+    ctx: typer.Context,
+    port: SandboxPortOpt = 8000,
+    pattern: PatternOpt = None,
+    learners: LearnersOpt = None,
+    workers: WorkersOpt = None,
+) -> None:
     if ctx.invoked_subcommand is not None:
         return
     from optout.sandbox import DEMO_ACCOUNTS, SandboxServer
 
+    if learners is not None:
+        if pattern is not None:
+            usage_error("--pattern and --learners cannot be used together")
+        from optout.cli.classroom import serve_class
+
+        serve_class(learners, workers, port)
+        return
+    if workers is not None:
+        usage_error("--workers goes with --learners")
     shown = None if pattern is None else _lab_account(pattern)
     try:
         server = SandboxServer(port=port).start()
