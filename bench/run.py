@@ -13,7 +13,8 @@ OPTOUT_SANDBOX_CROWD=K) and measures, as whole processes (wall time, and the pea
   (d) naive  a loop running optout check for one account at a time, its session discarded before each:
              a browser launched per account, a sign-in each time.
 
-and the warm re-check again with -j 1 (K <= 10). The table, the ratios a/c, b/c, d/b and (-j 1)/(default)
+and the warm re-check again with -j 1 (K <= 10); then the class load test (bench/classroom.py: N learners
+at once against optout sandbox --learners N, its error count). The table, the ratios a/c, b/c, d/b and (-j 1)/(default)
 go to bench/RESULTS.md. Not a test: nothing here asserts a time.
 """
 
@@ -33,6 +34,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
+import classroom  # noqa: E402
 from measure import Measured, cpu_count, run  # noqa: E402
 
 from optout.browser.capacity import available_mib, default_jobs  # noqa: E402
@@ -178,8 +180,13 @@ def main() -> int:
     parser.add_argument("--k", type=int, nargs="+", default=[1, 10, 50], help="accounts per platform")
     parser.add_argument("--naive-most", type=int, default=50, help="run the naive loop up to this K")
     parser.add_argument("--out", type=Path, default=HERE / "RESULTS.md")
+    parser.add_argument("--learners", type=int, default=50, help="the class load test's learners (0: not run)")
     args = parser.parse_args()
     rows = [row for k in args.k for row in measure_k(k, args.naive_most)]
+    held = ""
+    if args.learners:
+        say(f"a class of {args.learners} learners")
+        held = f"\n## A class (bench/classroom.py)\n\n{classroom.report(classroom.load(args.learners, cpu_count()))}\n"
     when = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     memory = available_mib()
     text = (
@@ -189,7 +196,7 @@ def main() -> int:
         "Each figure is one run of a whole process; peak memory is the highest sum of the proportional memory "
         "(PSS) of the process and every child, the browser's processes included. The sandbox runs in its own "
         "process and is not counted.\n\n"
-        f"{table(rows)}\n\n## Ratios (wall time)\n\n{ratios(rows)}\n"
+        f"{table(rows)}\n\n## Ratios (wall time)\n\n{ratios(rows)}\n{held}"
     )
     args.out.write_text(text, encoding="utf-8")
     print(text)
