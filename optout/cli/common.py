@@ -132,6 +132,19 @@ CdpOpt = Annotated[
     ),
 ]
 
+BrowserWsOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--browser-ws",
+        metavar="URL",
+        envvar="OPTOUT_BROWSER_WS",
+        help="Run in a browser started by a Playwright browser server (playwright run-server, or a grid that "
+        "speaks its protocol) at this ws:// address: on this machine (ws://127.0.0.1:PORT/) or one you name. "
+        "Sign-in, --origin mapping and evidence stay here. OPTOUT_BROWSER_WS sets it for schedules.",
+        show_default=False,
+    ),
+]
+
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print only a JSON array of results on stdout.")]
 
 OutOpt = Annotated[
@@ -152,6 +165,34 @@ SlowMoOpt = Annotated[
     float,
     typer.Option("--slow-mo", metavar="MS", help="Slow every browser action down by MS milliseconds (0 to 10000)."),
 ]
+
+JobsOpt = Annotated[
+    int | None,
+    typer.Option(
+        "-j",
+        "--jobs",
+        metavar="N",
+        help="How many accounts run at once, each in its own browser context (1 to 32; default: two per "
+        "core, as far as the memory available allows, at most 8). Results keep the accounts' order. With "
+        "--browser-profile, --cdp or a person at --headed, one at a time.",
+        show_default=False,
+    ),
+]
+
+
+def jobs_for(jobs: int | None, own: dict[str, Any], *, interactive: bool = False) -> int:
+    """The accounts run at once: `jobs`, or this machine's default. One in the person's own browser (its
+    one profile holds every account's cookies) and where a person may be asked to clear a challenge."""
+    from optout.browser.capacity import JOBS_RANGE, default_jobs
+
+    shared = own.get("profile") is not None or own.get("cdp") is not None
+    if jobs is not None:
+        bounded("--jobs", jobs, JOBS_RANGE, "accounts")
+        if jobs > 1 and shared:
+            usage_error("--jobs runs accounts in separate contexts: not with --browser-profile or --cdp")
+        return jobs
+    return 1 if shared or interactive else default_jobs()
+
 
 TimeoutOpt = Annotated[
     float,
@@ -277,6 +318,7 @@ def rerun_words(origin: list[str] | None, own: dict[str, Any]) -> Rerun:
         words += ["--browser-profile", str(own["profile"])]
     if own.get("cdp") is not None:
         words += ["--cdp", str(own["cdp"])]
+
     where = home()
     return Rerun(tuple(words), str(where.config_dir) if where.scoped else None)
 
@@ -360,6 +402,22 @@ def own_browser(
     if busy:
         usage_error(busy)
     return {"profile": profile.expanduser().absolute(), "sessions": None}
+
+
+def grid_browser(address: str | None, own: dict[str, Any], headed: bool) -> dict[str, Any]:
+    """The Runner's option for a browser server (--browser-ws), refused with one line when it cannot work."""
+    from optout.browser.grid import GridAddressError, grid_address
+
+    if address is None or not address.strip():
+        return {}
+    if own:
+        usage_error("--browser-ws is a browser of its own: not with --browser-profile or --cdp")
+    if headed:
+        usage_error("--headed opens a window on this machine: not with --browser-ws")
+    try:
+        return {"browser_ws": grid_address(address)}
+    except GridAddressError as exc:
+        usage_error(str(exc))
 
 
 def drive_run(

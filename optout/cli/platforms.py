@@ -246,18 +246,59 @@ FaultOpt = Annotated[
         help="Inject a fault into every page (of one account: its username after a colon), as a site on a bad "
         "day: slow, http_500, drop, expire_session, overlay, reload_loop, spinner or language. Repeatable. "
         "POST /__sandbox__/faults sets finer ones (a path, the Nth request).",
+        show_default=False,
+    ),
+]
+
+LearnersOpt = Annotated[
+    int | None,
+    typer.Option(
+        "--learners",
+        metavar="N",
+        min=1,
+        max=500,
+        help="Serve a class: a whole sandbox for each of N learners (their own accounts and settings), at "
+        "/learner/K/PLATFORM, over worker processes; prints each learner's address.",
+        show_default=False,
+    ),
+]
+
+WorkersOpt = Annotated[
+    int | None,
+    typer.Option(
+        "--workers",
+        metavar="W",
+        min=1,
+        max=64,
+        help="With --learners: how many server processes share the learners (default: the CPU count); on "
+        "ports PORT, PORT+1...",
+        show_default=False,
     ),
 ]
 
 
 def sandbox(
-    ctx: typer.Context, port: SandboxPortOpt = 8000, pattern: PatternOpt = None, fault: FaultOpt = None
+    ctx: typer.Context,
+    port: SandboxPortOpt = 8000,
+    pattern: PatternOpt = None,
+    learners: LearnersOpt = None,
+    workers: WorkersOpt = None,
+    fault: FaultOpt = None,
 ) -> None:
     if ctx.invoked_subcommand is not None:
         return
     from optout.sandbox import DEMO_ACCOUNTS, SandboxServer, create_app
     from optout.sandbox.faults import Fault
 
+    if learners is not None:
+        if pattern is not None or fault:
+            usage_error("--learners serves the plain sandbox: not with --pattern or --fault")
+        from optout.cli.classroom import serve_class
+
+        serve_class(learners, workers, port)
+        return
+    if workers is not None:
+        usage_error("--workers goes with --learners")
     shown = None if pattern is None else _lab_account(pattern)
     try:
         faults = [Fault.parse(text) for text in fault or []]

@@ -16,7 +16,9 @@ from optout.cli.common import (
     EXIT_HELP,
     TIMEOUT_RANGE,
     AccountOpt,
+    BrowserWsOpt,
     CdpOpt,
+    JobsOpt,
     JsonOpt,
     OriginOpt,
     ProfileOpt,
@@ -27,6 +29,8 @@ from optout.cli.common import (
     bounded,
     drive_run,
     err,
+    grid_browser,
+    jobs_for,
     open_history,
     options_for_login,
     own_browser,
@@ -93,6 +97,8 @@ def recheck_command(
     timeout: TimeoutOpt = 15.0,
     browser_profile: ProfileOpt = None,
     cdp: CdpOpt = None,
+    jobs: JobsOpt = None,
+    browser_ws: BrowserWsOpt = None,
 ) -> None:
     from optout.recheck import drift as re_check
 
@@ -107,9 +113,19 @@ def recheck_command(
         traffic = traffic_map(origin, flows)
         chosen = selected_targets(None, account, flows)
         own = own_browser(browser_profile, cdp, chosen, traffic)
+        own = {**own, **grid_browser(browser_ws, own, False)}
         with re_check.one_at_a_time(where):
             results, stopped = _recheck(
-                chosen, flows, traffic, out or where.data_dir / "evidence", json_, fix, timeout, own, origin
+                chosen,
+                flows,
+                traffic,
+                out or where.data_dir / "evidence",
+                json_,
+                fix,
+                timeout,
+                own,
+                origin,
+                jobs_for(jobs, own),
             )
     except re_check.RecheckBusy as exc:
         usage_error(str(exc), ExitCode.PROBLEM)  # the re-check running meanwhile speaks for both
@@ -133,6 +149,7 @@ def _recheck(
     timeout: float,
     own: dict[str, Any] | None = None,
     origin: list[str] | None = None,
+    parallel: int = 1,
 ) -> tuple[list[Result], str | None]:
     from optout.recheck import drift as re_check
 
@@ -188,11 +205,26 @@ def _recheck(
             return mark(result)
 
         async def work(runner: Runner) -> list[Result]:
-            found = await runner.run(Mode.CHECK, targets, evidence, annotate=annotate)
+            # An account that drifted stays open for --fix: its sign-in is done once per run, in its context.
+            found = await runner.run(
+                Mode.CHECK,
+                targets,
+                evidence,
+                annotate=annotate,
+                parallel=parallel,
+                close_done=lambda results: not (fix and any(r.drift for r in results)),
+            )
             drifted = [r for r in found if r.drift]
             if not (fix and drifted):
                 return found
-            switched = await runner.run(Mode.OFF, re_check.only(targets, drifted), evidence, annotate=re_check.fixed)
+            switched = await runner.run(
+                Mode.OFF,
+                re_check.only(targets, drifted),
+                evidence,
+                annotate=re_check.fixed,
+                parallel=parallel,
+                close_done=True,
+            )
             by_key = {(r.platform, r.account, r.setting): r for r in switched}
             return [by_key.get((r.platform, r.account, r.setting), r) for r in found]
 

@@ -15,8 +15,10 @@ from optout.accounts.saved_sessions import SessionStore
 from optout.cli.common import (
     TIMEOUT_RANGE,
     AccountOpt,
+    BrowserWsOpt,
     CdpOpt,
     HeadedOpt,
+    JobsOpt,
     JsonOpt,
     OriginOpt,
     OutOpt,
@@ -28,6 +30,8 @@ from optout.cli.common import (
     bounded,
     browser_options,
     drive_run,
+    grid_browser,
+    jobs_for,
     options_for_login,
     own_browser,
     print_results,
@@ -111,6 +115,8 @@ def _run(
     objection_reason: str | None = None,
     choose: list[str] | None = None,
     trace: bool = False,
+    jobs: int | None = None,
+    browser_ws: str | None = None,
 ) -> None:
     bounded("--timeout", timeout, TIMEOUT_RANGE, "seconds")
     reason = _objection_reason(submit_objection, objection_reason)
@@ -122,6 +128,7 @@ def _run(
     traffic = traffic_map(origin, flows)
     chosen = selected_targets(names, account, flows)
     own = own_browser(profile, cdp, chosen, traffic)
+    own = {**own, **grid_browser(browser_ws, own, headed)}
     # A mapped run (a local server answers) uses only what was stored for mapped runs, and counts only for
     # them: never the real password, saved session, last known state or hold.
     mapped = traffic is not None
@@ -132,6 +139,7 @@ def _run(
     targets = account_targets(chosen, flows, mapped=mapped, login_options=options_for_login(origin, own))
     release_holds(chosen, mapped=mapped)
     interactive = headed and sys.stdin.isatty() and sys.stderr.isatty()
+    parallel = jobs_for(jobs, own, interactive=interactive)
     options = Options(
         timeout_s=timeout,
         interactive=interactive,
@@ -151,7 +159,8 @@ def _run(
     sessions = SessionStore(home(), keyring_problem=keyring_problem, mapped=mapped)
     words = ResultWords(mode, setting_titles(flows), headed=interactive, rerun=rerun)
     results, stopped = drive_run(
-        lambda runner: runner.run(mode, targets, evidence),
+        # Each account's context closes once its settings are done: memory stays bounded by --jobs.
+        lambda runner: runner.run(mode, targets, evidence, parallel=parallel, close_done=True),
         evidence,
         words,
         json_=json_,
@@ -182,24 +191,15 @@ def check_command(
     browser_profile: ProfileOpt = None,
     cdp: CdpOpt = None,
     trace: TraceOpt = False,
+    jobs: JobsOpt = None,
+    browser_ws: BrowserWsOpt = None,
 ) -> None:
     """Sign in (or reuse the saved session), open each setting, read its state and save a screenshot.
     Changes nothing."""
     _run(
-        Mode.CHECK,
-        platform,
-        account,
-        origin,
-        json_,
-        out,
-        headed,
-        slow_mo,
-        timeout,
-        mask_pii,
-        browser_profile,
-        cdp,
-        trace=trace,
-    )
+        Mode.CHECK, platform, account, origin, json_, out, headed, slow_mo, timeout, mask_pii, browser_profile, cdp,
+        trace=trace, jobs=jobs, browser_ws=browser_ws,
+    )  # fmt: skip
 
 
 SubmitObjectionOpt = Annotated[
@@ -276,6 +276,8 @@ def off_command(
     objection_reason: ObjectionReasonOpt = None,
     choose: ChooseOpt = None,
     trace: TraceOpt = False,
+    jobs: JobsOpt = None,
+    browser_ws: BrowserWsOpt = None,
 ) -> None:
     """Switch each setting off: read it, click it once only if it is on, reload and verify it stayed off,
     with before/after screenshots. Never switches anything on. A setting that is a request (a form sent in
@@ -298,4 +300,6 @@ def off_command(
         objection_reason=objection_reason,
         choose=choose,
         trace=trace,
+        jobs=jobs,
+        browser_ws=browser_ws,
     )

@@ -23,7 +23,9 @@ from playwright.async_api import Error as PlaywrightError
 
 from optout.accounts.saved_sessions import SessionDiscarded, SessionKeyUnavailable, SessionStore
 from optout.browser.errors import first_line
+from optout.browser.grid import connect_grid, shown
 from optout.browser.launch import BrowserNotFound, launch
+from optout.browser.lean import skip_unneeded
 from optout.browser.own_browser import NOT_SIGNED_IN, connect, launch_profile
 from optout.browser.traffic import MappedPage, TrafficMap
 from optout.engine.account_session import AccountSession
@@ -32,6 +34,7 @@ from optout.engine.phases import run_setting
 from optout.engine.tracing import Trace
 from optout.evidence.recorder import RunEvidence
 from optout.language.flow import Flow, Setting
+from optout.language.targets import Recognition
 from optout.results import Outcome, Result, State, utc_now
 
 # Once the browser is gone, how long the setting in progress may take to notice it and report. Most
@@ -142,6 +145,7 @@ class Runner:
         cdp: str | None = None,
         video_dir: Path | None = None,
         trace: bool = False,
+        browser_ws: str | None = None,
     ) -> None:
         self.traffic = traffic
         # `--trace`: each context optout makes records a trace of its signed-in pages (engine/tracing.py).
@@ -153,6 +157,8 @@ class Runner:
         # way every account runs in its one context (its profile holds the session), in a tab of our own.
         self.profile = profile
         self.cdp = cdp
+        # A browser server elsewhere (a grid): a browser started there for this run, closed at its end.
+        self.browser_ws = browser_ws
         self._shared: BrowserContext | None = None
         self.sessions = sessions  # where accounts' sessions are saved and restored from; None: never
         self.options = options or Options()
@@ -163,6 +169,8 @@ class Runner:
         self._owns_browser = browser is None
         self._playwright: Playwright | None = None
         self._sessions: dict[tuple[str, str], AccountSession] = {}
+        # What a closed account's sign-in came to: a context made again for it must not sign in twice.
+        self._retired: dict[tuple[str, str], tuple[bool, Recognition | None]] = {}
         self._unavailable: dict[tuple[str, str], str] = {}
         self.saved: dict[tuple[str, str], Path] = {}  # the sessions saved in this run
         self._gone = asyncio.Event()
@@ -176,6 +184,9 @@ class Runner:
             self._playwright = await async_playwright().start()
             try:
                 await self._start(self._playwright)
+            except BrowserNotFound:
+                await self._playwright.stop()
+                raise
             except PlaywrightError as exc:
                 await self._playwright.stop()
                 raise BrowserNotFound(self._launch_failure(exc)) from None
@@ -197,6 +208,8 @@ class Runner:
             # Not ours: never closed at the end (only our own tab is), the driver just disconnects.
             self._owns_browser = False
             self._browser, self._shared = await connect(playwright, self.cdp)
+        elif self.browser_ws is not None:
+            self._browser = await connect_grid(playwright, self.browser_ws)
         elif self.profile is not None:
             self._shared = await launch_profile(
                 playwright, self.profile, headed=self.headed, slow_mo_ms=self.slow_mo_ms, offline=offline
@@ -289,6 +302,7 @@ class Runner:
             try:
                 page = await context.new_page()
                 mapped = await self.traffic.attach(context, page) if self.traffic else None
+                await skip_unneeded(context, page)
             except BaseException:
                 if not self.browser_gone:
                     await context.close()
@@ -303,6 +317,9 @@ class Runner:
                 await trace.start()
             if self.sessions is not None:
                 self._sessions[key].on_signed_in = functools.partial(self._save, self._sessions[key], target.flow)
+        if key in self._retired:
+            session = self._sessions[key]
+            session.password_submitted, session.login_stopped = self._retired.pop(key)
         return self._sessions[key]
 
     async def _shared_session(self, context: BrowserContext, target: AccountTarget) -> AccountSession:
@@ -336,15 +353,20 @@ class Runner:
         *,
         parallel: int = 1,
         annotate: Callable[[Result], Result] | None = None,
+        close_done: bool | Callable[[Sequence[Result]], bool] = False,
     ) -> list[Result]:
         """Every setting of every target, up to `parallel` accounts at a time (each in its own context;
         one account's settings one after another). Results come in target order, each passed through
-        `annotate` (a re-check marks drift) before it is recorded. Raises RunStopped when the run cannot
-        go on: the accounts not yet started are not run."""
+        `annotate` (a re-check marks drift) before it is recorded. `close_done`: an account's context is
+        closed as soon as its settings are done (or when it says so of its results), so that at most
+        `parallel` are open at once; leave it False for an account a later pass of this Runner uses (its
+        sign-in, done once per run, lives in that context). Raises RunStopped when the run cannot go on:
+        the accounts not yet started are not run."""
         total = sum(len(t.flow.settings) for t in targets)
         self._evidence = evidence
         if self._browser is not None:
-            evidence.note_browser(f"{self._browser.browser_type.name} {self._browser.version}")
+            remote = f" (from the browser server at {shown(self.browser_ws)})" if self.browser_ws else ""
+            evidence.note_browser(f"{self._browser.browser_type.name} {self._browser.version}{remote}")
         elif self._shared is not None and self._shared.browser is not None:
             evidence.note_browser(f"{self._shared.browser.browser_type.name} {self._shared.browser.version}")
         done: list[list[Result]] = [[] for _ in targets]
@@ -360,6 +382,8 @@ class Runner:
                 await settings(index, target)
                 # Not after a Ctrl-C, which ends the run at once: the trace is not waited for then.
                 await self._end_trace(target)
+                if close_done is True or (callable(close_done) and close_done(done[index])):
+                    await self._retire(target)
 
         async def settings(index: int, target: AccountTarget) -> None:
             trace = self._trace_of(target)
@@ -405,6 +429,18 @@ class Runner:
         if trace is not None and not self.browser_gone:
             with contextlib.suppress(Exception):
                 await trace.stop()
+
+    async def _retire(self, target: AccountTarget) -> None:
+        """Close an account's context once it is done with: memory stays bounded by the accounts at work.
+        In the person's own browser only our tab closes."""
+        key = (target.flow.platform, target.username)
+        session = self._sessions.pop(key, None)
+        if session is not None:
+            # A password is submitted at most once per account per run, also if its context is made again.
+            self._retired[key] = (session.password_submitted, session.login_stopped)
+        if session is not None and not self.browser_gone:
+            with contextlib.suppress(Exception):  # best effort: the browser closes at the end anyway
+                await asyncio.wait_for(session.close(), CLOSE_S)
 
     async def _guarded(
         self, mode: Mode, target: AccountTarget, setting: Setting, evidence: RunEvidence, label: str

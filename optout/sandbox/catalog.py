@@ -7,6 +7,7 @@ the registry checks every table against its sandbox (platform id, known variants
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable
 from typing import Literal
 
@@ -131,3 +132,17 @@ def match_account(accounts: Iterable[DemoAccount], username: str) -> DemoAccount
     """The account with this username (case and surrounding spaces ignored), if any."""
     wanted = username.strip().lower()
     return next((account for account in accounts if account.username == wanted), None)
+
+
+#: bench/run.py's crowd: OPTOUT_SANDBOX_CROWD=K adds K ordinary accounts (crowd1 ... crowdK) to the
+#: platforms it measures, in the sandbox process it starts. Unset (always, but for the benchmark): none.
+CROWD_ENV = "OPTOUT_SANDBOX_CROWD"
+CROWD_MOST = 1000
+CROWD_DESCRIPTION = "one of the benchmark's ordinary accounts"
+
+
+def crowd_size() -> int:
+    try:
+        return max(0, min(int(os.environ.get(CROWD_ENV, "0") or 0), CROWD_MOST))
+    except ValueError:
+        return 0

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from ..catalog import (
     ALREADY_OFF,
+    CROWD_DESCRIPTION,
     DID_NOT_STICK,
     NO_SWITCH,
     OFF,
@@ -18,6 +19,7 @@ from ..catalog import (
     Expectation,
     Language,
     attention,
+    crowd_size,
     demo_account,
     expect,
     match_account,
@@ -154,6 +156,11 @@ ACCOUNTS: tuple[DemoAccount, ...] = (
         expect("checked", "not_offered"),
         expect("already_off", "not_offered", verified=False),
     ),
+)
+# bench/run.py's crowd (see catalog.crowd_size): none unless it asks.
+ACCOUNTS += tuple(
+    _chatgpt(f"crowd{i}@example.com", f"Crowd {i}", "normal", CROWD_DESCRIPTION, ON, SWITCHED)
+    for i in range(1, crowd_size() + 1)
 )
 
 

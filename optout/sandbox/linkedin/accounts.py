@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from ..catalog import (
     ALREADY_OFF,
+    CROWD_DESCRIPTION,
     DID_NOT_STICK,
     NO_SWITCH,
     OFF,
@@ -19,6 +20,7 @@ from ..catalog import (
     Expectation,
     Language,
     attention,
+    crowd_size,
     demo_account,
 )
 
@@ -195,4 +197,9 @@ ACCOUNTS: tuple[DemoAccount, ...] = (
         REJECTED,
         demo_password="wes-typo-pass",
     ),
+)
+# bench/run.py's crowd (see catalog.crowd_size): none unless it asks.
+ACCOUNTS += tuple(
+    _account(f"crowd{i}@example.com", f"crowd{i}-demo-pass", "normal", CROWD_DESCRIPTION, ON, SWITCHED)
+    for i in range(1, crowd_size() + 1)
 )

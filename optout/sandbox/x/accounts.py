@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from ..catalog import (
     ALREADY_OFF,
+    CROWD_DESCRIPTION,
     DID_NOT_STICK,
     NO_SWITCH,
     OFF,
@@ -18,6 +19,7 @@ from ..catalog import (
     Expectation,
     Language,
     attention,
+    crowd_size,
     demo_account,
     match_account,
 )
@@ -147,6 +149,8 @@ ACCOUNTS: tuple[DemoAccount, ...] = (
     ),
     _x("wyatt", "normal", "the demo stores a mistyped password", REJECTED, REJECTED, demo_password="wyatt-typo-pass"),
 )
+# bench/run.py's crowd (see catalog.crowd_size): none unless it asks.
+ACCOUNTS += tuple(_x(f"crowd{i}", "normal", CROWD_DESCRIPTION, ON, SWITCHED) for i in range(1, crowd_size() + 1))
 
 
 def find_account(username: str) -> DemoAccount | None:
