@@ -181,6 +181,9 @@ def cli_under(root: Path) -> Cli:
         XDG_DATA_HOME=str(root / "xdg-data"),
         XDG_CONFIG_HOME=str(root / "xdg-config"),
         COLUMNS="200",
+        # The suite already runs three workers on two cores: each command runs its accounts one at a time
+        # (tests/test_jobs.py runs them at once, with -j).
+        OPTOUT_JOBS="1",
     )
     return Cli(home=home, env=env)
 

@@ -49,7 +49,8 @@ app = typer.Typer(
     ),
     epilog=(
         "Environment: OPTOUT_HOME=DIR keeps optout's config and state under DIR; OPTOUT_BROWSER=PATH picks "
-        "the browser; OPTOUT_FLOWS_DIR=DIR reads flow files from DIR; PYTHON_KEYRING_BACKEND picks the "
+        "the browser; OPTOUT_BROWSER_WS=URL runs in a browser server's (--browser-ws); OPTOUT_JOBS=N sets "
+        "--jobs; OPTOUT_FLOWS_DIR=DIR reads flow files from DIR; PYTHON_KEYRING_BACKEND picks the "
         "keyring backend (see README, 'Passwords and keyrings')."
     ),
     no_args_is_help=True,
