@@ -29,32 +29,43 @@ async def main(origins: list[str], jobs: int) -> int:
     traffic = build_traffic_map(specs, {p: f.origins for p, f in flows.items()})
     where = home()
     store = SessionStore(where, mapped=True)
-    accounts = [a for a in load_config(where).accounts if a.platform in traffic.routes]
+    mapped = {spec.platform for spec in specs}
+    accounts = [a for a in load_config(where).accounts if a.platform in mapped]
     slots = asyncio.Semaphore(jobs)
     read: list[bool] = []
     async with async_playwright() as playwright:
         browser = await launch(playwright, offline=True)
 
-        async def one(platform: str, username: str) -> None:
+        async def one(platform: str, username: str, locale: str | None) -> None:
+            # The crowd's accounts are English, and the three platforms measured name their switch directly.
             setting = flows[platform].settings[0]
             assert setting.control is not None and setting.control.target is not None
             target = setting.control.target
             assert target.role is not None and target.name is not None
+            language = (locale or "en").split("-")[0]
+            name = target.name.by_locale.get(language, target.name.by_locale["en"])[0]
             async with slots:
                 state = store.load(platform, username)
-                context = await browser.new_context(storage_state=state, service_workers="block")  # type: ignore[arg-type]
+                context = await browser.new_context(
+                    storage_state=state,  # type: ignore[arg-type]
+                    locale=locale,
+                    service_workers="block",
+                )
                 page = await context.new_page()
                 await traffic.attach(context, page)
                 await page.goto(setting.url, wait_until="domcontentloaded")
-                control = page.get_by_role(target.role, name=target.name.by_locale["en"][0], exact=True)  # type: ignore[arg-type]
+                if platform == "chatgpt":  # its switch is in a dialog the row opens
+                    title = setting.title.by_locale.get(language, setting.title.by_locale["en"])[0]
+                    await page.get_by_role("button", name=title).click(timeout=30_000)  # "… On": its state follows
+                control = page.get_by_role(target.role, name=name, exact=True)  # type: ignore[arg-type]
                 await control.wait_for(timeout=30_000)
                 read.append(await control.is_checked())
                 await context.close()
 
-        await asyncio.gather(*(one(a.platform, a.username) for a in accounts))
+        await asyncio.gather(*(one(a.platform, a.username, a.locale) for a in accounts))
         await browser.close()
     print(f"{len(read)} read, {sum(read)} on")
-    return 0 if len(read) == len(accounts) else 1
+    return 0 if accounts and len(read) == len(accounts) else 1
 
 
 if __name__ == "__main__":

@@ -104,7 +104,7 @@ class Bench:
 
     def lower(self, jobs: int) -> Measured:
         measured = run([sys.executable, str(HERE / "lower_bound.py"), *self.origins, "--jobs", str(jobs)], self.env)
-        if measured.code != 0:
+        if measured.code != 0 or measured.stdout.split()[:1] != [str(self.k * len(PLATFORMS))]:
             raise SystemExit(f"lower bound: {measured.stdout.strip()} {measured.stderr.strip()[-300:]}")
         return measured
 

@@ -26,6 +26,9 @@ from optout.sandbox import PLATFORMS, SandboxServer, find_account
 
 REPO = Path(__file__).resolve().parent.parent
 # The shipped flows, whatever the person running the tests installed in their own home.
+# Every request a test makes goes to 127.0.0.1: never through a proxy set in the environment.
+os.environ["NO_PROXY"] = os.environ["no_proxy"] = "127.0.0.1,localhost,::1"
+
 FLOWS = load_all(shipped_dir())
 LINKEDIN = FLOWS["linkedin"]
 

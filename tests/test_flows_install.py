@@ -70,7 +70,7 @@ def test_an_installed_flow_is_used_recorded_and_replaced_with_the_previous_kept(
     assert manifest["flow_files"] == {
         "linkedin": {
             "source": "installed",
-            "path": str(target),
+            "path": "flows/linkedin.yaml",  # under the home: its location is not recorded
             "sha256": hashlib.sha256(fix.read_bytes()).hexdigest(),
         }
     }
@@ -158,3 +158,20 @@ def test_a_manifest_from_before_flow_files_reads_and_writes_the_same_bytes() -> 
     data = manifest_bytes(Manifest.model_validate(old))
     assert "flow_files" not in json.loads(data)
     assert manifest_bytes(Manifest.model_validate_json(data)) == data
+
+
+def test_a_flow_that_would_type_the_password_elsewhere_needs_new_origins(cli: Cli, tmp_path: Path) -> None:
+    """A file from anywhere replacing LinkedIn's flow, its sign-in moved to another site: refused unless
+    the person says they trust it, and then the output names where the password will be typed."""
+    text = SHIPPED.read_text(encoding="utf-8").replace(
+        "https://www.linkedin.com", "https://www.linkedin.example.invalid"
+    )
+    moved = tmp_path / "linkedin-moved.yaml"
+    moved.write_text(re.sub(r"(?m)^version: .*$", "version: 9.9.9", text), encoding="utf-8")
+    refused = cli("flows", "install", str(moved))
+    assert refused.returncode == 2 and len(refused.stderr.strip().splitlines()) == 1, refused.stderr
+    assert "--new-origins" in refused.stderr and "linkedin.example.invalid" in refused.stderr
+    assert not (installed_dir(cli) / "linkedin.yaml").exists()
+    trusted = cli("flows", "install", str(moved), "--new-origins", env={"COLUMNS": "200"})
+    assert trusted.returncode == 0, trusted.stderr
+    assert "Its sign-in (where your password is typed): https://www.linkedin.example.invalid" in trusted.stdout

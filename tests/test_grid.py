@@ -91,6 +91,8 @@ def test_bad_addresses_are_refused_with_one_line(cli: Cli, sandbox: Sandbox) -> 
     for bad in (
         ["--browser-ws", "http://127.0.0.1:9/"],
         ["--browser-ws", "ws://user:secret@127.0.0.1:9/"],
+        ["--browser-ws", "ws://127.0.0.1:9/?token=secret"],
+        ["--browser-ws", "wss://127.0.0.1:1/secret-path"],  # nothing listens: the path is never repeated
         ["--browser-ws", "ws://127.0.0.1:9/", "--cdp", "http://127.0.0.1:9"],
         ["--browser-ws", "ws://127.0.0.1:1/"],  # nothing listens there
     ):

@@ -35,6 +35,8 @@ from tests.test_steps import HEAD
 TOBY, TOBY_PASSWORD = "toby@example.com", "toby-demo-pass"
 LOU, LOU_PASSWORD = "lou@example.com", "lou-demo-pass"
 
+ADA_PASSWORD = "ada-gpt-demo-pass\n"
+
 
 def members(data: bytes, prefix: str = "") -> dict[str, bytes]:
     """Every member of a zip, and of each zip inside it, by its path."""
@@ -111,19 +113,29 @@ def test_a_trace_holds_no_password_code_or_cookie(cli: Cli, sandbox: Sandbox, tm
     assert verified.returncode == 0, verified.stdout + verified.stderr
 
 
-def test_scrubbed_empties_cookie_headers_only() -> None:
+def test_scrubbed_removes_session_values_wherever_they_are() -> None:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
-        headers = [{"name": "Cookie", "value": "sid=s3cr3t"}, {"name": "Accept", "value": "text/html"}]
+        headers = [
+            {"name": "Cookie", "value": "sid=s3cr3t-cookie"},
+            {"name": "Authorization", "value": "Bearer eyJ-access-token"},
+            {"name": "x-csrf-token", "value": "csrf-value-1234"},
+            {"name": "Accept", "value": "text/html"},
+        ]
         entry = {"snapshot": {"request": {"headers": headers, "cookies": [{"name": "sid", "value": "s3cr3t"}]}}}
         archive.writestr("trace.network", json.dumps(entry) + "\n")
-        archive.writestr("resources/page.html", "<p>sid=s3cr3t stays in a page's own text</p>")
+        # A response body that hands the page its token, a page showing a cookie's value, an image.
+        archive.writestr("resources/session.json", '{"accessToken":"eyJ-access-token","user":"Ada"}')
+        archive.writestr("resources/page.html", "<p>ct0=csrf-value-1234; other=long-cookie-value</p>")
+        archive.writestr("resources/shot.jpeg", b"\xff\xd8long-cookie-value")
         archive.writestr("trace.stacks", "/home/someone/optout/engine/locate.py")
-    out = members(scrubbed(buffer.getvalue()))
+    out = members(scrubbed(buffer.getvalue(), ["long-cookie-value", "1"]))
     assert "trace.stacks" not in out
-    assert b"s3cr3t" not in out["trace.network"] and b"text/html" in out["trace.network"]
-    assert REMOVED.encode() in out["trace.network"]
-    assert b"s3cr3t" in out["resources/page.html"]
+    for secret in (b"s3cr3t", b"eyJ-access-token", b"csrf-value-1234"):
+        assert all(secret not in data for name, data in out.items()), secret
+    assert b"long-cookie-value" not in out["resources/page.html"] and b'"user":"Ada"' in out["resources/session.json"]
+    assert b"text/html" in out["trace.network"] and REMOVED.encode() in out["trace.network"]
+    assert out["resources/shot.jpeg"] == b"\xff\xd8long-cookie-value"  # images are left whole
 
 
 def test_hide_username_hides_every_written_form() -> None:
@@ -152,8 +164,12 @@ def test_report_broken_for_a_redesigned_page(cli: Cli, sandbox: Sandbox, tmp_pat
         assert any(n.endswith(".dom.html") for n in names) and not any(n.endswith("trace.zip") for n in names)
         assert "trace.zip: a trace shows the pages unmasked" in exported.read("README.txt").decode()
 
+    # Without --with-trace the traces (unmasked pages) stay out.
+    plain_report = cli("report-broken", manifest["run_id"], "--out", "plain.zip")
+    assert plain_report.returncode == 0, plain_report.stderr
+    assert not any("trace" in name for name in members((cli.home / "plain.zip").read_bytes()))
     # Written where the command runs: its path, on a line of its own, fits too.
-    report = cli("report-broken", manifest["run_id"], "--out", "broken.zip", env={"COLUMNS": "80"})
+    report = cli("report-broken", manifest["run_id"], "--out", "broken.zip", "--with-trace", env={"COLUMNS": "80"})
     assert report.returncode == 0, report.stdout + report.stderr
     for line in (report.stdout + report.stderr).splitlines():
         assert len(line) <= 80, line
@@ -251,3 +267,25 @@ async def test_the_dom_excerpt_keeps_the_section_without_values_or_personal_data
     for never in ("typed words", "noted words", "draft words", "Pat Smith", "pat@example.com", "PAT@", "alert("):
         assert never not in html, never
     assert "[masked]" in html and "[username]" in html and "<script" not in html
+
+
+def test_a_chatgpt_trace_holds_none_of_the_session_s_values(cli: Cli, sandbox: Sandbox, tmp_path: Path) -> None:
+    """ChatGPT's page fetches its access token in a response body and sends it back as a bearer header:
+    neither it nor any cookie of the session is in the trace."""
+    added = cli("accounts", "add", "chatgpt", "ada@example.com", "--password-stdin", "--mapped", input=ADA_PASSWORD)
+    assert added.returncode == 0, added.stderr
+    out = tmp_path / "ev"
+    done = cli("check", "chatgpt", "--trace", "--origin", f"chatgpt={sandbox.origin('chatgpt')}", "--out", str(out))
+    assert done.returncode == 1, done.stderr
+    (manifest_path,) = out.glob("run-*/manifest.json")
+    traces = traces_of(json.loads(manifest_path.read_text()), manifest_path.parent)
+    assert traces
+    # The sandbox's tokens are JWTs: their header is the same for every one.
+    jwt = rb"eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9\.[A-Za-z0-9_-]{8,}"
+    seen_token_field = False
+    for trace in traces:
+        for name, data in members(trace.read_bytes()).items():
+            assert re.search(jwt, data) is None, name
+            assert re.search(rb'"accessToken"\s*:\s*"(?!\[removed)', data) is None, name
+            seen_token_field |= b'"accessToken"' in data
+    assert seen_token_field, "the trace kept the session response, its token removed"

@@ -29,9 +29,16 @@ def grid_address(text: str) -> str:
     address is printed and kept in the run's evidence). Raises GridAddressError."""
     parts = urlsplit(text.strip())
     if parts.scheme not in ("ws", "wss") or not parts.hostname:
-        raise GridAddressError(f"--browser-ws {text!r} is not a browser server's address (ws://HOST:PORT/PATH)")
-    if parts.username or parts.password:
-        raise GridAddressError("--browser-ws: put no user or password in the address (it is printed and kept)")
+        # Only the scheme and host are repeated: the rest may be a token.
+        raise GridAddressError(
+            f"--browser-ws: {parts.scheme or 'no scheme'}://{parts.hostname or ''} is not a browser server's "
+            "address (ws://HOST:PORT/PATH)"
+        )
+    if parts.username or parts.password or parts.query or parts.fragment:
+        # A schedule carries the address in its entry, which install and status print.
+        raise GridAddressError(
+            "--browser-ws: put no user, password or query (a token) in the address: it is printed and kept"
+        )
     return text.strip()
 
 
@@ -50,4 +57,5 @@ async def connect_grid(playwright: Playwright, address: str) -> Browser:
             address, timeout=CONNECT_S * 1000, headers={"x-playwright-launch-options": json.dumps(launch)}
         )
     except PlaywrightError as exc:
-        raise BrowserNotFound(f"no browser from the server at {shown(address)}: {first_line(exc)}") from None
+        said = first_line(exc).replace(address, shown(address)).replace(address.rstrip("/"), shown(address))
+        raise BrowserNotFound(f"no browser from the server at {shown(address)}: {said}") from None

@@ -4,8 +4,9 @@ still shows what its flow expects. Opt-in: nothing in optout runs it by itself."
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import textwrap
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.text import Text
@@ -45,11 +46,15 @@ async def _canary(flow: Flow, traffic: TrafficMap | None, timeout_s: float) -> C
     from optout.engine.canary import run_canary
 
     async with async_playwright() as playwright:
-        browser = await launch(playwright)
+        # As a run's: with --origin nothing but the mapped site is reached (no other host resolves, no service
+        # worker fetches around the mapping, no page the site opens goes unmapped).
+        browser = await launch(playwright, offline=traffic is not None)
         try:
-            context = await browser.new_context()
+            context = await browser.new_context(service_workers="block" if traffic is not None else "allow")
             page = await context.new_page()
             mapped = await traffic.attach(context, page) if traffic is not None else None
+            if traffic is not None:
+                context.on("page", _close_unless(page))
             try:
                 return await run_canary(page, flow, timeout_s)
             finally:
@@ -132,3 +137,12 @@ def canary_command(
         said += f" Sent by the page's own scripts as it loaded: {', '.join(report.sent_by_page)}."
     out.print(Text(textwrap.fill(said, width, break_long_words=False, break_on_hyphens=False)))
     raise typer.Exit(code)
+
+
+def _close_unless(keep: Any) -> Any:
+    async def close_other(page: Any) -> None:
+        if page != keep:
+            with contextlib.suppress(Exception):
+                await page.close()
+
+    return close_other

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import queue
 import threading
 
 from optout.cli.common import stdout_console, usage_error
@@ -11,13 +12,15 @@ from optout.cli.output import print_rows
 
 def serve_class(learners: int, workers: int | None, port: int) -> None:
     from optout.sandbox import PLATFORMS
-    from optout.sandbox.classroom import ClassroomServer
+    from optout.sandbox.classroom import START_S, ClassroomServer
 
     workers = workers or os.cpu_count() or 1
     try:
         server = ClassroomServer(learners, workers=workers, port=port).start()
-    except OSError as exc:
+    except (OSError, RuntimeError) as exc:
         usage_error(str(exc))
+    except queue.Empty:
+        usage_error(f"a sandbox worker did not start within {START_S:g} s")
     out = stdout_console()
     try:
         out.print(

@@ -191,6 +191,8 @@ def jobs_for(jobs: int | None, own: dict[str, Any], *, interactive: bool = False
         bounded("--jobs", jobs, JOBS_RANGE, "accounts")
         if jobs > 1 and shared:
             usage_error("--jobs runs accounts in separate contexts: not with --browser-profile or --cdp")
+        if jobs > 1 and interactive:
+            usage_error("--headed asks you to clear challenges one account at a time: not with --jobs above 1")
         return jobs
     return 1 if shared or interactive else default_jobs()
 
@@ -290,7 +292,10 @@ def _flow_files(flows: dict[str, str]) -> dict[str, FlowUsed]:
     for platform in flows:
         where = loaded_from(platform)
         if where is not None:
-            used[platform] = FlowUsed(source=where.source, path=str(where.path), sha256=where.sha256)
+            # Relative (the home's flows/ folder, or the file's name): an absolute path would put the home's
+            # location, and the person's login name in it, into every export.
+            path = f"flows/{where.path.name}" if where.source == "installed" else where.path.name
+            used[platform] = FlowUsed(source=where.source, path=path, sha256=where.sha256)
     return used
 
 

@@ -38,9 +38,17 @@ LIST_EXIT = "Exit status: 0 listed; 2 a flow file cannot be read (one line namin
 
 def flows_install(
     file: Annotated[Path, typer.Argument(metavar="FILE", help="The flow file to install.", show_default=False)],
+    new_origins: Annotated[
+        bool,
+        typer.Option(
+            "--new-origins",
+            help="Accept a flow whose addresses (where optout goes, where it types your password) differ from "
+            "the shipped flow's. Only for a file from someone you trust.",
+        ),
+    ] = False,
 ) -> None:
     try:
-        done = install(file)
+        done = install(file, new_origins=new_origins)
     except FlowError as exc:
         usage_error(str(exc))
     flow = done.flow
@@ -61,6 +69,7 @@ def flows_install(
         out.print(Text(wrapped), soft_wrap=True)
 
     say(f"Installed {flow.name} flow version {flow.version}: {done.path}")
+    say(f"Its sign-in (where your password is typed): {', '.join(flow.login.origins)}")
     if not done.shipped:
         say(f"{flow.platform} is a new platform: optout ships no flow for it.")
     if done.previous is not None:

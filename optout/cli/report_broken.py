@@ -15,8 +15,9 @@ REPORT_BROKEN_HELP = (
     "setting, the failing step and its reason, the masked screenshot (never an unmasked one), the page's "
     "HTML around where the control was expected (field values removed, masked like the screenshot), what "
     "the page has instead (the scan's candidates, never clicked), the flow, optout and browser versions, "
-    "and the Playwright trace when the run was made with --trace. The username is replaced throughout; "
-    "no password, code or cookie is in it. Prints where to file it and the zip's path."
+    "and, with --with-trace, the Playwright traces of a run made with --trace (their screenshots and page "
+    "snapshots show the pages unmasked: your name, your photo). The username's text is replaced "
+    "throughout; no password or code is in it. Prints where to file it and the zip's path."
 )
 
 REPORT_BROKEN_EXIT = (
@@ -40,6 +41,13 @@ def report_broken_command(
         ),
     ] = None,
     force: Annotated[bool, typer.Option("--force", help="Replace FILE.zip if it exists.")] = False,
+    with_trace: Annotated[
+        bool,
+        typer.Option(
+            "--with-trace",
+            help="Also put in the run's Playwright traces (--trace): they show the pages unmasked.",
+        ),
+    ] = False,
 ) -> None:
     from optout.cli.evidence import _output_target, _report_run
     from optout.evidence.broken import issue_tracker, write_report
@@ -47,7 +55,7 @@ def report_broken_command(
 
     def make(folder: Path, store: History) -> None:
         target = _output_target(out or Path("."), f"{folder.name}-broken.zip", force=force)
-        broken = write_report(folder, target, force=force)
+        broken = write_report(folder, target, force=force, with_traces=with_trace)
         console = stdout_console()
         settings = f"{broken.failed} failed setting{'s' * (broken.failed != 1)}"
         console.print(f"Breakage report ({settings}):", markup=False)

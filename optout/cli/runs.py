@@ -124,6 +124,9 @@ def _run(
     if trace and (profile is not None or cdp is not None):
         # The person's own browser holds their other tabs and sites: never recorded.
         usage_error("--trace records only the browser optout starts: not with --browser-profile or --cdp")
+    if trace and mask_pii:
+        # A trace's screenshots and snapshots show the pages as they are: no masked copy exists.
+        usage_error("--trace keeps the pages unmasked: not with --mask-pii")
     flows = all_flows()
     traffic = traffic_map(origin, flows)
     chosen = selected_targets(names, account, flows)

@@ -23,6 +23,7 @@ import tempfile
 import zipfile
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from playwright.async_api import BrowserContext, Page
 from playwright.async_api import Error as PlaywrightError
@@ -76,8 +77,10 @@ class Trace:
         with tempfile.TemporaryDirectory(prefix="optout-trace-") as folder:
             path = Path(folder) / "trace.zip"
             try:
+                # The session's own cookies, whose values a page also sends back in headers or bodies.
+                cookies = [c.get("value", "") for c in await self.context.cookies()]
                 await asyncio.wait_for(self.context.tracing.stop(path=str(path)), _STOP_S)
-                data = scrubbed(path.read_bytes())
+                data = scrubbed(path.read_bytes(), cookies)
             except (PlaywrightError, asyncio.TimeoutError, OSError, zipfile.BadZipFile):
                 return
         if evidence is None or evidence.write_problem:
@@ -98,24 +101,62 @@ class Trace:
         return "" if self.page.is_closed() else where(self.page.url)
 
 
-# Headers that carry the session itself, or credentials: never kept in a trace.
-_KEYS = frozenset({"cookie", "set-cookie", "authorization", "proxy-authorization"})
+# Headers that carry the session itself, or credentials: never kept in a trace. A CSRF header repeats a
+# cookie's value (X's ct0, LinkedIn's JSESSIONID).
+_KEYS = frozenset(
+    {"cookie", "set-cookie", "authorization", "proxy-authorization", "x-csrf-token", "csrf-token", "x-xsrf-token"}
+)
 REMOVED = "[removed by optout]"
+# Shorter values are too common to be anyone's secret (a "1", an "en"), and replacing them would garble text.
+_SECRET_MIN = 8
+_IMAGES = (".jpeg", ".jpg", ".png", ".webp", ".gif")
 
 
-def scrubbed(data: bytes) -> bytes:
-    """The trace zip `data` with every cookie, Set-Cookie and Authorization header (and HAR cookie list)
-    emptied, in its event and network logs (JSON lines), and without its call stacks; the rest as it was."""
+def scrubbed(data: bytes, cookies: list[str] | None = None) -> bytes:
+    """The trace zip `data` with every cookie, Set-Cookie, Authorization and CSRF header (and HAR cookie
+    list) emptied in its event and network logs (JSON lines), and without its call stacks; then the values
+    of the session's `cookies` and of those headers (a bearer token, say) replaced wherever else they
+    appear: a response body that hands the page its access token, a URL, a snapshot."""
     out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
-        for info in source.infolist():
-            if info.filename.endswith(".stacks"):
-                continue  # where in optout each call was made: paths of this machine, nothing about the page
-            member = source.read(info)
+    with zipfile.ZipFile(io.BytesIO(data)) as source:
+        members = [(info, source.read(info)) for info in source.infolist() if not info.filename.endswith(".stacks")]
+    secrets = {v for v in cookies or [] if len(v) >= _SECRET_MIN}
+    for info, member in members:
+        if info.filename.endswith((".trace", ".network")):
+            secrets |= _header_values(member)
+    needles = sorted({form for v in secrets for form in (v, quote(v, safe=""))}, key=len, reverse=True)
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info, member in members:
             if info.filename.endswith((".trace", ".network")):
                 member = b"\n".join(_scrub_line(line) for line in member.split(b"\n"))
+            if not info.filename.lower().endswith(_IMAGES):
+                for needle in needles:
+                    member = member.replace(needle.encode("utf-8"), REMOVED.encode("utf-8"))
             target.writestr(info.filename, member)
     return out.getvalue()
+
+
+def _header_values(log: bytes) -> set[str]:
+    """The values of the session-carrying headers in a trace's JSON lines (a bearer token without its
+    scheme)."""
+    found: set[str] = set()
+
+    def walk(value: Any) -> None:
+        if isinstance(value, list):
+            for v in value:
+                walk(v)
+        elif isinstance(value, dict):
+            name, said = value.get("name"), value.get("value")
+            if isinstance(name, str) and name.lower() in _KEYS and isinstance(said, str):
+                token = said.split(" ", 1)[1] if name.lower().endswith("authorization") and " " in said else said
+                found.update(t for t in (token, said) if len(t) >= _SECRET_MIN)
+            for v in value.values():
+                walk(v)
+
+    for line in log.split(b"\n"):
+        with contextlib.suppress(ValueError):
+            walk(json.loads(line))
+    return found
 
 
 def _scrub_line(line: bytes) -> bytes:

@@ -106,8 +106,9 @@ class _Run:
         return None
 
 
-def gather(folder: Path) -> Broken:
-    """What goes in the zip for the run in `folder`. Raises ReportError (2: no failed result)."""
+def gather(folder: Path, *, with_traces: bool = False) -> Broken:
+    """What goes in the zip for the run in `folder`; its traces only `with_traces` (their pages are shown
+    unmasked). Raises ReportError (2: no failed result)."""
     manifest = _manifest(folder)
     run = _Run(folder, manifest)
     failed = [r for r in manifest.results if r.outcome is Outcome.FAILED]
@@ -133,7 +134,7 @@ def gather(folder: Path) -> Broken:
         about = _about(result, step, manifest)
         broken.members[f"{prefix}result.json"] = _private(json.dumps(about, indent=2, ensure_ascii=False), result)
         key = (result.platform, result.account)
-        if key not in traced:
+        if with_traces and key not in traced:
             traced.add(key)
             traces = [f for f in manifest.files if f.kind == "trace" and (f.platform, f.account) == key]
             for index, trace in enumerate(traces, 1):
@@ -243,13 +244,13 @@ def _readme(manifest: Manifest, broken: Broken) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write_report(folder: Path, out: Path, *, force: bool = False) -> Broken:
+def write_report(folder: Path, out: Path, *, force: bool = False, with_traces: bool = False) -> Broken:
     """Write the breakage report of the run in `folder` to `out`. Raises ReportError."""
     try:
         refuse_unsafe(out, force=force)
     except OutputRefused as exc:
         raise ReportError(str(exc)) from None
-    broken = gather(folder)
+    broken = gather(folder, with_traces=with_traces)
     manifest = _manifest(folder)
     data = _zip_bytes(_Bundle(members=broken.members), manifest.finished_at or manifest.started_at)
     try:

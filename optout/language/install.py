@@ -27,15 +27,28 @@ def previous_dir() -> Path:
     return installed_dir() / "previous"
 
 
-def install(source: Path) -> Installed:
+def install(source: Path, *, new_origins: bool = False) -> Installed:
     """Install the flow in `source`. Raises FlowError (one line) when it cannot be read or used, or
-    written; nothing is installed then."""
+    written; nothing is installed then. A flow for a platform optout ships must keep the shipped flow's
+    origins and sign-in origins (where the password is typed) unless `new_origins`: a file from anywhere
+    must not send a stored password to another site."""
     flow = load_flow(source, named=False)
     try:
         data = source.read_bytes()
     except OSError as exc:
         raise FlowError(f"{source}: cannot read: {exc.strerror}") from None
-    shipped = any(p.stem == flow.platform for p in flow_files(shipped_dir()))
+    ships = [p for p in flow_files(shipped_dir()) if p.stem == flow.platform]
+    shipped = bool(ships)
+    if ships and not new_origins:
+        original = load_flow(ships[0])
+        added = sorted(set(flow.origins) - set(original.origins))
+        signin = sorted({o.rstrip("/") for o in flow.login.origins} - {o.rstrip("/") for o in original.login.origins})
+        if added or signin:
+            raise FlowError(
+                f"{source}: its {'sign-in ' if signin and not added else ''}addresses differ from the shipped "
+                f"{flow.platform} flow's ({', '.join(signin or added)}): your password would be typed there; "
+                "if you trust them, install with --new-origins"
+            )
     folder = installed_dir()
     target = folder / f"{flow.platform}.yaml"
     # The one in use now, spelled .yaml or .yml: either is replaced, never left beside the new one.
