@@ -190,27 +190,24 @@ class RunEvidence:
         """Keep one capture: its images (a suffix, a kind and the PNG bytes each; the first is the primary
         image) and, when the control was known, its excerpt, written whole with the manifest that lists
         them and recorded in the history. Returns the primary image."""
-        key = (platform, account)
-        self._captures[key] = index = self._captures.get(key, 0) + 1
         folder = self.directory / platform / account_folder(account)
-        stem = f"{index:02d}-{step}"
+        stem = f"{self._next_number(platform, account):02d}-{step}"
         files = [(folder / f"{stem}{suffix}.png", kind, data) for suffix, kind, data in images]
         if excerpt is not None:
             excerpt = {**excerpt, "screenshot": files[0][0].name}
             text = json.dumps(excerpt, indent=2, ensure_ascii=False) + "\n"
             files.append((folder / f"{stem}.control.json", "control", text.encode("utf-8")))
         entries = [
-            EvidenceFile(
-                path=str(path.relative_to(self.directory)),
-                kind=kind,
-                sha256=hashlib.sha256(data).hexdigest(),
+            self._entry(
+                path,
+                kind,
+                data,
                 url=url,
                 taken_at=taken,
                 platform=platform,
                 account=account,
                 setting=setting,
                 step=step,
-                flow_version=self.manifest.flows.get(platform, ""),
             )
             for path, kind, data in files
         ]
@@ -232,24 +229,55 @@ class RunEvidence:
     ) -> EvidenceRef:
         """Keep one file that is not a capture's image (a DOM excerpt, a trace) in the account's folder,
         numbered like the captures (`NN-name`), listed in the manifest and the history like them."""
-        key = (platform, account)
-        self._captures[key] = index = self._captures.get(key, 0) + 1
-        path = self.directory / platform / account_folder(account) / f"{index:02d}-{name}"
-        entry = EvidenceFile(
-            path=str(path.relative_to(self.directory)),
-            kind=kind,
-            sha256=hashlib.sha256(data).hexdigest(),
+        number = self._next_number(platform, account)
+        path = self.directory / platform / account_folder(account) / f"{number:02d}-{name}"
+        entry = self._entry(
+            path,
+            kind,
+            data,
             url=url,
             taken_at=utc_now(),
             platform=platform,
             account=account,
             setting=setting,
             step=step,
-            flow_version=self.manifest.flows.get(platform, ""),
         )
         self._write([(path, kind, data)], [entry])
         self._to_history(lambda h: h.add_files(self.run_id, [entry]))
         return EvidenceRef(path=str(path), sha256=entry.sha256)
+
+    def _next_number(self, platform: str, account: str) -> int:
+        """The account's next file number: captures, excerpts and traces share one sequence."""
+        key = (platform, account)
+        self._captures[key] = number = self._captures.get(key, 0) + 1
+        return number
+
+    def _entry(
+        self,
+        path: Path,
+        kind: FileKind,
+        data: bytes,
+        *,
+        url: str,
+        taken_at: datetime,
+        platform: str,
+        account: str,
+        setting: str | None,
+        step: str,
+    ) -> EvidenceFile:
+        """The manifest's line for one file of the run."""
+        return EvidenceFile(
+            path=str(path.relative_to(self.directory)),
+            kind=kind,
+            sha256=hashlib.sha256(data).hexdigest(),
+            url=url,
+            taken_at=taken_at,
+            platform=platform,
+            account=account,
+            setting=setting,
+            step=step,
+            flow_version=self.manifest.flows.get(platform, ""),
+        )
 
     def _write(self, files: list[tuple[Path, FileKind, bytes]], entries: list[EvidenceFile]) -> None:
         """Every file of one capture and the manifest that lists them, or none of them."""
