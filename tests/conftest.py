@@ -69,7 +69,7 @@ class AlertsSeen:
 
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args: dict[str, Any], playwright: Any) -> dict[str, Any]:
-    choice = find_browser(Path(playwright.chromium.executable_path))
+    choice = find_browser(Path(playwright.chromium.executable_path), shell=True)  # as a run without --headed
     args = dict(browser_type_launch_args)
     if choice.executable is not None:
         args["executable_path"] = str(choice.executable)

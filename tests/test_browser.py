@@ -33,9 +33,41 @@ def test_system_browser_when_playwright_has_none(monkeypatch: pytest.MonkeyPatch
     assert find_browser(tmp_path / "missing") == browser.BrowserChoice(fake, "system browser")
 
 
+def _installed(folder: Path, name: str) -> Path:
+    program = folder / name
+    program.parent.mkdir(exist_ok=True)
+    program.write_text("#!/bin/sh\n")
+    program.chmod(0o755)
+    return program
+
+
+def test_a_run_without_a_window_takes_the_headless_shell(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.delenv("OPTOUT_BROWSER", raising=False)
+    whole = _installed(tmp_path / "bin", "chromium")
+    shell = _installed(tmp_path / "bin", "chromium-headless-shell")
+    monkeypatch.setenv("PATH", str(tmp_path / "bin"))
+    monkeypatch.setattr(browser, "_SHELL_PATHS", ())
+    assert find_browser(tmp_path / "missing", shell=True) == browser.BrowserChoice(shell, "system headless shell")
+    # --headed and a person's profile need the whole browser.
+    assert find_browser(tmp_path / "missing") == browser.BrowserChoice(whole, "system browser")
+    # Debian's binary is taken before its wrapper script, which would stay the browser's parent.
+    binary = _installed(tmp_path / "lib", "chromium-headless-shell")
+    monkeypatch.setattr(browser, "_SHELL_PATHS", (str(binary),))
+    assert find_browser(tmp_path / "missing", shell=True).executable == binary
+
+
+def test_playwright_s_build_comes_before_a_system_shell(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.delenv("OPTOUT_BROWSER", raising=False)
+    _installed(tmp_path / "bin", "chromium-headless-shell")
+    monkeypatch.setenv("PATH", str(tmp_path / "bin"))
+    bundled = _installed(tmp_path, "chrome")
+    assert find_browser(bundled, shell=True) == browser.BrowserChoice(None, "Playwright's Chromium")
+
+
 def test_no_browser_says_how_to_get_one(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.delenv("OPTOUT_BROWSER", raising=False)
     monkeypatch.setenv("PATH", str(tmp_path))
     monkeypatch.setattr(browser, "_SYSTEM_PATHS", ())
+    monkeypatch.setattr(browser, "_SHELL_PATHS", ())
     with pytest.raises(BrowserNotFound, match="apt-get install chromium"):
-        find_browser(tmp_path / "missing")
+        find_browser(tmp_path / "missing", shell=True)

@@ -56,7 +56,7 @@ async def test_a_context_records_a_webm_video(origin: str, tmp_path: Path) -> No
         assert why_not is None
         playwright = await async_playwright().start()
     try:
-        choice = find_browser(Path(playwright.chromium.executable_path))
+        choice = find_browser(Path(playwright.chromium.executable_path), shell=True)  # as a walkthrough's
         browser = await playwright.chromium.launch(
             executable_path=str(choice.executable) if choice.executable else None, args=list(LAUNCH_ARGS)
         )

@@ -1,8 +1,10 @@
 """Finds a Chromium to drive and launches it quietly.
 
 Preference: `OPTOUT_BROWSER` (an explicit path), then Playwright's own Chromium when installed, then a
-system Chromium or Chrome. Chromium's background services (updates, metrics, first-run) are switched off:
-they leak traffic and, on a closed network, flood it with failing connections.
+system Chromium or Chrome. A run with no window prefers a system Chromium's headless shell to the whole
+browser, as Playwright does with its own build: the whole browser builds a window's interface for every
+context, which costs the shell's CPU twice over. Chromium's background services (updates, metrics,
+first-run) are switched off: they leak traffic and, on a closed network, flood it with failing connections.
 """
 
 from __future__ import annotations
@@ -27,6 +29,10 @@ LAUNCH_ARGS = (
     "--disable-quic",
 )
 
+# Debian's chromium-headless-shell; Playwright's own build picks its shell by itself. The binary before
+# /usr/bin's wrapper script, which stays the browser's parent instead of handing over to it.
+_SHELL_PATHS = ("/usr/lib/chromium/chromium-headless-shell",)
+_SHELL_NAMES = ("chromium-headless-shell",)
 _SYSTEM_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "chrome")
 _SYSTEM_PATHS = (
     "/usr/bin/chromium",
@@ -59,8 +65,9 @@ class BrowserChoice:
     source: str
 
 
-def find_browser(bundled: Path) -> BrowserChoice:
-    """`bundled` is where Playwright's own Chromium would be (`playwright.chromium.executable_path`)."""
+def find_browser(bundled: Path, *, shell: bool = False) -> BrowserChoice:
+    """`bundled` is where Playwright's own Chromium would be (`playwright.chromium.executable_path`).
+    `shell`: the run has no window and no profile of the person's, so a headless shell will do."""
     explicit = os.environ.get("OPTOUT_BROWSER")
     if explicit:
         path = Path(explicit)
@@ -69,10 +76,19 @@ def find_browser(bundled: Path) -> BrowserChoice:
         return BrowserChoice(path, "OPTOUT_BROWSER")
     if bundled.is_file():
         return BrowserChoice(None, "Playwright's Chromium")
+    headless = find_headless_shell() if shell else None
+    if headless is not None:
+        return BrowserChoice(headless, "system headless shell")
     system = find_system_browser()
     if system is not None:
         return BrowserChoice(system, "system browser")
     raise BrowserNotFound(HOW_TO_GET_ONE)
+
+
+def find_headless_shell() -> Path | None:
+    path = next((Path(p) for p in _SHELL_PATHS if Path(p).is_file()), None)
+    found = next((shutil.which(name) for name in _SHELL_NAMES if shutil.which(name)), None)
+    return path or (Path(found) if found else None)
 
 
 def find_system_browser() -> Path | None:
@@ -134,7 +150,7 @@ async def launch(
 ) -> Browser:
     if headed and not display_available():
         raise NoDisplay(no_display_message())
-    choice = find_browser(Path(playwright.chromium.executable_path))
+    choice = find_browser(Path(playwright.chromium.executable_path), shell=not headed)
     return await playwright.chromium.launch(
         executable_path=str(choice.executable) if choice.executable else None,
         headless=not headed,
@@ -151,11 +167,14 @@ def main() -> int:
     with sync_playwright() as p:
         bundled = Path(p.chromium.executable_path)
     try:
-        choice = find_browser(bundled)
+        choice = find_browser(bundled, shell=True)
+        whole = find_browser(bundled)
     except BrowserNotFound as exc:
         print(f"optout: {exc}", file=sys.stderr)
         return 1
     print(f"{choice.executable or bundled} ({choice.source})")
+    if whole != choice:
+        print(f"{whole.executable or bundled} ({whole.source}, for --headed and --browser-profile)")
     return 0
 
 

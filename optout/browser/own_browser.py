@@ -107,6 +107,7 @@ async def launch_profile(
     busy = profile_in_use(profile)
     if busy:
         raise OwnBrowserError(busy)
+    # The whole browser: a person's profile is the whole browser's, and the shell may not read it.
     choice = find_browser(Path(playwright.chromium.executable_path))
     try:
         return await playwright.chromium.launch_persistent_context(

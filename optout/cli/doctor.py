@@ -82,13 +82,18 @@ def _browser(bundled: Path | None) -> Finding:
         with sync_playwright() as p:
             bundled = Path(p.chromium.executable_path)
     try:
-        choice = find_browser(bundled)
+        choice = find_browser(bundled, shell=True)
+        whole = find_browser(bundled)
     except BrowserNotFound as exc:
         return Finding("browser", False, [str(exc)], {"executable": None})
     executable = choice.executable or bundled
     version = browser_version(executable)
     lines = [str(executable), f"{choice.source}" + (f", {version}" if version else "")]
-    return Finding("browser", True, lines, {"executable": str(executable), "source": choice.source, "version": version})
+    headed = str(whole.executable or bundled)
+    if whole != choice:
+        lines.append(f"--headed and --browser-profile: {headed}")
+    facts = {"executable": str(executable), "source": choice.source, "version": version, "headed_executable": headed}
+    return Finding("browser", True, lines, facts)
 
 
 def _display() -> Finding:
