@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
@@ -46,12 +47,26 @@ class AccountSession:
     trace: Trace | None = None  # `--trace`: recorded only while nothing secret is typed
     in_flight: set[Request] = field(default_factory=set)
     activity: asyncio.Event = field(default_factory=asyncio.Event)
+    # When (loop time) the page last did something a quiet period counts from: a platform data request
+    # started or answered, a document arrived or finished loading, optout clicked, typed or pressed.
+    last_activity: float = field(default_factory=lambda: asyncio.get_running_loop().time())
 
     def __post_init__(self) -> None:
         self.page.on("request", self._started)
         self.page.on("response", self._response)
         self.page.on("requestfinished", self._answered)
         self.page.on("requestfailed", self._answered)
+        # A page may start loading its values only once it has loaded (or a moment after): the quiet
+        # period starts again at each of these.
+        self.page.on("framenavigated", lambda frame: self.acted() if frame == self.page.main_frame else None)
+        self.page.on("domcontentloaded", lambda _: self.acted())
+        self.page.on("load", lambda _: self.acted())
+
+    def acted(self) -> None:
+        """Something happened that the page may answer with requests (optout clicked, typed or pressed
+        a key; a document arrived): a quiet period counts from now."""
+        self.last_activity = asyncio.get_running_loop().time()
+        self.activity.set()
 
     def _response(self, response: Response) -> None:
         self._answered(response.request)
@@ -75,29 +90,31 @@ class AccountSession:
     def _started(self, request: Request) -> None:
         if self._tracked(request):
             self.in_flight.add(request)
-            self.activity.set()
+            self.acted()
 
     def _answered(self, request: Request) -> None:
         # Headers count as an answer: a long-lived (streaming, realtime) request must not hold us up.
         if self._tracked(request):
             self.in_flight.discard(request)
-            self.activity.set()
+            self.acted()
 
     async def quiet(self, quiet_s: float, deadline: float) -> bool:
-        """Wait until no platform data request is pending and none started or was answered for
-        `quiet_s` (a value loaded late, a debounced save). False if that did not happen by `deadline`."""
+        """Wait until no platform data request is pending and nothing happened (see `acted`) for
+        `quiet_s` (a value loaded late, a debounced save). A quiet period already over when called
+        counts: a page that went quiet while its control was being found is not waited for again.
+        False if that did not happen by `deadline`."""
         loop = asyncio.get_running_loop()
         while True:
-            remaining = deadline - loop.time()
+            now = loop.time()
+            still = quiet_s - (now - self.last_activity)
+            if not self.in_flight and still <= 0:
+                return True
+            remaining = deadline - now
             if remaining <= 0:
                 return False
             self.activity.clear()
-            window = remaining if self.in_flight else min(quiet_s, remaining)
-            try:
-                await asyncio.wait_for(self.activity.wait(), window)
-            except asyncio.TimeoutError:
-                if not self.in_flight and window >= quiet_s:
-                    return True
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(self.activity.wait(), remaining if self.in_flight else min(still, remaining))
 
     async def signed_in(self) -> None:
         if self.on_signed_in is not None:

@@ -367,6 +367,7 @@ class StepRunner:
                 await self.ctx.page.keyboard.press(step.press)
         except PlaywrightError as exc:
             raise Stop(Outcome.FAILED, f"could not press {step.press}: {first_line(exc)}") from None
+        self.ctx.session.acted()
         self.ctx.friction.keys(1)
 
     async def focused(self, key: str) -> ElementHandle | None:
@@ -473,6 +474,7 @@ class StepRunner:
             )
         except (PlaywrightError, asyncio.TimeoutError) as exc:
             raise Stop(Outcome.FAILED, f"could not type into {step.into.describe()}: {first_line(exc)}") from None
+        self.ctx.session.acted()
         if refused:
             raise Stop(Outcome.FAILED, f"nothing typed into {step.into.describe()}: {refused}")
         # A secret's characters count like any others (outside a sign-in, which is not counted); never its value.

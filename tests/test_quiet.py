@@ -1,0 +1,80 @@
+"""A reading is trusted once the platform's data requests have been quiet for the flow's quiet period,
+counted from the last thing that happened on the page: a request started or answered, a document
+loaded, optout's own click or key. A period already over when asked is not waited for again."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+
+import pytest
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.routing import Route
+
+from optout.engine.account_session import AccountSession
+from optout.sandbox import SandboxServer
+
+SLOW_S = 0.8
+
+
+async def answer(request: Request) -> Response:
+    if request.url.path == "/slow":
+        await asyncio.sleep(SLOW_S)
+        return JSONResponse({"value": True})
+    return HTMLResponse("<!doctype html><html lang=en><h1>Settings</h1>")
+
+
+@pytest.fixture(scope="module")
+def site() -> Iterator[str]:
+    with SandboxServer(app=Starlette(routes=[Route("/{rest:path}", answer)])) as server:
+        yield server.base_url
+
+
+@pytest.fixture
+async def session(browser: Any, site: str) -> AsyncIterator[AccountSession]:
+    context = await browser.new_context()
+    page = await context.new_page()
+    made = AccountSession("site", "pat@example.com", lambda: "", context, page, origins=(site,))
+    await page.goto(site)
+    yield made
+    await context.close()
+
+
+def soon(seconds: float) -> float:
+    return asyncio.get_running_loop().time() + seconds
+
+
+async def test_a_quiet_period_already_over_is_not_waited_for_again(session: AccountSession) -> None:
+    await asyncio.sleep(0.4)
+    # The page has been still for 0.4 s: a 0.3 s quiet period is over, whatever time is left.
+    assert await session.quiet(0.3, soon(0.01))
+
+
+async def test_optout_s_own_action_starts_the_period_again(session: AccountSession) -> None:
+    await asyncio.sleep(0.4)
+    session.acted()  # a click: the page may answer it with a save, later (a debounce)
+    assert not await session.quiet(0.3, soon(0.1))
+    acted = session.last_activity
+    assert await session.quiet(0.3, soon(5))
+    assert asyncio.get_running_loop().time() - acted >= 0.3
+
+
+async def test_a_data_request_in_flight_is_waited_for_then_the_period_after_its_answer(
+    session: AccountSession,
+) -> None:
+    await asyncio.sleep(0.4)
+    await session.page.evaluate("() => { window.done = fetch('/slow').then(r => r.json()); }")
+    assert not await session.quiet(0.1, soon(SLOW_S / 2))  # still pending
+    assert await session.quiet(0.1, soon(10))
+    assert await session.page.evaluate("() => window.done.then(v => v.value)") is True
+
+
+async def test_a_document_loading_starts_the_period_again(session: AccountSession, site: str) -> None:
+    await asyncio.sleep(0.4)
+    await session.page.goto(f"{site}/again")
+    # A page may ask for its values a moment after it loaded: the new document is not quiet yet.
+    assert not await session.quiet(0.3, soon(0.05))
+    assert await session.quiet(0.3, soon(5))
