@@ -139,6 +139,37 @@ async def test_goto_signs_in_then_the_control_is_read_and_switched_off(run_flow:
     assert site.settings["training"] is False
 
 
+async def test_one_account_s_unexpected_error_stops_the_others(
+    browser: Any, site_server: tuple[StepSite, SandboxServer], site: StepSite, tmp_path: Path
+) -> None:
+    from optout.engine.runner import AccountTarget, Runner
+
+    fast = make_flow()
+    # The second account's page never shows what its flow waits for: it is still at work when the first
+    # account's result meets an error nobody foresaw (here, in the step that annotates results).
+    slow = make_flow(open=[{"goto": f"{APP}/settings"}, {"wait_for": {"selector": "p#never"}}])
+
+    def annotate(result: Result) -> Result:
+        if result.account == "first@example.com":
+            raise RuntimeError("unforeseen")
+        return result
+
+    traffic = build_traffic_map([OriginSpec("steps", site_server[1].base_url)], {"steps": fast.origins})
+    evidence = RunEvidence(tmp_path / "out", "test", {"steps": "1"})
+    targets = [
+        AccountTarget(fast, "first@example.com", lambda: PASSWORD),
+        AccountTarget(slow, "second@example.com", lambda: PASSWORD),
+    ]
+    async with Runner(traffic=traffic, options=Options(timeout_s=20.0), browser=browser) as runner:
+        with pytest.raises(RuntimeError, match="unforeseen"):
+            await runner.run(Mode.OFF, targets, evidence, parallel=2, annotate=annotate)
+        # Stopped with the run, not left waiting in the background: what it got to is on record.
+        (second,) = [r for r in evidence.manifest.results if r.account == "second@example.com"]
+        assert second.reason.startswith("interrupted before this setting's result was recorded"), second.reason
+        assert "the switch was not clicked" in second.reason
+    assert site.writes == {"training": 1}  # the first account's own click, nothing from the second
+
+
 async def test_the_click_is_recorded_before_it_is_made(
     browser: Any, site_server: tuple[StepSite, SandboxServer], site: StepSite, tmp_path: Path
 ) -> None:

@@ -410,7 +410,16 @@ class Runner:
                 done[index].append(result)
 
         # Started in order and served first come, first served: with one slot, strictly in order.
-        await asyncio.gather(*(account(i, t) for i, t in enumerate(targets)))
+        accounts = [asyncio.ensure_future(account(i, t)) for i, t in enumerate(targets)]
+        try:
+            await asyncio.gather(*accounts)
+        except BaseException:
+            # One account's unexpected error ends the run: the others stop too (each recording what it
+            # got to) rather than go on clicking in a run that is over.
+            for task in accounts:
+                task.cancel()
+            await asyncio.gather(*accounts, return_exceptions=True)
+            raise
         results = [r for account_results in done for r in account_results]
         left = f"{total - len(results)} setting(s) not run"
         if self.browser_gone:
