@@ -454,9 +454,16 @@ def load_flow(path: Path, *, named: bool = True) -> Flow:
     """The flow in `path`. `named`: its platform must be the file's name (as in a flows folder); a file
     given to `flows install` may be called anything, it is installed under its platform's name."""
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = path.read_bytes()
     except OSError as exc:
         raise FlowError(f"{path}: cannot read: {exc.strerror}") from None
+    return parse_flow(raw, path, named=named)
+
+
+def parse_flow(raw: bytes, path: Path, *, named: bool = True) -> Flow:
+    """The flow in `raw`, the bytes of the file `path` (named in errors; see `load_flow`)."""
+    try:
+        data = yaml.safe_load(raw.decode("utf-8"))
     except UnicodeDecodeError:
         raise FlowError(f"{path}: not UTF-8 text") from None
     except yaml.YAMLError as exc:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from optout.files import make_private_dirs, write_atomically
-from optout.language.flow import Flow, FlowError, load_flow
+from optout.language.flow import Flow, FlowError, load_flow, parse_flow
 from optout.language.registry import flow_files, installed_dir, shipped_dir
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
@@ -32,11 +32,12 @@ def install(source: Path, *, new_origins: bool = False) -> Installed:
     written; nothing is installed then. A flow for a platform optout ships must keep the shipped flow's
     origins and sign-in origins (where the password is typed) unless `new_origins`: a file from anywhere
     must not send a stored password to another site."""
-    flow = load_flow(source, named=False)
+    # Read once: the bytes validated are the bytes installed, whatever happens to the file meanwhile.
     try:
         data = source.read_bytes()
     except OSError as exc:
         raise FlowError(f"{source}: cannot read: {exc.strerror}") from None
+    flow = parse_flow(data, source, named=False)
     ships = [p for p in flow_files(shipped_dir()) if p.stem == flow.platform]
     shipped = bool(ships)
     if ships and not new_origins:
