@@ -1,21 +1,25 @@
 """The class load test: `optout sandbox --learners N` holding N learners who all run optout at once.
-Every learner is a real engine run in a browser context of its own (one browser, as a room of laptops
-would each have theirs): LinkedIn's and X's demo account checked, then switched off, against the learner's
-own sandbox. Counts what went wrong: a result other than the demo's expected one, and every answer the
-workers gave as a server error.
+Every learner is a real engine run in a browser context of its own, as a room of laptops would each run
+optout: LinkedIn's and X's demo account checked, then switched off, against the learner's own sandbox,
+one account after the other. The simulated laptops share this machine: they are spread over a few client
+processes (each its own browser and event loop, as each laptop has its own), so that the clients' own
+work does not pass for the sandbox's. Counts what went wrong: a result other than the demo's expected
+one, and every answer the workers gave as a server error; reports the slowest answer.
 
-    .venv/bin/python bench/classroom.py [--learners 50] [--workers W]
+    .venv/bin/python bench/classroom.py [--learners 50] [--workers W] [--clients C]
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import multiprocessing
 import sys
 import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from playwright.async_api import async_playwright
 
@@ -35,14 +39,17 @@ ACCOUNTS = {"linkedin": "alice@example.com", "x": "xavier@example.com"}
 class ClassLoad:
     learners: int
     workers: int
+    clients: int
     wall_s: float
     runs: int
     wrong: list[str]
     answers: int
     server_errors: int
+    slowest_s: float
 
 
-async def _class(server: ClassroomServer, root: Path) -> tuple[int, list[str]]:
+async def _learners(origins: dict[int, dict[str, str]], root: Path) -> tuple[int, list[str]]:
+    """Run these learners at once in one browser: {learner: {platform: its sandbox's origin}}."""
     flows = load_all()
     wrong: list[str] = []
     runs = 0
@@ -51,7 +58,7 @@ async def _class(server: ClassroomServer, root: Path) -> tuple[int, list[str]]:
 
         async def learner(n: int) -> None:
             nonlocal runs
-            specs = [OriginSpec(p, server.origin_url(n, p)) for p in ACCOUNTS]
+            specs = [OriginSpec(p, origins[n][p]) for p in ACCOUNTS]
             traffic = build_traffic_map(specs, {p: flows[p].origins for p in ACCOUNTS})
             targets = []
             for platform, username in ACCOUNTS.items():
@@ -63,34 +70,59 @@ async def _class(server: ClassroomServer, root: Path) -> tuple[int, list[str]]:
             evidence = RunEvidence(root / f"learner{n}", "classroom", versions)
             async with Runner(traffic=traffic, options=Options(timeout_s=30.0), browser=browser) as runner:
                 for mode, expected in ((Mode.CHECK, "checked on"), (Mode.OFF, "switched_off off")):
-                    for result in await runner.run(mode, targets, evidence, parallel=len(targets)):
+                    for result in await runner.run(mode, targets, evidence):
                         runs += 1
                         got = f"{result.outcome.value} {result.state.value}"
                         if got != expected:
                             wrong.append(f"learner {n} {result.platform} {mode.value}: {got} ({result.reason})")
             evidence.finish()
 
-        await asyncio.gather(*(learner(n) for n in range(1, server.learners + 1)))
+        await asyncio.gather(*(learner(n) for n in origins))
         await browser.close()
     return runs, wrong
 
 
-def load(learners: int, workers: int) -> ClassLoad:
+def _client(origins: dict[int, dict[str, str]], root: str, go: Any, out: Any) -> None:
+    """A client process: waits for the start, runs its learners, sends back (runs, wrong)."""
+    go.wait()
+    out.put(asyncio.run(_learners(origins, Path(root))))
+
+
+def load(learners: int, workers: int, clients: int = 2) -> ClassLoad:
+    clients = max(1, min(clients, learners))
     with ClassroomServer(learners, workers=workers) as server, tempfile.TemporaryDirectory() as tmp:
+        spawn = multiprocessing.get_context("spawn")
+        go, out = spawn.Event(), spawn.Queue()
+        shares = [
+            {n: {p: server.origin_url(n, p) for p in ACCOUNTS} for n in range(c + 1, learners + 1, clients)}
+            for c in range(clients)
+        ]
+        processes = [spawn.Process(target=_client, args=(share, tmp, go, out)) for share in shares]
+        for process in processes:
+            process.start()
+        # Every client has started its interpreter before the clock starts: the learners begin together.
+        time.sleep(5)
         start = time.perf_counter()
-        runs, wrong = asyncio.run(_class(server, Path(tmp)))
+        go.set()
+        runs, wrong = 0, list[str]()
+        for _ in processes:
+            got_runs, got_wrong = out.get()
+            runs, wrong = runs + got_runs, wrong + got_wrong
         wall = time.perf_counter() - start
+        for process in processes:
+            process.join()
         stats = server.stats()
-    return ClassLoad(learners, server.workers, wall, runs, wrong, stats.answers, stats.errors)
+    return ClassLoad(learners, server.workers, clients, wall, runs, wrong, stats.answers, stats.errors, stats.slowest_s)
 
 
 def report(result: ClassLoad) -> str:
     errors = len(result.wrong) + result.server_errors
     return (
-        f"{result.learners} learners at once on {result.workers} worker processes: {result.runs} setting runs "
-        f"(LinkedIn and X, check then off, each learner in their own sandbox) in {result.wall_s:.0f} s; "
-        f"{result.answers} answers from the sandbox, {result.server_errors} of them server errors; "
-        f"{len(result.wrong)} unexpected results. **Errors: {errors}.**"
+        f"{result.learners} learners at once on {result.workers} worker processes, their laptops simulated by "
+        f"{result.clients} client processes on the same machine: {result.runs} setting runs (LinkedIn and X, "
+        f"check then off, each learner in their own sandbox) in {result.wall_s:.0f} s; {result.answers} "
+        f"answers from the sandbox, {result.server_errors} of them server errors, the slowest started after "
+        f"{result.slowest_s:.2f} s; {len(result.wrong)} unexpected results. **Errors: {errors}.**"
         + "".join(f"\n- {w}" for w in result.wrong[:10])
     )
 
@@ -98,9 +130,10 @@ def report(result: ClassLoad) -> str:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--learners", type=int, default=50)
-    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--workers", type=int, default=2, help="the sandbox's worker processes")
+    parser.add_argument("--clients", type=int, default=2, help="processes simulating the learners' laptops")
     args = parser.parse_args()
-    result = load(args.learners, args.workers)
+    result = load(args.learners, args.workers, args.clients)
     print(report(result))
     return 0 if not result.wrong and not result.server_errors else 1
 

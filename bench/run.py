@@ -186,7 +186,8 @@ def main() -> int:
     held = ""
     if args.learners:
         say(f"a class of {args.learners} learners")
-        held = f"\n## A class (bench/classroom.py)\n\n{classroom.report(classroom.load(args.learners, cpu_count()))}\n"
+        loaded = classroom.load(args.learners, workers=cpu_count(), clients=cpu_count())
+        held = f"\n## A class (bench/classroom.py)\n\n{classroom.report(loaded)}\n"
     when = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     memory = available_mib()
     text = (

@@ -56,6 +56,7 @@ async def test_learners_at_once_each_in_their_own_sandbox(
         assert alice["signins"] == 1 and len(alice["writes"]) == (0 if n == LEARNERS else 1)
     after = classroom.stats()
     assert after.errors == before.errors == 0 and after.answers > before.answers
+    assert after.slowest_s > 0  # measured: how long the slowest answer took to start
     assert len(set(classroom.ports)) == 2  # two worker processes, learners shared between them
 
 

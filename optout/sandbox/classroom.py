@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import multiprocessing
 import threading
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from types import TracebackType
@@ -39,12 +40,14 @@ def learner_path(learner: int) -> str:
 
 
 class _Counted:
-    """Counts every answer and the server errors among them (5xx, or an exception before an answer)."""
+    """Counts every answer and the server errors among them (5xx, or an exception before an answer), and
+    the longest time an answer took to start: a slow server, told apart from slow learners' browsers."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
         self.answers = 0
         self.errors = 0
+        self.slowest_s = 0.0
         self._lock = threading.Lock()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -52,11 +55,14 @@ class _Counted:
             await self.app(scope, receive, send)
             return
         status = 0
+        began = time.perf_counter()
+        took = 0.0
 
         async def sent(message: Message) -> None:
-            nonlocal status
+            nonlocal status, took
             if message["type"] == "http.response.start":
                 status = int(message["status"])
+                took = time.perf_counter() - began
             await send(message)
 
         try:
@@ -65,13 +71,15 @@ class _Counted:
             with self._lock:
                 self.answers += 1
                 self.errors += status >= 500 or status == 0
+                self.slowest_s = max(self.slowest_s, took)
 
 
 def classroom_app(learners: Sequence[int]) -> _Counted:
     """One worker's app: a whole sandbox per learner, mounted at /learner/N."""
 
     async def stats(request: Request) -> Response:
-        return JSONResponse({"learners": list(learners), "answers": counted.answers, "errors": counted.errors})
+        facts = {"answers": counted.answers, "errors": counted.errors, "slowest_s": counted.slowest_s}
+        return JSONResponse({"learners": list(learners), **facts})
 
     routes: list[Any] = [Route("/__class__/stats", stats)]
     routes += [Mount(learner_path(n), app=create_app()) for n in learners]
@@ -96,6 +104,7 @@ def _worker(learners: list[int], port: int, ready: Any, stop: Any) -> None:
 class Stats:
     answers: int
     errors: int
+    slowest_s: float  # the longest any answer took to start, in seconds
 
 
 class ClassroomServer:
@@ -148,12 +157,14 @@ class ClassroomServer:
         return self
 
     def stats(self) -> Stats:
-        """Every worker's answers and server errors, added up."""
+        """Every worker's answers and server errors, added up; the slowest answer of any."""
         answers = errors = 0
+        slowest = 0.0
         for port in self.ports:
             data = httpx.get(f"http://127.0.0.1:{port}/__class__/stats", timeout=10).json()
             answers, errors = answers + int(data["answers"]), errors + int(data["errors"])
-        return Stats(answers, errors)
+            slowest = max(slowest, float(data["slowest_s"]))
+        return Stats(answers, errors, slowest)
 
     def stop(self) -> None:
         if self._stop is not None:
