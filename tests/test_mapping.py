@@ -3,13 +3,18 @@ Secure cookies work as on the real site, and every other non-local host is refus
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from playwright.async_api import Error as PlaywrightError
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.routing import Route
 
 from optout.browser.traffic import OriginSpec, OriginSpecError, TrafficMap, build_traffic_map
-from optout.sandbox import find_account
+from optout.sandbox import SandboxServer, find_account
 from tests.conftest import FLOWS, Sandbox
 
 
@@ -117,3 +122,36 @@ async def test_web_sockets_are_refused_while_mapping(mapped_page: Any) -> None:
     })""")
     assert closed.startswith("closed")
     assert "wss://realtime.example.org/socket" in traffic.blocked
+
+
+async def _cookies(request: Request) -> Response:
+    if request.url.path == "/echo":
+        return JSONResponse({"cookie": request.headers.get("cookie")})
+    response = HTMLResponse("<!doctype html><title>Home</title><h1>Home</h1>")
+    response.set_cookie("kept", "1", path="/")
+    return response
+
+
+@pytest.fixture(scope="module")
+def cookie_site() -> Iterator[str]:
+    with SandboxServer(app=Starlette(routes=[Route("/{rest:path}", _cookies)])) as server:
+        yield server.base_url
+
+
+async def test_the_browser_alone_keeps_the_cookies(browser: Any, cookie_site: str) -> None:
+    app = "https://app.example.invalid"
+    traffic = build_traffic_map([OriginSpec("site", cookie_site)], {"site": [app]})
+    assert traffic is not None
+    context = await browser.new_context(service_workers="block")
+    page = await context.new_page()
+    mapped = await traffic.attach(context, page)
+    try:
+        await page.goto(f"{app}/")
+        echo = "() => fetch('/echo').then(r => r.json()).then(d => d.cookie)"
+        assert await page.evaluate(echo) == "kept=1"
+        # Deleted by the page: the browser sends it no more, and the mapping never adds it back.
+        await page.evaluate("() => { document.cookie = 'kept=; max-age=0; path=/'; }")
+        assert await page.evaluate(echo) is None
+    finally:
+        await mapped.close()
+        await context.close()

@@ -13,9 +13,12 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextlib
+import functools
 import ipaddress
+import ssl
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from http.cookiejar import CookieJar, DefaultCookiePolicy
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -144,7 +147,16 @@ class MappedPage:
     def __init__(self, traffic: TrafficMap, session: CDPSession) -> None:
         self._traffic = traffic
         self._session = session
-        self._client = httpx.AsyncClient(follow_redirects=False, timeout=httpx.Timeout(60.0))
+        # The browser alone keeps cookies (a jar here would send one the browser deleted or withholds),
+        # and the mapped server is this machine's: never through a proxy the environment names. One
+        # TLS context for every page: making one per page cost more than the page's own requests.
+        self._client = httpx.AsyncClient(
+            follow_redirects=False,
+            timeout=httpx.Timeout(60.0),
+            cookies=CookieJar(policy=DefaultCookiePolicy(allowed_domains=[])),
+            trust_env=False,
+            verify=_tls(),
+        )
         self._tasks: set[asyncio.Task[None]] = set()
 
     def on_paused(self, event: dict[str, Any]) -> None:
@@ -205,6 +217,11 @@ class MappedPage:
                 "body": base64.b64encode(response.content).decode("ascii"),
             },
         )
+
+
+@functools.cache
+def _tls() -> ssl.SSLContext:
+    return ssl.create_default_context()
 
 
 def _body(request: dict[str, Any]) -> bytes | None:
