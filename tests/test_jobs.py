@@ -21,7 +21,8 @@ ACCOUNTS = ["hana@example.com", "alice@example.com", "olivia@example.com", "wes@
 
 
 def test_the_default_is_two_per_core_as_far_as_memory_allows() -> None:
-    assert default_jobs(cpus=2, memory_mib=8192) == 4
+    assert default_jobs(cpus=2, memory_mib=8192) == 8
+    assert default_jobs(cpus=1, memory_mib=8192) == 4
     assert default_jobs(cpus=2, memory_mib=900) == 2  # (900 - 512) // 160
     assert default_jobs(cpus=2, memory_mib=300) == 1  # never none
     assert default_jobs(cpus=64, memory_mib=1 << 20) == MOST

@@ -174,7 +174,7 @@ JobsOpt = Annotated[
         metavar="N",
         envvar="OPTOUT_JOBS",
         help="How many accounts run at once, each in its own browser context (1 to 32; default: "
-        "OPTOUT_JOBS, else two per core as far as the memory available allows, at most 8). Results keep the "
+        "OPTOUT_JOBS, else four per core as far as the memory available allows, at most 8). Results keep the "
         "accounts' order. With --browser-profile, --cdp or a person at --headed, one at a time.",
         show_default=False,
     ),
