@@ -226,6 +226,18 @@ async def test_press_submits_the_sign_in_with_enter(run_flow: Any, site: StepSit
     assert site.passwords == [PASSWORD]
 
 
+async def test_a_control_drawn_late_is_read_only_once_its_value_has_loaded(run_flow: Any, site: StepSite) -> None:
+    # A timer (nothing the run can see) draws the switch as a placeholder, Off and not marked busy; the
+    # page asks for its value only 300 ms later. The quiet period starts when the reading is asked for.
+    site.pages["/settings"] = (
+        f"{HEAD}<h1>Training</h1><div id=slot></div><script>setTimeout(() => {{"
+        " slot.innerHTML = '<label><input type=checkbox id=sw> Use my data for training</label>';"
+        " setTimeout(() => fetch('/').then(() => { sw.checked = {aria:training}; }), 300); }, 1200);</script>"
+    )
+    result = await run_flow(make_flow(quiet_ms=500), Mode.CHECK)
+    assert (result.outcome, result.state) == (Outcome.CHECKED, State.ON), result.reason
+
+
 async def test_wait_for_a_step_the_page_renders_later(run_flow: Any, site: StepSite) -> None:
     # The password field appears only after the page has asked its server (a multi-step sign-in).
     site.pages["login.example.invalid/sign-in"] = (

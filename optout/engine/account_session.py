@@ -100,13 +100,15 @@ class AccountSession:
 
     async def quiet(self, quiet_s: float, deadline: float) -> bool:
         """Wait until no platform data request is pending and nothing happened (see `acted`) for
-        `quiet_s` (a value loaded late, a debounced save). A quiet period already over when called
-        counts: a page that went quiet while its control was being found is not waited for again.
+        `quiet_s` (a value loaded late, a debounced save), counted from this call at the earliest: a
+        page may do what is not seen here (a timer, a script loaded late, a call elsewhere) and draw a
+        control whose value it only then asks for, so a period that looks over already is not trusted.
         False if that did not happen by `deadline`."""
         loop = asyncio.get_running_loop()
+        asked = loop.time()
         while True:
             now = loop.time()
-            still = quiet_s - (now - self.last_activity)
+            still = quiet_s - (now - max(self.last_activity, asked))
             if not self.in_flight and still <= 0:
                 return True
             remaining = deadline - now

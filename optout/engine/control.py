@@ -382,6 +382,7 @@ class ControlDriver:
         # off" become "Turn on", is no longer found by its name: the wait for it ends, and so does the run's.)
         with contextlib.suppress(PlaywrightError, asyncio.TimeoutError):
             await asyncio.wait_for(control.evaluate("el => el.blur()"), self.ctx.options.timeout_s)
+        self.ctx.session.acted()  # a page may save on blur
 
     def _unverified(self) -> Result:
         """What stands for the setting from just before its click until its result is recorded."""

@@ -54,7 +54,8 @@ class Overlays:
                 await page.keyboard.press(overlay.press)
         except (NotFound, Ambiguous, PlaywrightError) as exc:
             raise Stop(Outcome.FAILED, f"could not dismiss {overlay.name}: {first_line(exc)}") from None
-        self.ctx.session.acted()
+        finally:
+            self.ctx.session.acted()
         if not await self._gone(overlay, timeout_s):
             raise Stop(Outcome.FAILED, f"{overlay.name} stayed on the page after it was dismissed")
 

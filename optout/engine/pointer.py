@@ -127,7 +127,8 @@ class Pointer:
                 raise Stop(Outcome.FAILED, f"{what} became disabled; it was not clicked")
         except (PlaywrightError, asyncio.TimeoutError) as exc:
             raise Stop(Outcome.FAILED, f"could not click {what}: {first_line(exc)}") from None
-        self.ctx.session.acted()
+        finally:
+            self.ctx.session.acted()  # a click that raised may have landed all the same
         self.ctx.friction.click()
 
     async def _aim(self, element: Locator, what: str, deadline: float, *, frames: int) -> dict[str, Any]:
