@@ -38,13 +38,22 @@ ensure_venv() {
     fi
 }
 
-# apt-get install [OPTION] PACKAGE... quietly, as root or through sudo; false when there is no apt or it fails.
+# apt_install needed|optional [OPTION] PACKAGE...: apt-get install, as root or through sudo; false when
+# there is no apt or it fails. An optional extra is installed quietly and never asks for a password.
 apt_install() {
+    need=$1
+    shift
     sudo=""
-    [ "$(id -u)" -eq 0 ] || sudo="sudo"
+    if [ "$(id -u)" -ne 0 ]; then
+        sudo="sudo"
+        [ "$need" = needed ] || sudo="sudo -n"
+    fi
     command -v apt-get >/dev/null 2>&1 && { [ -z "$sudo" ] || command -v sudo >/dev/null 2>&1; } || return 1
-    $sudo apt-get update -qq >/dev/null 2>&1 &&
-        $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null 2>&1
+    if [ "$need" = needed ]; then
+        $sudo apt-get update -qq >/dev/null && $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
+    else
+        { $sudo apt-get update -qq && $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@"; } >/dev/null 2>&1
+    fi
 }
 
 ensure_browser() {
@@ -54,7 +63,8 @@ ensure_browser() {
         return 0
     fi
     say "no Chromium found; installing one"
-    apt_install chromium chromium-headless-shell || apt_install chromium || apt_install chromium-browser || true
+    apt_install needed chromium chromium-headless-shell || apt_install needed chromium ||
+        apt_install needed chromium-browser || true
     if ! "$venv/bin/python" -m optout.browser >/dev/null 2>&1; then
         # Not Debian, or no root: Playwright's own build (needs its download server).
         "$venv/bin/python" -m playwright install chromium || true
@@ -66,6 +76,7 @@ ensure_browser() {
 # A run without a window is about twice as fast in Chromium's headless shell (Playwright's own build
 # brings one; Debian packages it apart). Optional: tried once per .venv, never stops the script.
 ensure_shell() {
+    [ -z "${OPTOUT_BROWSER:-}" ] || return 0 # a browser named on purpose
     case "$("$venv/bin/python" -m optout.browser 2>/dev/null | head -n 1)" in
         *"headless shell"* | *"Playwright's Chromium"*) return 0 ;;
     esac
@@ -73,7 +84,7 @@ ensure_shell() {
     [ ! -f "$tried" ] || return 0
     : >"$tried"
     say "installing Debian's chromium-headless-shell (runs without a window go faster with it)"
-    apt_install --no-install-recommends chromium-headless-shell || say "no headless shell installed: runs use the whole browser"
+    apt_install optional --no-install-recommends chromium-headless-shell || say "no headless shell installed: runs use the whole browser"
     return 0
 }
 
@@ -89,7 +100,7 @@ ensure_ffmpeg() {
     [ ! -f "$tried" ] || return 0
     : >"$tried"
     say "no ffmpeg found (walkthrough videos need one); installing Debian's"
-    apt_install --no-install-recommends ffmpeg || true
+    apt_install optional --no-install-recommends ffmpeg || true
     "$venv/bin/python" -m optout.browser.video >/dev/null 2>&1 ||
         say "still no ffmpeg: walkthroughs will have no video (apt-get install --no-install-recommends ffmpeg)"
     return 0

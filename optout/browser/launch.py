@@ -168,11 +168,15 @@ def main() -> int:
         bundled = Path(p.chromium.executable_path)
     try:
         choice = find_browser(bundled, shell=True)
-        whole = find_browser(bundled)
     except BrowserNotFound as exc:
         print(f"optout: {exc}", file=sys.stderr)
         return 1
     print(f"{choice.executable or bundled} ({choice.source})")
+    try:
+        whole = find_browser(bundled)
+    except BrowserNotFound:
+        print("no whole browser, which --headed and --browser-profile need")
+        return 0
     if whole != choice:
         print(f"{whole.executable or bundled} ({whole.source}, for --headed and --browser-profile)")
     return 0

@@ -83,15 +83,18 @@ def _browser(bundled: Path | None) -> Finding:
             bundled = Path(p.chromium.executable_path)
     try:
         choice = find_browser(bundled, shell=True)
-        whole = find_browser(bundled)
     except BrowserNotFound as exc:
         return Finding("browser", False, [str(exc)], {"executable": None})
     executable = choice.executable or bundled
     version = browser_version(executable)
     lines = [str(executable), f"{choice.source}" + (f", {version}" if version else "")]
-    headed = str(whole.executable or bundled)
+    try:
+        whole = find_browser(bundled)
+        headed: str | None = str(whole.executable or bundled)
+    except BrowserNotFound:  # a headless shell alone runs everything but a window or a profile
+        whole, headed = None, None
     if whole != choice:
-        lines.append(f"--headed and --browser-profile: {headed}")
+        lines.append(f"--headed and --browser-profile: {headed or 'no whole browser (apt-get install chromium)'}")
     facts = {"executable": str(executable), "source": choice.source, "version": version, "headed_executable": headed}
     return Finding("browser", True, lines, facts)
 
