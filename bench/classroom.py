@@ -1,10 +1,11 @@
 """The class load test: `optout sandbox --learners N` holding N learners who all run optout at once.
 Every learner is a real engine run in a browser context of its own, as a room of laptops would each run
 optout: LinkedIn's and X's demo account checked, then switched off, against the learner's own sandbox,
-one account after the other. The simulated laptops share this machine: they are spread over a few client
-processes (each its own browser and event loop, as each laptop has its own), so that the clients' own
-work does not pass for the sandbox's. Counts what went wrong: a result other than the demo's expected
-one, and every answer the workers gave as a server error; reports the slowest answer.
+one account after the other (as optout -j 1 runs them). The simulated laptops share this machine: they
+are spread over a few client processes (each its own browser and event loop, as each laptop has its
+own), so that the clients' own work does not pass for the sandbox's. Counts what went wrong: a result
+other than the demo's expected one, and every answer the workers gave as a server error; reports the
+slowest answer.
 
     .venv/bin/python bench/classroom.py [--learners 50] [--workers W] [--clients C]
 """
@@ -14,6 +15,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import multiprocessing
+import queue
 import sys
 import tempfile
 import time
@@ -32,6 +34,9 @@ from optout.language.registry import load_all
 from optout.sandbox.classroom import ClassroomServer
 from optout.sandbox.registry import find_account
 
+#: How long a client may stay silent (its browser starting, or all its learners' runs) before the test stops.
+CLIENT_S = 1800
+
 ACCOUNTS = {"linkedin": "alice@example.com", "x": "xavier@example.com"}
 
 
@@ -48,13 +53,16 @@ class ClassLoad:
     slowest_s: float
 
 
-async def _learners(origins: dict[int, dict[str, str]], root: Path) -> tuple[int, list[str]]:
-    """Run these learners at once in one browser: {learner: {platform: its sandbox's origin}}."""
+async def _learners(origins: dict[int, dict[str, str]], root: Path, ready: Any, go: Any) -> tuple[int, list[str]]:
+    """Run these learners at once in one browser ({learner: {platform: its sandbox's origin}}), once every
+    client has its browser (`ready` told, then `go` awaited)."""
     flows = load_all()
     wrong: list[str] = []
     runs = 0
     async with async_playwright() as playwright:
         browser = await launch(playwright, offline=True)
+        ready.put(("ready", None))
+        go.wait()
 
         async def learner(n: int) -> None:
             nonlocal runs
@@ -83,9 +91,24 @@ async def _learners(origins: dict[int, dict[str, str]], root: Path) -> tuple[int
 
 
 def _client(origins: dict[int, dict[str, str]], root: str, go: Any, out: Any) -> None:
-    """A client process: waits for the start, runs its learners, sends back (runs, wrong)."""
-    go.wait()
-    out.put(asyncio.run(_learners(origins, Path(root))))
+    """A client process: runs its learners at the start, sends back ("done", (runs, wrong)), or
+    ("error", what) when it could not."""
+    try:
+        out.put(("done", asyncio.run(_learners(origins, Path(root), out, go))))
+    except Exception as exc:  # noqa: BLE001 - told to the parent, which stops the test in one line
+        out.put(("error", f"{type(exc).__name__}: {exc}".splitlines()[0]))
+
+
+def _next(out: Any, processes: list[Any]) -> Any:
+    """The next message of a client; stops the test in one line when one failed or went silent."""
+    try:
+        kind, value = out.get(timeout=CLIENT_S)
+    except queue.Empty:
+        codes = [p.exitcode for p in processes]
+        raise SystemExit(f"class load test: a client said nothing for {CLIENT_S} s (exit codes {codes})") from None
+    if kind == "error":
+        raise SystemExit(f"class load test: a client failed: {value}")
+    return value
 
 
 def load(learners: int, workers: int, clients: int = 2) -> ClassLoad:
@@ -100,13 +123,14 @@ def load(learners: int, workers: int, clients: int = 2) -> ClassLoad:
         processes = [spawn.Process(target=_client, args=(share, tmp, go, out)) for share in shares]
         for process in processes:
             process.start()
-        # Every client has started its interpreter before the clock starts: the learners begin together.
-        time.sleep(5)
+        # The clock starts once every client has its browser: the learners begin together.
+        for _ in processes:
+            _next(out, processes)
         start = time.perf_counter()
         go.set()
         runs, wrong = 0, list[str]()
         for _ in processes:
-            got_runs, got_wrong = out.get()
+            got_runs, got_wrong = _next(out, processes)
             runs, wrong = runs + got_runs, wrong + got_wrong
         wall = time.perf_counter() - start
         for process in processes:

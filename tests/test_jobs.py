@@ -20,7 +20,7 @@ from tests.conftest import FLOWS, Cli, Sandbox, demo_target
 ACCOUNTS = ["hana@example.com", "alice@example.com", "olivia@example.com", "wes@example.com", "camille@example.fr"]
 
 
-def test_the_default_is_two_per_core_as_far_as_memory_allows() -> None:
+def test_the_default_is_four_per_core_as_far_as_memory_allows() -> None:
     assert default_jobs(cpus=2, memory_mib=8192) == 8
     assert default_jobs(cpus=1, memory_mib=8192) == 4
     assert default_jobs(cpus=2, memory_mib=900) == 2  # (900 - 512) // 160

@@ -17,6 +17,7 @@ from rich.console import Console
 
 from optout.accounts import config as accounts
 from optout.accounts import keyrings
+from optout.browser.capacity import JOBS_RANGE, MOST, PER_CORE
 from optout.browser.launch import BrowserNotFound, display_available, no_display_message
 from optout.browser.traffic import OriginSpec, OriginSpecError, TrafficMap, build_traffic_map
 from optout.cli.output import ConsoleReporter, Rerun, ResultWords, print_summary, print_unbroken, shown
@@ -173,9 +174,10 @@ JobsOpt = Annotated[
         "--jobs",
         metavar="N",
         envvar="OPTOUT_JOBS",
-        help="How many accounts run at once, each in its own browser context (1 to 32; default: "
-        "OPTOUT_JOBS, else four per core as far as the memory available allows, at most 8). Results keep the "
-        "accounts' order. With --browser-profile, --cdp or a person at --headed, one at a time.",
+        help=f"How many accounts run at once, each in its own browser context ({JOBS_RANGE[0]} to "
+        f"{JOBS_RANGE[1]}; default: OPTOUT_JOBS, else {PER_CORE} per core as far as the memory available "
+        f"allows, at most {MOST}). Results keep the accounts' order. With --browser-profile, --cdp or a "
+        "person at --headed, one at a time.",
         show_default=False,
     ),
 ]
@@ -184,7 +186,7 @@ JobsOpt = Annotated[
 def jobs_for(jobs: int | None, own: dict[str, Any], *, interactive: bool = False) -> int:
     """The accounts run at once: `jobs`, or this machine's default. One in the person's own browser (its
     one profile holds every account's cookies) and where a person may be asked to clear a challenge."""
-    from optout.browser.capacity import JOBS_RANGE, default_jobs
+    from optout.browser.capacity import default_jobs
 
     shared = own.get("profile") is not None or own.get("cdp") is not None
     if jobs is not None:

@@ -137,7 +137,11 @@ _LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def _parsed(snapshot: str) -> object:
-    return yaml.load(snapshot, Loader=_LOADER) or []  # a safe loader, libyaml's or Python's
+    try:
+        return yaml.load(snapshot, Loader=_LOADER) or []  # a safe loader, libyaml's or Python's
+    except (yaml.YAMLError, UnicodeError):
+        # libyaml refuses some text the Python parser reads (a name cut in the middle of an emoji).
+        return yaml.load(snapshot, Loader=yaml.SafeLoader) or []
 
 
 def _snapshot_entries(node: object) -> Iterator[str]:
