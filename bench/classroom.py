@@ -100,12 +100,18 @@ def _client(origins: dict[int, dict[str, str]], root: str, go: Any, out: Any) ->
 
 
 def _next(out: Any, processes: list[Any]) -> Any:
-    """The next message of a client; stops the test in one line when one failed or went silent."""
-    try:
-        kind, value = out.get(timeout=CLIENT_S)
-    except queue.Empty:
-        codes = [p.exitcode for p in processes]
-        raise SystemExit(f"class load test: a client said nothing for {CLIENT_S} s (exit codes {codes})") from None
+    """The next message of a client; stops the test in one line when one failed, died or went silent."""
+    deadline = time.monotonic() + CLIENT_S
+    while True:
+        try:
+            kind, value = out.get(timeout=2)
+            break
+        except queue.Empty:
+            dead = [p.exitcode for p in processes if p.exitcode not in (None, 0)]
+            if dead:
+                raise SystemExit(f"class load test: a client died (exit code {dead[0]})") from None
+            if time.monotonic() > deadline:
+                raise SystemExit(f"class load test: a client said nothing for {CLIENT_S} s") from None
     if kind == "error":
         raise SystemExit(f"class load test: a client failed: {value}")
     return value
@@ -121,20 +127,25 @@ def load(learners: int, workers: int, clients: int = 2) -> ClassLoad:
             for c in range(clients)
         ]
         processes = [spawn.Process(target=_client, args=(share, tmp, go, out)) for share in shares]
-        for process in processes:
-            process.start()
-        # The clock starts once every client has its browser: the learners begin together.
-        for _ in processes:
-            _next(out, processes)
-        start = time.perf_counter()
-        go.set()
-        runs, wrong = 0, list[str]()
-        for _ in processes:
-            got_runs, got_wrong = _next(out, processes)
-            runs, wrong = runs + got_runs, wrong + got_wrong
-        wall = time.perf_counter() - start
-        for process in processes:
-            process.join()
+        try:
+            for process in processes:
+                process.start()
+            # The clock starts once every client has its browser: the learners begin together.
+            for _ in processes:
+                _next(out, processes)
+            start = time.perf_counter()
+            go.set()
+            runs, wrong = 0, list[str]()
+            for _ in processes:
+                got_runs, got_wrong = _next(out, processes)
+                runs, wrong = runs + got_runs, wrong + got_wrong
+            wall = time.perf_counter() - start
+        finally:
+            go.set()  # a client still waiting to start is let go, then every one is ended
+            for process in (p for p in processes if p.pid is not None):
+                process.join(10)
+                if process.is_alive():
+                    process.kill()
         stats = server.stats()
     return ClassLoad(learners, server.workers, clients, wall, runs, wrong, stats.answers, stats.errors, stats.slowest_s)
 

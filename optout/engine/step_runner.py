@@ -367,7 +367,8 @@ class StepRunner:
                 await self.ctx.page.keyboard.press(step.press)
         except PlaywrightError as exc:
             raise Stop(Outcome.FAILED, f"could not press {step.press}: {first_line(exc)}") from None
-        self.ctx.session.acted()
+        finally:
+            self.ctx.session.acted()  # a key that raised may have landed all the same
         self.ctx.friction.keys(1)
 
     async def focused(self, key: str) -> ElementHandle | None:
@@ -474,7 +475,8 @@ class StepRunner:
             )
         except (PlaywrightError, asyncio.TimeoutError) as exc:
             raise Stop(Outcome.FAILED, f"could not type into {step.into.describe()}: {first_line(exc)}") from None
-        self.ctx.session.acted()
+        finally:
+            self.ctx.session.acted()  # typing that raised may have reached the field all the same
         if refused:
             raise Stop(Outcome.FAILED, f"nothing typed into {step.into.describe()}: {refused}")
         # A secret's characters count like any others (outside a sign-in, which is not counted); never its value.
