@@ -87,8 +87,10 @@ def find_browser(bundled: Path, *, shell: bool = False) -> BrowserChoice:
 
 def find_headless_shell() -> Path | None:
     path = next((Path(p) for p in _SHELL_PATHS if Path(p).is_file()), None)
-    found = next((shutil.which(name) for name in _SHELL_NAMES if shutil.which(name)), None)
-    return path or (Path(found) if found else None)
+    if path is not None:
+        return path
+    found = next(filter(None, map(shutil.which, _SHELL_NAMES)), None)
+    return Path(found) if found else None
 
 
 def find_system_browser() -> Path | None:
