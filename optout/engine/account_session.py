@@ -83,8 +83,12 @@ class AccountSession:
         return max((urls.count(url) for url in urls), default=0)
 
     def _tracked(self, request: Request) -> bool:
-        # Only the platform's own data requests (loading a value, saving a change) say whether the page
-        # has settled; trackers, beacons and images from elsewhere may never finish.
+        # Only the platform's own data requests (loading a value, saving a change) and a new document for
+        # the page itself say whether the page has settled; trackers, beacons and images from elsewhere
+        # may never finish. A document is pending from its request, not only from when it arrives: the
+        # page shown is about to be replaced, whatever its origin.
+        if request.is_navigation_request():
+            return request.frame == self.page.main_frame
         return request.resource_type in ("fetch", "xhr") and any(request.url.startswith(o) for o in self.origins)
 
     def _started(self, request: Request) -> None:
