@@ -71,3 +71,58 @@ def test_no_browser_says_how_to_get_one(monkeypatch: pytest.MonkeyPatch, tmp_pat
     monkeypatch.setattr(browser, "_SHELL_PATHS", ())
     with pytest.raises(BrowserNotFound, match="apt-get install chromium"):
         find_browser(tmp_path / "missing", shell=True)
+
+
+SIGNAL_THE_DRIVER = """
+import asyncio, os, signal, sys
+from pathlib import Path
+from playwright.async_api import async_playwright
+from optout.browser.launch import launch
+from optout.browser.own_browser import launch_profile
+
+def driver() -> int:
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+                command = (entry / "cmdline").read_bytes()
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == os.getpid() and b"run-driver" in command:
+                return int(entry.name)
+    raise SystemExit("no driver")
+
+async def main() -> None:
+    async with async_playwright() as playwright:
+        if sys.argv[1] == "profile":  # a person's own profile
+            browser = await launch_profile(playwright, Path(sys.argv[2]), offline=True)
+            connected = lambda: browser.browser is None or browser.browser.is_connected()
+        else:
+            browser = await launch(playwright, offline=True)
+            connected = browser.is_connected
+        os.kill(driver(), signal.SIGINT)  # what a terminal's Ctrl-C does to it
+        await asyncio.sleep(1.5)
+        page = await browser.new_page()  # fails once the browser is closed
+        print("still open", connected(), await page.evaluate("1 + 1"))
+        await browser.close()
+
+asyncio.run(main())
+"""
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads the process tree from /proc")
+@pytest.mark.parametrize("how", ["launched", "profile"])
+def test_ctrl_c_never_closes_the_browser_behind_optout_s_back(tmp_path: Path, how: str) -> None:
+    # Ctrl-C is optout's to handle (it records what each setting in flight got to, then closes the
+    # browser): Playwright's driver, which gets it too, must leave the browser alone.
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-c", SIGNAL_THE_DRIVER, how, str(tmp_path / "profile")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.stdout.strip() == "still open True 2", done.stderr[-2000:]

@@ -177,6 +177,7 @@ def test_systemd_units_exact_text() -> None:
         "\n"
         "[Service]\n"
         "Type=oneshot\n"
+        "KillMode=mixed\n"
         'Environment="OPTOUT_HOME=/tmp/a b/it\'s \\"q\\" 100%% $HOME \\\\%%x"\n'
         'Environment="PYTHON_KEYRING_BACKEND=keyrings.alt.file.PlaintextKeyring"\n'
         'ExecStart="/opt/my venv/bin/python" "-m" "optout" "recheck"\n'

@@ -158,6 +158,12 @@ async def launch(
         headless=not headed,
         slow_mo=slow_mo_ms or None,
         args=[*LAUNCH_ARGS, *(OFFLINE_ARGS if offline else ())],
+        # Ctrl-C reaches the whole foreground process group, Playwright's driver with it. Its own handler
+        # there would close the browser at once, racing optout's (which records what each setting in
+        # flight got to, then closes the browser itself): a run that lost the race ended as one whose
+        # browser crashed. Without it the driver ignores Ctrl-C; the browser, a process group of its
+        # own, never sees it.
+        handle_sigint=False,
     )
 
 

@@ -122,6 +122,7 @@ async def launch_profile(
             # Playwright's own defaults would keep cookies under a fixed key instead of the system's
             # keyring: a profile a person signed in to with their browser would look signed out.
             ignore_default_args=list(PROFILE_KEEPS),
+            handle_sigint=False,  # Ctrl-C is optout's to handle (see launch)
         )
     except PlaywrightError as exc:
         busy = profile_in_use(profile)

@@ -129,6 +129,10 @@ def systemd_service(job: Job) -> str:
         "",
         "[Service]",
         "Type=oneshot",
+        # Stopping the unit sends SIGTERM to optout alone, which records what each setting in flight got
+        # to and closes its browser; the rest is killed only if still there when systemd gives up. By
+        # default every process would get it at once, and the browser could close before optout records.
+        "KillMode=mixed",
         *(f"Environment={_systemd_quote(f'{k}={v}')}" for k, v in job.env),
         # `$` in ExecStart= is systemd's variable expansion even inside quotes; `$$` is a literal one.
         "ExecStart=" + " ".join(_systemd_quote(word).replace("$", "$$") for word in job.command),

@@ -12,8 +12,8 @@ reads them to prove that a class ran without one.
 
 from __future__ import annotations
 
-import contextlib
 import multiprocessing
+import signal
 import threading
 import time
 from collections.abc import Sequence
@@ -33,6 +33,8 @@ from .server import SandboxServer
 
 #: How long a worker may take to start serving.
 START_S = 30.0
+#: How long the workers together may take to stop; one still there then is killed.
+STOP_S = 10.0
 
 
 def learner_path(learner: int) -> str:
@@ -89,14 +91,16 @@ def classroom_app(learners: Sequence[int]) -> _Counted:
 
 def _worker(learners: list[int], port: int, ready: Any, stop: Any) -> None:
     """A worker process: serve these learners until told to stop."""
+    # Ctrl-C reaches every process of the terminal's group: the parent alone answers it, by telling
+    # each worker to stop (an interrupted wait could leave the shared stop event's lock held).
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
         server = SandboxServer(port=port, app=classroom_app(learners)).start()  # type: ignore[arg-type]
     except OSError as exc:
         ready.put(("error", f"cannot listen on 127.0.0.1:{port}: {exc.strerror}"))
         return
     ready.put(("port", server.port))
-    with contextlib.suppress(KeyboardInterrupt):
-        stop.wait()
+    stop.wait()
     server.stop()
 
 
@@ -169,8 +173,9 @@ class ClassroomServer:
     def stop(self) -> None:
         if self._stop is not None:
             self._stop.set()
+        deadline = time.monotonic() + STOP_S  # for them all: they stop at the same time
         for process in self._processes:
-            process.join(10)
+            process.join(max(0.0, deadline - time.monotonic()))
             if process.is_alive():
                 process.kill()
         self._processes, self.ports = [], []
