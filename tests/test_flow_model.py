@@ -136,6 +136,11 @@ def _set(path: tuple[object, ...], value: object) -> object:
             _set(("overlays",), [{"name": "tour", "when": [{"selector": "#t"}], "close": {"selector": "#x"}}]),
             "'within' the overlay",
         ),
+        # A tracker to skip is a host name, never the flow's own pages (www.linkedin.com is one of its origins).
+        (_set(("skip_hosts",), ["linkedin.com"]), "would refuse the flow's own pages"),
+        (_set(("skip_hosts",), ["www.linkedin.com"]), "would refuse the flow's own pages"),
+        (_set(("skip_hosts",), ["https://px.ads.linkedin.com/"]), "is not a host name"),
+        (_set(("skip_hosts",), ["*.licdn.com"]), "is not a host name"),
     ],
 )
 def test_broken_flows_fail_with_one_line(tmp_path: Path, change: object, message: str) -> None:

@@ -1,5 +1,5 @@
-"""A run loads no media and no third-party analytics (nothing a setting's state or its screenshot needs),
-and everything else as before."""
+"""A run loads no media, no common third-party analytics and none of the trackers its flow names
+(nothing a setting's state or its screenshot needs), and everything else as before."""
 
 from __future__ import annotations
 
@@ -38,7 +38,8 @@ def site() -> Iterator[str]:
         yield server.base_url
 
 
-async def test_media_and_analytics_are_never_requested_the_rest_is(browser: Any, site: str) -> None:
+async def load(browser: Any, site: str, hosts: tuple[str, ...]) -> dict[str, str]:
+    """Why each request of the page failed, once the page is loaded with `hosts` skipped."""
     context = await browser.new_context()
     failed: dict[str, str] = {}
     try:
@@ -48,15 +49,27 @@ async def test_media_and_analytics_are_never_requested_the_rest_is(browser: Any,
 
         await context.route(lambda url: not url.startswith(site), elsewhere)
         tab = await context.new_page()
-        await skip_unneeded(context, tab)
+        await skip_unneeded(context, tab, hosts)
         tab.on("requestfailed", lambda request: failed.__setitem__(request.url, request.failure or ""))
         SEEN.clear()
         await tab.goto(site, wait_until="load")
         await tab.wait_for_timeout(300)
     finally:
         await context.close()
+    return failed
+
+
+async def test_media_and_analytics_are_never_requested_the_rest_is(browser: Any, site: str) -> None:
+    failed = await load(browser, site, ("ads.linkedin.com",))
     assert SEEN["/"] == 1 and SEEN["/logo.png"] == 1 and SEEN["/style.css"] == 1  # what a screenshot needs
     assert SEEN["/clip.mp4"] == 0 and SEEN["/sound.mp3"] == 0
-    # Refused by the browser's own request blocking ("inspector"), before anything else could see them.
+    # Refused by the browser's own request blocking ("inspector"), before anything else could see them:
+    # a common analytics host, and a subdomain of the host the flow named.
     analytics = {u: why for u, why in failed.items() if "googletagmanager" in u or "px.ads" in u}
     assert len(analytics) == 2 and set(analytics.values()) == {"inspector"}, failed
+
+
+async def test_a_platform_s_own_tracker_is_requested_unless_its_flow_names_it(browser: Any, site: str) -> None:
+    failed = await load(browser, site, ())
+    (pixel,) = (why for u, why in failed.items() if "px.ads" in u)
+    assert pixel != "inspector"  # asked for, refused only by this test's guard

@@ -170,6 +170,24 @@ async def test_one_account_s_unexpected_error_stops_the_others(
     assert site.writes == {"training": 1}  # the first account's own click, nothing from the second
 
 
+@pytest.mark.parametrize("skipped", [False, True])
+async def test_the_trackers_a_flow_names_are_never_requested(
+    browser: Any, site_server: tuple[StepSite, SandboxServer], site: StepSite, tmp_path: Path, skipped: bool
+) -> None:
+    from optout.engine.runner import AccountTarget, Runner
+
+    pixel = "https://px.tracker.example.invalid/collect.gif"
+    site.pages["/settings"] = SETTINGS.replace("<h1>", f'<img src="{pixel}" alt=""><h1>')
+    flow = make_flow(flow_skip_hosts=["tracker.example.invalid"] if skipped else [])
+    traffic = build_traffic_map([OriginSpec("steps", site_server[1].base_url)], {"steps": flow.origins})
+    evidence = RunEvidence(tmp_path / "out", "test", {"steps": "1"})
+    async with Runner(traffic=traffic, options=Options(timeout_s=3.0), browser=browser) as runner:
+        (result,) = await runner.run(Mode.CHECK, [AccountTarget(flow, "pat@example.com", lambda: PASSWORD)], evidence)
+    assert (result.outcome, result.state) == (Outcome.CHECKED, State.ON), result.reason
+    # Named by the flow: refused by the browser before it left the page, so the mapping never saw it.
+    assert (pixel in traffic.blocked) is not skipped, traffic.blocked
+
+
 async def test_the_click_is_recorded_before_it_is_made(
     browser: Any, site_server: tuple[StepSite, SandboxServer], site: StepSite, tmp_path: Path
 ) -> None:

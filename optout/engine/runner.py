@@ -302,7 +302,7 @@ class Runner:
             try:
                 page = await context.new_page()
                 mapped = await self.traffic.attach(context, page) if self.traffic else None
-                await skip_unneeded(context, page)
+                await skip_unneeded(context, page, target.flow.skip_hosts)
             except BaseException:
                 if not self.browser_gone:
                     await context.close()

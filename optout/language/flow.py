@@ -46,6 +46,7 @@ from optout.language.targets import (
 
 SCHEMA_VERSION = 2
 _SLUG = re.compile(r"^[a-z][a-z0-9-]*$")
+_HOST = re.compile(r"^(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+[a-z][a-z0-9-]*[a-z0-9]$")
 
 
 # -- steps ------------------------------------------------------------------------------------------
@@ -356,6 +357,9 @@ class Flow(Strict):
     overlays: list[Overlay] = []
     settings: Annotated[list[Setting], Field(min_length=1)]
     evidence: EvidencePolicy | None = None
+    #: The platform's own trackers and beacons (hosts, each with its subdomains): never loaded by a run,
+    #: like the common analytics hosts the engine always skips. Never one of the flow's own hosts.
+    skip_hosts: list[str] = []
     #: What a person may ask `off` to do beyond the default (`--choose NAME`), each said in a sentence: steps
     #: marked `chosen: NAME` run only then, `unless_chosen: NAME` only otherwise.
     choices: dict[str, str] = {}
@@ -387,8 +391,21 @@ class Flow(Strict):
                 raise ValueError(f"{origin!r} is not an https origin such as https://www.example.com")
         return [o.rstrip("/") for o in value]
 
+    @field_validator("skip_hosts")
+    @classmethod
+    def _hosts(cls, value: list[str]) -> list[str]:
+        for host in value:
+            if not _HOST.match(host):
+                raise ValueError(f"{host!r} is not a host name such as px.ads.example.com (no scheme, path or *)")
+        return value
+
     @model_validator(mode="after")
     def _consistent(self) -> Flow:
+        for host in self.skip_hosts:
+            for origin in self.origins:
+                own = urlsplit(origin).hostname or ""
+                if own == host or own.endswith("." + host):
+                    raise ValueError(f"skip_hosts: {host} would refuse the flow's own pages ({origin})")
         for origin in self.login.origins:
             if origin.rstrip("/") not in self.origins:
                 raise ValueError(f"login.origins: {origin} is not one of the flow's origins")
