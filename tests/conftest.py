@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import os
+import signal
 import subprocess
 import sys
 from collections.abc import AsyncIterator, Iterator
@@ -140,6 +141,13 @@ def keyring_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
     keyring.set_keyring(backend)
     keyrings.use(backend, "the tests' keyring")
     return path
+
+
+def as_a_terminal_s_job() -> None:
+    """`preexec_fn` for a command a test stops with Ctrl-C (SIGINT to its process group): it takes
+    Ctrl-C as it would on a terminal, however the suite was started. A shell that runs the suite in
+    the background (`./run.sh test &`) makes every command below it ignore SIGINT, as POSIX asks."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 @dataclass

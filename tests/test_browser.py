@@ -8,6 +8,7 @@ import pytest
 
 from optout.browser import launch as browser
 from optout.browser.launch import BrowserNotFound, find_browser
+from tests.conftest import as_a_terminal_s_job
 
 
 def test_explicit_browser_must_exist(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
@@ -123,6 +124,7 @@ def test_ctrl_c_never_closes_the_browser_behind_optout_s_back(tmp_path: Path, ho
         capture_output=True,
         text=True,
         timeout=60,
+        preexec_fn=as_a_terminal_s_job,
         check=False,
     )
     assert done.stdout.strip() == "still open True 2", done.stderr[-2000:]

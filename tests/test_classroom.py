@@ -21,7 +21,7 @@ from optout.engine.context import Mode, Options
 from optout.engine.runner import Runner
 from optout.evidence.recorder import RunEvidence
 from optout.sandbox.classroom import ClassroomServer
-from tests.conftest import FLOWS, Cli, demo_target
+from tests.conftest import FLOWS, Cli, as_a_terminal_s_job, demo_target
 
 LEARNERS = 6
 
@@ -70,6 +70,7 @@ def test_optout_sandbox_learners_prints_each_learner_s_address(cli: Cli) -> None
         env=env,
         cwd=cli.home,
         start_new_session=True,
+        preexec_fn=as_a_terminal_s_job,
     )
     try:
         assert server.stdout is not None

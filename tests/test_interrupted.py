@@ -22,7 +22,7 @@ from typing import IO
 import pytest
 
 from optout.evidence.manifest import sha256_of
-from tests.conftest import Cli, Sandbox
+from tests.conftest import Cli, Sandbox, as_a_terminal_s_job
 from tests.test_cli import add
 
 ACCOUNTS = ["alice@example.com", "camille@example.fr", "olivia@example.com", "mo@example.com"]
@@ -147,6 +147,7 @@ def test_ctrl_c_stops_the_run_and_the_manifest_says_so(cli: Cli, sandbox: Sandbo
         env=cli.environ(),
         cwd=cli.home,
         start_new_session=True,
+        preexec_fn=as_a_terminal_s_job,
     )
     seen: list[str] = []
     try:
@@ -206,6 +207,7 @@ def test_a_run_interrupted_just_after_the_click_records_the_click(cli: Cli, sand
         env=cli.environ(),
         cwd=cli.home,
         start_new_session=True,
+        preexec_fn=as_a_terminal_s_job,
     )
     try:
         wait_for_write(sandbox, user, proc)
