@@ -145,8 +145,9 @@ def keyring_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def as_a_terminal_s_job() -> None:
     """`preexec_fn` for a command a test stops with Ctrl-C (SIGINT to its process group): it takes
-    Ctrl-C as it would on a terminal, however the suite was started. A shell that runs the suite in
-    the background (`./run.sh test &`) makes every command below it ignore SIGINT, as POSIX asks."""
+    Ctrl-C as it would on a terminal, however the suite was started: a non-interactive shell that runs
+    the suite in the background (`./run.sh test &` in a script) makes every command below it ignore
+    SIGINT, as POSIX asks."""
     signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 

@@ -102,7 +102,7 @@ async def main() -> None:
             browser = await launch(playwright, offline=True)
             connected = browser.is_connected
         os.kill(driver(), signal.SIGINT)  # what a terminal's Ctrl-C does to it
-        await asyncio.sleep(1.5)
+        await asyncio.sleep(3)  # the old handler closed it within a second
         page = await browser.new_page()  # fails once the browser is closed
         print("still open", connected(), await page.evaluate("1 + 1"))
         await browser.close()

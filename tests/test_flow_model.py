@@ -141,6 +141,8 @@ def _set(path: tuple[object, ...], value: object) -> object:
         (_set(("skip_hosts",), ["www.linkedin.com"]), "would refuse the flow's own pages"),
         (_set(("skip_hosts",), ["https://px.ads.linkedin.com/"]), "is not a host name"),
         (_set(("skip_hosts",), ["*.licdn.com"]), "is not a host name"),
+        (_set(("skip_hosts",), ["snap.licdn.com\n"]), "is not a host name"),
+        (_set(("skip_hosts",), ["LinkedIn.com."]), "would refuse the flow's own pages"),
     ],
 )
 def test_broken_flows_fail_with_one_line(tmp_path: Path, change: object, message: str) -> None:

@@ -19,6 +19,7 @@ from optout.engine.account_session import AccountSession
 from optout.sandbox import SandboxServer
 
 SLOW_S = 0.8
+LATER_S = 1.5
 
 
 async def answer(request: Request) -> Response:
@@ -26,7 +27,7 @@ async def answer(request: Request) -> Response:
         await asyncio.sleep(SLOW_S)
         return JSONResponse({"value": True})
     if request.url.path == "/later":
-        await asyncio.sleep(SLOW_S)
+        await asyncio.sleep(LATER_S)
         return RedirectResponse("/again", status_code=302)
     return HTMLResponse("<!doctype html><html lang=en><h1>Settings</h1>")
 
@@ -85,14 +86,14 @@ async def test_a_data_request_in_flight_is_waited_for_then_the_period_after_its_
 
 
 async def test_a_document_loading_starts_the_period_again(session: AccountSession, site: str) -> None:
-    waiting = asyncio.ensure_future(session.quiet(0.6, soon(10)))
-    await asyncio.sleep(0.2)
     # A page may ask for its values a moment after it loaded: the period restarts with the new document,
     # and is held from the moment it is asked for (the page is about to be replaced), however slowly it
     # arrives (a slow redirect here).
-    await session.page.goto(f"{site}/later")
-    assert not waiting.done()
-    assert await waiting
+    async with session.page.expect_request("**/later"):
+        going = asyncio.ensure_future(session.page.goto(f"{site}/later"))
+    assert not await session.quiet(0.6, soon(LATER_S / 2))  # asked for, not there yet: held
+    assert await session.quiet(0.6, soon(10))
+    await going
     arrived, url = session.document_times[-1]
     assert url.endswith("/again")
     assert now() - arrived >= 0.6

@@ -30,7 +30,9 @@ ANALYTICS_HOSTS = (
 
 
 def blocked(hosts: Sequence[str] = ()) -> list[str]:
-    """Chromium's URL patterns (`*` matches anything): the hosts and their subdomains, the media by extension."""
+    """Chromium's URL patterns (`*` matches anything): the hosts and their subdomains, the media by
+    extension. Chromium matches them anywhere in a URL: a flow's own URL naming one of these hosts in
+    its query, or a host such as `www.mov…`, would be refused too (none does)."""
     return [
         *(pattern for host in (*ANALYTICS_HOSTS, *hosts) for pattern in (f"*://{host}/*", f"*://*.{host}/*")),
         *(pattern for ext in MEDIA for pattern in (f"*.{ext}", f"*.{ext}?*")),

@@ -7,7 +7,7 @@ import contextlib
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
-from playwright.async_api import BrowserContext, Page, Request, Response
+from playwright.async_api import BrowserContext, Frame, Page, Request, Response
 
 from optout.browser.traffic import MappedPage
 from optout.engine.tracing import Trace
@@ -58,7 +58,7 @@ class AccountSession:
         self.page.on("requestfailed", self._answered)
         # A page may start loading its values only once it has loaded (or a moment after): the quiet
         # period starts again at each of these.
-        self.page.on("framenavigated", lambda frame: self.acted() if frame == self.page.main_frame else None)
+        self.page.on("framenavigated", self._navigated)
         self.page.on("domcontentloaded", lambda _: self.acted())
         self.page.on("load", lambda _: self.acted())
 
@@ -68,8 +68,17 @@ class AccountSession:
         self.last_activity = asyncio.get_running_loop().time()
         self.activity.set()
 
+    def _navigated(self, frame: Frame) -> None:
+        if frame == self.page.main_frame:
+            # The new document is the page's now: whatever of it was still pending is answered.
+            self.in_flight = {r for r in self.in_flight if not r.is_navigation_request()}
+            self.acted()
+
     def _response(self, response: Response) -> None:
-        self._answered(response.request)
+        # A new document is answered once it is the page's (see _navigated) or has loaded, not at its
+        # headers: until then a click would land on the page it replaces.
+        if not response.request.is_navigation_request():
+            self._answered(response.request)
         if response.request.resource_type == "document" and response.frame == self.page.main_frame:
             self.document_status = response.status
             loaded = (asyncio.get_running_loop().time(), response.url)

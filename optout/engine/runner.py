@@ -1,5 +1,5 @@
 """Runs a mode over many accounts: one browser, one fresh context per account, one account's failure
-never stopping the next. What stops the whole run: the browser going away (killed, crashed, a Ctrl-C
+never stopping the next. What stops the whole run: the browser going away (killed, crashed, a signal
 that reached only the browser) and evidence that can no longer be written; either ends the run at
 once with one reason (`RunStopped`) instead of a failure per remaining setting."""
 
@@ -229,8 +229,8 @@ class Runner:
     async def __aexit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
-        # With the browser gone (or going: a Ctrl-C reaches it too), closing what lived in it could wait
-        # forever: the closing is bounded, and the driver is stopped whatever happened.
+        # With the browser gone (or going), closing what lived in it could wait forever: the closing is
+        # bounded, and the driver is stopped whatever happened.
         if not self.browser_gone:
             with contextlib.suppress(asyncio.TimeoutError):
                 await asyncio.wait_for(self._close_browser(), CLOSE_S)
@@ -550,7 +550,7 @@ def _hush_closed_browser_errors(loop: asyncio.AbstractEventLoop) -> None:
 
     def handler(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
         error = context.get("exception")
-        # Playwright's own errors, and the one it raises when its driver is gone (a Ctrl-C reaches it too).
+        # Playwright's own errors, and the one it raises when its driver is gone (killed with optout's group).
         closed = isinstance(error, PlaywrightError) or str(error) == "Connection closed while reading from the driver"
         if closed and "never retrieved" in str(context.get("message", "")):
             return

@@ -10,6 +10,7 @@ waits for a fixed time: every wait is for something the page shows.
 
 from __future__ import annotations
 
+import contextlib
 import re
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -46,7 +47,7 @@ from optout.language.targets import (
 
 SCHEMA_VERSION = 2
 _SLUG = re.compile(r"^[a-z][a-z0-9-]*$")
-_HOST = re.compile(r"^(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+[a-z][a-z0-9-]*[a-z0-9]$")
+_HOST = re.compile(r"(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+[a-z][a-z0-9-]*[a-z0-9]")  # ASCII: IDNs as xn--
 
 
 # -- steps ------------------------------------------------------------------------------------------
@@ -394,16 +395,19 @@ class Flow(Strict):
     @field_validator("skip_hosts")
     @classmethod
     def _hosts(cls, value: list[str]) -> list[str]:
-        for host in value:
-            if not _HOST.match(host):
+        hosts = [host.lower().rstrip(".") for host in value]
+        for host in hosts:
+            if not _HOST.fullmatch(host):
                 raise ValueError(f"{host!r} is not a host name such as px.ads.example.com (no scheme, path or *)")
-        return value
+        return hosts
 
     @model_validator(mode="after")
     def _consistent(self) -> Flow:
         for host in self.skip_hosts:
             for origin in self.origins:
                 own = urlsplit(origin).hostname or ""
+                with contextlib.suppress(UnicodeError):  # an IDN origin, compared as the host names are written
+                    own = own.encode("idna").decode("ascii")
                 if own == host or own.endswith("." + host):
                     raise ValueError(f"skip_hosts: {host} would refuse the flow's own pages ({origin})")
         for origin in self.login.origins:

@@ -130,8 +130,8 @@ def systemd_service(job: Job) -> str:
         "[Service]",
         "Type=oneshot",
         # Stopping the unit sends SIGTERM to optout alone, which records what each setting in flight got
-        # to and closes its browser; the rest is killed only if still there when systemd gives up. By
-        # default every process would get it at once, and the browser could close before optout records.
+        # to and closes its browser; what is left once it exits is killed. By default every process would
+        # get SIGTERM at once, and the browser could close before optout recorded anything.
         "KillMode=mixed",
         *(f"Environment={_systemd_quote(f'{k}={v}')}" for k, v in job.env),
         # `$` in ExecStart= is systemd's variable expansion even inside quotes; `$$` is a literal one.

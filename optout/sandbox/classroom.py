@@ -100,7 +100,11 @@ def _worker(learners: list[int], port: int, ready: Any, stop: Any) -> None:
         ready.put(("error", f"cannot listen on 127.0.0.1:{port}: {exc.strerror}"))
         return
     ready.put(("port", server.port))
-    stop.wait()
+    parent = multiprocessing.parent_process()
+    # A parent killed outright (SIGKILL) never tells: a worker must not keep its port for ever.
+    while not stop.wait(1):
+        if parent is not None and not parent.is_alive():
+            break
     server.stop()
 
 
