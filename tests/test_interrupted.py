@@ -91,8 +91,8 @@ def check_evidence_whole(run_dir: Path) -> dict[str, object]:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("signum", [signal.SIGKILL, signal.SIGINT], ids=["killed", "ctrl-c-to-the-browser-only"])
-def test_browser_killed_mid_run_stops_at_once_with_one_reason(cli: Cli, sandbox: Sandbox, signum: int) -> None:
+def test_browser_killed_mid_run_stops_at_once_with_one_reason(cli: Cli, sandbox: Sandbox) -> None:
+    # Killed outright (Ctrl-C never reaches the browser: it runs in a process group of its own).
     add_accounts(cli)
     proc = subprocess.Popen(
         [sys.executable, "-m", "optout", "check", "--origin", f"linkedin={sandbox.origin()}", "--out", "ev", "-j", "2"],
@@ -110,7 +110,7 @@ def test_browser_killed_mid_run_stops_at_once_with_one_reason(cli: Cli, sandbox:
         assert browser, "no Chromium below optout"
         for pid in browser:
             with contextlib.suppress(ProcessLookupError):
-                os.kill(pid, signum)
+                os.kill(pid, signal.SIGKILL)
         started = time.monotonic()
         rest, stderr = proc.communicate(timeout=60)
         stopped_in = time.monotonic() - started

@@ -358,8 +358,8 @@ class Flow(Strict):
     overlays: list[Overlay] = []
     settings: Annotated[list[Setting], Field(min_length=1)]
     evidence: EvidencePolicy | None = None
-    #: The platform's own trackers and beacons (hosts, each with its subdomains): never loaded by a run,
-    #: like the common analytics hosts the engine always skips. Never one of the flow's own hosts.
+    #: The platform's own trackers and beacons (hosts, each with its subdomains): never loaded in a browser
+    #: optout starts, like the common analytics hosts the engine always skips. Never the flow's own hosts.
     skip_hosts: list[str] = []
     #: What a person may ask `off` to do beyond the default (`--choose NAME`), each said in a sentence: steps
     #: marked `chosen: NAME` run only then, `unless_chosen: NAME` only otherwise.
