@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -116,9 +118,6 @@ asyncio.run(main())
 def test_ctrl_c_never_closes_the_browser_behind_optout_s_back(tmp_path: Path, how: str) -> None:
     # Ctrl-C is optout's to handle (it records what each setting in flight got to, then closes the
     # browser): Playwright's driver, which gets it too, must leave the browser alone.
-    import subprocess
-    import sys
-
     done = subprocess.run(
         [sys.executable, "-c", SIGNAL_THE_DRIVER, how, str(tmp_path / "profile")],
         capture_output=True,

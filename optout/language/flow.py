@@ -50,6 +50,14 @@ _SLUG = re.compile(r"^[a-z][a-z0-9-]*$")
 _HOST = re.compile(r"(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+[a-z][a-z0-9-]*[a-z0-9]")  # ASCII: IDNs as xn--
 
 
+def _ascii_host(origin: str) -> str:
+    """The origin's host as `skip_hosts` are written: an IDN as xn--."""
+    name = urlsplit(origin).hostname or ""
+    with contextlib.suppress(UnicodeError):
+        name = name.encode("idna").decode("ascii")
+    return name
+
+
 # -- steps ------------------------------------------------------------------------------------------
 
 
@@ -403,12 +411,10 @@ class Flow(Strict):
 
     @model_validator(mode="after")
     def _consistent(self) -> Flow:
+        own = {origin: _ascii_host(origin) for origin in self.origins}
         for host in self.skip_hosts:
-            for origin in self.origins:
-                own = urlsplit(origin).hostname or ""
-                with contextlib.suppress(UnicodeError):  # an IDN origin, compared as the host names are written
-                    own = own.encode("idna").decode("ascii")
-                if own == host or own.endswith("." + host):
+            for origin, name in own.items():
+                if name == host or name.endswith("." + host):
                     raise ValueError(f"skip_hosts: {host} would refuse the flow's own pages ({origin})")
         for origin in self.login.origins:
             if origin.rstrip("/") not in self.origins:
